@@ -1,0 +1,41 @@
+/**
+ * Where the daemon keeps its state: `$SIDEKICK_HOME`, default `~/.sidekick/`. Every path is
+ * derived here so the daemon, the CLI and tests agree on them.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface HomePaths {
+  root: string;
+  /** Embedded SQLite database (WAL). */
+  database: string;
+  /** Unix socket, mode 0600. */
+  socket: string;
+  /** Bearer token for TCP listeners, mode 0600. */
+  token: string;
+  /** Written by the daemon at start: pid, listen addresses. */
+  daemonInfo: string;
+  pidFile: string;
+  logFile: string;
+  /** kubeconfig written by `sidekick config`. */
+  kubeconfig: string;
+  artifacts: string;
+  worktrees: string;
+}
+
+/** Resolves the home directory from an explicit path, `$SIDEKICK_HOME`, or `~/.sidekick`. */
+export function sidekickHome(explicit?: string, env: NodeJS.ProcessEnv = process.env): HomePaths {
+  const root = explicit ?? env.SIDEKICK_HOME ?? join(homedir(), '.sidekick');
+  return {
+    root,
+    database: join(root, 'sidekick.db'),
+    socket: join(root, 'sidekick.sock'),
+    token: join(root, 'token'),
+    daemonInfo: join(root, 'daemon.json'),
+    pidFile: join(root, 'daemon.pid'),
+    logFile: join(root, 'daemon.log'),
+    kubeconfig: join(root, 'kubeconfig'),
+    artifacts: join(root, 'artifacts'),
+    worktrees: join(root, 'worktrees'),
+  };
+}

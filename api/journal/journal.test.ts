@@ -1,0 +1,118 @@
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore, type StoreConfig } from '../store/open-store.js';
+import { schemeResolver } from '../store/scheme-resolver.js';
+import { scheme } from '../../resources/index.js';
+import type { Store } from '../store/store.js';
+import { Journal, JOURNAL_MIGRATIONS, sessionKey } from './journal.js';
+import { GENESIS_HASH, type JournalEvent } from './event.js';
+import { describeWithPostgres } from '../../test/services.js';
+import { eventually } from '../../test/eventually.js';
+
+const actor = { kind: 'controller' as const, name: 'test' };
+
+function journalSuite(name: string, config: () => StoreConfig, tamper: (store: Store, session: string, sequence: number) => Promise<void>): void {
+  describe(name, () => {
+    let store: Store;
+    let journal: Journal;
+    beforeAll(async () => {
+      store = await openStore(config(), schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+      journal = new Journal(store);
+    });
+    afterAll(async () => {
+      await store.close();
+    });
+
+    it('assigns gap-free sequences per session and chains hashes from the genesis hash', async () => {
+      const s = sessionKey('default', 'chain');
+      const first = await journal.append(s, [{ type: 'session.created', actor }]);
+      const more = await journal.append(s, [
+        { type: 'run.Running', actor, run: 'r1', payload: { driver: 'Scripted' } },
+        { type: 'assistant.message', actor: { kind: 'agent', name: 'a' }, run: 'r1', payload: { text: 'hi' } },
+      ]);
+      expect([...first, ...more].map((e) => e.sequence)).toEqual([1, 2, 3]);
+      expect(first[0].prevHash).toBe(GENESIS_HASH);
+      expect(more[0].prevHash).toBe(first[0].hash);
+      expect(more[1].prevHash).toBe(more[0].hash);
+      const other = await journal.append(sessionKey('default', 'other'), [{ type: 'session.created', actor }]);
+      expect(other[0].sequence).toBe(1);
+      expect(await journal.lastSequence(s)).toBe(3);
+    });
+
+    it('reads by cursor with next/hasMore and filters by run and type', async () => {
+      const s = sessionKey('default', 'cursor');
+      await journal.append(s, Array.from({ length: 25 }, (_, i) => ({ type: i % 2 ? 'tool.invoked' : 'assistant.message', actor, run: i < 10 ? 'a' : 'b', payload: { i } })));
+      const page1 = await journal.read(s, { limit: 10 });
+      expect(page1.events.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+      expect(page1.hasMore).toBe(true);
+      const page3 = await journal.read(s, { after: 20, limit: 10 });
+      expect(page3.events.map((e) => e.sequence)).toEqual([21, 22, 23, 24, 25]);
+      expect(page3.hasMore).toBe(false);
+      expect(page3.next).toBe(25);
+      expect((await journal.read(s, { run: 'a', limit: 100 })).events).toHaveLength(10);
+      expect((await journal.read(s, { types: ['tool.'], limit: 100 })).events.every((e) => e.type === 'tool.invoked')).toBe(true);
+      expect((await journal.read(s, { types: ['tool.*'], limit: 100 })).events).toHaveLength(12);
+    });
+
+    it('follows: backlog, then live events, with no gap and no duplicate', async () => {
+      const s = sessionKey('default', 'follow');
+      await journal.append(s, [{ type: 'a', actor }, { type: 'b', actor }]);
+      const ac = new AbortController();
+      const seen: JournalEvent[] = [];
+      const following = (async () => {
+        for await (const e of journal.follow(s, { after: 0 }, ac.signal)) seen.push(e);
+      })();
+      await eventually(() => seen.length === 2);
+      // Appends racing the backlog read and after it.
+      await Promise.all([journal.append(s, [{ type: 'c', actor }]), journal.append(s, [{ type: 'd', actor }, { type: 'e', actor }])]);
+      await eventually(() => seen.length === 5);
+      ac.abort();
+      await following;
+      expect(seen.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
+    });
+
+    it('commits events in the same transaction as a state change, or not at all', async () => {
+      const s = sessionKey('default', 'atomic');
+      const session = { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'atomic', namespace: 'default' }, spec: { archived: false } };
+      await expect(
+        store.create('sessions', session, {
+          extraWrites: async (tx) => {
+            await journal.append(s, [{ type: 'session.created', actor }], tx);
+            throw new Error('boom after the append');
+          },
+        }),
+      ).rejects.toThrow('boom');
+      expect(await journal.lastSequence(s)).toBe(0);
+      await store.create('sessions', session, { extraWrites: async (tx) => void (await journal.append(s, [{ type: 'session.created', actor }], tx)) });
+      expect(await journal.lastSequence(s)).toBe(1);
+    });
+
+    it('verify reports the sequence where a tampered chain breaks', async () => {
+      const s = sessionKey('default', 'tamper');
+      await journal.append(s, Array.from({ length: 6 }, (_, i) => ({ type: 'assistant.message', actor, payload: { text: `message ${i}` } })));
+      expect(await journal.verify(s)).toEqual({ ok: true, checked: 6 });
+      await tamper(store, s, 4);
+      const result = await journal.verify(s);
+      expect(result.ok).toBe(false);
+      expect(result.brokenAt).toBe(4);
+      expect(result.checked).toBe(3);
+    });
+  });
+}
+
+/** Flips one character of a stored event's payload text, as an attacker editing the database would. */
+async function flipByte(store: Store, session: string, sequence: number): Promise<void> {
+  await store.transaction!(async (tx) => {
+    const q = tx.dialect === 'sqlite' ? 'UPDATE sk_journal SET event = replace(event, ?, ?) WHERE session = ? AND sequence = ?' : 'UPDATE sk_journal SET event = replace(event, $1, $2) WHERE session = $3 AND sequence = $4';
+    await tx.execute(q, ['message 3', 'massage 3', session, sequence]);
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'sidekick-journal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+journalSuite('journal on SQLite', () => ({ kind: 'sqlite', path: join(dir, 'journal.db') }), flipByte);
+describeWithPostgres('journal on Postgres', (getUrl) => {
+  journalSuite('journal', () => ({ kind: 'postgres', url: getUrl() }), flipByte);
+});

@@ -1,0 +1,78 @@
+/**
+ * Discovery documents kubectl reads before anything else: /version, /api, /api/v1, /apis,
+ * /apis/sidekicks.dev and the APIResourceList of sidekicks.dev/v1alpha1. Built once per scheme;
+ * kubectl accepts plain APIGroupList answers when it asks for aggregated discovery.
+ */
+import { API_VERSION, GROUP, VERSION } from '../../resources/meta.js';
+import type { KindDefinition, Scheme } from '../../resources/scheme.js';
+
+/** The Kubernetes version the server claims: the API level kubectl v1.32 is written against. */
+const KUBE_MAJOR = '1';
+const KUBE_MINOR = '32';
+
+const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+const STATUS_VERBS = ['get', 'patch', 'update'];
+
+/** The plural under which core/v1 serves our Events. */
+export const CORE_EVENTS = 'events';
+
+/** Every fixed discovery document, pre-serialised. */
+export interface DiscoveryDocuments {
+  version: string;
+  api: string;
+  apiV1: string;
+  apis: string;
+  group: string;
+  groupVersion: string;
+}
+
+function resourcesOf(def: KindDefinition): Record<string, unknown>[] {
+  const main: Record<string, unknown> = {
+    name: def.plural,
+    singularName: def.singular,
+    namespaced: def.namespaced,
+    kind: def.kind,
+    verbs: ALL_VERBS,
+  };
+  if (def.shortNames.length > 0) main.shortNames = def.shortNames;
+  if (def.categories.length > 0) main.categories = def.categories;
+  const out = [main];
+  if (def.hasStatus) {
+    out.push({ name: `${def.plural}/status`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: STATUS_VERBS });
+  }
+  return out;
+}
+
+/** Builds the discovery documents of a scheme; `serverVersion` is our own release. */
+export function buildDiscovery(scheme: Scheme, serverVersion: string): DiscoveryDocuments {
+  const groupVersion = { groupVersion: API_VERSION, version: VERSION };
+  const group = { name: GROUP, versions: [groupVersion], preferredVersion: groupVersion };
+  return {
+    version: JSON.stringify({
+      major: KUBE_MAJOR,
+      minor: KUBE_MINOR,
+      gitVersion: `v${KUBE_MAJOR}.${KUBE_MINOR}.0-sidekicks.${serverVersion}`,
+      gitCommit: '',
+      gitTreeState: 'clean',
+      buildDate: '1970-01-01T00:00:00Z',
+      goVersion: `node${process.versions.node}`,
+      compiler: 'node',
+      platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
+    }),
+    api: JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [] }),
+    apiV1: JSON.stringify({
+      kind: 'APIResourceList',
+      groupVersion: 'v1',
+      // Read-only: Events are written as sidekicks.dev Events; core/v1 is a view for kubectl describe.
+      resources: [{ name: CORE_EVENTS, singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list', 'watch'] }],
+    }),
+    apis: JSON.stringify({ kind: 'APIGroupList', apiVersion: 'v1', groups: [group] }),
+    group: JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...group }),
+    groupVersion: JSON.stringify({
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: API_VERSION,
+      resources: scheme.all().flatMap(resourcesOf),
+    }),
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The HTTP API server: routes Kubernetes REST paths to discovery, OpenAPI and resource handlers,
+ * behind an Authenticator per listener. Every request is answered — failures as `Status` objects —
+ * and no request can bring the process down.
+ */
+import type { Journal } from '../journal/journal.js';
+import { SessionSubresources, isSessionSubresource, type ArtifactBodies } from './session-subresources.js';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import type { Scheme } from '../../resources/scheme.js';
+import { ApiError, StatusReason } from '../errors.js';
+import { unauthorized, type Authenticator, type Principal } from './auth.js';
+import { MAX_BODY_BYTES } from './body.js';
+import { buildDiscovery, type DiscoveryDocuments } from './discovery.js';
+import { OpenApiDocs } from './openapi-docs.js';
+import { ResourceHandler } from './resources.js';
+import { writeError } from './respond.js';
+import { parseRoute, type DocumentRoute } from './routes.js';
+import type { ApiService } from './service.js';
+import { WatchRegistry } from './watch.js';
+
+export interface ApiServerOptions {
+  service: ApiService;
+  scheme: Scheme;
+  /** Our release, shown in /version. */
+  serverVersion?: string;
+  maxBodyBytes?: number;
+  bookmarkIntervalMs?: number;
+  /** Serves sessions/{name}/timeline and /verify when given. */
+  journal?: Journal;
+  /** Serves artifacts/{name}/content when given. */
+  artifacts?: ArtifactBodies;
+  /** Receives one line per unexpected (500) failure. */
+  log?: (line: string) => void;
+}
+
+/** Paths probes may read without credentials, as kube-apiserver allows anonymously. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez']);
+
+/** The API server's request handling, shared by every listener. */
+export class ApiServer {
+  readonly watches = new WatchRegistry();
+  private readonly discovery: DiscoveryDocuments;
+  private readonly openapi: OpenApiDocs;
+  private readonly resources: ResourceHandler;
+  private readonly sessionSubresources?: SessionSubresources;
+  private readonly log: (line: string) => void;
+  private stopping = false;
+
+  constructor(opts: ApiServerOptions) {
+    this.discovery = buildDiscovery(opts.scheme, opts.serverVersion ?? '0.1.0');
+    this.openapi = new OpenApiDocs(opts.scheme);
+    this.log = opts.log ?? (() => {});
+    this.resources = new ResourceHandler({
+      service: opts.service,
+      watches: this.watches,
+      maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
+      bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    });
+    if (opts.journal && opts.artifacts) {
+      this.sessionSubresources = new SessionSubresources({ service: opts.service, journal: opts.journal, artifacts: opts.artifacts, watches: this.watches });
+    }
+  }
+
+  /** A request listener for one listener, authenticating with `auth` first. */
+  listener(auth: Authenticator): RequestListener {
+    return (req, res) => {
+      let principal: ReturnType<Authenticator['authenticate']>;
+      try {
+        principal = PUBLIC_PATHS.has((req.url ?? '').split('?')[0]!) ? { name: 'anonymous', method: 'token' } : auth.authenticate(req);
+      } catch (err) {
+        this.fail(res, err);
+        return;
+      }
+      if (principal instanceof Promise) {
+        principal.then((p) => this.authorized(p, req, res), (err: unknown) => this.fail(res, err));
+      } else {
+        this.authorized(principal, req, res);
+      }
+    };
+  }
+
+  /** Ends every open watch (the first step of stopping). */
+  stop(): void {
+    this.stopping = true;
+    this.watches.abortAll();
+  }
+
+  private authorized(principal: Principal | undefined, req: IncomingMessage, res: ServerResponse): void {
+    if (!principal) {
+      // Drain the body so the 401 reaches the client instead of a reset.
+      req.resume();
+      this.fail(res, unauthorized());
+      return;
+    }
+    this.dispatch(req, res).catch((err: unknown) => this.fail(res, err));
+  }
+
+  private fail(res: ServerResponse, err: unknown): void {
+    try {
+      const apiErr = writeError(res, err);
+      if (apiErr.code >= 500) this.log(`api: ${apiErr.message}${err instanceof Error && err.stack ? `\n${err.stack}` : ''}`);
+    } catch (writeErr) {
+      this.log(`api: could not write an error response: ${String(writeErr)}`);
+      res.destroy();
+    }
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (this.stopping) throw new ApiError(StatusReason.ServiceUnavailable, 'the server is shutting down');
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    let route: ReturnType<typeof parseRoute>;
+    try {
+      route = parseRoute(url.pathname);
+    } catch {
+      throw new ApiError(StatusReason.BadRequest, `malformed path ${JSON.stringify(url.pathname)}`);
+    }
+    if (!route) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource');
+    if (route.type === 'resource' && this.sessionSubresources && isSessionSubresource(route)) {
+      return this.sessionSubresources.handle(route, req, res, url.searchParams);
+    }
+    if (route.type === 'resource') return this.resources.handle(route, req, res, url.searchParams);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
+    }
+    if (route.type === 'openapi') return this.openapi.serveV3(route.path, req, res, url.searchParams.get('hash'));
+    this.document(route.doc, req, res);
+  }
+
+  private document(doc: DocumentRoute['doc'], req: IncomingMessage, res: ServerResponse): void {
+    const d = this.discovery;
+    switch (doc) {
+      case 'healthz':
+      case 'readyz':
+      case 'livez':
+        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 2 });
+        return void res.end('ok');
+      case 'version':
+        return raw(res, d.version);
+      case 'api':
+        return raw(res, d.api);
+      case 'api/v1':
+        return raw(res, d.apiV1);
+      case 'apis':
+        return raw(res, d.apis);
+      case 'apis/group':
+        return raw(res, d.group);
+      case 'apis/groupversion':
+        return raw(res, d.groupVersion);
+      case 'openapi/v2':
+        return this.openapi.serveV2(req, res);
+      case 'openapi/v3':
+        return this.openapi.serveIndex(req, res);
+    }
+  }
+}
+
+function raw(res: ServerResponse, body: string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

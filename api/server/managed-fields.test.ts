@@ -1,0 +1,103 @@
+/** Field sets, FieldsV1 encoding and the ownership rules of updates and server-side apply. */
+import { describe, expect, it } from '@jest/globals';
+import { isReason } from '../errors.js';
+import { displayPath, fieldsOf, fromFieldsV1, removeAt, toFieldsV1, valueAt } from './fieldset.js';
+import { planApply, recordUpdate, type OwnershipContext } from './managed-fields.js';
+import { listKeysOf } from './list-keys.js';
+import { mergeApplied, mergePatch } from './patch.js';
+import { Session } from '../../resources/kinds/session.js';
+
+/** Session members are keyed by participant in the schema. */
+const keys = listKeysOf(Session);
+const ctx = (manager: string): OwnershipContext => ({
+  manager,
+  apiVersion: 'sidekicks.dev/v1alpha1',
+  hasStatus: true,
+  listKeys: keys,
+  now: new Date('2026-01-01T00:00:00Z'),
+});
+
+const obj = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({
+  apiVersion: 'sidekicks.dev/v1alpha1',
+  kind: 'Session',
+  metadata: { name: 's', namespace: 'default', ...metadata },
+  spec,
+  status: { phase: 'Active' },
+});
+
+describe('field sets', () => {
+  it('encodes leaves, string maps and keyed list items as FieldsV1', () => {
+    const fields = fieldsOf(obj({ title: 't', members: [{ participant: 'alice', role: 'Owner' }], tags: ['a', 'b'] }, { labels: { team: 'x' } }), false, keys);
+    expect(toFieldsV1(fields)).toEqual({
+      'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } },
+      'f:spec': {
+        'f:members': { 'k:{"participant":"alice"}': { '.': {}, 'f:participant': {}, 'f:role': {} } },
+        'f:tags': {},
+        'f:title': {},
+      },
+    });
+    expect(fromFieldsV1(toFieldsV1(fields))).toEqual(fields);
+  });
+
+  it('reads, removes and prints paths', () => {
+    const o = obj({ members: [{ participant: 'alice', role: 'Owner' }, { participant: 'bob' }] });
+    const path = 'f:spec\nf:members\nk:{"participant":"alice"}\nf:role';
+    expect(valueAt(o, path)).toBe('Owner');
+    expect(displayPath(path)).toBe('.spec.members[participant="alice"].role');
+    removeAt(o, 'f:spec\nf:members\nk:{"participant":"bob"}');
+    expect(o.spec.members).toEqual([{ participant: 'alice', role: 'Owner' }]);
+  });
+});
+
+describe('ownership', () => {
+  it('an update takes the fields it changed from other managers', () => {
+    const created = obj({ title: 'a', description: 'd' });
+    created.metadata = { ...created.metadata, managedFields: recordUpdate(undefined, created, ctx('creator')) } as typeof created.metadata;
+    const edited = { ...structuredClone(created), spec: { title: 'b', description: 'd' } };
+    const entries = recordUpdate(created, edited, ctx('editor'));
+    expect(entries.map((e) => [e.manager, e.fieldsV1])).toEqual([
+      ['creator', { 'f:spec': { 'f:description': {} } }],
+      ['editor', { 'f:spec': { 'f:title': {} } }],
+    ]);
+  });
+
+  it('apply conflicts only where values differ, and force moves ownership', () => {
+    const live = obj({ title: 'a', description: 'd' });
+    live.metadata = { ...live.metadata, managedFields: recordUpdate(undefined, live, ctx('owner')) } as typeof live.metadata;
+    expect(() => planApply(live, obj({ title: 'a' }), ctx('applier'), false)).not.toThrow();
+    let error: unknown;
+    try {
+      planApply(live, obj({ title: 'b', description: 'e' }), ctx('applier'), false);
+    } catch (err) {
+      error = err;
+    }
+    expect(isReason(error, 'Conflict')).toBe(true);
+    expect((error as Error).message).toBe('Apply failed with 2 conflicts: conflicts with "owner":\n- .spec.title\n- .spec.description');
+    const forced = planApply(live, obj({ title: 'b' }), ctx('applier'), true);
+    const owner = forced.managedFields.find((e) => e.manager === 'owner')!;
+    expect(owner.fieldsV1).toEqual({ 'f:spec': { 'f:description': {} } });
+  });
+
+  it('apply removes what this manager stopped applying unless someone else owns it', () => {
+    const first = obj({ title: 'a', description: 'd' });
+    const plan1 = planApply(obj({}), first, ctx('me'), false);
+    const live = { ...(mergeApplied(obj({}), first, keys) as ReturnType<typeof obj>) };
+    live.metadata = { ...live.metadata, managedFields: plan1.managedFields } as typeof live.metadata;
+    const plan2 = planApply(live, obj({ title: 'a' }), ctx('me'), false);
+    expect(plan2.remove).toEqual(['f:spec\nf:description']);
+  });
+});
+
+describe('merge', () => {
+  it('merge patch follows RFC 7386', () => {
+    expect(mergePatch({ a: { b: 1, c: 2 }, l: [1] }, { a: { b: null, d: 3 }, l: [2] })).toEqual({ a: { c: 2, d: 3 }, l: [2] });
+  });
+
+  it('apply merges keyed lists item by item and replaces atomic lists', () => {
+    const live = { spec: { members: [{ participant: 'a', role: 'Owner' }, { participant: 'b', role: 'Viewer' }], tags: ['x'] } };
+    const applied = { spec: { members: [{ participant: 'b', role: 'Owner' }, { participant: 'c' }], tags: ['y'] } };
+    expect(mergeApplied(live, applied, keys)).toEqual({
+      spec: { members: [{ participant: 'a', role: 'Owner' }, { participant: 'b', role: 'Owner' }, { participant: 'c' }], tags: ['y'] },
+    });
+  });
+});

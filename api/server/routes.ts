@@ -1,0 +1,86 @@
+/**
+ * Parsing request paths into routes: discovery and OpenAPI documents, our group's resource paths
+ * (namespaced, all-namespaces and cluster-scoped) and the core/v1 events paths.
+ */
+import { GROUP, VERSION } from '../../resources/meta.js';
+
+/** A path to a resource collection, item or subresource. */
+export interface ResourceRoute {
+  type: 'resource';
+  /** True for `/api/v1/...` (core events), false for our group. */
+  core: boolean;
+  plural: string;
+  /** From `/namespaces/{ns}/`; undefined when the path has none (all namespaces, or cluster scope). */
+  namespace?: string;
+  name?: string;
+  subresource?: string;
+}
+
+/** A fixed document: discovery, version, health, OpenAPI. */
+export interface DocumentRoute {
+  type: 'document';
+  doc:
+    | 'version'
+    | 'healthz'
+    | 'readyz'
+    | 'livez'
+    | 'api'
+    | 'api/v1'
+    | 'apis'
+    | 'apis/group'
+    | 'apis/groupversion'
+    | 'openapi/v2'
+    | 'openapi/v3';
+}
+
+/** An OpenAPI v3 document of the index (`/openapi/v3/<path>`). */
+export interface OpenApiRoute {
+  type: 'openapi';
+  /** The index path, e.g. `apis/sidekicks.dev/v1alpha1` or `api/v1`. */
+  path: string;
+}
+
+export type Route = ResourceRoute | DocumentRoute | OpenApiRoute;
+
+const GROUP_PREFIX = `/apis/${GROUP}/${VERSION}`;
+
+const DOCUMENTS: Record<string, DocumentRoute['doc']> = {
+  '/version': 'version',
+  '/healthz': 'healthz',
+  '/readyz': 'readyz',
+  '/livez': 'livez',
+  '/api': 'api',
+  '/api/v1': 'api/v1',
+  '/apis': 'apis',
+  [`/apis/${GROUP}`]: 'apis/group',
+  [GROUP_PREFIX]: 'apis/groupversion',
+  '/openapi/v2': 'openapi/v2',
+  '/openapi/v3': 'openapi/v3',
+};
+
+function resourceRoute(core: boolean, parts: string[]): ResourceRoute | undefined {
+  let namespace: string | undefined;
+  let rest = parts;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  if (rest.length < 1 || rest.length > 3 || rest.some((p) => p === '')) return undefined;
+  const [plural, name, subresource] = rest as [string, string?, string?];
+  return { type: 'resource', core, plural, namespace, name, subresource };
+}
+
+/** Parses a URL path (without query) into a route, or undefined for 404. */
+export function parseRoute(pathname: string): Route | undefined {
+  const path = pathname.length > 1 && pathname.endsWith('/') ? pathname.slice(0, -1) : pathname;
+  const doc = DOCUMENTS[path];
+  if (doc) return { type: 'document', doc };
+  if (path.startsWith('/openapi/v3/')) return { type: 'openapi', path: path.slice('/openapi/v3/'.length) };
+  if (path.startsWith(GROUP_PREFIX + '/')) {
+    return resourceRoute(false, path.slice(GROUP_PREFIX.length + 1).split('/').map(decodeURIComponent));
+  }
+  if (path.startsWith('/api/v1/')) {
+    return resourceRoute(true, path.slice('/api/v1/'.length).split('/').map(decodeURIComponent));
+  }
+  return undefined;
+}

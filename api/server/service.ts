@@ -1,0 +1,309 @@
+/**
+ * ApiService: the API in-process — create, get, list, update, status, patch, server-side apply,
+ * delete and watch, each with admission and managedFields bookkeeping, over a Store. The HTTP
+ * layer is a thin codec around it; controllers call it directly.
+ */
+import type { KubeList, KubeObject } from '../../resources/meta.js';
+import type { KindDefinition, Scheme } from '../../resources/scheme.js';
+import { ApiError, conflict, isReason, StatusReason } from '../errors.js';
+import type { EventRecorder } from '../events/recorder.js';
+import type { DeleteOptions, ListOptions, Store, WatchEvent, WatchOptions } from '../store/store.js';
+import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, type AdmissionRequest } from './admission.js';
+import { appliedCreateFields, applyConfiguration } from './apply.js';
+import { listKeysOf } from './list-keys.js';
+import { recordUpdate, type OwnershipContext } from './managed-fields.js';
+import { jsonPatch, mergePatch, PatchType } from './patch.js';
+
+/** Options every write accepts (the query parameters of a write request). */
+export interface WriteRequest {
+  /** The field manager; defaults to {@link DEFAULT_MANAGER}. Required for apply. */
+  fieldManager?: string;
+  dryRun?: boolean;
+  /** Defaults to Warn, as kube-apiserver. */
+  fieldValidation?: FieldValidation;
+  /** Apply only: take ownership of conflicting fields. */
+  force?: boolean;
+  /** Collects warnings (unknown fields with Warn) for the caller to surface. */
+  warnings?: string[];
+}
+
+/** The manager recorded for in-process writes that name none. */
+export const DEFAULT_MANAGER = 'sidekick';
+
+/** Patch and update retries when a write without a resourceVersion precondition races another. */
+const CONFLICT_RETRIES = 5;
+
+/** Events are about objects; recording events about events would never end. */
+const NO_EVENTS_FOR = new Set(['events']);
+
+export interface ApiServiceOptions {
+  store: Store;
+  scheme: Scheme;
+  recorder?: EventRecorder;
+  now?: () => Date;
+}
+
+/** The API with admission: what the HTTP server serves and controllers use. */
+export class ApiService {
+  readonly store: Store;
+  readonly scheme: Scheme;
+  private recorder?: EventRecorder;
+  private readonly now: () => Date;
+
+  constructor(opts: ApiServiceOptions) {
+    this.store = opts.store;
+    this.scheme = opts.scheme;
+    this.recorder = opts.recorder;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Attaches the recorder that logs lifecycle Events (it usually needs the service first). */
+  setRecorder(recorder: EventRecorder | undefined): void {
+    this.recorder = recorder;
+  }
+
+  /** The kind served under a plural, or 404 like kube-apiserver for an unknown resource. */
+  kindOf(plural: string): KindDefinition {
+    const def = this.scheme.byPlural(plural);
+    if (!def) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource', { kind: plural });
+    return def;
+  }
+
+  async get(plural: string, namespace: string, name: string): Promise<KubeObject> {
+    const def = this.kindOf(plural);
+    return this.store.get(plural, scopeNs(def, namespace), name);
+  }
+
+  /** Lists as a typed `<Kind>List` with every item carrying apiVersion and kind. */
+  async list(plural: string, opts: ListOptions = {}): Promise<KubeList> {
+    const def = this.kindOf(plural);
+    const res = await this.store.list(plural, def.namespaced ? opts : { ...opts, namespace: undefined });
+    return {
+      apiVersion: def.apiVersion,
+      kind: `${def.kind}List`,
+      metadata: {
+        resourceVersion: res.resourceVersion,
+        ...(res.continue ? { continue: res.continue } : {}),
+        ...(res.remainingItemCount !== undefined ? { remainingItemCount: res.remainingItemCount } : {}),
+      },
+      items: res.items,
+    };
+  }
+
+  async create(plural: string, namespace: string, body: unknown, req: WriteRequest = {}): Promise<KubeObject> {
+    const def = this.kindOf(plural);
+    const adm = this.admission(def, namespace, undefined, req);
+    const obj = admitCreate(checkEnvelope(body, adm), adm);
+    obj.metadata.managedFields = recordUpdate(undefined, obj, this.ownership(def, req));
+    return this.storeCreate(def, obj, req);
+  }
+
+  /** Replaces spec and metadata (PUT). Without a resourceVersion the write is unconditional. */
+  async update(plural: string, namespace: string, name: string, body: unknown, req: WriteRequest = {}): Promise<KubeObject> {
+    const def = this.kindOf(plural);
+    const adm = this.admission(def, namespace, name, req);
+    const incoming = checkEnvelope(body, adm);
+    const precondition = incoming.metadata.resourceVersion;
+    return this.retrying(precondition, async () => {
+      const old = await this.store.get(plural, scopeNs(def, namespace), name);
+      const candidate = structuredClone(incoming);
+      candidate.metadata.resourceVersion = precondition || old.metadata.resourceVersion;
+      const obj = admitUpdate(old, candidate, adm);
+      obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
+      return this.store.update(plural, obj, { dryRun: req.dryRun });
+    });
+  }
+
+  /** Replaces only status (PUT …/status). */
+  async updateStatus(plural: string, namespace: string, name: string, body: unknown, req: WriteRequest = {}): Promise<KubeObject> {
+    const def = this.kindOf(plural);
+    this.requireStatus(def);
+    const adm = this.admission(def, namespace, name, req);
+    const incoming = checkEnvelope(body, adm);
+    const precondition = incoming.metadata.resourceVersion;
+    return this.retrying(precondition, async () => {
+      const old = await this.store.get(plural, scopeNs(def, namespace), name);
+      return this.writeStatus(def, old, { ...old, status: incoming.status }, precondition, adm, req);
+    });
+  }
+
+  /** PATCH with a merge, JSON or apply patch; `subresource` is `status` for …/status. */
+  async patch(
+    plural: string,
+    namespace: string,
+    name: string,
+    type: PatchType,
+    patch: unknown,
+    req: WriteRequest & { subresource?: 'status' } = {},
+  ): Promise<KubeObject> {
+    if (type === PatchType.Apply) return this.apply(plural, namespace, name, patch, req);
+    if (type === PatchType.Strategic) {
+      throw new ApiError(StatusReason.UnsupportedMediaType, `the body of the request was in an unknown format - accepted media types include: ${PatchType.Json}, ${PatchType.Merge}, ${PatchType.Apply}`);
+    }
+    const def = this.kindOf(plural);
+    if (req.subresource === 'status') this.requireStatus(def);
+    const adm = this.admission(def, namespace, name, req);
+    let explicit = false;
+    return this.retrying(undefined, async () => {
+      const old = await this.store.get(plural, scopeNs(def, namespace), name);
+      const patched = (type === PatchType.Merge ? mergePatch(old, patch) : jsonPatch(old, patch)) as KubeObject;
+      const candidate = checkEnvelope(patched, adm);
+      // A patch that sets or tests resourceVersion makes it a precondition: a conflict is then the
+      // client's to resolve, not retried here.
+      explicit = candidate.metadata.resourceVersion !== old.metadata.resourceVersion || testsResourceVersion(patch);
+      if (!candidate.metadata.resourceVersion) candidate.metadata.resourceVersion = old.metadata.resourceVersion;
+      if (req.subresource === 'status') return this.writeStatus(def, old, candidate, candidate.metadata.resourceVersion, adm, req);
+      const obj = admitUpdate(old, candidate, adm);
+      obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
+      return this.store.update(plural, obj, { dryRun: req.dryRun });
+    }, (err) => !explicit && isReason(err, StatusReason.Conflict));
+  }
+
+  /**
+   * Server-side apply: merges the applied configuration into the live object (creating it when
+   * missing), removes fields this manager applied before and no longer applies, and rejects a
+   * change to a field another manager owns with 409 unless `force`.
+   */
+  async apply(plural: string, namespace: string, name: string, body: unknown, req: WriteRequest & { subresource?: 'status' } = {}): Promise<KubeObject> {
+    const def = this.kindOf(plural);
+    if (!req.fieldManager) {
+      throw new ApiError(StatusReason.BadRequest, 'PATCH /apply requires fieldManager to be set (the fieldManager query parameter)');
+    }
+    const adm = this.admission(def, namespace, name, req);
+    const applied = checkEnvelope(body, adm);
+    const precondition = applied.metadata.resourceVersion;
+    delete applied.metadata.resourceVersion;
+    if (req.subresource !== 'status' && def.hasStatus) delete applied.status;
+    const ctx = this.ownership(def, req);
+    return this.retrying(precondition, async () => {
+      let live: KubeObject;
+      try {
+        live = await this.store.get(plural, scopeNs(def, namespace), name);
+      } catch (err) {
+        if (!isReason(err, StatusReason.NotFound) || req.subresource === 'status') throw err;
+        const obj = admitCreate(structuredClone(applied), adm);
+        obj.metadata.managedFields = appliedCreateFields(applied, ctx);
+        return this.storeCreate(def, obj, req);
+      }
+      if (precondition && precondition !== live.metadata.resourceVersion) {
+        throw conflict(def.plural, def.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      }
+      const { object, managedFields } = applyConfiguration(live, applied, ctx, { force: req.force === true, subresource: req.subresource });
+      if (req.subresource === 'status') return this.writeStatus(def, live, object, object.metadata.resourceVersion, adm, req, managedFields);
+      const obj = admitUpdate(live, object, adm);
+      obj.metadata.managedFields = managedFields;
+      return this.store.update(plural, obj, { dryRun: req.dryRun });
+    });
+  }
+
+  /** Deletes one object; with finalizers it stays, marked with deletionTimestamp. */
+  async delete(plural: string, namespace: string, name: string, opts: DeleteOptions = {}): Promise<{ object: KubeObject; removed: boolean }> {
+    const def = this.kindOf(plural);
+    const res = await this.store.delete(plural, scopeNs(def, namespace), name, opts);
+    if (!opts.dryRun && this.recorder && !NO_EVENTS_FOR.has(plural)) {
+      const finalizers = res.object.metadata.finalizers ?? [];
+      if (res.removed) this.recorder.normal(res.object, 'Deleted', `Deleted ${def.kind} ${name}`);
+      else this.recorder.normal(res.object, 'Deleting', `Deletion requested; waiting for finalizers: ${finalizers.join(', ') || '(foreground dependents)'}`);
+    }
+    return res;
+  }
+
+  /** Deletes every object a list would return (DELETE on a collection). */
+  async deleteCollection(plural: string, list: ListOptions, opts: DeleteOptions = {}): Promise<KubeList> {
+    const { items, ...rest } = await this.list(plural, { ...list, limit: undefined, continue: undefined });
+    const deleted: KubeObject[] = [];
+    for (const item of items) {
+      try {
+        deleted.push((await this.delete(plural, item.metadata.namespace ?? '', item.metadata.name ?? '', opts)).object);
+      } catch (err) {
+        // Deleted by someone else meanwhile: the collection is still being emptied as asked.
+        if (!isReason(err, StatusReason.NotFound)) throw err;
+      }
+    }
+    return { ...rest, items: deleted };
+  }
+
+  /** Streams changes of a kind; ends when `signal` aborts. Rejects Expired for a too-old resourceVersion. */
+  watch(plural: string, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    const def = this.kindOf(plural);
+    return this.store.watch(plural, def.namespaced ? opts : { ...opts, namespace: undefined }, signal);
+  }
+
+  private async storeCreate(def: KindDefinition, obj: KubeObject, req: WriteRequest): Promise<KubeObject> {
+    const created = await this.store.create(def.plural, obj, { dryRun: req.dryRun });
+    if (!req.dryRun && this.recorder && !NO_EVENTS_FOR.has(def.plural)) {
+      this.recorder.normal(created, 'Created', `Created ${def.kind} ${created.metadata.name} (by ${req.fieldManager ?? DEFAULT_MANAGER})`);
+    }
+    return created;
+  }
+
+  private async writeStatus(
+    def: KindDefinition,
+    old: KubeObject,
+    next: KubeObject,
+    precondition: string | undefined,
+    adm: AdmissionRequest,
+    req: WriteRequest,
+    managedFields?: KubeObject['metadata']['managedFields'],
+  ): Promise<KubeObject> {
+    // Only status may change here: everything else is taken from the stored object.
+    const candidate: KubeObject = { ...structuredClone(old), status: next.status };
+    candidate.metadata.resourceVersion = precondition || old.metadata.resourceVersion;
+    const obj = admitUpdate(old, candidate, adm);
+    obj.metadata.managedFields = managedFields ?? recordUpdate(old, obj, this.ownership(def, req), 'status');
+    return this.store.updateStatus(def.plural, obj, { dryRun: req.dryRun });
+  }
+
+  private requireStatus(def: KindDefinition): void {
+    if (!def.hasStatus) throw new ApiError(StatusReason.NotFound, `${def.plural}.${def.group} has no status subresource`);
+  }
+
+  private admission(def: KindDefinition, namespace: string, name: string | undefined, req: WriteRequest): AdmissionRequest {
+    return {
+      def,
+      namespace: scopeNs(def, namespace),
+      name,
+      fieldValidation: req.fieldValidation ?? FieldValidation.Warn,
+      warnings: req.warnings ?? [],
+      now: this.now(),
+    };
+  }
+
+  private ownership(def: KindDefinition, req: WriteRequest): OwnershipContext {
+    return {
+      manager: req.fieldManager || DEFAULT_MANAGER,
+      apiVersion: def.apiVersion,
+      hasStatus: def.hasStatus,
+      listKeys: listKeysOf(def),
+      now: this.now(),
+    };
+  }
+
+  /**
+   * Runs a read-modify-write; a Conflict is retried when the client gave no resourceVersion
+   * precondition (the conflict is then ours, from a concurrent writer, not the client's).
+   */
+  private async retrying<T>(precondition: string | undefined, attempt: () => Promise<T>, retryable?: (err: unknown) => boolean): Promise<T> {
+    for (let i = 0; ; i++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        const again = retryable ? retryable(err) : !precondition && isReason(err, StatusReason.Conflict) && !isApplyConflict(err);
+        if (!again || i >= CONFLICT_RETRIES) throw err;
+      }
+    }
+  }
+}
+
+/** A JSON patch operation on /metadata/resourceVersion (usually a `test`) is a precondition. */
+function testsResourceVersion(patch: unknown): boolean {
+  return Array.isArray(patch) && patch.some((op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion');
+}
+
+function isApplyConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.message.startsWith('Apply failed');
+}
+
+function scopeNs(def: KindDefinition, namespace: string): string {
+  return def.namespaced ? namespace : '';
+}

@@ -1,0 +1,89 @@
+/**
+ * The read-only subresources that are not objects: a session's timeline (the journal) and an
+ * artifact's content.
+ *   GET .../namespaces/{ns}/sessions/{name}/timeline?after=SEQ&limit=N[&run=R][&type=T][&follow=1]
+ *       → {events, next, hasMore}; with follow=1, newline-delimited events: backlog, then live
+ *   GET .../namespaces/{ns}/sessions/{name}/verify → {ok, checked, brokenAt?, reason?}
+ *   GET .../namespaces/{ns}/artifacts/{name}/content → the stored bytes (digest-checked)
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { ApiError, StatusReason } from '../errors.js';
+import { sessionKey, type Journal } from '../journal/journal.js';
+import type { ApiService } from './service.js';
+import type { ResourceRoute } from './routes.js';
+import type { WatchRegistry } from './watch.js';
+
+/** Reads artifact bodies by digest (the content-addressed artifact store). */
+export interface ArtifactBodies {
+  get(digest: string): Promise<Buffer | undefined>;
+}
+
+/** True for the routes this handler serves. */
+export function isSessionSubresource(route: ResourceRoute): boolean {
+  if (route.core || !route.name || !route.namespace) return false;
+  return (route.plural === 'sessions' && (route.subresource === 'timeline' || route.subresource === 'verify')) || (route.plural === 'artifacts' && route.subresource === 'content');
+}
+
+function intParam(q: URLSearchParams, name: string, fallback: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ApiError(StatusReason.BadRequest, `${name}: must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function json(res: ServerResponse, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export class SessionSubresources {
+  constructor(private readonly d: { service: ApiService; journal: Journal; artifacts: ArtifactBodies; watches: WatchRegistry }) {}
+
+  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+    if (req.method !== 'GET') throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
+    const ns = route.namespace!;
+    const name = route.name!;
+    // Both must name an object that exists: a 404 says so, as for any other subresource.
+    const obj = await this.d.service.get(route.plural, ns, name);
+    if (route.plural === 'artifacts') return this.content(obj as { status?: { digest?: string } }, name, res);
+    const key = sessionKey(ns, name);
+    if (route.subresource === 'verify') return json(res, await this.d.journal.verify(key));
+    const filter = {
+      after: intParam(q, 'after', 0),
+      ...(q.get('run') ? { run: q.get('run')! } : {}),
+      ...(q.getAll('type').length ? { types: q.getAll('type').flatMap((t) => t.split(',')) } : {}),
+    };
+    if (q.get('follow') === '1' || q.get('follow') === 'true') return this.follow(key, filter, req, res);
+    json(res, await this.d.journal.read(key, { ...filter, limit: intParam(q, 'limit', 500) }));
+  }
+
+  private async content(obj: { status?: { digest?: string } }, name: string, res: ServerResponse): Promise<void> {
+    const digest = obj.status?.digest?.replace(/^sha256:/, '');
+    if (!digest) throw new ApiError(StatusReason.NotFound, `artifact "${name}" has no published content yet`);
+    const body = await this.d.artifacts.get(digest);
+    if (!body) throw new ApiError(StatusReason.NotFound, `artifact "${name}": content sha256:${digest} is missing from the artifact store`);
+    if (createHash('sha256').update(body).digest('hex') !== digest) throw new ApiError(StatusReason.InternalError, `artifact "${name}": stored content does not match its digest`);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, etag: `"${digest}"` });
+    res.end(body);
+  }
+
+  private async follow(key: string, filter: { after: number; run?: string; types?: string[] }, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ac = this.d.watches.track();
+    const end = (): void => ac.abort();
+    req.on('close', end);
+    res.on('close', end);
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    try {
+      for await (const event of this.d.journal.follow(key, filter, ac.signal)) {
+        if (!res.write(`${JSON.stringify(event)}\n`)) await new Promise((r) => res.once('drain', r));
+      }
+    } finally {
+      ac.abort();
+      res.end();
+    }
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The thin storage layer under ObjectStore. Each database (SQLite, Postgres) implements this
+ * interface; every Kubernetes rule lives above it, in object-store.ts, written once.
+ *
+ * Tables (names prefixed `sk_` so other features can share the database):
+ * - `sk_objects`  (plural, namespace, name) → uid, resource_version, object JSON
+ * - `sk_owners`   (owner_uid, plural, namespace, name): the ownerReferences index for GC
+ * - `sk_changes`  (resource_version PK, plural, namespace, name, type, object, prev_object):
+ *   the watch history, written in the SAME transaction as the object row, so a crash never
+ *   shows one without the other; trimmed to the last N entries
+ * - `sk_rv`       one row holding the global resourceVersion counter
+ * - `schema_migrations` (component, version): versioned migrations applied at open
+ */
+import type { Dialect, ExtraWrites } from './store.js';
+
+export type { Dialect, ExtraWrites };
+
+/** The address of one object. Cluster-scoped objects have namespace ''. */
+export interface ObjectKey {
+  plural: string;
+  namespace: string;
+  name: string;
+}
+
+/** One row of the objects table. `json` is the whole object, resourceVersion included. */
+export interface StoredObject extends ObjectKey {
+  uid: string;
+  resourceVersion: number;
+  json: string;
+}
+
+/** The watch event types a change can carry. */
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One row of the changes table (the watch history). */
+export interface ChangeRecord extends ObjectKey {
+  resourceVersion: number;
+  type: ChangeType;
+  /** The object after the change (for DELETED: as it was removed). */
+  json: string;
+  /** The object before the change (absent for ADDED); lets watchers see selector transitions. */
+  prevJson?: string;
+}
+
+/** Filters for reading objects in (namespace, name) order. */
+export interface ObjectQuery {
+  plural: string;
+  namespace?: string;
+  name?: string;
+  /** Exclusive lower bound on (namespace, name), for pagination. */
+  after?: { namespace: string; name: string };
+  limit?: number;
+}
+
+/** Reads, inside or outside a transaction. */
+export interface BackendReader {
+  getObject(key: ObjectKey): Promise<StoredObject | undefined>;
+  /** Objects matching `q`, ordered by (namespace, name). */
+  listObjects(q: ObjectQuery): Promise<StoredObject[]>;
+  /** How many objects match `q` (ignoring `limit`). */
+  countObjects(q: ObjectQuery): Promise<number>;
+  /** The latest committed resourceVersion (inside a transaction: the latest allocated). */
+  currentResourceVersion(): Promise<number>;
+  /** Keys of the objects whose ownerReferences name `ownerUid`. */
+  dependentsOf(ownerUid: string): Promise<ObjectKey[]>;
+  /** The object with this uid, if it exists. */
+  getByUid(uid: string): Promise<StoredObject | undefined>;
+  /** Objects (any plural) carrying `finalizer`; a full scan, used only by the sweep at open. */
+  findByFinalizer(finalizer: string): Promise<StoredObject[]>;
+}
+
+/** A write transaction. Writers are serialized (see each backend for how). */
+export interface BackendTx extends BackendReader, ExtraWrites {
+  /** Allocates the next global resourceVersion (one per object change). */
+  nextResourceVersion(): Promise<number>;
+  /** Inserts or replaces the object row. */
+  putObject(obj: StoredObject): Promise<void>;
+  deleteObject(key: ObjectKey): Promise<void>;
+  /** Replaces the ownerReferences index entries of `key`. */
+  setOwners(key: ObjectKey, ownerUids: string[]): Promise<void>;
+  /** Appends a watch history row (same transaction as the object row). */
+  appendChange(change: ChangeRecord): Promise<void>;
+}
+
+/** Receives committed changes, in resourceVersion order, each exactly once. */
+export type ChangeListener = (changes: ChangeRecord[]) => void;
+
+/** A versioned set of migrations for one component; each migration is a list of statements. */
+export interface MigrationSet {
+  component: string;
+  sqlite: string[][];
+  postgres: string[][];
+}
+
+/** What ObjectStore needs from a database. */
+export interface StoreBackend {
+  readonly dialect: Dialect;
+  /** Runs `fn` in one read snapshot (a list and its resourceVersion agree). */
+  read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T>;
+  /** The newest `limit` changes, oldest first (loads the watch history at open). */
+  recentChanges(limit: number): Promise<ChangeRecord[]>;
+  /** Registers the single listener for committed changes (this process's and, for Postgres, other processes'). */
+  onChanges(listener: ChangeListener): void;
+  /** Owner uids referenced in the owners index that no longer exist (dangling after a crash). */
+  danglingOwnerUids(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** Tunables shared by both backends. */
+export interface BackendOptions {
+  /** Changes kept in the history table (default 10,000); older ones are trimmed. */
+  historyLimit?: number;
+  /** Extra migration sets (other features' tables), applied after the store's own. */
+  migrations?: MigrationSet[];
+}
+
+/** The history size when none is configured. */
+export const DEFAULT_HISTORY_LIMIT = 10_000;
+
+/** The store's own schema, one migration per entry, per dialect. */
+export const STORE_MIGRATIONS: MigrationSet = {
+  component: 'store',
+  sqlite: [
+    [
+      `CREATE TABLE sk_objects (
+         plural TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+         uid TEXT NOT NULL, resource_version INTEGER NOT NULL, object TEXT NOT NULL,
+         PRIMARY KEY (plural, namespace, name)) WITHOUT ROWID`,
+      `CREATE UNIQUE INDEX sk_objects_uid ON sk_objects (uid)`,
+      `CREATE TABLE sk_owners (
+         owner_uid TEXT NOT NULL, plural TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+         PRIMARY KEY (owner_uid, plural, namespace, name)) WITHOUT ROWID`,
+      `CREATE INDEX sk_owners_dependent ON sk_owners (plural, namespace, name)`,
+      `CREATE TABLE sk_changes (
+         resource_version INTEGER PRIMARY KEY, plural TEXT NOT NULL, namespace TEXT NOT NULL,
+         name TEXT NOT NULL, type TEXT NOT NULL CHECK (type IN ('ADDED','MODIFIED','DELETED')),
+         object TEXT NOT NULL, prev_object TEXT)`,
+      `CREATE TABLE sk_rv (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL)`,
+      `INSERT INTO sk_rv (id, v) VALUES (1, 0)`,
+    ],
+  ],
+  postgres: [
+    [
+      `CREATE TABLE sk_objects (
+         plural TEXT COLLATE "C" NOT NULL, namespace TEXT COLLATE "C" NOT NULL, name TEXT COLLATE "C" NOT NULL,
+         uid TEXT NOT NULL UNIQUE, resource_version BIGINT NOT NULL, object JSONB NOT NULL,
+         PRIMARY KEY (plural, namespace, name))`,
+      `CREATE TABLE sk_owners (
+         owner_uid TEXT NOT NULL, plural TEXT COLLATE "C" NOT NULL, namespace TEXT COLLATE "C" NOT NULL,
+         name TEXT COLLATE "C" NOT NULL,
+         PRIMARY KEY (owner_uid, plural, namespace, name))`,
+      `CREATE INDEX sk_owners_dependent ON sk_owners (plural, namespace, name)`,
+      `CREATE TABLE sk_changes (
+         resource_version BIGINT PRIMARY KEY, plural TEXT NOT NULL, namespace TEXT NOT NULL,
+         name TEXT NOT NULL, type TEXT NOT NULL CHECK (type IN ('ADDED','MODIFIED','DELETED')),
+         object JSONB NOT NULL, prev_object JSONB)`,
+      `CREATE TABLE sk_rv (id INTEGER PRIMARY KEY CHECK (id = 1), v BIGINT NOT NULL)`,
+      `INSERT INTO sk_rv (id, v) VALUES (1, 0)`,
+    ],
+  ],
+};
+
+/** How often (in allocated versions) a writer trims the history table. */
+export const TRIM_EVERY = 64;

@@ -1,0 +1,30 @@
+/**
+ * Opens the Store for a configuration: embedded SQLite (the daemon) or Postgres (the control
+ * plane). Both give the same ObjectStore semantics.
+ */
+import type { MigrationSet } from './backend.js';
+import { ObjectStore, type ObjectStoreOptions } from './object-store.js';
+import { PostgresBackend } from './postgres.js';
+import { SqliteBackend } from './sqlite.js';
+import type { ResourceResolver } from './store.js';
+
+/** Where the store lives: a SQLite file (e.g. `$SIDEKICK_HOME/sidekick.db`) or a Postgres URL. */
+export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions extends ObjectStoreOptions {
+  /** Other features' tables (e.g. the session journal), migrated at open with the store's own. */
+  migrations?: MigrationSet[];
+}
+
+/** Opens (creating and migrating as needed) the store described by `config`. */
+export async function openStore(config: StoreConfig, resolver: ResourceResolver, opts: OpenStoreOptions = {}): Promise<ObjectStore> {
+  const backendOpts = { historyLimit: opts.historyLimit, migrations: opts.migrations, onError: opts.onBackgroundError };
+  const backend = config.kind === 'sqlite' ? new SqliteBackend(config.path, backendOpts) : await PostgresBackend.open(config.url, backendOpts);
+  try {
+    return await ObjectStore.open(backend, resolver, opts);
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The Postgres backend (the shared control plane), on @databases/pg. Objects and history are
+ * JSONB; plural/namespace/name use the "C" collation so order and pagination match SQLite
+ * byte for byte. Watchers hear other replicas' commits through postgres-feed.ts.
+ *
+ * Concurrency: every write transaction starts by locking the counter row
+ * (`SELECT v FROM sk_rv ... FOR UPDATE`) and allocates versions from it, writing the new value
+ * back before COMMIT. The row lock serializes writers — across processes too — so a later
+ * writer can only get its version after the earlier one committed: commit order equals
+ * resourceVersion order, history reads never see a gap that later fills, and the
+ * read-modify-write inside a transaction (optimistic concurrency, finalizers, GC) always sees
+ * the latest committed state under READ COMMITTED.
+ */
+import m, { IsolationLevel, sql, type ConnectionPool, type Queryable, type SQLQuery, type Transaction } from '@databases/pg';
+import {
+  DEFAULT_HISTORY_LIMIT,
+  STORE_MIGRATIONS,
+  TRIM_EVERY,
+  type BackendOptions,
+  type BackendReader,
+  type BackendTx,
+  type ChangeListener,
+  type ChangeRecord,
+  type ObjectKey,
+  type ObjectQuery,
+  type StoreBackend,
+  type StoredObject,
+} from './backend.js';
+import { kubeKeyOrder } from './object-meta.js';
+import { CHANGES_CHANNEL, PostgresChangeFeed } from './postgres-feed.js';
+import { migratePostgres } from './postgres-migrate.js';
+
+const createConnectionPool = m.default;
+
+interface ObjectRow {
+  plural: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  resource_version: number;
+  object: string;
+}
+
+interface ChangeRow extends Omit<ObjectRow, 'uid'> {
+  type: ChangeRecord['type'];
+  prev_object: string | null;
+}
+
+/** JSONB forgets key order; restore the conventional one so objects read like manifests. */
+function ordered(text: string): string {
+  return JSON.stringify(kubeKeyOrder(JSON.parse(text) as Record<string, unknown>));
+}
+
+function toStored(r: ObjectRow): StoredObject {
+  return { plural: r.plural, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.resource_version, json: ordered(r.object) };
+}
+
+function toChange(r: ChangeRow): ChangeRecord {
+  return {
+    resourceVersion: r.resource_version,
+    plural: r.plural,
+    namespace: r.namespace,
+    name: r.name,
+    type: r.type,
+    json: ordered(r.object),
+    ...(r.prev_object !== null ? { prevJson: ordered(r.prev_object) } : {}),
+  };
+}
+
+const OBJECT_COLUMNS = sql`plural, namespace, name, uid, resource_version, object::text AS object`;
+const CHANGE_COLUMNS = sql`resource_version, plural, namespace, name, type, object::text AS object, prev_object::text AS prev_object`;
+
+function whereOf(q: ObjectQuery): SQLQuery {
+  const parts = [sql`plural = ${q.plural}`];
+  if (q.namespace !== undefined) parts.push(sql`namespace = ${q.namespace}`);
+  if (q.name !== undefined) parts.push(sql`name = ${q.name}`);
+  if (q.after) parts.push(sql`(namespace, name) > (${q.after.namespace}, ${q.after.name})`);
+  return sql.join(parts, sql` AND `);
+}
+
+/** Turns `text` with `$1..$n` placeholders into a parameterized query. */
+function withParams(text: string, params: unknown[]): SQLQuery {
+  const pieces: SQLQuery[] = [];
+  let last = 0;
+  for (const match of text.matchAll(/\$(\d+)/g)) {
+    pieces.push(sql.__dangerous__rawValue(text.slice(last, match.index)));
+    pieces.push(sql.value(params[Number(match[1]) - 1]));
+    last = (match.index ?? 0) + match[0].length;
+  }
+  pieces.push(sql.__dangerous__rawValue(text.slice(last)));
+  return sql.join(pieces, sql``);
+}
+
+/** Reads through a pool, a read-only snapshot or a write transaction. */
+class PgReader implements BackendReader {
+  constructor(protected readonly db: Queryable) {}
+
+  async getObject(k: ObjectKey): Promise<StoredObject | undefined> {
+    const rows = (await this.db.query(
+      sql`SELECT ${OBJECT_COLUMNS} FROM sk_objects WHERE plural = ${k.plural} AND namespace = ${k.namespace} AND name = ${k.name}`,
+    )) as ObjectRow[];
+    return rows.length ? toStored(rows[0]) : undefined;
+  }
+  async listObjects(q: ObjectQuery): Promise<StoredObject[]> {
+    const limit = q.limit !== undefined ? sql` LIMIT ${q.limit}` : sql``;
+    const rows = (await this.db.query(sql`SELECT ${OBJECT_COLUMNS} FROM sk_objects WHERE ${whereOf(q)} ORDER BY namespace, name${limit}`)) as ObjectRow[];
+    return rows.map(toStored);
+  }
+  async countObjects(q: ObjectQuery): Promise<number> {
+    const rows = await this.db.query(sql`SELECT count(*)::int AS n FROM sk_objects WHERE ${whereOf(q)}`);
+    return rows[0].n as number;
+  }
+  async currentResourceVersion(): Promise<number> {
+    const rows = await this.db.query(sql`SELECT v FROM sk_rv WHERE id = 1`);
+    return rows[0].v as number;
+  }
+  async dependentsOf(ownerUid: string): Promise<ObjectKey[]> {
+    return (await this.db.query(sql`SELECT plural, namespace, name FROM sk_owners WHERE owner_uid = ${ownerUid}`)) as ObjectKey[];
+  }
+  async getByUid(uid: string): Promise<StoredObject | undefined> {
+    const rows = (await this.db.query(sql`SELECT ${OBJECT_COLUMNS} FROM sk_objects WHERE uid = ${uid}`)) as ObjectRow[];
+    return rows.length ? toStored(rows[0]) : undefined;
+  }
+  async findByFinalizer(finalizer: string): Promise<StoredObject[]> {
+    const want = JSON.stringify([finalizer]);
+    const rows = (await this.db.query(
+      sql`SELECT ${OBJECT_COLUMNS} FROM sk_objects WHERE object->'metadata'->'finalizers' @> ${want}::jsonb`,
+    )) as ObjectRow[];
+    return rows.map(toStored);
+  }
+}
+
+/** One write transaction; holds the counter row lock from its first statement. */
+class PgTx extends PgReader implements BackendTx {
+  readonly dialect = 'postgres' as const;
+  readonly changes: ChangeRecord[] = [];
+  readonly hooks: (() => void)[] = [];
+  private rv: number;
+
+  constructor(private readonly tx: Transaction, private readonly startRv: number, private readonly historyLimit: number) {
+    super(tx);
+    this.rv = startRv;
+  }
+
+  override async currentResourceVersion(): Promise<number> {
+    return this.rv;
+  }
+  async nextResourceVersion(): Promise<number> {
+    return ++this.rv;
+  }
+  /** Queued row write, sent with the next history row in one statement (one round trip per change). */
+  private pending: SQLQuery | undefined;
+
+  private async flush(): Promise<void> {
+    const q = this.pending;
+    this.pending = undefined;
+    if (q) await this.tx.query(q);
+  }
+  async putObject(o: StoredObject): Promise<void> {
+    await this.flush();
+    this.pending = sql`
+      INSERT INTO sk_objects (plural, namespace, name, uid, resource_version, object)
+      VALUES (${o.plural}, ${o.namespace}, ${o.name}, ${o.uid}, ${o.resourceVersion}, ${o.json}::jsonb)
+      ON CONFLICT (plural, namespace, name) DO UPDATE
+      SET uid = EXCLUDED.uid, resource_version = EXCLUDED.resource_version, object = EXCLUDED.object`;
+  }
+  async deleteObject(k: ObjectKey): Promise<void> {
+    await this.flush();
+    this.pending = sql`DELETE FROM sk_objects WHERE plural = ${k.plural} AND namespace = ${k.namespace} AND name = ${k.name}`;
+  }
+  async setOwners(k: ObjectKey, ownerUids: string[]): Promise<void> {
+    await this.flush();
+    await this.tx.query(sql`DELETE FROM sk_owners WHERE plural = ${k.plural} AND namespace = ${k.namespace} AND name = ${k.name}`);
+    for (const uid of new Set(ownerUids)) {
+      await this.tx.query(sql`INSERT INTO sk_owners (owner_uid, plural, namespace, name) VALUES (${uid}, ${k.plural}, ${k.namespace}, ${k.name})`);
+    }
+  }
+  async appendChange(c: ChangeRecord): Promise<void> {
+    const insert = sql`
+      INSERT INTO sk_changes (resource_version, plural, namespace, name, type, object, prev_object)
+      VALUES (${c.resourceVersion}, ${c.plural}, ${c.namespace}, ${c.name}, ${c.type}, ${c.json}::jsonb, ${c.prevJson ?? null}::jsonb)`;
+    const row = this.pending;
+    this.pending = undefined;
+    // The object row and its history row are different tables: one statement can write both.
+    await this.tx.query(row ? sql`WITH object_row AS (${row}) ${insert}` : insert);
+    this.changes.push(c);
+  }
+  async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    await this.flush();
+    return (await this.tx.query(withParams(sqlText, params))) as Record<string, unknown>[];
+  }
+  afterCommit(fn: () => void): void {
+    this.hooks.push(fn);
+  }
+
+  /** Writes the counter back, trims the history, and queues the NOTIFY (sent on commit). */
+  async finish(): Promise<void> {
+    await this.flush();
+    if (this.rv === this.startRv) return;
+    if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) {
+      await this.tx.query(sql`DELETE FROM sk_changes WHERE resource_version <= ${this.rv - this.historyLimit}`);
+    }
+    await this.tx.query(
+      sql`WITH counter AS (UPDATE sk_rv SET v = ${this.rv} WHERE id = 1 RETURNING v) SELECT pg_notify(${CHANGES_CHANNEL}, v::text) FROM counter`,
+    );
+  }
+}
+
+/** The Postgres StoreBackend. Open with {@link PostgresBackend.open}. */
+export class PostgresBackend implements StoreBackend {
+  readonly dialect = 'postgres' as const;
+
+  private constructor(
+    private readonly pool: ConnectionPool,
+    private readonly feed: PostgresChangeFeed,
+    private readonly historyLimit: number,
+  ) {}
+
+  /** Connects to `url`, migrates, and starts listening for other processes' commits. */
+  static async open(url: string, opts: BackendOptions & { onError?: (err: unknown) => void } = {}): Promise<PostgresBackend> {
+    const onError = opts.onError ?? ((err: unknown) => console.error('sidekicks store: postgres change feed:', err));
+    const pool = createConnectionPool({ connectionString: url, bigIntMode: 'number', onError });
+    try {
+      await migratePostgres(pool, [STORE_MIGRATIONS, ...(opts.migrations ?? [])]);
+      const reader = new PgReader(pool);
+      const feed = await PostgresChangeFeed.start(
+        url,
+        async (rv, limit) => {
+          const rows = (await pool.query(
+            sql`SELECT ${CHANGE_COLUMNS} FROM sk_changes WHERE resource_version > ${rv} ORDER BY resource_version LIMIT ${limit}`,
+          )) as ChangeRow[];
+          return rows.map(toChange);
+        },
+        onError,
+      );
+      feed.attach(await reader.currentResourceVersion(), () => undefined);
+      return new PostgresBackend(pool, feed, opts.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    } catch (err) {
+      await pool.dispose();
+      throw err;
+    }
+  }
+
+  read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T> {
+    return this.pool.tx((tx) => fn(new PgReader(tx)), { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
+  }
+
+  async transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
+    let done: PgTx | undefined;
+    const result = await this.pool.tx(async (tx) => {
+      const rows = await tx.query(sql`SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE`);
+      const ptx = new PgTx(tx, rows[0].v as number, this.historyLimit);
+      const value = await fn(ptx);
+      await ptx.finish();
+      done = ptx;
+      return value;
+    });
+    if (done) {
+      this.feed.offer(done.changes);
+      for (const hook of done.hooks) hook();
+    }
+    return result;
+  }
+
+  async recentChanges(limit: number): Promise<ChangeRecord[]> {
+    const rows = (await this.pool.query(
+      sql`SELECT ${CHANGE_COLUMNS} FROM sk_changes ORDER BY resource_version DESC LIMIT ${limit}`,
+    )) as ChangeRow[];
+    return rows.map(toChange).reverse();
+  }
+
+  onChanges(listener: ChangeListener): void {
+    this.feed.attach(0, listener);
+  }
+
+  async danglingOwnerUids(): Promise<string[]> {
+    const rows = await this.pool.query(
+      sql`SELECT DISTINCT owner_uid FROM sk_owners o WHERE NOT EXISTS (SELECT 1 FROM sk_objects WHERE uid = o.owner_uid)`,
+    );
+    return rows.map((r) => r.owner_uid as string);
+  }
+
+  async close(): Promise<void> {
+    await this.feed.close();
+    await this.pool.dispose();
+  }
+}

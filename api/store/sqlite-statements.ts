@@ -1,0 +1,169 @@
+/**
+ * SQLite plumbing for the store: connections with the right pragmas, row conversions, prepared
+ * statements (one set per connection; list/count statements prepared once per query shape) and
+ * migrations.
+ */
+import Database from 'better-sqlite3';
+import type { ChangeRecord, MigrationSet, ObjectQuery, StoredObject } from './backend.js';
+
+/** A better-sqlite3 connection. */
+export type Db = Database.Database;
+type Stmt = Database.Statement;
+
+/** A row of sk_objects. */
+export interface ObjectRow {
+  plural: string;
+  namespace: string;
+  name: string;
+  uid: string;
+  resource_version: number;
+  object: string;
+}
+
+/** A row of sk_changes. */
+export interface ChangeRow {
+  resource_version: number;
+  plural: string;
+  namespace: string;
+  name: string;
+  type: ChangeRecord['type'];
+  object: string;
+  prev_object: string | null;
+}
+
+/** Converts an sk_objects row. */
+export function toStored(r: ObjectRow): StoredObject {
+  return { plural: r.plural, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.resource_version, json: r.object };
+}
+
+/** Converts an sk_changes row. */
+export function toChange(r: ChangeRow): ChangeRecord {
+  return {
+    resourceVersion: r.resource_version,
+    plural: r.plural,
+    namespace: r.namespace,
+    name: r.name,
+    type: r.type,
+    json: r.object,
+    ...(r.prev_object !== null ? { prevJson: r.prev_object } : {}),
+  };
+}
+
+/** Opens a connection with the pragmas every connection needs. */
+export function connect(path: string): Db {
+  const db = new Database(path);
+  // WAL lets the reader run beside the writer. synchronous=NORMAL in WAL mode fsyncs only at
+  // checkpoints, not per commit: a committed transaction is in the WAL file (in the OS page
+  // cache) when COMMIT returns, so it survives the process being killed (kill -9); only an OS
+  // crash or power loss can drop the last commits, and even then the database stays consistent.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+/** Prepared statements bound to one connection, including per-shape list queries. */
+export class Statements {
+  readonly get: Stmt;
+  readonly rv: Stmt;
+  readonly dependents: Stmt;
+  readonly byUid: Stmt;
+  readonly byFinalizer: Stmt;
+  private readonly shapes = new Map<string, Stmt>();
+
+  constructor(readonly db: Db) {
+    this.get = db.prepare('SELECT * FROM sk_objects WHERE plural = ? AND namespace = ? AND name = ?');
+    this.rv = db.prepare('SELECT v FROM sk_rv WHERE id = 1').pluck();
+    this.dependents = db.prepare('SELECT plural, namespace, name FROM sk_owners WHERE owner_uid = ?');
+    this.byUid = db.prepare('SELECT * FROM sk_objects WHERE uid = ?');
+    this.byFinalizer = db.prepare(
+      "SELECT o.* FROM sk_objects o WHERE EXISTS (SELECT 1 FROM json_each(o.object, '$.metadata.finalizers') f WHERE f.value = ?)",
+    );
+  }
+
+  /** A list or count statement for the filters present in `q`, prepared once per shape. */
+  query(q: ObjectQuery, count: boolean): { stmt: Stmt; params: unknown[] } {
+    const where = ['plural = ?'];
+    const params: unknown[] = [q.plural];
+    if (q.namespace !== undefined) (where.push('namespace = ?'), params.push(q.namespace));
+    if (q.name !== undefined) (where.push('name = ?'), params.push(q.name));
+    if (q.after) (where.push('(namespace, name) > (?, ?)'), params.push(q.after.namespace, q.after.name));
+    let text = `SELECT ${count ? 'count(*)' : '*'} FROM sk_objects WHERE ${where.join(' AND ')}`;
+    if (!count) {
+      text += ' ORDER BY namespace, name LIMIT ?';
+      params.push(q.limit ?? -1);
+    }
+    let stmt = this.shapes.get(text);
+    if (!stmt) {
+      stmt = this.db.prepare(text);
+      if (count) stmt.pluck();
+      this.shapes.set(text, stmt);
+    }
+    return { stmt, params };
+  }
+}
+
+/** Write statements of the writer connection. */
+export class WriteStatements extends Statements {
+  readonly begin: Stmt;
+  readonly commit: Stmt;
+  readonly rollback: Stmt;
+  readonly savepoint: Stmt;
+  readonly release: Stmt;
+  readonly rollbackTo: Stmt;
+  readonly put: Stmt;
+  readonly del: Stmt;
+  readonly delOwners: Stmt;
+  readonly addOwner: Stmt;
+  readonly change: Stmt;
+  readonly setRv: Stmt;
+  readonly trim: Stmt;
+  readonly recent: Stmt;
+  readonly dangling: Stmt;
+  readonly extra = new Map<string, Stmt>();
+
+  constructor(db: Db) {
+    super(db);
+    this.begin = db.prepare('BEGIN IMMEDIATE');
+    this.commit = db.prepare('COMMIT');
+    this.rollback = db.prepare('ROLLBACK');
+    this.savepoint = db.prepare('SAVEPOINT sk_job');
+    this.release = db.prepare('RELEASE sk_job');
+    this.rollbackTo = db.prepare('ROLLBACK TO sk_job');
+    this.put = db.prepare(
+      'INSERT OR REPLACE INTO sk_objects (plural, namespace, name, uid, resource_version, object) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.del = db.prepare('DELETE FROM sk_objects WHERE plural = ? AND namespace = ? AND name = ?');
+    this.delOwners = db.prepare('DELETE FROM sk_owners WHERE plural = ? AND namespace = ? AND name = ?');
+    this.addOwner = db.prepare('INSERT OR IGNORE INTO sk_owners (owner_uid, plural, namespace, name) VALUES (?, ?, ?, ?)');
+    this.change = db.prepare(
+      'INSERT INTO sk_changes (resource_version, plural, namespace, name, type, object, prev_object) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.setRv = db.prepare('UPDATE sk_rv SET v = ? WHERE id = 1');
+    this.trim = db.prepare('DELETE FROM sk_changes WHERE resource_version <= ?');
+    this.recent = db.prepare('SELECT * FROM sk_changes ORDER BY resource_version DESC LIMIT ?');
+    this.dangling = db
+      .prepare('SELECT DISTINCT owner_uid FROM sk_owners o WHERE NOT EXISTS (SELECT 1 FROM sk_objects WHERE uid = o.owner_uid)')
+      .pluck();
+  }
+}
+
+/** Applies pending migrations of each set, each in its own transaction. */
+export function migrateSqlite(db: Db, sets: MigrationSet[]): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, PRIMARY KEY (component, version))');
+  const applied = db.prepare('SELECT version FROM schema_migrations WHERE component = ?').pluck();
+  const record = db.prepare('INSERT INTO schema_migrations (component, version) VALUES (?, ?)');
+  for (const set of sets) {
+    const done = new Set(applied.all(set.component) as number[]);
+    set.sqlite.forEach((statements, i) => {
+      const version = i + 1;
+      if (done.has(version)) return;
+      db.transaction(() => {
+        for (const s of statements) db.exec(s);
+        record.run(set.component, version);
+      }).immediate();
+    });
+  }
+}
+

@@ -1,0 +1,241 @@
+/**
+ * The SQLite backend (the daemon's embedded store), on better-sqlite3.
+ *
+ * better-sqlite3 is used directly rather than through @databases/sqlite-sync: that wrapper
+ * exposes only `query(sql)` and re-prepares each statement, while the hot paths here (get,
+ * insert object, insert change) must reuse prepared statements to reach thousands of writes/s.
+ *
+ * Two connections: a writer and a reader, so reads never observe a transaction still open on
+ * the writer. Writes are serialized in-process by a queue and across processes by
+ * `BEGIN IMMEDIATE`, and GROUP-COMMITTED: the transactions waiting in the queue run one after
+ * another inside one SQLite transaction, each in its own SAVEPOINT (a failing one rolls back
+ * alone), and are acknowledged only after the shared COMMIT. The per-commit cost (locks, WAL
+ * frame writes) is paid once per batch instead of once per write.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import {
+  DEFAULT_HISTORY_LIMIT,
+  STORE_MIGRATIONS,
+  TRIM_EVERY,
+  type BackendOptions,
+  type BackendReader,
+  type BackendTx,
+  type ChangeListener,
+  type ChangeRecord,
+  type ObjectKey,
+  type ObjectQuery,
+  type StoreBackend,
+  type StoredObject,
+} from './backend.js';
+import { connect, migrateSqlite, Statements, toChange, toStored, WriteStatements, type ChangeRow, type Db, type ObjectRow } from './sqlite-statements.js';
+
+/** Reads through one connection's prepared statements. */
+class SqliteReader implements BackendReader {
+  constructor(protected readonly s: Statements) {}
+
+  async getObject(key: ObjectKey): Promise<StoredObject | undefined> {
+    const row = this.s.get.get(key.plural, key.namespace, key.name) as ObjectRow | undefined;
+    return row ? toStored(row) : undefined;
+  }
+  async listObjects(q: ObjectQuery): Promise<StoredObject[]> {
+    const { stmt, params } = this.s.query(q, false);
+    return (stmt.all(...params) as ObjectRow[]).map(toStored);
+  }
+  async countObjects(q: ObjectQuery): Promise<number> {
+    const { stmt, params } = this.s.query(q, true);
+    return stmt.get(...params) as number;
+  }
+  async currentResourceVersion(): Promise<number> {
+    return this.s.rv.get() as number;
+  }
+  async dependentsOf(ownerUid: string): Promise<ObjectKey[]> {
+    return this.s.dependents.all(ownerUid) as ObjectKey[];
+  }
+  async getByUid(uid: string): Promise<StoredObject | undefined> {
+    const row = this.s.byUid.get(uid) as ObjectRow | undefined;
+    return row ? toStored(row) : undefined;
+  }
+  async findByFinalizer(finalizer: string): Promise<StoredObject[]> {
+    return (this.s.byFinalizer.all(finalizer) as ObjectRow[]).map(toStored);
+  }
+}
+
+/** One write transaction on the writer connection. */
+class SqliteTx extends SqliteReader implements BackendTx {
+  readonly dialect = 'sqlite' as const;
+  readonly changes: ChangeRecord[] = [];
+  readonly hooks: (() => void)[] = [];
+  private rv: number | undefined;
+  private startRv = 0;
+
+  constructor(private readonly w: WriteStatements, private readonly historyLimit: number) {
+    super(w);
+  }
+
+  override async currentResourceVersion(): Promise<number> {
+    return this.rv ?? (this.w.rv.get() as number);
+  }
+  async nextResourceVersion(): Promise<number> {
+    if (this.rv === undefined) this.rv = this.startRv = this.w.rv.get() as number;
+    return ++this.rv;
+  }
+  async putObject(o: StoredObject): Promise<void> {
+    this.w.put.run(o.plural, o.namespace, o.name, o.uid, o.resourceVersion, o.json);
+  }
+  async deleteObject(k: ObjectKey): Promise<void> {
+    this.w.del.run(k.plural, k.namespace, k.name);
+  }
+  async setOwners(k: ObjectKey, ownerUids: string[]): Promise<void> {
+    this.w.delOwners.run(k.plural, k.namespace, k.name);
+    for (const uid of ownerUids) this.w.addOwner.run(uid, k.plural, k.namespace, k.name);
+  }
+  async appendChange(c: ChangeRecord): Promise<void> {
+    this.w.change.run(c.resourceVersion, c.plural, c.namespace, c.name, c.type, c.json, c.prevJson ?? null);
+    this.changes.push(c);
+  }
+  async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    let stmt = this.w.extra.get(sqlText);
+    if (!stmt) this.w.extra.set(sqlText, (stmt = this.w.db.prepare(sqlText)));
+    if (stmt.reader) return stmt.all(...params) as Record<string, unknown>[];
+    stmt.run(...params);
+    return [];
+  }
+  afterCommit(fn: () => void): void {
+    this.hooks.push(fn);
+  }
+
+  /** Persists the counter and trims the history; called just before COMMIT. */
+  finish(): void {
+    if (this.rv === undefined || this.rv === this.startRv) return;
+    this.w.setRv.run(this.rv);
+    if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) {
+      this.w.trim.run(this.rv - this.historyLimit);
+    }
+  }
+}
+
+/** A queued write transaction. */
+interface Job {
+  fn: (tx: BackendTx) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Most transactions committed together (bounds the latency of the first one in a batch). */
+const MAX_BATCH = 256;
+
+/** The SQLite StoreBackend: one database file, WAL, prepared statements on the hot paths. */
+export class SqliteBackend implements StoreBackend {
+  readonly dialect = 'sqlite' as const;
+  private readonly writer: Db;
+  private readonly reader: Db;
+  private readonly w: WriteStatements;
+  private readonly r: Statements;
+  private readonly historyLimit: number;
+  private readonly jobs: Job[] = [];
+  private draining: Promise<void> | undefined;
+  private readQueue: Promise<unknown> = Promise.resolve();
+  private listener: ChangeListener = () => undefined;
+
+  /** Opens (creating if needed, directory mode 0700) the database at `path` and migrates it. */
+  constructor(path: string, opts: BackendOptions = {}) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.writer = connect(path);
+    migrateSqlite(this.writer, [STORE_MIGRATIONS, ...(opts.migrations ?? [])]);
+    this.reader = connect(path);
+    this.w = new WriteStatements(this.writer);
+    this.r = new Statements(this.reader);
+  }
+
+  read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      this.reader.exec('BEGIN');
+      try {
+        return await fn(new SqliteReader(this.r));
+      } finally {
+        this.reader.exec('COMMIT');
+      }
+    };
+    const p = this.readQueue.then(run, run);
+    this.readQueue = p.catch(() => undefined);
+    return p;
+  }
+
+  transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.jobs.push({ fn: fn as Job['fn'], resolve: resolve as Job['resolve'], reject });
+      if (!this.draining) this.draining = this.drain();
+    });
+  }
+
+  /** Runs queued jobs in batches, one SQLite transaction (and one COMMIT) per batch. */
+  private async drain(): Promise<void> {
+    while (this.jobs.length) {
+      const done: { job: Job; tx: SqliteTx; result: unknown }[] = [];
+      this.w.begin.run();
+      let failed: unknown;
+      for (let n = 0; n < MAX_BATCH && this.jobs.length && failed === undefined; n++) {
+        const job = this.jobs.shift() as Job;
+        const tx = new SqliteTx(this.w, this.historyLimit);
+        this.w.savepoint.run();
+        try {
+          const result = await job.fn(tx);
+          tx.finish();
+          this.w.release.run();
+          done.push({ job, tx, result });
+        } catch (err) {
+          job.reject(err);
+          if (this.writer.inTransaction) {
+            this.w.rollbackTo.run();
+            this.w.release.run();
+          } else failed = err;
+        }
+      }
+      try {
+        if (failed !== undefined) throw failed;
+        this.w.commit.run();
+      } catch (err) {
+        // The whole batch is lost (e.g. disk full): nobody in it was acknowledged.
+        if (this.writer.inTransaction) this.w.rollback.run();
+        for (const d of done) d.job.reject(err);
+        continue;
+      }
+      for (const d of done) {
+        if (d.tx.changes.length) this.notify(() => this.listener(d.tx.changes));
+        for (const hook of d.tx.hooks) this.notify(hook);
+        d.job.resolve(d.result);
+      }
+    }
+    this.draining = undefined;
+  }
+
+  /** Runs a post-commit callback; its failure must not undo or fail the committed write. */
+  private notify(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      console.error('sidekicks store: post-commit callback failed:', err);
+    }
+  }
+
+  async recentChanges(limit: number): Promise<ChangeRecord[]> {
+    return (this.w.recent.all(limit) as ChangeRow[]).map(toChange).reverse();
+  }
+
+  onChanges(listener: ChangeListener): void {
+    this.listener = listener;
+  }
+
+  async danglingOwnerUids(): Promise<string[]> {
+    return this.w.dangling.all() as string[];
+  }
+
+  async close(): Promise<void> {
+    await this.draining;
+    await this.readQueue;
+    this.reader.close();
+    this.writer.close();
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * In-process watch fan-out. Committed changes (from the backend, in resourceVersion order) go
+ * into one bounded history ring; every watcher is a cursor into that ring, so a watch replays
+ * history and continues live from the same sequence: no gap, no duplicate.
+ *
+ * The ring is the per-watcher buffer too: writers append and never wait for readers, memory is
+ * bounded by the ring size, and a watcher that falls so far behind that its next event has been
+ * evicted gets an ERROR event (Status reason Expired, 410) and ends, so its client relists.
+ */
+import { ApiError, StatusReason } from '../errors.js';
+import type { KubeObject } from '../../resources/meta.js';
+import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from '../../resources/selectors.js';
+import type { ChangeRecord } from './backend.js';
+import type { WatchEvent } from './store.js';
+
+interface Entry {
+  change: ChangeRecord;
+  /** Parsed once, shared read-only for selector matching; consumers get their own copy. */
+  parsed?: KubeObject;
+  parsedPrev?: KubeObject | null;
+}
+
+/** What one watcher wants. `fromRv` excludes everything at or before it. */
+export interface WatchSpec {
+  plural: string;
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labels: LabelSelector;
+  fields: FieldSelector;
+  /** undefined = start now. */
+  fromRv?: number;
+  bookmarkIntervalMs?: number;
+}
+
+/** The error Kubernetes answers to a watch from a resourceVersion that is no longer retained. */
+export function tooOldResourceVersion(requested: number, oldest: number): ApiError {
+  return new ApiError(StatusReason.Expired, `too old resource version: ${requested} (${oldest})`);
+}
+
+/** Holds the history ring and wakes watchers on new changes. */
+export class WatchHub {
+  private ring: Entry[] = [];
+  /** Absolute sequence number of ring[0]; watchers hold absolute positions. */
+  private base = 0;
+  private last: number;
+  private closed = false;
+  private readonly waiters = new Set<() => void>();
+
+  /** Starts with `initial` (oldest first) as history and `currentRv` as the newest version seen. */
+  constructor(private readonly capacity: number, initial: ChangeRecord[], currentRv: number) {
+    this.last = currentRv;
+    for (const c of initial) if (c.resourceVersion <= currentRv) this.ring.push({ change: c });
+    this.evict();
+  }
+
+  /** The newest resourceVersion delivered to the hub. */
+  get lastResourceVersion(): number {
+    return this.last;
+  }
+
+  /**
+   * Appends committed changes (ascending rv). Versions already seen are ignored; a gap (changes
+   * lost to history trimming or written by a process we do not hear from) expires every watcher,
+   * because the history could not replay what is missing.
+   */
+  publish(changes: ChangeRecord[]): void {
+    let appended = false;
+    for (const c of changes) {
+      if (c.resourceVersion <= this.last) continue;
+      if (c.resourceVersion !== this.last + 1) {
+        this.base += this.ring.length + 1;
+        this.ring = [];
+      }
+      this.ring.push({ change: c });
+      this.last = c.resourceVersion;
+      appended = true;
+    }
+    if (!appended) return;
+    this.evict();
+    this.wake();
+  }
+
+  /** Ends every watch (the store is closing). */
+  close(): void {
+    this.closed = true;
+    this.wake();
+  }
+
+  private evict(): void {
+    const excess = this.ring.length - this.capacity;
+    if (excess > 0) {
+      this.ring.splice(0, excess);
+      this.base += excess;
+    }
+  }
+
+  private wake(): void {
+    const ws = [...this.waiters];
+    this.waiters.clear();
+    for (const w of ws) w();
+  }
+
+  /** The oldest version a watch may start from (everything after it is retained). */
+  private oldestWatchable(): number {
+    return this.ring.length ? this.ring[0].change.resourceVersion - 1 : this.last;
+  }
+
+  /**
+   * Opens a watch. Throws ApiError Expired (410) synchronously when `spec.fromRv` is older than
+   * the retained history, so an HTTP handler can answer 410 before streaming.
+   */
+  watch(spec: WatchSpec, signal: AbortSignal): AsyncIterable<WatchEvent> {
+    let position = this.base + this.ring.length;
+    if (spec.fromRv !== undefined && spec.fromRv < this.last) {
+      const oldest = this.oldestWatchable();
+      if (spec.fromRv < oldest) throw tooOldResourceVersion(spec.fromRv, oldest);
+      position = this.base + this.firstIndexAfter(spec.fromRv);
+    }
+    return this.iterate(spec, position, signal);
+  }
+
+  /** Index of the first ring entry newer than `rv` (binary search; the ring is ascending). */
+  private firstIndexAfter(rv: number): number {
+    let lo = 0;
+    let hi = this.ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.ring[mid].change.resourceVersion <= rv) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private async *iterate(spec: WatchSpec, start: number, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+    let position = start;
+    let seen = spec.fromRv ?? this.last;
+    const interval = spec.bookmarkIntervalMs;
+    let nextBookmark = interval !== undefined ? Date.now() + interval : Infinity;
+    while (!signal.aborted && !this.closed) {
+      if (position < this.base) {
+        const err = tooOldResourceVersion(seen, this.oldestWatchable());
+        yield { type: 'ERROR', object: err.toStatus() as unknown as KubeObject };
+        return;
+      }
+      const index = position - this.base;
+      if (index < this.ring.length) {
+        position++;
+        const entry = this.ring[index];
+        if (entry.change.resourceVersion <= seen) continue;
+        seen = entry.change.resourceVersion;
+        const event = this.translate(entry, spec);
+        if (event) yield event;
+        continue;
+      }
+      if (Date.now() >= nextBookmark) {
+        nextBookmark = Date.now() + (interval as number);
+        seen = Math.max(seen, this.last);
+        yield { type: 'BOOKMARK', object: { apiVersion: spec.apiVersion, kind: spec.kind, metadata: { resourceVersion: String(seen) } } };
+        continue;
+      }
+      await this.waitForChange(signal, nextBookmark - Date.now());
+    }
+  }
+
+  private waitForChange(signal: AbortSignal, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      this.waiters.add(done);
+      signal.addEventListener('abort', done, { once: true });
+      if (Number.isFinite(timeoutMs)) timer = setTimeout(done, Math.max(0, timeoutMs));
+    });
+  }
+
+  /**
+   * Turns a change into what this watcher sees. Like the kube-apiserver, a modification that
+   * makes an object start matching the selectors is ADDED, and stop matching is DELETED.
+   */
+  private translate(entry: Entry, spec: WatchSpec): WatchEvent | undefined {
+    const c = entry.change;
+    if (c.plural !== spec.plural) return undefined;
+    if (spec.namespace !== undefined && c.namespace !== spec.namespace) return undefined;
+    const filtered = spec.labels.length > 0 || spec.fields.length > 0;
+    let type: WatchEvent['type'] = c.type;
+    if (filtered) {
+      entry.parsed ??= JSON.parse(c.json) as KubeObject;
+      const now = matches(entry.parsed, spec);
+      if (c.type === 'MODIFIED') {
+        if (entry.parsedPrev === undefined) entry.parsedPrev = c.prevJson ? (JSON.parse(c.prevJson) as KubeObject) : null;
+        const before = entry.parsedPrev ? matches(entry.parsedPrev, spec) : now;
+        if (!before && !now) return undefined;
+        if (!before) type = 'ADDED';
+        else if (!now) type = 'DELETED';
+      } else if (!now) return undefined;
+    }
+    return { type, object: JSON.parse(c.json) as KubeObject };
+  }
+}
+
+function matches(obj: KubeObject, spec: WatchSpec): boolean {
+  return matchesLabels(spec.labels, obj.metadata?.labels) && matchesFields(spec.fields, obj);
+}

@@ -1,0 +1,254 @@
+/**
+ * The Kubernetes write rules, as plans: each function reads what it needs and returns the rows
+ * to write, without writing. ObjectStore applies a plan inside a transaction, or (dryRun) only
+ * returns its result — so a dry run computes exactly what a real write would.
+ */
+import { randomUUID } from 'node:crypto';
+import { ApiError, StatusReason, alreadyExists, conflict, invalid, notFound } from '../errors.js';
+import type { KubeObject } from '../../resources/meta.js';
+import type { BackendReader, BackendTx, ChangeType, ObjectKey, StoredObject } from './backend.js';
+import { cloneObject, contentOf, desiredState, generatedName, ownerUids, rfc3339, sameUids } from './object-meta.js';
+import type { DeleteOptions, ResourceInfo } from './store.js';
+
+/** The finalizer that holds an owner until its dependents are gone (foreground deletion). */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+const STALE = 'the object has been modified; please apply your changes to the latest version and try again';
+
+/** One row change: put (insert/replace) or remove, with the watch event it emits. */
+export interface PlannedWrite {
+  key: ObjectKey;
+  op: 'put' | 'remove';
+  type: ChangeType;
+  obj: KubeObject;
+  prev?: { json: string; obj: KubeObject };
+}
+
+/** The writes of one operation and what the caller gets back. */
+export interface Plan {
+  writes: PlannedWrite[];
+  /** The primary object; its resourceVersion is filled in when the writes are applied. */
+  result: KubeObject;
+  /** True when the primary object is removed (not merely marked for deletion). */
+  removed: boolean;
+  /** Set when the primary object waits for its dependents (foreground deletion). */
+  foregroundUid?: string;
+}
+
+/** The API group of an apiVersion ('' for the core group). */
+function groupOf(info: ResourceInfo): string {
+  const slash = info.apiVersion.indexOf('/');
+  return slash >= 0 ? info.apiVersion.slice(0, slash) : '';
+}
+
+/** NotFound in kubectl's wording for `info`. */
+export function notFoundFor(info: ResourceInfo, name: string): ApiError {
+  const group = groupOf(info);
+  if (group) return notFound(info.plural, group, name);
+  return new ApiError(StatusReason.NotFound, `${info.plural} "${name}" not found`, { name, kind: info.plural });
+}
+
+/** AlreadyExists in kubectl's wording for `info`. */
+export function alreadyExistsFor(info: ResourceInfo, name: string): ApiError {
+  const group = groupOf(info);
+  if (group) return alreadyExists(info.plural, group, name);
+  return new ApiError(StatusReason.AlreadyExists, `${info.plural} "${name}" already exists`, { name, kind: info.plural });
+}
+
+function conflictFor(info: ResourceInfo, name: string, why: string): ApiError {
+  const group = groupOf(info);
+  if (group) return conflict(info.plural, group, name, why);
+  return new ApiError(StatusReason.Conflict, `Operation cannot be fulfilled on ${info.plural} "${name}": ${why}`, { name, kind: info.plural });
+}
+
+/** The namespace an object of this kind is stored under. */
+export function namespaceFor(info: ResourceInfo, namespace: string | undefined): string {
+  return info.namespaced ? namespace || 'default' : '';
+}
+
+function parse(s: StoredObject): KubeObject {
+  return JSON.parse(s.json) as KubeObject;
+}
+
+async function load(r: BackendReader, info: ResourceInfo, key: ObjectKey): Promise<{ stored: StoredObject; obj: KubeObject }> {
+  const stored = await r.getObject(key);
+  if (!stored) throw notFoundFor(info, key.name);
+  return { stored, obj: parse(stored) };
+}
+
+function checkVersion(info: ResourceInfo, given: KubeObject, stored: StoredObject): void {
+  const rv = given.metadata?.resourceVersion;
+  if (rv && rv !== String(stored.resourceVersion)) throw conflictFor(info, stored.name, STALE);
+  const uid = given.metadata?.uid;
+  if (uid && uid !== stored.uid) {
+    throw conflictFor(info, stored.name, `Precondition failed: UID in precondition: ${uid}, UID in object meta: ${stored.uid}`);
+  }
+}
+
+function dropUndefined(meta: Record<string, unknown>): void {
+  for (const k of Object.keys(meta)) if (meta[k] === undefined) delete meta[k];
+}
+
+/** Plans a create: identity, generation 1, creation time, generated name. */
+export async function planCreate(r: BackendReader, info: ResourceInfo, input: KubeObject, now: Date): Promise<Plan> {
+  const obj = cloneObject(input);
+  obj.apiVersion ||= info.apiVersion;
+  obj.kind ||= info.kind;
+  const meta = (obj.metadata = { ...(obj.metadata ?? {}) });
+  if (info.namespaced) meta.namespace = namespaceFor(info, meta.namespace);
+  else delete meta.namespace;
+  if (!meta.name) {
+    if (!meta.generateName) {
+      throw invalid(info.kind, '', [{ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' }]);
+    }
+    meta.name = generatedName(meta.generateName);
+  }
+  const key = { plural: info.plural, namespace: meta.namespace ?? '', name: meta.name };
+  if (await r.getObject(key)) throw alreadyExistsFor(info, meta.name);
+  meta.uid = randomUUID();
+  meta.generation = 1;
+  meta.creationTimestamp = rfc3339(now);
+  delete meta.resourceVersion;
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  return { writes: [{ key, op: 'put', type: 'ADDED', obj }], result: obj, removed: false };
+}
+
+
+/** Plans an update of everything but status (with a status subresource) and system metadata. */
+export async function planUpdate(r: BackendReader, info: ResourceInfo, input: KubeObject): Promise<Plan> {
+  const name = input.metadata?.name ?? '';
+  const key = { plural: info.plural, namespace: namespaceFor(info, input.metadata?.namespace), name };
+  const { stored, obj: cur } = await load(r, info, key);
+  checkVersion(info, input, stored);
+  const next = cloneObject(input);
+  next.apiVersion ||= cur.apiVersion;
+  next.kind ||= cur.kind;
+  const m = cur.metadata;
+  next.metadata = {
+    ...next.metadata,
+    name,
+    namespace: info.namespaced ? key.namespace : undefined,
+    uid: stored.uid,
+    resourceVersion: m.resourceVersion,
+    generation: m.generation,
+    creationTimestamp: m.creationTimestamp,
+    deletionTimestamp: m.deletionTimestamp,
+    deletionGracePeriodSeconds: m.deletionGracePeriodSeconds,
+  };
+  dropUndefined(next.metadata as Record<string, unknown>);
+  if (info.hasStatus) {
+    if (cur.status === undefined) delete next.status;
+    else next.status = cur.status;
+  }
+  const finalizers = next.metadata.finalizers ?? [];
+  if (m.deletionTimestamp) {
+    const old = new Set(m.finalizers ?? []);
+    const added = finalizers.filter((f) => !old.has(f));
+    if (added.length) {
+      throw invalid(info.kind, name, [
+        {
+          field: 'metadata.finalizers',
+          message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+          reason: 'FieldValueForbidden',
+        },
+      ]);
+    }
+  }
+  if (desiredState(next) !== desiredState(cur)) next.metadata.generation = (m.generation ?? 1) + 1;
+  const prev = { json: stored.json, obj: cur };
+  if (m.deletionTimestamp && finalizers.length === 0) {
+    return { writes: [{ key, op: 'remove', type: 'DELETED', obj: next, prev }], result: next, removed: true };
+  }
+  if (contentOf(next) === contentOf(cur)) return { writes: [], result: cur, removed: false };
+  return { writes: [{ key, op: 'put', type: 'MODIFIED', obj: next, prev }], result: next, removed: false };
+}
+
+/** Plans a /status write: only `status` changes. */
+export async function planUpdateStatus(r: BackendReader, info: ResourceInfo, input: KubeObject): Promise<Plan> {
+  if (!info.hasStatus) {
+    throw new ApiError(StatusReason.NotFound, `the server could not find the requested resource (${info.plural} has no status subresource)`);
+  }
+  const name = input.metadata?.name ?? '';
+  const key = { plural: info.plural, namespace: namespaceFor(info, input.metadata?.namespace), name };
+  const { stored, obj: cur } = await load(r, info, key);
+  checkVersion(info, input, stored);
+  const next = cloneObject(cur);
+  if (input.status === undefined) delete next.status;
+  else next.status = cloneObject(input.status);
+  if (contentOf(next) === contentOf(cur)) return { writes: [], result: cur, removed: false };
+  return { writes: [{ key, op: 'put', type: 'MODIFIED', obj: next, prev: { json: stored.json, obj: cur } }], result: next, removed: false };
+}
+
+/** Plans a delete: mark (finalizers, foreground) or remove, and orphan dependents if asked. */
+export async function planDelete(r: BackendReader, info: ResourceInfo, key: ObjectKey, opts: DeleteOptions, now: Date): Promise<Plan> {
+  const { stored, obj: cur } = await load(r, info, key);
+  const pre = opts.preconditions ?? {};
+  if (pre.uid && pre.uid !== stored.uid) {
+    throw conflictFor(info, key.name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${stored.uid}`);
+  }
+  if (pre.resourceVersion && pre.resourceVersion !== String(stored.resourceVersion)) {
+    throw conflictFor(
+      info,
+      key.name,
+      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${stored.resourceVersion}`,
+    );
+  }
+  const policy = opts.propagationPolicy ?? 'Background';
+  const writes: PlannedWrite[] = [];
+  const dependents = await r.dependentsOf(stored.uid);
+  if (policy === 'Orphan') {
+    for (const dk of dependents) {
+      const dep = await r.getObject(dk);
+      if (!dep) continue;
+      const depObj = parse(dep);
+      const next = cloneObject(depObj);
+      next.metadata.ownerReferences = (next.metadata.ownerReferences ?? []).filter((o) => o.uid !== stored.uid);
+      if (next.metadata.ownerReferences.length === 0) delete next.metadata.ownerReferences;
+      writes.push({ key: dk, op: 'put', type: 'MODIFIED', obj: next, prev: { json: dep.json, obj: depObj } });
+    }
+  }
+  const finalizers = [...(cur.metadata.finalizers ?? [])];
+  if (policy === 'Foreground' && dependents.length > 0 && !finalizers.includes(FOREGROUND_FINALIZER)) finalizers.push(FOREGROUND_FINALIZER);
+  const prev = { json: stored.json, obj: cur };
+  if (finalizers.length === 0) {
+    writes.push({ key, op: 'remove', type: 'DELETED', obj: cloneObject(cur), prev });
+    return { writes, result: writes[writes.length - 1].obj, removed: true };
+  }
+  const next = cloneObject(cur);
+  next.metadata.finalizers = finalizers;
+  next.metadata.deletionTimestamp ??= rfc3339(now);
+  next.metadata.deletionGracePeriodSeconds ??= 0;
+  const foregroundUid = finalizers.includes(FOREGROUND_FINALIZER) ? stored.uid : undefined;
+  if (contentOf(next) === contentOf(cur)) return { writes, result: cur, removed: false, foregroundUid };
+  writes.push({ key, op: 'put', type: 'MODIFIED', obj: next, prev });
+  return { writes, result: next, removed: false, foregroundUid };
+}
+
+/**
+ * Writes a plan's rows in `tx`: one new resourceVersion per row, the object row, the owners
+ * index when ownerReferences changed, and the watch history row — all in the same transaction.
+ */
+export async function applyPlan(tx: BackendTx, writes: PlannedWrite[]): Promise<void> {
+  for (const w of writes) {
+    const rv = await tx.nextResourceVersion();
+    w.obj.metadata.resourceVersion = String(rv);
+    const json = JSON.stringify(w.obj);
+    const before = w.prev ? ownerUids(w.prev.obj) : [];
+    if (w.op === 'put') {
+      await tx.putObject({ ...w.key, uid: w.obj.metadata.uid as string, resourceVersion: rv, json });
+      const after = ownerUids(w.obj);
+      if (!sameUids(before, after)) await tx.setOwners(w.key, after);
+    } else {
+      await tx.deleteObject(w.key);
+      if (before.length) await tx.setOwners(w.key, []);
+    }
+    await tx.appendChange({
+      ...w.key,
+      resourceVersion: rv,
+      type: w.type,
+      json,
+      ...(w.type === 'MODIFIED' && w.prev ? { prevJson: w.prev.json } : {}),
+    });
+  }
+}

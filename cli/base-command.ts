@@ -1,0 +1,78 @@
+/**
+ * Base classes of every command: error capture (so runCli prints kubectl-style messages and picks
+ * the exit code) and, for commands that talk to the API, the global connection flags, a lazily
+ * built ApiClient and the resource resolver.
+ */
+import { Command, Option } from 'clipanion';
+import type { CliContext } from './context.js';
+import { ApiClient } from '../api/client/client.js';
+import { resolveConnection } from '../api/client/connection.js';
+import { ResourceResolver } from './resource-resolver.js';
+
+/** A command whose failure is captured for runCli instead of being printed by clipanion. */
+export abstract class SidekickCommand extends Command<CliContext> {
+  /** The error execute() threw, read by runCli. */
+  failure?: unknown;
+  private readonly cleanups: (() => void)[] = [];
+
+  override async catch(error: unknown): Promise<void> {
+    this.failure = error;
+  }
+
+  /** Registers work to do when the command ends (closing clients, watchers). */
+  protected onCleanup(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  /** Runs the registered cleanups; called by runCli after execute. */
+  cleanup(): void {
+    for (const fn of this.cleanups.splice(0)) fn();
+  }
+
+  /** Writes one line to stdout. */
+  protected out(line: string): void {
+    this.context.stdout.write(`${line}\n`);
+  }
+
+  /** Writes one line to stderr. */
+  protected err(line: string): void {
+    this.context.stderr.write(`${line}\n`);
+  }
+}
+
+/** A command that talks to the API: `-n`, `--server`, `--token`, `--home`. */
+export abstract class ApiCommand extends SidekickCommand {
+  namespaceFlag = Option.String('-n,--namespace', { description: 'The namespace scope for this request (default: default)' });
+  server = Option.String('--server,-s', { description: 'The address of the API server (default: the local daemon socket)' });
+  token = Option.String('--token', { description: 'Bearer token for authentication to the API server' });
+  home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
+  certificateAuthority = Option.String('--certificate-authority', { description: 'PEM CA file for an https server' });
+  insecureSkipTlsVerify = Option.Boolean('--insecure-skip-tls-verify', false, { description: 'Do not verify the https server certificate' });
+
+  private apiClient?: ApiClient;
+  private resourceResolver?: ResourceResolver;
+
+  /** The namespace requests default to. */
+  get namespace(): string {
+    return this.namespaceFlag || this.context.env.SIDEKICK_NAMESPACE || 'default';
+  }
+
+  /** The client for the resolved endpoint, built on first use. */
+  client(): ApiClient {
+    if (!this.apiClient) {
+      const client = new ApiClient(resolveConnection(
+          { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify },
+          this.context.env,
+        ));
+      this.apiClient = client;
+      this.onCleanup(() => client.close());
+    }
+    return this.apiClient;
+  }
+
+  /** Maps type names to REST resources through discovery. */
+  resolver(): ResourceResolver {
+    this.resourceResolver ??= new ResourceResolver(this.client());
+    return this.resourceResolver;
+  }
+}

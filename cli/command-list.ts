@@ -1,0 +1,56 @@
+/**
+ * The command table: each verb maps to a loader of its command classes. runCli loads only the
+ * classes of the verb it was given (all of them for help or an unknown verb), because importing
+ * every command and compiling clipanion's parser for all of their options costs more start-up time
+ * than the request itself.
+ */
+import type { CommandClass } from 'clipanion';
+import type { CliContext } from './context.js';
+
+type Loader = () => Promise<CommandClass<CliContext>[]>;
+
+/** Verbs in help order, with their loaders. */
+export const commandLoaders: Record<string, Loader> = {
+  get: async () => [(await import('./commands/get.js')).GetCommand],
+  describe: async () => [(await import('./commands/describe.js')).DescribeCommand],
+  apply: async () => [(await import('./commands/apply.js')).ApplyCommand],
+  delete: async () => [(await import('./commands/delete.js')).DeleteCommand],
+  diff: async () => [(await import('./commands/diff.js')).DiffCommand],
+  edit: async () => [(await import('./commands/edit.js')).EditCommand],
+  patch: async () => [(await import('./commands/patch.js')).PatchCommand],
+  label: async () => [(await import('./commands/label.js')).LabelCommand],
+  annotate: async () => [(await import('./commands/annotate.js')).AnnotateCommand],
+  wait: async () => [(await import('./commands/wait.js')).WaitCommand],
+  explain: async () => [(await import('./commands/explain.js')).ExplainCommand],
+  'api-resources': async () => [(await import('./commands/api-resources.js')).ApiResourcesCommand],
+  events: async () => [(await import('./commands/events.js')).EventsCommand],
+  logs: async () => [(await import('./commands/logs.js')).LogsCommand],
+  timeline: async () => [(await import('./commands/timeline.js')).TimelineCommand, (await import('./commands/timeline-verify.js')).TimelineVerifyCommand],
+  replay: async () => [(await import('./commands/replay.js')).ReplayCommand],
+  artifact: async () => [(await import('./commands/artifact-get.js')).ArtifactGetCommand],
+  version: async () => [(await import('./commands/version.js')).VersionCommand],
+  completion: async () => [(await import('./commands/completion.js')).CompletionCommand],
+  config: async () => [(await import('./commands/config.js')).ConfigCommand, (await import('./commands/config/view.js')).ConfigViewCommand],
+  daemon: async () => {
+    const run = await import('./commands/daemon/run.js');
+    const start = await import('./commands/daemon/start.js');
+    const stop = await import('./commands/daemon/stop.js');
+    const status = await import('./commands/daemon/status.js');
+    const logs = await import('./commands/daemon/logs.js');
+    return [run.DaemonRunCommand, start.DaemonStartCommand, stop.DaemonStopCommand, status.DaemonStatusCommand, logs.DaemonLogsCommand];
+  },
+};
+
+/** Every verb. */
+export const verbs = Object.keys(commandLoaders);
+
+/** The command classes for `verb`, or every command when the verb is unknown or absent. */
+export async function loadCommands(verb?: string): Promise<CommandClass<CliContext>[]> {
+  const loader = verb !== undefined ? commandLoaders[verb] : undefined;
+  if (loader) return loader();
+  // One at a time: loading is rare here (help, unknown verbs) and concurrent dynamic imports that
+  // share dependencies trip jest's ESM loader, which runs this code in tests.
+  const all: CommandClass<CliContext>[] = [];
+  for (const load of Object.values(commandLoaders)) all.push(...(await load()));
+  return all;
+}

@@ -1,0 +1,20 @@
+/** `sidekick annotate`: add, change or remove annotations. */
+import { Command } from 'clipanion';
+import { MetadataMapCommand } from '../metadata-map-command.js';
+
+export class AnnotateCommand extends MetadataMapCommand {
+  static override paths = [['annotate']];
+  static override usage = Command.Usage({
+    description: 'Update the annotations on a resource',
+    details: `
+      \`key=value\` sets an annotation, \`key-\` removes it. Changing an existing value needs \`--overwrite\`.
+    `,
+    examples: [
+      ['Annotate a run', "sidekick annotate run hello note='first try'"],
+      ['Remove an annotation', 'sidekick annotate run/hello note-'],
+    ],
+  });
+  protected readonly field = 'annotations';
+  protected readonly verbed = 'annotated';
+  protected readonly noun = 'annotation';
+}

@@ -1,0 +1,130 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { RUNS, runManifest, startHarness, type CliHarness } from '../test-harness.js';
+import { isReason } from '../../api/errors.js';
+import { eventually } from '../../test/eventually.js';
+
+let h: CliHarness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+const exists = async (name: string): Promise<boolean> =>
+  h.client.get(RUNS, 'default', name).then(
+    () => true,
+    (err: unknown) => {
+      if (isReason(err, 'NotFound')) return false;
+      throw err;
+    },
+  );
+
+describe('apply', () => {
+  test('created, unchanged, configured; a dropped field is removed', async () => {
+    await h.write('a/run.yaml', runManifest('hello', { labels: { team: 'auth', tier: 'x' }, spec: { timeoutSeconds: 30 } }));
+    expect(await h.sk(['apply', '-f', 'a/run.yaml'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/hello created\n' });
+    expect(await h.sk(['apply', '-f', 'a/run.yaml'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/hello unchanged\n' });
+
+    await h.write('a/run.yaml', runManifest('hello', { labels: { team: 'web' } }));
+    expect(await h.sk(['apply', '-f', 'a/run.yaml'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/hello configured\n' });
+    const live = await h.client.get(RUNS, 'default', 'hello');
+    expect(live.metadata.labels).toEqual({ team: 'web' });
+    expect((live.spec as Record<string, unknown>).timeoutSeconds).toBeUndefined();
+    // Server defaults the manifest never set survive the three-way merge.
+    expect((live.spec as Record<string, unknown>).channel).toBe('main');
+  });
+
+  test('stdin, directories with -R, multi-document files', async () => {
+    await h.write('tree/one.yaml', `${runManifest('tree-1')}\n---\n${runManifest('tree-2')}\n`);
+    await h.write('tree/sub/two.yml', runManifest('tree-3'));
+    const flat = await h.sk(['apply', '-f', 'tree']);
+    expect(flat.stdout.trim().split('\n')).toEqual(['run.sidekicks.dev/tree-1 created', 'run.sidekicks.dev/tree-2 created']);
+    const deep = await h.sk(['apply', '-R', '-f', 'tree']);
+    expect(deep.stdout).toContain('run.sidekicks.dev/tree-3 created');
+    expect(await h.sk(['apply', '-f', '-'], { stdin: runManifest('from-stdin') })).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/from-stdin created\n' });
+  });
+
+  test('--dry-run=server and --dry-run=client store nothing', async () => {
+    await h.write('dry.yaml', runManifest('dry'));
+    expect(await h.sk(['apply', '-f', 'dry.yaml', '--dry-run=server'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/dry created (server dry run)\n' });
+    expect(await h.sk(['apply', '-f', 'dry.yaml', '--dry-run=client'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/dry created (dry run)\n' });
+    expect(await exists('dry')).toBe(false);
+  });
+
+  test('bad YAML names the file and line and applies nothing from that document', async () => {
+    await h.write('bad.yaml', `apiVersion: sidekicks.dev/v1alpha1\nkind: Run\nmetadata:\n  name: broken\nspec: {session: s, agent: a, prompt: p\n`);
+    const r = await h.sk(['apply', '-f', 'bad.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^error: error parsing bad\.yaml: line \d+: /);
+    expect(await exists('broken')).toBe(false);
+  });
+
+  test('a multi-document file with one bad document applies the others and exits 1', async () => {
+    const unknownKind = JSON.stringify({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Foo', metadata: { name: 'x' } });
+    const invalid = JSON.stringify({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'invalid' }, spec: { session: 's', agent: 7 } });
+    await h.write('mixed.yaml', [runManifest('good-1'), unknownKind, invalid, runManifest('good-2')].join('\n---\n'));
+    const r = await h.sk(['apply', '-f', 'mixed.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toEqual(['run.sidekicks.dev/good-1 created', 'run.sidekicks.dev/good-2 created']);
+    const errors = r.stderr.trim().split('\n');
+    expect(errors[0]).toBe('error: resource mapping not found for name: "x" namespace: "" from "mixed.yaml": no matches for kind "Foo" in version "sidekicks.dev/v1alpha1"');
+    expect(r.stderr).toContain('The Run "invalid" is invalid');
+    expect(r.stderr).toContain('spec.agent');
+    expect(r.stderr).toContain('spec.prompt');
+    expect(await exists('invalid')).toBe(false);
+  });
+
+  test('--atomic applies nothing when one document fails', async () => {
+    const invalid = JSON.stringify({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'atomic-bad' }, spec: { session: 's' } });
+    await h.write('atomic.yaml', [runManifest('atomic-good'), invalid].join('\n---\n'));
+    const r = await h.sk(['apply', '--atomic', '-f', 'atomic.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('The Run "atomic-bad" is invalid');
+    expect(await exists('atomic-good')).toBe(false);
+    await h.write('atomic.yaml', runManifest('atomic-good'));
+    expect(await h.sk(['apply', '--atomic', '-f', 'atomic.yaml'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/atomic-good created\n' });
+  });
+
+  test('--prune -l deletes previously applied objects missing from the manifests', async () => {
+    const labels = { 'managed-by': 'gitops' };
+    await h.write('gitops/a.yaml', runManifest('prune-a', { labels }));
+    await h.write('gitops/b.yaml', runManifest('prune-b', { labels }));
+    await h.client.create(RUNS, 'default', JSON.parse(runManifest('prune-manual', { labels })));
+    expect((await h.sk(['apply', '-f', 'gitops', '--prune', '-l', 'managed-by=gitops'])).code).toBe(0);
+    await h.write('gitops/b.yaml', '');
+    const r = await h.sk(['apply', '-f', 'gitops', '--prune', '-l', 'managed-by=gitops']);
+    expect(r.stdout.trim().split('\n')).toEqual(['run.sidekicks.dev/prune-a unchanged', 'run.sidekicks.dev/prune-b pruned']);
+    expect(await exists('prune-b')).toBe(false);
+    // Never applied (no last-applied annotation): not ours to prune.
+    expect(await exists('prune-manual')).toBe(true);
+    expect(await h.sk(['apply', '-f', 'gitops', '--prune'])).toMatchObject({ code: 1, stderr: expect.stringContaining('without explicitly passing --all') });
+  });
+
+  test('--server-side apply', async () => {
+    await h.write('ssa.yaml', runManifest('ssa', { labels: { a: 'b' } }));
+    expect(await h.sk(['apply', '--server-side', '-f', 'ssa.yaml'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/ssa serverside-applied\n' });
+    const live = await h.client.get(RUNS, 'default', 'ssa');
+    expect(live.metadata.managedFields?.some((m) => m.manager === 'sidekick' && m.operation === 'Apply')).toBe(true);
+  });
+
+  test('--watch applies again when a file changes', async () => {
+    await h.write('watched/run.yaml', runManifest('watched', { spec: { priority: 1 } }));
+    const watching = h.start(['apply', '-f', 'watched', '--watch']);
+    await eventually(() => watching.output().includes('run.sidekicks.dev/watched created'));
+    // The file watcher is ready once the CLI says so on stderr; then edit the manifest once.
+    await eventually(() => watching.errors().includes('for changes'));
+    await h.write('watched/run.yaml', runManifest('watched', { spec: { priority: 2 } }));
+    await eventually(() => watching.output().includes('run.sidekicks.dev/watched configured'));
+    expect((await h.client.get(RUNS, 'default', 'watched')).spec).toMatchObject({ priority: 2 });
+    expect((await watching.stop()).code).toBe(0);
+  });
+
+  test('usage errors are one line', async () => {
+    expect(await h.sk(['apply'])).toMatchObject({ code: 1, stderr: 'error: must specify one of -f and -k\n' });
+    expect(await h.sk(['apply', '-f', 'nope.yaml'])).toMatchObject({ code: 1, stderr: 'error: the path "nope.yaml" does not exist\n' });
+    expect(await h.sk(['apply', '-f', 'dry.yaml', '--dry-run=maybe'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Invalid dry-run value (maybe)') });
+  });
+});

@@ -1,0 +1,58 @@
+/** `sidekick daemon run`: the daemon in the foreground until SIGTERM / SIGINT. */
+import { Command, Option, UsageError } from 'clipanion';
+import { SidekickCommand } from '../../base-command.js';
+
+export class DaemonRunCommand extends SidekickCommand {
+  static override paths = [['daemon', 'run']];
+  static override usage = Command.Usage({
+    category: 'Daemon',
+    description: 'Run the daemon in the foreground',
+    details: `
+      Starts the API server and controllers on the home directory's Unix socket (and, with \`--listen\`, on TCP with a
+      bearer token; a non-loopback address needs \`--tls-cert\` and \`--tls-key\`), logs to stderr, and stops cleanly on
+      SIGTERM or Ctrl-C. \`sidekick daemon start\` runs this in the background.
+    `,
+    examples: [
+      ['Run with the default home', 'sidekick daemon run'],
+      ['Also listen on loopback TCP for kubectl', 'sidekick daemon run --listen 127.0.0.1:7443'],
+    ],
+  });
+
+  home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
+  listen = Option.String('--listen', { description: 'HOST:PORT of a TCP listener (bearer token auth)' });
+  tlsCert = Option.String('--tls-cert', { description: 'PEM certificate for the TCP listener' });
+  tlsKey = Option.String('--tls-key', { description: 'PEM private key for the TCP listener' });
+  database = Option.String('--database', { description: 'postgres://… URL of a Postgres database instead of the embedded SQLite file' });
+  allowEnvPassthrough = Option.Boolean('--allow-env-passthrough', false, { description: 'Give agent processes the daemon environment unfiltered (credentials included)' });
+
+  async execute(): Promise<number> {
+    const { startDaemon } = await import('../../../controllers/daemon.js');
+    const { sidekickHome } = await import('../../../api/home.js');
+    const { writeFile, readFile, unlink } = await import('node:fs/promises');
+    const home = sidekickHome(this.home, this.context.env).root;
+    const log = (line: string): void => void this.context.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    if (this.database && !/^postgres(ql)?:\/\//.test(this.database)) throw new UsageError(`--database: expected a postgres:// URL, got ${JSON.stringify(this.database)}`);
+    const daemon = await startDaemon({
+      home,
+      listen: this.listen,
+      tlsCert: this.tlsCert,
+      tlsKey: this.tlsKey,
+      ...(this.database ? { database: { kind: 'postgres' as const, url: this.database } } : {}),
+      allowEnvPassthrough: this.allowEnvPassthrough,
+      log,
+    });
+    await writeFile(daemon.paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    log(`daemon running (home: ${daemon.paths.root}, socket ${daemon.socketPath}${daemon.tcp ? `, ${daemon.tcp.url}` : ''}, pid ${process.pid})`);
+    await new Promise<void>((resolve) => {
+      if (this.context.signal.aborted) return resolve();
+      this.context.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    log('daemon stopping');
+    await daemon.stop();
+    // Only remove the pid file if it is still ours: a newer daemon may have replaced it.
+    const pid = (await readFile(daemon.paths.pidFile, 'utf8').catch(() => '')).trim();
+    if (pid === String(process.pid)) await unlink(daemon.paths.pidFile).catch(() => undefined);
+    log('daemon stopped');
+    return 0;
+  }
+}

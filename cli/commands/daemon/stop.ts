@@ -1,0 +1,43 @@
+/** `sidekick daemon stop`: stop the background daemon and wait until it is gone. */
+import { Command, Option, UsageError } from 'clipanion';
+import { SidekickCommand } from '../../base-command.js';
+
+export class DaemonStopCommand extends SidekickCommand {
+  static override paths = [['daemon', 'stop']];
+  static override usage = Command.Usage({
+    category: 'Daemon',
+    description: 'Stop the background daemon',
+    details: 'Sends SIGTERM to the pid in `daemon.pid` and waits until the process has exited (SIGKILL after `--timeout`).',
+    examples: [['Stop the daemon', 'sidekick daemon stop']],
+  });
+
+  home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
+  timeout = Option.String('--timeout', '30s', { description: 'How long to wait before SIGKILL' });
+
+  async execute(): Promise<number> {
+    const { sidekickHome } = await import('../../../api/home.js');
+    const info = await import('../../daemon/process-info.js');
+    const { unlink } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    const { parseDuration } = await import('../../object-waiter.js');
+    const paths = sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env);
+    const pid = await info.readPid(paths);
+    if (!pid || !info.isAlive(pid)) {
+      await unlink(paths.pidFile).catch(() => undefined);
+      throw new UsageError(`the daemon is not running (home: ${paths.root})`);
+    }
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + parseDuration(this.timeout);
+    while (info.isAlive(pid)) {
+      if (Date.now() > deadline) {
+        process.kill(pid, 'SIGKILL');
+        this.err(`warning: the daemon did not stop within ${this.timeout}; killed`);
+        break;
+      }
+      await info.pause(25);
+    }
+    await unlink(paths.pidFile).catch(() => undefined);
+    this.out(`✓ daemon stopped (pid ${pid})`);
+    return 0;
+  }
+}

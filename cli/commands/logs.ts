@@ -1,0 +1,58 @@
+/** `sidekick logs run/NAME [-f]`: a run's conversation from its session journal. */
+import { Command, Option, UsageError } from 'clipanion';
+import { ApiCommand } from '../base-command.js';
+import { RUNS, followTimeline, isTerminalRunEvent, parseTarget, readTimeline, type RunView } from '../journal/read.js';
+import { ConversationRenderer, paletteFor } from '../journal/render.js';
+import type { JournalEvent } from '../../api/journal/event.js';
+
+export class LogsCommand extends ApiCommand {
+  static override paths = [['logs']];
+  static override usage = Command.Usage({
+    description: "Print a run's conversation",
+    details: `
+      Prints what the run's agent said, thought and did, read from its session's journal: \`[assistant]\` messages,
+      \`[thinking]\` (dimmed on a terminal), \`[tool]\` calls and their results (exit code, duration and the first lines of
+      output), \`[steer]\` messages and the final \`[run]\` line (Completed with the diff and branch, or Failed with the
+      reason).
+
+      With \`-f\` the output follows the run live and ends after the run reaches a terminal phase (Completed, Failed or
+      Interrupted), or on Ctrl-C.
+    `,
+    examples: [
+      ['Print the conversation of run hello', 'sidekick logs run/hello'],
+      ['Follow a running run until it finishes', 'sidekick logs run/fix-login -f'],
+    ],
+  });
+
+  follow = Option.Boolean('-f,--follow', false, { description: 'Follow the run until it reaches a terminal phase' });
+  target = Option.String({ name: 'run/NAME' });
+
+  async execute(): Promise<number> {
+    const name = parseTarget(this.target, ['run', 'runs', 'run.sidekicks.dev', 'runs.sidekicks.dev']);
+    if (!name) throw new UsageError(`expected run/NAME or NAME, got "${this.target}"`);
+    const client = this.client();
+    let run = await client.get<RunView>(RUNS, this.namespace, name);
+    const renderer = new ConversationRenderer(paletteFor(this.context.stdout as { isTTY?: boolean }, this.context.env));
+    const print = async (event: JournalEvent): Promise<void> => {
+      // The Completed line names the branch and diff from status, committed with the event.
+      if (event.type === 'run.Completed' && run.status?.phase !== 'Completed') run = await client.get<RunView>(RUNS, this.namespace, name).catch(() => run);
+      for (const line of renderer.render(event, run)) this.out(line);
+    };
+    const filter = { run: name };
+    if (!this.follow) {
+      for await (const event of readTimeline(client, this.namespace, run.spec.session, filter)) await print(event);
+      return 0;
+    }
+    const stop = new AbortController();
+    const signal = AbortSignal.any([this.context.signal, stop.signal]);
+    try {
+      for await (const event of followTimeline(client, this.namespace, run.spec.session, filter, signal)) {
+        await print(event);
+        if (isTerminalRunEvent(event)) break;
+      }
+    } finally {
+      stop.abort();
+    }
+    return 0;
+  }
+}

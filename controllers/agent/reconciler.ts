@@ -1,0 +1,41 @@
+/**
+ * The Agent reconciler: probes the agent's driver on this machine and reports Ready, the driver's
+ * capabilities and version. Probed again periodically, since binaries and endpoints come and go.
+ */
+import type { Store } from '../../api/store/store.js';
+import { isReason } from '../../api/errors.js';
+import type { Agent } from '../../resources/kinds/agent.js';
+import { setCondition } from '../../resources/conditions.js';
+import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { findObject } from '../find.js';
+import type { DriverCapabilities } from '../run/driver/contract.js';
+import type { DriverProbe } from './probe.js';
+
+const REPROBE_MS = 60_000;
+
+export class AgentReconciler implements Reconciler {
+  constructor(private readonly d: { store: Store; probe: DriverProbe; capabilitiesOf(driver: Agent['spec']['driver']): DriverCapabilities }) {}
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const agent = await findObject<Agent>(this.d.store, 'agents', key.namespace, key.name);
+    if (!agent || agent.metadata.deletionTimestamp) return {};
+    const probe = await this.d.probe.probe(agent);
+    const status: NonNullable<Agent['status']> = {
+      phase: probe.ready ? 'Ready' : 'Unavailable',
+      ...(probe.ready ? {} : { message: probe.message }),
+      capabilities: this.d.capabilitiesOf(agent.spec.driver),
+      ...(probe.version ? { driverVersion: probe.version } : {}),
+      observedGeneration: agent.metadata.generation,
+      conditions: setCondition(agent.status?.conditions, { type: 'Ready', status: probe.ready ? 'True' : 'False', reason: probe.reason, message: probe.message }, agent.metadata.generation ?? 1),
+    };
+    if (JSON.stringify(status) !== JSON.stringify(agent.status)) {
+      try {
+        await this.d.store.updateStatus('agents', { ...agent, status });
+      } catch (err) {
+        if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
+        if (!isReason(err, 'NotFound')) throw err;
+      }
+    }
+    return { requeueAfterMs: REPROBE_MS };
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Builds the local controllers (Session, Agent, RepoMount, Run) with their informers and the
+ * wiring between them: which change wakes which keys. Everything returned is a Runnable for the
+ * Manager; the daemon and `sidekick serve` share this.
+ */
+import type { Store } from '../api/store/store.js';
+import type { Journal } from '../api/journal/journal.js';
+import type { EventRecorder } from '../api/events/recorder.js';
+import type { Run } from '../resources/kinds/run.js';
+import type { Agent } from '../resources/kinds/agent.js';
+import type { RepoMount } from '../resources/kinds/repomount.js';
+import type { Session } from '../resources/kinds/session.js';
+import type { KubeObject } from '../resources/meta.js';
+import { Controller, type Reconciler } from './runtime/controller.js';
+import { Informer, objectKey } from './runtime/informer.js';
+import type { Runnable } from './runtime/manager.js';
+import { SessionReconciler } from './session/reconciler.js';
+import { AgentReconciler } from './agent/reconciler.js';
+import type { DriverProbe } from './agent/probe.js';
+import { RepoMountReconciler, type MountInspector } from './repomount/reconciler.js';
+import { RunReconciler } from './run/reconciler.js';
+import { RunEvents } from './run/run-events.js';
+import { RunWriter } from './run/run-writer.js';
+import { CheckpointStore } from './run/checkpoints.js';
+import { DriverFleet } from './run/fleet.js';
+import type { ArtifactContent, DriverLauncher, Workspaces, WorkspaceInfo } from './run/ports.js';
+import type { PermissionDecision, ToolCall } from './run/driver/contract.js';
+
+export interface ControllerSetOptions {
+  store: Store;
+  journal: Journal;
+  recorder?: EventRecorder;
+  workspaces: Workspaces;
+  artifacts: ArtifactContent;
+  launcher: DriverLauncher;
+  inspector: MountInspector;
+  probe: DriverProbe;
+  /** The approval gate for tool calls. */
+  permission(run: Run, call: ToolCall): Promise<PermissionDecision>;
+  env?: NodeJS.ProcessEnv;
+  /** Informer resync period (default 5 min). */
+  resyncMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface ControllerSet {
+  runnables: Runnable[];
+  fleet: DriverFleet;
+  runs: Informer<Run>;
+  /** Stops every driver process (runs keep their phase and recover at the next start). */
+  stopDrivers(): Promise<void>;
+}
+
+/** A Runnable that runs an informer. */
+function informerRunnable(informer: Informer): Runnable {
+  return { name: `informer/${informer.plural}`, start: (signal) => informer.run(signal) };
+}
+
+export function buildControllers(o: ControllerSetOptions): ControllerSet {
+  const log = o.log ?? (() => undefined);
+  const informer = <T extends KubeObject>(plural: string): Informer<T> => new Informer<T>(o.store, plural, { resyncMs: o.resyncMs ?? 300_000, log });
+  const runs = informer<Run>('runs');
+  const sessions = informer<Session>('sessions');
+  const agents = informer<Agent>('agents');
+  const mounts = informer<RepoMount>('repomounts');
+
+  const controller = (name: string, reconciler: Reconciler, workers = 2): Controller => new Controller(reconciler, { name, workers, log });
+  const writer = new RunWriter(o.store, o.journal);
+  const checkpoints = new CheckpointStore(o.store);
+
+  const runsOf = (namespace: string, pick: (r: Run) => boolean): string[] =>
+    runs.list((r) => r.metadata.namespace === namespace && pick(r)).map((r) => objectKey(r));
+  const wakeSession = (namespace: string, session: string): void => {
+    sessionController.enqueue(`${namespace}/${session}`);
+    for (const key of runsOf(namespace, (r) => r.spec.session === session && (r.status?.phase ?? 'Queued') === 'Queued')) runController.enqueue(key);
+  };
+
+  // The event handler needs the reconciler's view of a workspace and the reconciler needs the
+  // fleet, which needs the handler: build them in that order and close over what comes later.
+  let runReconciler!: RunReconciler;
+  let fleet!: DriverFleet;
+  const events = new RunEvents({
+    store: o.store,
+    writer,
+    fleet: () => fleet,
+    checkpoints,
+    workspaces: o.workspaces,
+    artifacts: o.artifacts,
+    recorder: o.recorder,
+    wakeSession,
+    workspaceOf: (run: Run): Promise<WorkspaceInfo> => runReconciler.workspaceFromStatus(run),
+    log,
+  });
+  fleet = new DriverFleet(o.launcher, events.handle, log);
+  runReconciler = new RunReconciler({
+    store: o.store,
+    writer,
+    fleet,
+    checkpoints,
+    workspaces: o.workspaces,
+    launcher: o.launcher,
+    recorder: o.recorder,
+    permission: o.permission,
+    track: (run) => events.track(run),
+    wakeSession,
+    env: o.env,
+    log,
+  });
+
+  const runController = controller('run-controller', runReconciler, 4);
+  const sessionController = controller('session-controller', new SessionReconciler({ store: o.store, journal: o.journal }));
+  const agentController = controller('agent-controller', new AgentReconciler({ store: o.store, probe: o.probe, capabilitiesOf: (d) => o.launcher.capabilitiesOf(d) }));
+  const mountController = controller('repomount-controller', new RepoMountReconciler({ store: o.store, inspector: o.inspector }));
+
+  runs.addHandlers({
+    onAdd: (r) => {
+      runController.enqueue(objectKey(r));
+      sessionController.enqueue(`${r.metadata.namespace}/${r.spec.session}`);
+    },
+    onUpdate: (old, r) => {
+      runController.enqueue(objectKey(r));
+      if (old.status?.phase !== r.status?.phase) sessionController.enqueue(`${r.metadata.namespace}/${r.spec.session}`);
+    },
+    onDelete: (r) => wakeSession(r.metadata.namespace!, r.spec.session),
+  });
+  sessions.addHandlers({
+    onAdd: (s) => sessionController.enqueue(objectKey(s)),
+    onUpdate: (old, s) => {
+      sessionController.enqueue(objectKey(s));
+      if (old.status?.phase !== s.status?.phase) wakeSession(s.metadata.namespace!, s.metadata.name!);
+    },
+  });
+  const wakeRunsNaming = (field: 'agent' | 'repoMount') => (obj: KubeObject) => {
+    for (const key of runsOf(obj.metadata.namespace!, (r) => r.spec[field] === obj.metadata.name)) runController.enqueue(key);
+  };
+  agents.addHandlers({
+    onAdd: (a) => {
+      agentController.enqueue(objectKey(a));
+      wakeRunsNaming('agent')(a);
+    },
+    onUpdate: (old, a) => {
+      if (old.metadata.generation !== a.metadata.generation || old === a) agentController.enqueue(objectKey(a));
+      if (old.status?.phase !== a.status?.phase) wakeRunsNaming('agent')(a);
+    },
+  });
+  mounts.addHandlers({
+    onAdd: (m) => {
+      mountController.enqueue(objectKey(m));
+      wakeRunsNaming('repoMount')(m);
+    },
+    onUpdate: (old, m) => {
+      if (old.metadata.generation !== m.metadata.generation || old === m) mountController.enqueue(objectKey(m));
+      if (old.status?.phase !== m.status?.phase) wakeRunsNaming('repoMount')(m);
+    },
+  });
+
+  return {
+    runnables: [runs, sessions, agents, mounts].map(informerRunnable).concat([runController, sessionController, agentController, mountController]),
+    fleet,
+    runs,
+    stopDrivers: () => fleet.stopAll(),
+  };
+}

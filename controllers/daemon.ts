@@ -1,0 +1,186 @@
+/**
+ * The composition root of `sidekick daemon`: state directory, store, API service, event recorder
+ * and listeners, started in order and stopped in reverse. The CLI (`sidekick daemon run|start`)
+ * and end-to-end tests start the daemon through {@link startDaemon}.
+ */
+import { chmod, mkdir, readFile, unlink } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { EventRecorder } from '../api/events/recorder.js';
+import { sidekickHome, type HomePaths } from '../api/home.js';
+import { BearerTokenAuthenticator, ensureToken, SocketPeerAuthenticator, writeFileAtomic } from '../api/server/auth.js';
+import { ApiServer } from '../api/server/http.js';
+import { closeServer, isLoopback, listenTcp, listenUnix, parseListen, type HostPort, type TcpListener } from '../api/server/listen.js';
+import { ensureSelfSigned } from '../api/server/self-signed.js';
+import { ApiService } from '../api/server/service.js';
+import { openStore } from '../api/store/open-store.js';
+import type { Store } from '../api/store/store.js';
+import { schemeResolver } from '../api/store/scheme-resolver.js';
+import { Journal, JOURNAL_MIGRATIONS } from '../api/journal/journal.js';
+import { scheme } from '../resources/index.js';
+import { buildControllers } from './controller-set.js';
+import { Manager } from './runtime/manager.js';
+import { CHECKPOINT_MIGRATIONS } from './run/checkpoints.js';
+import { ProcessDriverLauncher } from './run/driver-launcher.js';
+import { WorkspaceManager } from './run/workspace/workspace-manager.js';
+import { ArtifactStore } from './run/workspace/artifact-store.js';
+import { GitMountInspector } from './repomount/inspector.js';
+import { LocalDriverProbe } from './agent/probe.js';
+
+export interface DaemonOptions {
+  /** State directory; default `$SIDEKICK_HOME` or `~/.sidekick`. */
+  home?: string;
+  /**
+   * `HOST:PORT` for a TCP listener (port 0 picks a free one). Always HTTPS: with `tlsCert` and
+   * `tlsKey` when given (required off loopback), else with the daemon's self-signed loopback
+   * certificate (kubectl sends its token only over https).
+   */
+  listen?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Use Postgres instead of the embedded SQLite file. */
+  database?: { kind: 'postgres'; url: string };
+  /** Changes kept for watch replay (older resourceVersions get 410 Gone). */
+  historySize?: number;
+  /** Bookmark period of watches that allow bookmarks (default 60 s). */
+  bookmarkIntervalMs?: number;
+  /** Run the controllers (default true; API-only daemons are for API tests). */
+  controllers?: boolean;
+  /** The driver host command (default: the compiled host next to the supervisor). */
+  driverHostCommand?: string[];
+  /** Give agent processes the daemon's environment unfiltered (`--allow-env-passthrough`). */
+  allowEnvPassthrough?: boolean;
+  log?: (line: string) => void;
+}
+
+/** A running daemon. */
+export interface DaemonHandle {
+  paths: HomePaths;
+  socketPath: string;
+  tcp?: {
+    host: string;
+    port: number;
+    url: string;
+    /** The CA a client must trust for `url`: the self-signed certificate, or `tlsCert`. */
+    caFile: string;
+  };
+  token: string;
+  service: ApiService;
+  store: Store;
+  journal: Journal;
+  /** Watch streams currently open over HTTP (diagnostics: `daemon status`, leak tests). */
+  openWatches(): number;
+  /** Stops listeners, ends watches, flushes events and closes the store, in that order. */
+  stop(): Promise<void>;
+}
+
+/** What `daemon.json` holds: how clients find the running daemon. */
+export interface DaemonInfo {
+  pid: number;
+  socket: string;
+  tcp?: string;
+  /** PEM file to trust for `tcp` (kubeconfig certificate-authority). */
+  ca?: string;
+  startedAt: string;
+}
+
+/** The TCP listener's certificate: the given one, or the self-signed loopback one from the home dir. */
+async function tlsFor(address: HostPort, paths: HomePaths, opts: DaemonOptions): Promise<{ cert: string; key: string; caFile: string }> {
+  if (opts.tlsCert || opts.tlsKey) {
+    if (!opts.tlsCert || !opts.tlsKey) throw new Error('--tls-cert and --tls-key must be given together');
+    const [cert, key] = await Promise.all([readFile(opts.tlsCert, 'utf8'), readFile(opts.tlsKey, 'utf8')]);
+    return { cert, key, caFile: opts.tlsCert };
+  }
+  if (!isLoopback(address.host)) {
+    throw new Error(`refusing to listen on ${address.host} without TLS: give --tls-cert and --tls-key, or listen on a loopback address`);
+  }
+  const caFile = join(paths.root, 'tls.crt');
+  const { cert, key } = await ensureSelfSigned(caFile, join(paths.root, 'tls.key'));
+  return { cert, key, caFile };
+}
+
+/** Starts the daemon: everything is listening when the promise resolves. */
+export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle> {
+  const log = opts.log ?? (() => {});
+  const paths = sidekickHome(opts.home);
+  await mkdir(paths.root, { recursive: true, mode: 0o700 });
+  await chmod(paths.root, 0o700);
+  const tcpAddress = opts.listen ? parseListen(opts.listen) : undefined;
+
+  const store = await openStore(opts.database ?? { kind: 'sqlite', path: paths.database }, schemeResolver(scheme), {
+    historyLimit: opts.historySize,
+    migrations: [JOURNAL_MIGRATIONS, CHECKPOINT_MIGRATIONS],
+    onBackgroundError: (err) => log(`store: ${err instanceof Error ? err.message : String(err)}`),
+  });
+  const servers: Server[] = [];
+  const recorder = new EventRecorder({ store, component: 'sidekick-apiserver', log });
+  const service = new ApiService({ store, scheme, recorder });
+  const journal = new Journal(store);
+  const api = new ApiServer({ service, scheme, journal, artifacts: new ArtifactStore(paths.artifacts), bookmarkIntervalMs: opts.bookmarkIntervalMs, log });
+  const manager = new Manager(log);
+  const controllerRecorder = new EventRecorder({ store, component: 'run-controller', log });
+  const controllers =
+    opts.controllers === false
+      ? undefined
+      : buildControllers({
+          store,
+          journal,
+          recorder: controllerRecorder,
+          workspaces: new WorkspaceManager({ worktreesRoot: paths.worktrees }),
+          artifacts: new ArtifactStore(paths.artifacts),
+          launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, log }),
+          inspector: new GitMountInspector(),
+          probe: new LocalDriverProbe(),
+          // Tools are confined to the run's workspace; approval gates (ApprovalPolicy) decide here
+          // once they exist. Until then every in-workspace tool call is allowed.
+          permission: async () => ({ allow: true }),
+          log,
+        });
+  if (controllers) manager.add(...controllers.runnables);
+
+  const stop = async (): Promise<void> => {
+    api.stop();
+    await Promise.all(servers.map(closeServer));
+    await manager.stop();
+    await controllers?.stopDrivers();
+    await controllerRecorder.close();
+    await recorder.close();
+    await store.close();
+    await unlink(paths.daemonInfo).catch(() => undefined);
+  };
+
+  try {
+    const token = await ensureToken(paths.token);
+    servers.push(await listenUnix(paths.socket, api.listener(new SocketPeerAuthenticator())));
+    let tcp: (TcpListener & { caFile: string }) | undefined;
+    if (tcpAddress) {
+      const tls = await tlsFor(tcpAddress, paths, opts);
+      const listener = await listenTcp({ address: tcpAddress, tls }, api.listener(new BearerTokenAuthenticator(token)));
+      servers.push(listener.server);
+      tcp = { ...listener, caFile: tls.caFile };
+    }
+    const info: DaemonInfo = {
+      pid: process.pid,
+      socket: paths.socket,
+      ...(tcp ? { tcp: tcp.url, ca: tcp.caFile } : {}),
+      startedAt: new Date().toISOString(),
+    };
+    manager.start();
+    await writeFileAtomic(paths.daemonInfo, `${JSON.stringify(info, null, 2)}\n`);
+    log(`daemon: listening on ${paths.socket}${tcp ? ` and ${tcp.url}` : ''}`);
+    return {
+      paths,
+      socketPath: paths.socket,
+      ...(tcp ? { tcp: { host: tcp.host, port: tcp.port, url: tcp.url, caFile: tcp.caFile } } : {}),
+      token,
+      service,
+      store,
+      journal,
+      openWatches: () => api.watches.size,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

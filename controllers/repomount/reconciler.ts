@@ -1,0 +1,75 @@
+/**
+ * The RepoMount reconciler: resolves the mount's path to its canonical root, tells git
+ * repositories from plain directories, records the head commit and the run worktrees present,
+ * and says whether the mode can work there (a plain directory is ReadOnly only).
+ */
+import type { Store } from '../../api/store/store.js';
+import { isReason } from '../../api/errors.js';
+import type { RepoMount } from '../../resources/kinds/repomount.js';
+import { setCondition } from '../../resources/conditions.js';
+import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { findObject } from '../find.js';
+
+export interface MountObservation {
+  root: string;
+  isGit: boolean;
+  headCommit?: string;
+  detached: boolean;
+  /** Worktrees on branches under the mount's branch prefix. */
+  worktrees: number;
+}
+
+/** Observes a mounted path; throws an error with `reason` (PathNotFound, ...) when it cannot. */
+export interface MountInspector {
+  inspect(path: string, branchPrefix: string): Promise<MountObservation>;
+}
+
+const REFRESH_MS = 30_000;
+
+export class RepoMountReconciler implements Reconciler {
+  constructor(private readonly d: { store: Store; inspector: MountInspector }) {}
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const mount = await findObject<RepoMount>(this.d.store, 'repomounts', key.namespace, key.name);
+    if (!mount || mount.metadata.deletionTimestamp) return {};
+    const generation = mount.metadata.generation ?? 1;
+    let status: NonNullable<RepoMount['status']>;
+    try {
+      const seen = await this.d.inspector.inspect(mount.spec.path, mount.spec.branchPrefix ?? 'sidekicks/');
+      const unusable = !seen.isGit && mount.spec.mode !== 'ReadOnly';
+      const message = unusable
+        ? `${seen.root} is not a git repository: mode ${mount.spec.mode} needs one (use mode ReadOnly for a plain directory)`
+        : seen.isGit
+          ? `git repository at ${seen.root}${seen.headCommit ? ` (HEAD ${seen.headCommit.slice(0, 7)}${seen.detached ? ', detached' : ''})` : ''}`
+          : `directory ${seen.root} (read-only)`;
+      status = {
+        phase: unusable ? 'Detached' : 'Attached',
+        ...(unusable ? { message } : {}),
+        root: seen.root,
+        isGit: seen.isGit,
+        ...(seen.headCommit ? { headCommit: seen.headCommit } : {}),
+        worktrees: seen.worktrees,
+        observedGeneration: generation,
+        conditions: setCondition(mount.status?.conditions, { type: 'Ready', status: unusable ? 'False' : 'True', reason: unusable ? 'ModeNotSupported' : seen.isGit ? 'GitRepository' : 'PlainDirectory', message }, generation),
+      };
+    } catch (err) {
+      const reason = (err as { reason?: string }).reason ?? 'InspectFailed';
+      const message = (err as Error).message;
+      status = {
+        phase: 'Detached',
+        message,
+        observedGeneration: generation,
+        conditions: setCondition(mount.status?.conditions, { type: 'Ready', status: 'False', reason, message }, generation),
+      };
+    }
+    if (JSON.stringify(status) !== JSON.stringify(mount.status)) {
+      try {
+        await this.d.store.updateStatus('repomounts', { ...mount, status });
+      } catch (err) {
+        if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
+        if (!isReason(err, 'NotFound')) throw err;
+      }
+    }
+    return { requeueAfterMs: REFRESH_MS };
+  }
+}

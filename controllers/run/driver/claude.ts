@@ -1,0 +1,96 @@
+/**
+ * The Claude driver: runs the Claude Code CLI headless (`claude --output-format stream-json
+ * --verbose … -p <prompt>`) in the run's workspace, one process per turn, continuing the provider
+ * session with `--resume <session_id>`. Permission prompts go through our approval gate via
+ * `--permission-prompt-tool` and a small MCP server (claude-permission.ts). Steer cannot reach a
+ * running CLI, so it interrupts the process and resumes the session with the steer text (degraded).
+ */
+import { fileURLToPath } from 'node:url';
+import { CliDriver, type CliDriverOptions, type CliLaunch, type CliTurn, type LineMapper } from './cli-process.js';
+import { ClaudePermissionChannel } from './claude-permission.js';
+import { PERMISSION_PROMPT_TOOL } from './claude-permission-wire.js';
+import { ClaudeStreamMapper } from './claude-stream.js';
+import type { AgentConfig, DriverCapabilities, DriverStartContext } from './contract.js';
+
+/** Claude Code tools that each of our tool names stands for; a tool the agent lacks is disallowed. */
+const CLAUDE_TOOLS_FOR: Readonly<Record<string, readonly string[]>> = {
+  RunCommand: ['Bash'],
+  ReadFile: ['Read'],
+  WriteFile: ['Write'],
+  EditFile: ['Edit', 'MultiEdit', 'NotebookEdit'],
+  ListFiles: ['LS', 'Glob', 'Grep'],
+};
+/** Longest a permission prompt may wait for its approval (24 h). */
+const APPROVAL_WAIT_MS = 24 * 60 * 60 * 1000;
+const WRITING_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+
+export interface ClaudeDriverOptions extends CliDriverOptions {
+  /** Compiled claude-permission-mcp.js (default: the file beside this module). */
+  permissionServerScript?: string;
+  /** Node binary that runs the permission server (default: this process's). */
+  nodePath?: string;
+}
+
+/** The Claude Code tools the CLI must not offer: those the agent lacks, and writes in a read-only workspace. */
+export function disallowedClaudeTools(agent: Pick<AgentConfig, 'tools'>, readOnly: boolean): string[] {
+  const out = new Set<string>();
+  for (const [ours, theirs] of Object.entries(CLAUDE_TOOLS_FOR)) {
+    if (!(agent.tools as string[]).includes(ours)) theirs.forEach((t) => out.add(t));
+  }
+  if (readOnly) WRITING_TOOLS.forEach((t) => out.add(t));
+  return [...out];
+}
+
+/** The argv for one Claude Code process. */
+export function claudeArgs(ctx: Pick<DriverStartContext, 'agent' | 'workspace'>, turn: CliTurn, mcpConfigPath: string): string[] {
+  const args = ['--output-format', 'stream-json', '--verbose'];
+  if (ctx.agent.model) args.push('--model', ctx.agent.model);
+  if (ctx.agent.instructions) args.push('--append-system-prompt', ctx.agent.instructions);
+  if (turn.resumeId) args.push('--resume', turn.resumeId);
+  args.push('--max-turns', String(Math.max(1, ctx.agent.maxTurns - turn.turns)));
+  args.push('--mcp-config', mcpConfigPath, '--permission-prompt-tool', PERMISSION_PROMPT_TOOL);
+  const disallowed = disallowedClaudeTools(ctx.agent, ctx.workspace.readOnly);
+  if (disallowed.length) args.push('--disallowedTools', disallowed.join(','));
+  // Prompt last, as Anthropic's SDK passes it; `--` keeps a prompt that starts with "-" from reading as a flag.
+  args.push('-p', ...(turn.prompt.startsWith('-') ? ['--'] : []), turn.prompt);
+  return args;
+}
+
+/** Drives Claude Code for one run. */
+export class ClaudeDriver extends CliDriver {
+  protected readonly displayName = 'Claude Code';
+  protected readonly defaultCommand = 'claude';
+  private readonly serverScript: string;
+  private readonly nodePath?: string;
+  private channel?: ClaudePermissionChannel;
+
+  constructor(opts: ClaudeDriverOptions = {}) {
+    super(opts);
+    this.serverScript = opts.permissionServerScript ?? fileURLToPath(new URL('./claude-permission-mcp.js', import.meta.url));
+    this.nodePath = opts.nodePath;
+  }
+
+  capabilities(): DriverCapabilities {
+    return { resume: true, steer: false, interactiveRequests: true, toolCalls: true, reasoningStream: true };
+  }
+
+  protected override async prepare(ctx: DriverStartContext): Promise<void> {
+    this.channel = await ClaudePermissionChannel.open({ broker: ctx.tools, serverScript: this.serverScript, nodePath: this.nodePath });
+  }
+
+  protected override async release(): Promise<void> {
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close();
+  }
+
+  protected launch(ctx: DriverStartContext, turn: CliTurn): CliLaunch {
+    if (!this.channel) throw new Error('Claude permission channel is not open');
+    // A permission prompt waits for a person; the CLI's MCP tool-call timeout must not cut it short.
+    return { args: claudeArgs(ctx, turn, this.channel.mcpConfigPath), env: { MCP_TOOL_TIMEOUT: String(APPROVAL_WAIT_MS) } };
+  }
+
+  protected newMapper(turnsSoFar: number): LineMapper {
+    return new ClaudeStreamMapper(turnsSoFar);
+  }
+}

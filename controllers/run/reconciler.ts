@@ -1,0 +1,336 @@
+/**
+ * The Run reconciler: moves a Run one step toward its spec per pass — admit it into a session
+ * slot, prepare its workspace, start its driver, pause/resume it, recover it after a restart,
+ * and retire its workspace when it is deleted. Driver events (turns, tool calls, completion) are
+ * handled by RunEvents (./run-events.ts); both write through RunWriter so every status change is
+ * committed with its journal event.
+ */
+import type { Store } from '../../api/store/store.js';
+import { isReason } from '../../api/errors.js';
+import type { EventRecorder } from '../../api/events/recorder.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { RunPhase } from '../../resources/kinds/run.js';
+import type { Agent } from '../../resources/kinds/agent.js';
+import type { RepoMount } from '../../resources/kinds/repomount.js';
+import type { Session } from '../../resources/kinds/session.js';
+import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { findObject as find } from '../find.js';
+import { KeyedLock } from '../runtime/keyed-lock.js';
+import { decideAdmission } from './admission.js';
+import { isTerminalPhase } from './phases.js';
+import { agentConfigFor } from './agent-config.js';
+import type { CheckpointStore } from './checkpoints.js';
+import type { DriverFleet } from './fleet.js';
+import type { RunWriter } from './run-writer.js';
+import type { Workspaces, WorkspaceInfo } from './ports.js';
+import type { PrepareRequest } from './workspace/workspace.js';
+import type { DriverLauncher } from './ports.js';
+import { controllerActor, failRun, moveRun, workspaceOf } from './run-status.js';
+import type { PermissionDecision, ToolCall } from './driver/contract.js';
+
+export const WORKSPACE_FINALIZER = 'sidekicks.dev/worktree';
+
+export interface RunReconcilerDeps {
+  store: Store;
+  writer: RunWriter;
+  fleet: DriverFleet;
+  launcher: DriverLauncher;
+  checkpoints: CheckpointStore;
+  workspaces: Workspaces;
+  recorder?: EventRecorder;
+  /** Decides gated tool calls (the approval gate). */
+  permission(run: Run, call: ToolCall): Promise<PermissionDecision>;
+  /** Called before a run's driver starts, so its events can be routed. */
+  track(run: Run): void;
+  /** Wakes the other runs of a session (a slot was freed). */
+  wakeSession(namespace: string, session: string): void;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export class RunReconciler implements Reconciler {
+  /** Admission reads the session's runs and takes a slot: one decision per session at a time. */
+  private readonly sessionLock = new KeyedLock();
+
+  constructor(private readonly d: RunReconcilerDeps) {}
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const run = await find<Run>(this.d.store, 'runs', key.namespace, key.name);
+    if (!run) return {};
+    if (run.metadata.deletionTimestamp) return this.finalize(run);
+    if (!run.metadata.finalizers?.includes(WORKSPACE_FINALIZER)) return this.addFinalizer(run);
+    const phase = run.status?.phase ?? RunPhase.Queued;
+    if (isTerminalPhase(phase)) {
+      await this.d.fleet.stop(run.metadata.uid!);
+      return {};
+    }
+    switch (phase) {
+      case RunPhase.Queued:
+        return this.sessionLock.run(`${run.metadata.namespace}/${run.spec.session}`, () => this.admit(run));
+      case RunPhase.Starting:
+        return this.start(run);
+      case RunPhase.Paused:
+        return run.spec.suspend ? {} : this.resume(run);
+      default:
+        return this.supervise(run);
+    }
+  }
+
+  private async addFinalizer(run: Run): Promise<Result> {
+    const next = structuredClone(run);
+    next.metadata.finalizers = [...(run.metadata.finalizers ?? []), WORKSPACE_FINALIZER];
+    await this.d.store.update('runs', next);
+    return {};
+  }
+
+  /** Queued → Starting when the session has a free slot and the run is first in line. */
+  private async admit(run: Run): Promise<Result> {
+    const ns = run.metadata.namespace!;
+    const session = await find<Session>(this.d.store, 'sessions', ns, run.spec.session);
+    // Until the session controller has observed the session, its journal does not start with
+    // session.created: wait (the session's status change wakes its runs).
+    const missing = !session
+      ? `session "${run.spec.session}" not found`
+      : !session.status?.phase
+        ? `session "${run.spec.session}" is not ready yet`
+        : await this.missingReference(run);
+    if (!session || missing) {
+      await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+        const reason = !session?.status?.phase ? 'SessionNotReady' : missing!.startsWith('agent') ? 'AgentNotReady' : 'RepoMountNotReady';
+        const changed = moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason, message: missing! } });
+        if (!changed) return null;
+        // The session's journal opens with session.created: nothing is journalled before it.
+        return session?.status?.phase ? [{ type: 'run.Queued', actor: controllerActor, payload: { reason, message: missing } }] : [];
+      });
+      // No polling: the session, agent and repo mount informers wake the runs that name them.
+      return {};
+    }
+    const siblings = (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${run.spec.session}` })).items;
+    const readiness = new Map<string, boolean>();
+    for (const r of siblings) if ((r.status?.phase ?? RunPhase.Queued) === RunPhase.Queued) readiness.set(r.metadata.name!, !(await this.missingReference(r)));
+    const decision = decideAdmission(siblings, session.spec.limits?.maxActiveRuns ?? 5, (r) => readiness.get(r.metadata.name!) ?? false);
+    const name = run.metadata.name!;
+    if (decision.admit.has(name)) {
+      await this.d.writer.commit(ns, name, (r) => {
+        if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
+        moveRun(r, { event: 'ADMIT', condition: { type: 'Admitted', status: 'True', reason: 'SlotAvailable', message: `session ${run.spec.session} has a free slot` } });
+        delete r.status!.queuePosition;
+        return [{ type: 'run.Starting', actor: controllerActor }];
+      });
+      this.d.recorder?.normal(run, 'Admitted', `admitted into session ${run.spec.session}`);
+      return {};
+    }
+    const position = decision.positions.get(name);
+    await this.d.writer.commit(ns, name, (r) => {
+      if (r.status?.phase === RunPhase.Queued && r.status.queuePosition === position) return null;
+      const first = r.status?.phase === undefined;
+      moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason: 'QueueFull', message: `waiting for a slot in session ${run.spec.session} (position ${position})` } });
+      r.status!.queuePosition = position;
+      return first ? [{ type: 'run.Queued', actor: controllerActor, payload: { queuePosition: position } }] : [];
+    });
+    return {};
+  }
+
+  /** Why a run cannot start yet (its agent or repo mount is missing or not ready), or undefined. */
+  private async missingReference(run: Run): Promise<string | undefined> {
+    const ns = run.metadata.namespace!;
+    const agent = await find<Agent>(this.d.store, 'agents', ns, run.spec.agent);
+    if (!agent) return `agent "${run.spec.agent}" not found`;
+    // A CLI driver whose binary is missing cannot start at all: wait for it. An OpenAI endpoint
+    // that does not answer is different: the run starts and fails with the provider's status.
+    const cliDriver = agent.spec.driver === 'Claude' || agent.spec.driver === 'Codex';
+    if (cliDriver && agent.status?.phase === 'Unavailable') return `agent "${run.spec.agent}" is not ready${agent.status.message ? `: ${agent.status.message}` : ''}`;
+    if (run.spec.repoMount) {
+      const mount = await find<RepoMount>(this.d.store, 'repomounts', ns, run.spec.repoMount);
+      if (!mount) return `repomount "${run.spec.repoMount}" not found`;
+      if (mount.status?.phase === 'Detached') return `repomount "${run.spec.repoMount}" is not ready${mount.status?.message ? `: ${mount.status.message}` : ''}`;
+    }
+    return undefined;
+  }
+
+  /** Starting: workspace (idempotent), then the driver. Any failure fails the run; nothing falls back. */
+  private async start(run: Run): Promise<Result> {
+    const ns = run.metadata.namespace!;
+    const name = run.metadata.name!;
+    let ws: WorkspaceInfo;
+    try {
+      ws = await this.d.workspaces.prepare(await this.workspaceRequest(run));
+    } catch (err) {
+      const reason = (err as { reason?: string }).reason ?? 'WorkspaceFailed';
+      await this.fail(run, { category: 'Workspace', reason, message: (err as Error).message, event: 'START_FAILED' });
+      return {};
+    }
+    await this.d.writer.commit(ns, name, (r) => {
+      if (r.status?.phase !== RunPhase.Starting || r.status.workspace?.path === ws.path) return null;
+      r.status.workspace = workspaceOf(ws);
+      moveRun(r, { condition: { type: 'WorkspaceReady', status: 'True', reason: reasonForMode(ws.mode), message: describeWorkspace(ws) } });
+      return [{ type: 'workspace.ready', actor: controllerActor, payload: { ...workspaceOf(ws) } }];
+    });
+    this.d.recorder?.normal(run, reasonForMode(ws.mode), describeWorkspace(ws));
+    return this.launch(run, ws, 'DRIVER_STARTED');
+  }
+
+  /** Starts the driver process and moves the run to Running (from Starting or Paused). */
+  private async launch(run: Run, ws: WorkspaceInfo, event: 'DRIVER_STARTED' | 'RESUME' | 'RECOVER'): Promise<Result> {
+    const ns = run.metadata.namespace!;
+    const agent = await find<Agent>(this.d.store, 'agents', ns, run.spec.agent);
+    if (!agent) {
+      await this.fail(run, { category: 'Provider', reason: 'AgentNotFound', message: `agent "${run.spec.agent}" not found`, event: 'FAIL' });
+      return {};
+    }
+    let config;
+    try {
+      config = await agentConfigFor(agent, this.d.env);
+    } catch (err) {
+      await this.fail(run, { category: 'Provider', reason: (err as { reason?: string }).reason ?? 'AgentConfigInvalid', message: (err as Error).message, event: 'FAIL' });
+      return {};
+    }
+    const checkpoint = event === 'DRIVER_STARTED' ? undefined : await this.d.checkpoints.load(run.metadata.uid!);
+    this.d.track(run);
+    await this.d.fleet.launch(
+      run.metadata.uid!,
+      {
+        run: { namespace: ns, name: run.metadata.name!, uid: run.metadata.uid!, session: run.spec.session },
+        prompt: run.spec.prompt,
+        agent: config,
+        workspace: { path: ws.path, readOnly: ws.readOnly },
+        ...(checkpoint ? { checkpoint } : {}),
+      },
+      (call) => this.d.permission(run, call),
+    );
+    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+      if (event === 'RECOVER') return [{ type: 'run.recovered', actor: controllerActor, payload: { fromTurn: checkpoint?.turns ?? 0 } }];
+      if (event === 'DRIVER_STARTED' && r.status?.phase !== RunPhase.Starting) return null;
+      if (event === 'RESUME' && r.status?.phase !== RunPhase.Paused) return null;
+      moveRun(r, { event, condition: { type: 'DriverRunning', status: 'True', reason: 'DriverStarted', message: `${config.driver} driver process started` } });
+      r.status!.startedAt ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      return [{ type: 'run.Running', actor: controllerActor, payload: { driver: config.driver, ...(event === 'RESUME' ? { resumed: true } : {}) } }];
+    });
+    return {};
+  }
+
+  /** Running / waiting: pause on request; a run with no live driver (daemon restart) recovers. */
+  private async supervise(run: Run): Promise<Result> {
+    const uid = run.metadata.uid!;
+    const live = this.d.fleet.get(uid);
+    if (run.spec.suspend) {
+      await this.d.fleet.stop(uid, 'interrupt');
+      await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => {
+        const phase = r.status?.phase;
+        if (phase === RunPhase.WaitingForApproval || phase === RunPhase.WaitingForInput) moveRun(r, { event: 'RESOLVED' });
+        if (r.status?.phase !== RunPhase.Running) return null;
+        moveRun(r, { event: 'PAUSE', condition: { type: 'DriverRunning', status: 'False', reason: 'Paused', message: 'paused by spec.suspend; the transcript is saved' } });
+        return [{ type: 'run.Paused', actor: controllerActor }];
+      });
+      return {};
+    }
+    if (live) return this.checkIdle(run, live.lastOutputAt);
+    return this.recover(run);
+  }
+
+  private checkIdle(run: Run, lastOutputAt: number): Result {
+    const timeout = run.spec.timeoutSeconds;
+    if (!timeout) return {};
+    const idleMs = Date.now() - lastOutputAt;
+    if (idleMs < timeout * 1000) return { requeueAfterMs: timeout * 1000 - idleMs + 10 };
+    void this.d.fleet.stop(run.metadata.uid!, 'interrupt').then(() =>
+      this.fail(run, { category: 'Timeout', reason: 'Timeout', message: `no driver output for ${timeout}s`, event: 'FAIL' }),
+    );
+    return {};
+  }
+
+  /** After a restart: resume from the checkpoint where the driver can, otherwise fail RecoveryNeeded. */
+  private async recover(run: Run): Promise<Result> {
+    const agent = await find<Agent>(this.d.store, 'agents', run.metadata.namespace!, run.spec.agent);
+    const caps = agent ? this.d.launcher.capabilitiesOf(agent.spec.driver) : undefined;
+    const checkpoint = caps?.resume ? await this.d.checkpoints.load(run.metadata.uid!) : undefined;
+    const ws = run.status?.workspace;
+    if (!caps?.resume || !checkpoint || !ws?.path) {
+      await this.fail(run, {
+        category: 'Persistence',
+        reason: 'RecoveryNeeded',
+        message: !caps ? 'the agent is gone' : !caps.resume ? `the ${agent!.spec.driver} driver cannot resume a run` : 'no checkpoint was saved before the restart',
+        event: 'FAIL',
+      });
+      return {};
+    }
+    return this.launch(run, await this.workspaceFromStatus(run), 'RECOVER');
+  }
+
+  private async resume(run: Run): Promise<Result> {
+    if (this.d.fleet.has(run.metadata.uid!)) return {};
+    return this.launch(run, await this.workspaceFromStatus(run), 'RESUME');
+  }
+
+  /** Deleting: stop the driver, retire the workspace per the mount's cleanup policy, drop the finalizer. */
+  private async finalize(run: Run): Promise<Result> {
+    if (!run.metadata.finalizers?.includes(WORKSPACE_FINALIZER)) return {};
+    await this.d.fleet.stop(run.metadata.uid!);
+    const ws = run.status?.workspace;
+    if (ws?.path) {
+      const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
+      // The mount may be gone before its runs: its default policy (OnDelete) still retires them.
+      const { retired } = await this.d.workspaces.retire(await this.workspaceFromStatus(run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
+      if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode ?? 'Scratch' } }]).catch(() => undefined);
+    }
+    await this.d.checkpoints.remove(run.metadata.uid!);
+    const next = structuredClone(run);
+    next.metadata.finalizers = run.metadata.finalizers.filter((f) => f !== WORKSPACE_FINALIZER);
+    try {
+      await this.d.store.update('runs', next);
+    } catch (err) {
+      if (!isReason(err, 'NotFound')) throw err;
+    }
+    this.d.wakeSession(run.metadata.namespace!, run.spec.session);
+    return {};
+  }
+
+  private async fail(run: Run, f: Parameters<typeof failRun>[1]): Promise<void> {
+    await this.d.fleet.stop(run.metadata.uid!);
+    await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => failRun(r, f));
+    this.d.recorder?.warning(run, f.reason, f.message);
+    this.d.wakeSession(run.metadata.namespace!, run.spec.session);
+  }
+
+  private async workspaceRequest(run: Run): Promise<PrepareRequest> {
+    const ref = { namespace: run.metadata.namespace!, name: run.metadata.name!, uid: run.metadata.uid!, session: run.spec.session };
+    if (!run.spec.repoMount) return { run: ref, mode: 'Scratch' };
+    const mount = await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount);
+    if (!mount) throw Object.assign(new Error(`repomount "${run.spec.repoMount}" not found`), { reason: 'RepoMountNotFound' });
+    return {
+      run: ref,
+      mode: run.spec.mode ?? mount.spec.mode ?? 'Worktree',
+      mount: {
+        path: mount.spec.path,
+        ...(mount.spec.baseRef ? { baseRef: mount.spec.baseRef } : {}),
+        ...(mount.spec.branch ? { branch: mount.spec.branch } : {}),
+        branchPrefix: mount.spec.branchPrefix ?? 'sidekicks/',
+        copyFiles: mount.spec.copyFiles ?? [],
+      },
+    };
+  }
+
+  /** The workspace as recorded in status (plus the mount root, for git operations). */
+  async workspaceFromStatus(run: Run): Promise<WorkspaceInfo> {
+    const s = run.status?.workspace ?? {};
+    const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
+    return {
+      mode: (s.mode ?? 'Scratch') as WorkspaceInfo['mode'],
+      path: s.path ?? '',
+      readOnly: s.mode === 'ReadOnly',
+      ...(s.branch ? { branch: s.branch } : {}),
+      ...(s.baseCommit ? { baseCommit: s.baseCommit } : {}),
+      ...(s.headCommit ? { headCommit: s.headCommit } : {}),
+      ...(mount ? { mountRoot: mount.status?.root ?? mount.spec.path } : {}),
+    };
+  }
+}
+
+function reasonForMode(mode: WorkspaceInfo['mode']): string {
+  return { Worktree: 'WorktreeCreated', EphemeralClone: 'CloneCreated', Branch: 'BranchCheckedOut', ReadOnly: 'ReadOnlyMounted', Scratch: 'ScratchCreated' }[mode];
+}
+
+function describeWorkspace(ws: WorkspaceInfo): string {
+  const at = ws.baseCommit ? `@${ws.baseCommit.slice(0, 7)}` : '';
+  return ws.branch ? `${ws.mode.toLowerCase()} at ${ws.path} on ${ws.branch} from ${at || 'HEAD'}` : `${ws.mode.toLowerCase()} at ${ws.path}`;
+}

@@ -1,0 +1,220 @@
+/**
+ * Handles a run's driver events, one at a time: journals messages and tool calls, reflects
+ * turns, usage and requests into status, saves checkpoints, and finishes the run — commit with
+ * trailers, Diff artifact, diff stats — when the driver completes. Each status change commits
+ * with its journal events (RunWriter).
+ */
+import type { Store } from '../../api/store/store.js';
+import { isReason } from '../../api/errors.js';
+import type { EventRecorder } from '../../api/events/recorder.js';
+import type { JournalEventInput } from '../../api/journal/event.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { RunPhase } from '../../resources/kinds/run.js';
+import type { Artifact } from '../../resources/kinds/artifact.js';
+import type { RepoMount } from '../../resources/kinds/repomount.js';
+import type { DriverEvent } from './driver/contract.js';
+import type { CheckpointStore } from './checkpoints.js';
+import type { DriverFleet, FleetEntry } from './fleet.js';
+import type { RunWriter } from './run-writer.js';
+import type { ArtifactContent, Workspaces, WorkspaceInfo } from './ports.js';
+import { controllerActor, failRun, moveRun, nowTime } from './run-status.js';
+
+/** Default per-run token budget (DOMAIN.md, Budgets). */
+export const DEFAULT_TOKEN_BUDGET = 100_000;
+/** Tool output kept in the journal; the rest is summarized (the full text went to the model). */
+const JOURNAL_OUTPUT_CAP = 16 * 1024;
+
+export interface RunEventsDeps {
+  store: Store;
+  writer: RunWriter;
+  fleet: () => DriverFleet;
+  checkpoints: CheckpointStore;
+  workspaces: Workspaces;
+  artifacts: ArtifactContent;
+  recorder?: EventRecorder;
+  wakeSession(namespace: string, session: string): void;
+  /** Resolves a run's workspace from its status (mount root included). */
+  workspaceOf(run: Run): Promise<WorkspaceInfo>;
+  log?: (line: string) => void;
+}
+
+function cap(text: string): string {
+  return text.length <= JOURNAL_OUTPUT_CAP ? text : `${text.slice(0, JOURNAL_OUTPUT_CAP)}\n… (${text.length - JOURNAL_OUTPUT_CAP} more characters)`;
+}
+
+export class RunEvents {
+  /** Run uid → where its events go, for runs started by this daemon. */
+  private readonly runs = new Map<string, { namespace: string; name: string; session: string; agent: string }>();
+
+  constructor(private readonly d: RunEventsDeps) {}
+
+  /** Tells the handler which run a driver belongs to (before its first event). */
+  track(run: Run): void {
+    this.runs.set(run.metadata.uid!, { namespace: run.metadata.namespace!, name: run.metadata.name!, session: run.spec.session, agent: run.spec.agent });
+  }
+
+  /** The fleet's event handler. */
+  handle = async (runUid: string, event: DriverEvent, entry: FleetEntry): Promise<void> => {
+    const ref = this.runs.get(runUid);
+    if (!ref) return;
+    if (event.type === 'checkpoint') return this.d.checkpoints.save(runUid, event.checkpoint);
+    if (event.type === 'raw') return;
+    // Events of a driver we are stopping on purpose (pause, cancel) change nothing.
+    if (entry.stopping && event.type === 'run.failed') return;
+    const { namespace, name } = ref;
+    const actor: JournalEventInput['actor'] = { kind: 'agent', name: ref.agent };
+    switch (event.type) {
+      case 'assistant.message':
+      case 'assistant.thinking':
+        await this.journalOnly(ref, { type: event.type, actor, payload: { text: event.text } });
+        return;
+      case 'tool.invoked':
+        await this.journalOnly(ref, { type: 'tool.invoked', actor, payload: { callId: event.callId, tool: event.tool, input: event.input } });
+        return;
+      case 'tool.result':
+        await this.journalOnly(ref, {
+          type: event.ok ? 'tool.result' : 'tool.error',
+          actor,
+          payload: {
+            callId: event.callId,
+            tool: event.tool,
+            ok: event.ok,
+            output: cap(event.output),
+            ...(event.exitCode !== undefined ? { exitCode: event.exitCode } : {}),
+            ...(event.durationMs !== undefined ? { durationMs: event.durationMs } : {}),
+            ...(event.truncated ? { truncated: true } : {}),
+          },
+        });
+        return;
+      case 'turn':
+        await this.d.writer.commit(namespace, name, (r) => (r.status?.turns === event.turn ? null : ((r.status!.turns = event.turn), [])));
+        return;
+      case 'usage':
+        return this.usage(namespace, name, event);
+      case 'request.input':
+        await this.d.writer.commit(namespace, name, (r) => {
+          if (r.status?.phase !== RunPhase.Running) return null;
+          moveRun(r, { event: 'INPUT_REQUESTED' });
+          return [{ type: 'run.WaitingForInput', actor: controllerActor, payload: { requestId: event.requestId, question: event.question } }];
+        });
+        return;
+      case 'run.completed':
+        return this.complete(runUid, namespace, name, event.summary);
+      case 'run.failed': {
+        const run = await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: event.category, reason: event.reason, message: event.message, event: 'FAIL' }));
+        if (run) {
+          this.d.recorder?.warning(run, event.reason, event.message);
+          this.d.wakeSession(namespace, run.spec.session);
+        }
+        void this.d.fleet().stop(runUid);
+        return;
+      }
+    }
+  };
+
+  private async journalOnly(ref: { namespace: string; name: string; session: string }, event: JournalEventInput): Promise<void> {
+    await this.d.writer.record(ref, [{ ...event, run: ref.name }]);
+  }
+
+  private async usage(namespace: string, name: string, u: Extract<DriverEvent, { type: 'usage' }>): Promise<void> {
+    let exhausted: { used: number; budget: number } | undefined;
+    let warned: { used: number; budget: number } | undefined;
+    const run = await this.d.writer.commit(namespace, name, (r) => {
+      const usage = (r.status!.usage ??= {});
+      const before = (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
+      usage.inputTokens = (usage.inputTokens ?? 0) + u.inputTokens;
+      usage.outputTokens = (usage.outputTokens ?? 0) + u.outputTokens;
+      if (u.costUSD !== undefined) usage.costUSD = Math.round(((usage.costUSD ?? 0) + u.costUSD) * 1e6) / 1e6;
+      const used = usage.inputTokens + usage.outputTokens;
+      const budget = r.spec.budget?.tokens ?? DEFAULT_TOKEN_BUDGET;
+      if (used >= budget) exhausted = { used, budget };
+      else if (used >= 0.8 * budget && before < 0.8 * budget) warned = { used, budget };
+      return [{ type: 'usage.tokens', actor: controllerActor, payload: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, ...(u.costUSD !== undefined ? { costUSD: u.costUSD } : {}), total: used } }];
+    });
+    if (!run) return;
+    if (warned) this.d.recorder?.warning(run, 'BudgetWarning', `${warned.used} of ${warned.budget} tokens used (80%)`);
+    if (exhausted) {
+      await this.d.fleet().stop(run.metadata.uid!, 'interrupt');
+      const message = `${exhausted.used} tokens used; the budget is ${exhausted.budget}`;
+      await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Budget', reason: 'BudgetExhausted', message, event: 'FAIL' }));
+      this.d.recorder?.warning(run, 'BudgetExhausted', message);
+      this.d.wakeSession(namespace, run.spec.session);
+    }
+  }
+
+  /** Commits the work, publishes the Diff artifact and ends the run Completed. Safe to repeat. */
+  private async complete(runUid: string, namespace: string, name: string, summary: string | undefined): Promise<void> {
+    const run = await this.d.store.get<Run>('runs', namespace, name);
+    if (run.status?.phase !== RunPhase.Running) return;
+    const ws = await this.d.workspaceOf(run);
+    let finished;
+    try {
+      finished = ws.mode === 'ReadOnly' || ws.mode === 'Scratch' ? undefined : await this.d.workspaces.finish(ws, { runUid, agentName: run.spec.agent, message: commitMessage(run, summary) });
+    } catch (err) {
+      await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Workspace', reason: 'CommitFailed', message: (err as Error).message, event: 'FAIL' }));
+      void this.d.fleet().stop(runUid);
+      return;
+    }
+    let artifactName: string | undefined;
+    let digest: string | undefined;
+    if (finished && finished.diff.length > 0) {
+      const stored = await this.d.artifacts.put(finished.diff);
+      digest = stored.digest;
+      artifactName = `${name}-diff`;
+      await this.publishArtifact(run, artifactName, stored);
+    }
+    const done = await this.d.writer.commit(namespace, name, (r) => {
+      if (r.status?.phase !== RunPhase.Running) return null;
+      moveRun(r, { event: 'COMPLETE', condition: { type: 'Succeeded', status: 'True', reason: 'AgentFinished', message: summary ?? 'the agent finished' } });
+      moveRun(r, { condition: { type: 'DriverRunning', status: 'False', reason: 'Completed', message: 'the driver process exited' } });
+      if (summary) r.status!.summary = summary;
+      r.status!.finishedAt = nowTime();
+      const events: JournalEventInput[] = [];
+      if (finished) {
+        r.status!.diff = { ...finished.stats, ...(artifactName ? { artifact: artifactName } : {}) };
+        if (finished.headCommit) r.status!.workspace = { ...r.status!.workspace, headCommit: finished.headCommit };
+        events.push({ type: 'diff.created', actor: controllerActor, payload: { ...finished.stats, baseCommit: finished.baseCommit, headCommit: finished.headCommit, ...(finished.commit ? { commit: finished.commit } : {}) } });
+        if (artifactName) events.push({ type: 'artifact.published', actor: controllerActor, payload: { artifact: artifactName, type: 'Diff', digest } });
+      }
+      events.push({ type: 'run.Completed', actor: controllerActor, payload: { ...(summary ? { summary } : {}) } });
+      return events;
+    });
+    await this.d.fleet().stop(runUid);
+    if (!done) return;
+    const stats = finished ? `${finished.stats.files} file${finished.stats.files === 1 ? '' : 's'} changed, +${finished.stats.insertions} -${finished.stats.deletions}` : 'no workspace changes';
+    this.d.recorder?.normal(done, 'Completed', stats);
+    await this.retireOnComplete(done, ws);
+    this.d.wakeSession(namespace, run.spec.session);
+  }
+
+  private async publishArtifact(run: Run, name: string, stored: { digest: string; size: number }): Promise<void> {
+    const artifact: Artifact = {
+      apiVersion: 'sidekicks.dev/v1alpha1',
+      kind: 'Artifact',
+      metadata: {
+        name,
+        namespace: run.metadata.namespace,
+        labels: { 'sidekicks.dev/run': run.metadata.name!, 'sidekicks.dev/session': run.spec.session },
+        ownerReferences: [{ apiVersion: run.apiVersion, kind: 'Run', name: run.metadata.name!, uid: run.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { session: run.spec.session, run: run.metadata.name!, type: 'Diff', mediaType: 'text/x-diff', visibility: 'LocalOnly' },
+      status: { digest: `sha256:${stored.digest}`, size: stored.size, phase: 'Published' },
+    } as Artifact;
+    try {
+      await this.d.store.create('artifacts', artifact);
+    } catch (err) {
+      if (!isReason(err, 'AlreadyExists')) throw err;
+    }
+  }
+
+  private async retireOnComplete(run: Run, ws: WorkspaceInfo): Promise<void> {
+    const mount = run.spec.repoMount ? await this.d.store.get<RepoMount>('repomounts', run.metadata.namespace!, run.spec.repoMount).catch(() => undefined) : undefined;
+    const { retired } = await this.d.workspaces.retire(ws, mount?.spec.cleanup ?? 'OnDelete', 'RunCompleted');
+    if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode } }]);
+  }
+}
+
+function commitMessage(run: Run, summary: string | undefined): string {
+  const subject = (summary ?? run.spec.prompt).split('\n')[0].slice(0, 72);
+  return `${subject}\n\nRun ${run.metadata.namespace}/${run.metadata.name}: ${run.spec.prompt}`;
+}

@@ -1,0 +1,69 @@
+/**
+ * Pure helpers that change a Run's status in place: phase moves go through the lifecycle machine,
+ * conditions through the one conditions helper. RunWriter commits the result.
+ */
+import type { Run } from '../../resources/kinds/run.js';
+import { RunPhase } from '../../resources/kinds/run.js';
+import { setCondition, type ConditionUpdate } from '../../resources/conditions.js';
+import type { Actor, JournalEventInput } from '../../api/journal/event.js';
+import { nextPhase, isTerminalPhase, type RunPhaseEvent } from './phases.js';
+import type { FailureCategoryName } from './driver/contract.js';
+import type { WorkspaceInfo } from './ports.js';
+
+export const controllerActor: Actor = { kind: 'controller', name: 'run-controller' };
+
+/** RFC 3339, second precision (metav1.Time). */
+export function nowTime(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export interface RunMove {
+  /** A lifecycle event; the machine decides the next phase (and rejects illegal moves). */
+  event?: RunPhaseEvent['type'];
+  /** Sets the phase directly: only for the first observation of a new run (Queued). */
+  phase?: typeof RunPhase.Queued;
+  condition?: ConditionUpdate;
+}
+
+/** Applies a move to `run.status`; returns true when anything changed. */
+export function moveRun(run: Run, move: RunMove): boolean {
+  const status = (run.status ??= {});
+  const before = JSON.stringify(status);
+  if (move.event) status.phase = nextPhase(status.phase ?? RunPhase.Queued, move.event);
+  if (move.phase) status.phase = move.phase;
+  if (move.condition) status.conditions = setCondition(status.conditions, move.condition, run.metadata.generation ?? 1);
+  if (status.phase && isTerminalPhase(status.phase)) status.finishedAt ??= nowTime();
+  return JSON.stringify(status) !== before;
+}
+
+export interface Failure {
+  category: FailureCategoryName;
+  reason: string;
+  message: string;
+  /** START_FAILED from Starting, FAIL otherwise; INTERRUPT ends the run Interrupted instead. */
+  event: 'START_FAILED' | 'FAIL' | 'INTERRUPT';
+}
+
+/** Ends a run Failed (or Interrupted) with reason and category; null when it already ended. */
+export function failRun(run: Run, f: Failure): JournalEventInput[] | null {
+  if (isTerminalPhase(run.status?.phase)) return null;
+  const event = f.event === 'START_FAILED' && run.status?.phase !== RunPhase.Starting ? 'FAIL' : f.event;
+  moveRun(run, { event, condition: { type: 'Succeeded', status: 'False', reason: f.reason, message: f.message } });
+  moveRun(run, { condition: { type: 'DriverRunning', status: 'False', reason: f.reason, message: f.message } });
+  run.status!.reason = f.reason;
+  run.status!.message = f.message;
+  if (event !== 'INTERRUPT') run.status!.failureCategory = f.category;
+  delete run.status!.queuePosition;
+  return [{ type: `run.${run.status!.phase}`, actor: controllerActor, payload: { reason: f.reason, message: f.message, ...(event !== 'INTERRUPT' ? { failureCategory: f.category } : {}) } }];
+}
+
+/** The status.workspace view of a workspace. */
+export function workspaceOf(ws: WorkspaceInfo): NonNullable<NonNullable<Run['status']>['workspace']> {
+  return {
+    ...(ws.mode !== 'Scratch' ? { mode: ws.mode } : {}),
+    path: ws.path,
+    ...(ws.branch ? { branch: ws.branch } : {}),
+    ...(ws.baseCommit ? { baseCommit: ws.baseCommit } : {}),
+    ...(ws.headCommit ? { headCommit: ws.headCommit } : {}),
+  };
+}

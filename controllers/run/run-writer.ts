@@ -1,0 +1,65 @@
+/**
+ * Writes a Run's status together with the journal events that record the change, in one store
+ * transaction: a state change is committed with its event, or not at all. Writes of one run are
+ * serialized (the driver event pump and the reconciler both write), and a write that loses an
+ * optimistic-concurrency race re-reads and re-applies its mutation.
+ */
+import type { Store } from '../../api/store/store.js';
+import { isReason } from '../../api/errors.js';
+import { sessionKey, type Journal } from '../../api/journal/journal.js';
+import type { JournalEventInput } from '../../api/journal/event.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { KeyedLock } from '../runtime/keyed-lock.js';
+
+/** A mutation of a fresh copy of the run: returns the events to journal, or null for "no change". */
+export type RunMutation = (run: Run) => JournalEventInput[] | null;
+
+const CONFLICT_RETRIES = 8;
+
+export class RunWriter {
+  private readonly lock = new KeyedLock();
+
+  constructor(
+    private readonly store: Store,
+    private readonly journal: Journal,
+  ) {}
+
+  /** Applies `mutate` to the stored run and commits status + events; resolves the written run (or undefined if gone). */
+  commit(namespace: string, name: string, mutate: RunMutation): Promise<Run | undefined> {
+    return this.lock.run(`${namespace}/${name}`, () => this.commitNow(namespace, name, mutate));
+  }
+
+  /** Appends events about a run without changing its status. */
+  async record(run: { namespace: string; session: string } | Run, events: JournalEventInput[]): Promise<void> {
+    const [namespace, session] = 'spec' in run ? [run.metadata.namespace!, run.spec.session] : [run.namespace, run.session];
+    await this.journal.append(sessionKey(namespace, session), events);
+  }
+
+  private async commitNow(namespace: string, name: string, mutate: RunMutation): Promise<Run | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      let current: Run;
+      try {
+        current = await this.store.get<Run>('runs', namespace, name);
+      } catch (err) {
+        if (isReason(err, 'NotFound')) return undefined;
+        throw err;
+      }
+      const draft = structuredClone(current);
+      draft.status ??= {};
+      const events = mutate(draft);
+      if (events === null) return current;
+      draft.status.observedGeneration = current.metadata.generation;
+      try {
+        return await this.store.updateStatus<Run>('runs', draft, {
+          extraWrites: async (tx) => {
+            await this.journal.append(sessionKey(namespace, current.spec.session), events.map((e) => ({ run: name, ...e })), tx);
+          },
+        });
+      } catch (err) {
+        if (isReason(err, 'Conflict') && attempt < CONFLICT_RETRIES) continue;
+        if (isReason(err, 'NotFound')) return undefined;
+        throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * A rate-limited work queue in the controller-runtime style: a key is processed by one worker at
+ * a time, re-adds while it is processing are folded into one more pass, failures back off
+ * exponentially per key, and `addAfter` schedules a later look.
+ */
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+
+export interface WorkQueueOptions {
+  /** First backoff after a failure (doubles per consecutive failure of the same key). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  clock?: Clock;
+}
+
+/** A de-duplicating queue of string keys. */
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  /** Keys re-added while processing: they go back on the queue when `done` is called. */
+  private readonly dirty = new Set<string>();
+  private readonly failures = new Map<string, number>();
+  private readonly timers = new Map<string, { at: number; cancel: () => void }>();
+  private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private shuttingDown = false;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly clock: Clock;
+
+  constructor(opts: WorkQueueOptions = {}) {
+    this.baseDelayMs = opts.baseDelayMs ?? 5;
+    this.maxDelayMs = opts.maxDelayMs ?? 60_000;
+    this.clock = opts.clock ?? systemClock;
+  }
+
+  /** Adds a key now (no-op when it is already waiting). */
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    this.queued.add(key);
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.queued.delete(key);
+      this.processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.queue.push(key);
+  }
+
+  /** Adds a key after a delay; an earlier pending schedule for the key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) return this.add(key);
+    const at = this.clock.now() + delayMs;
+    const existing = this.timers.get(key);
+    if (existing && existing.at <= at) return;
+    existing?.cancel();
+    const cancel = this.clock.setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.timers.set(key, { at, cancel });
+  }
+
+  /** Re-adds a key after its per-key exponential backoff. */
+  addRateLimited(key: string): void {
+    const n = (this.failures.get(key) ?? 0) + 1;
+    this.failures.set(key, n);
+    this.addAfter(key, Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (n - 1)));
+  }
+
+  /** Clears the backoff history of a key (after a successful pass). */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** Number of consecutive failures recorded for a key. */
+  retries(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Waits for the next key; resolves undefined once the queue shuts down. */
+  get(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.queued.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Marks a key processed; a key re-added meanwhile goes back on the queue. */
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.delete(key)) this.add(key);
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Stops handing out keys and cancels scheduled adds. */
+  shutdown(): void {
+    this.shuttingDown = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The Session reconciler: gives every session its `main` Channel (owned by the session), and
+ * rebuilds status from the world — run counts from the runs that name it, the last journal
+ * sequence from the journal. The first observation journals `session.created` in the same
+ * transaction as the status that records it.
+ */
+import type { Store } from '../../api/store/store.js';
+import { isReason } from '../../api/errors.js';
+import { sessionKey, type Journal } from '../../api/journal/journal.js';
+import type { Session } from '../../resources/kinds/session.js';
+import type { Channel } from '../../resources/kinds/channel.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { RunPhase } from '../../resources/kinds/run.js';
+import { setCondition } from '../../resources/conditions.js';
+import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { findObject } from '../find.js';
+import { isActivePhase } from '../run/phases.js';
+
+/** The object name of a session's main channel (channel names are per namespace). */
+export function mainChannelName(session: string): string {
+  return `${session}-main`;
+}
+
+export class SessionReconciler implements Reconciler {
+  constructor(private readonly d: { store: Store; journal: Journal }) {}
+
+  async reconcile(key: ObjectKey): Promise<Result> {
+    const session = await findObject<Session>(this.d.store, 'sessions', key.namespace, key.name);
+    if (!session || session.metadata.deletionTimestamp) return {};
+    await this.ensureMainChannel(session);
+    return this.reportStatus(session);
+  }
+
+  private async ensureMainChannel(session: Session): Promise<void> {
+    const name = mainChannelName(session.metadata.name!);
+    if (await findObject(this.d.store, 'channels', session.metadata.namespace!, name)) return;
+    const channel = {
+      apiVersion: 'sidekicks.dev/v1alpha1',
+      kind: 'Channel',
+      metadata: {
+        name,
+        namespace: session.metadata.namespace,
+        labels: { 'sidekicks.dev/session': session.metadata.name!, 'sidekicks.dev/channel': 'main' },
+        ownerReferences: [{ apiVersion: session.apiVersion, kind: 'Session', name: session.metadata.name!, uid: session.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { session: session.metadata.name!, turnPolicy: 'FreeForm', topic: session.spec.title ?? session.metadata.name! },
+      status: { phase: 'Active', turn: 0, messages: 0 },
+    } as Channel;
+    try {
+      await this.d.store.create('channels', channel);
+    } catch (err) {
+      if (!isReason(err, 'AlreadyExists')) throw err;
+    }
+  }
+
+  private async reportStatus(session: Session): Promise<Result> {
+    const ns = session.metadata.namespace!;
+    const name = session.metadata.name!;
+    const runs = (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${name}` })).items;
+    const journalKey = sessionKey(ns, name);
+    const first = !session.status?.phase;
+    const lastSequence = await this.d.journal.lastSequence(journalKey);
+    const phase = session.spec.archived ? 'Archived' : 'Active';
+    const status: NonNullable<Session['status']> = {
+      ...session.status,
+      phase,
+      activeRuns: runs.filter((r) => isActivePhase(r.status?.phase)).length,
+      queuedRuns: runs.filter((r) => (r.status?.phase ?? RunPhase.Queued) === RunPhase.Queued && !r.metadata.deletionTimestamp).length,
+      lastSequence: first ? lastSequence + 1 : lastSequence,
+      observedGeneration: session.metadata.generation,
+      conditions: setCondition(session.status?.conditions, { type: 'Ready', status: 'True', reason: phase, message: `main channel ${mainChannelName(name)}` }, session.metadata.generation ?? 1),
+    };
+    if (JSON.stringify(status) === JSON.stringify(session.status)) return {};
+    try {
+      await this.d.store.updateStatus('sessions', { ...session, status }, {
+        extraWrites: first
+          ? (tx) => this.d.journal.append(journalKey, [{ type: 'session.created', actor: { kind: 'controller', name: 'session-controller' }, payload: { title: session.spec.title ?? name } }], tx).then(() => undefined)
+          : undefined,
+      });
+    } catch (err) {
+      if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
+      if (!isReason(err, 'NotFound')) throw err;
+    }
+    return {};
+  }
+}

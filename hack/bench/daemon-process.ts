@@ -1,0 +1,75 @@
+/**
+ * Starts `sidekick daemon run` as a separate process on a temporary home, as a user would, so
+ * benchmarks measure the server through loopback HTTP without sharing its event loop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sidekickHome } from '../../api/home.js';
+
+export interface DaemonProcess {
+  home: string;
+  url: string;
+  token: string;
+  /** PEM of the CA that signed the daemon's TCP certificate. */
+  ca: string;
+  caFile: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** The compiled CLI entry point (`dist/cli/main.js`), found relative to this compiled file. */
+export function cliEntry(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, '..', '..', 'cli', 'main.js');
+}
+
+/** Spawns the daemon and resolves once daemon.json names its TCP address. */
+export async function startDaemonProcess(opts: { database?: string } = {}): Promise<DaemonProcess> {
+  const home = mkdtempSync(join(tmpdir(), 'sidekick-bench-'));
+  const args = [cliEntry(), 'daemon', 'run', '--home', home, '--listen', '127.0.0.1:0'];
+  if (opts.database) args.push('--database', opts.database);
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const paths = sidekickHome(home);
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`daemon exited with ${child.exitCode}: ${stderr.trim()}`);
+    if (existsSync(paths.daemonInfo)) {
+      const info = JSON.parse(readFileSync(paths.daemonInfo, 'utf8')) as { tcp?: string; ca?: string; pid?: number };
+      if (info.tcp && info.ca && info.pid === child.pid) {
+        const token = readFileSync(paths.token, 'utf8').trim();
+        return {
+          home,
+          url: info.tcp,
+          token,
+          ca: readFileSync(info.ca, 'utf8'),
+          caFile: info.ca,
+          pid: child.pid!,
+          child,
+          stop: async () => {
+            if (child.exitCode === null) {
+              const exited = new Promise((r) => child.once('exit', r));
+              child.kill('SIGTERM');
+              await exited;
+            }
+            rmSync(home, { recursive: true, force: true });
+          },
+        };
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`daemon did not start within 15 s: ${stderr.trim()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Resident set size of a process in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
+  return kb / 1024;
+}

@@ -1,0 +1,100 @@
+/**
+ * `npm run quickstart`: starts the embedded daemon on a temporary home, creates a demo git
+ * repository, applies examples/hello/ with the CLI a user would type, follows the run live to
+ * Completed, and shows its diff and its verified timeline.
+ * The daemon keeps running afterwards so the user can explore; the last lines say how to stop it.
+ */
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, stringify } from 'yaml';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = join(repoRoot, 'dist', 'cli', 'main.js');
+const home = mkdtempSync(join(tmpdir(), 'sidekick-quickstart-'));
+const env = { ...process.env, SIDEKICK_HOME: home, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' };
+
+/** Runs the sidekick CLI like a user would; stops the quickstart on failure. */
+function sidekick(args: string[], input?: string): string {
+  const r = spawnSync(process.execPath, [cli, ...args], { env, input, encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(r.stdout + r.stderr);
+    console.error(`\nquickstart: \`sidekick ${args.join(' ')}\` exited with ${r.status}`);
+    process.exit(1);
+  }
+  return r.stdout;
+}
+
+function section(title: string): void {
+  console.log(`\n── ${title} ${'─'.repeat(Math.max(3, 60 - title.length))}`);
+}
+
+/** A small repository with a greeting and a test the example run edits and runs. */
+function createDemoRepository(path: string): void {
+  const git = (...args: string[]): void => {
+    execFileSync('git', ['-c', 'user.name=Sidekicks Quickstart', '-c', 'user.email=quickstart@sidekicks.local', ...args], { cwd: path, stdio: 'ignore' });
+  };
+  execFileSync('git', ['init', '-q', '-b', 'main', path]);
+  writeFileSync(join(path, 'greeting.txt'), 'Hello, world\n');
+  writeFileSync(join(path, 'test.sh'), '#!/bin/sh\n# The greeting must name someone.\ngrep -q "Hello, " greeting.txt && echo "test passed"\n');
+  writeFileSync(join(path, 'README.md'), '# demo\n\nA repository for the Sidekicks quickstart.\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'Initial commit');
+}
+
+/** The hello example's manifests, with the RepoMount pointed at the demo repository. */
+function helloManifests(demo: string): string {
+  const dir = join(repoRoot, 'examples', 'hello');
+  const docs: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort(byKindOrder)) {
+    for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
+      const obj = doc.toJSON() as { kind?: string; spec?: { path?: string } };
+      if (obj.kind === 'RepoMount' && obj.spec) obj.spec.path = demo;
+      docs.push(stringify(obj));
+    }
+  }
+  return docs.join('---\n');
+}
+
+/** Applies in the order a reader expects: session, agent, repo mount, run. */
+function byKindOrder(a: string, b: string): number {
+  const order = ['session', 'agent', 'repomount', 'run'];
+  const rank = (f: string): number => order.findIndex((k) => f.startsWith(k));
+  return rank(a) - rank(b);
+}
+
+function main(): void {
+  const started = sidekick(['daemon', 'start', '--home', home, '--listen', '127.0.0.1:0']);
+  process.stdout.write(started);
+  const demo = join(home, 'demo');
+  createDemoRepository(demo);
+  console.log(`✓ demo repository created at ${demo} (branch main, 1 commit)`);
+
+  section('apply examples/hello/');
+  process.stdout.write(sidekick(['apply', '-f', '-'], helloManifests(demo)));
+
+  section('sidekick logs run/hello -f   (live, until the run ends)');
+  process.stdout.write(sidekick(['logs', 'run/hello', '-f']));
+
+  section('sidekick get runs -o wide');
+  process.stdout.write(sidekick(['get', 'runs', '-o', 'wide']));
+
+  section('diff (sidekick artifact get hello-diff)');
+  process.stdout.write(sidekick(['artifact', 'get', 'hello-diff']));
+
+  section('timeline (sidekick timeline session/hello)');
+  process.stdout.write(sidekick(['timeline', 'session/hello']));
+  process.stdout.write(sidekick(['timeline', 'verify', 'session/hello']));
+
+  sidekick(['config']);
+  section('next');
+  console.log(`export SIDEKICK_HOME=${home}`);
+  console.log(`node dist/cli/main.js describe run hello   # conditions and events`);
+  console.log(`node dist/cli/main.js replay session/hello # the whole session from its journal`);
+  console.log(`kubectl --kubeconfig ${join(home, 'kubeconfig')} get runs`);
+  console.log(`node dist/cli/main.js daemon stop          # when you are done`);
+}
+
+main();

@@ -1,0 +1,18 @@
+/** @type {import('jest').Config} */
+export default {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/resources', '<rootDir>/api', '<rootDir>/controllers', '<rootDir>/cli', '<rootDir>/hack', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: {
+    '^.+\\.(t|j)sx?$': ['@swc/jest', {
+      jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+      module: { type: 'es6' },
+    }],
+  },
+  testTimeout: 30000,
+  // Suites that need Postgres/NATS report loud skips through this reporter; see test/services.ts.
+  reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
+};

@@ -1,0 +1,349 @@
+/**
+ * End to end: the real daemon (controllers on), real git, real SQLite, the compiled driver host
+ * (npm test builds first). Runs do real work in worktrees; the journal records it.
+ */
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import { sidekickHome } from '../../api/home.js';
+import { request } from 'node:http';
+import { ApiError } from '../../api/errors.js';
+import { eventually } from '../eventually.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { FakeOpenAIServer, streamed, httpError } from '../fakes/openai-server.js';
+
+const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
+const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
+const cliMain = join(repo, 'dist', 'cli', 'main.js');
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
+}
+
+function demoRepo(dir: string): string {
+  const path = join(dir, 'demo');
+  execFileSync('git', ['init', '-q', '-b', 'main', path]);
+  writeFileSync(join(path, 'greeting.txt'), 'Hello, world\n');
+  writeFileSync(join(path, 'test.sh'), '#!/bin/sh\ngrep -q "Hello, " greeting.txt && echo "test passed"\n');
+  git(path, 'add', '-A');
+  git(path, 'commit', '-q', '-m', 'Initial commit');
+  return path;
+}
+
+/** Everything a run must not change in the main checkout: files, index, HEAD, status. */
+function fingerprint(path: string): string {
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      if (dir === path && name === '.git') continue;
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else h.update(p).update(readFileSync(p));
+    }
+  };
+  walk(path);
+  h.update(readFileSync(join(path, '.git', 'index')));
+  h.update(git(path, 'rev-parse', 'HEAD'));
+  h.update(git(path, 'status', '--porcelain', '--ignored'));
+  return h.digest('hex');
+}
+
+/** An example's objects with the RepoMount pointed at `demo` (and the endpoint at `baseURL`). */
+function exampleObjects(example: string, demo: string, baseURL?: string): Record<string, unknown>[] {
+  const dir = join(repo, 'examples', example);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON() as Record<string, any>))
+    .map((o) => (o.kind === 'RepoMount' ? { ...o, spec: { ...o.spec, path: demo } } : o))
+    .map((o) => (o.kind === 'Agent' && baseURL ? { ...o, spec: { ...o.spec, endpoint: { ...o.spec.endpoint, baseURL } } } : o));
+}
+
+function helloObjects(demo: string): Record<string, unknown>[] {
+  return exampleObjects('hello', demo);
+}
+
+const plural: Record<string, string> = { Session: 'sessions', Agent: 'agents', RepoMount: 'repomounts', Run: 'runs' };
+const GV = '/apis/sidekicks.dev/v1alpha1/namespaces/default';
+
+/** The daemon's REST API over its Unix socket, as the CLI reaches it. */
+class SocketApi {
+  constructor(private readonly socketPath: string) {}
+
+  raw(method: string, path: string, body?: unknown): Promise<unknown> {
+    return new Promise((resolvePromise, reject) => {
+      const req = request({ socketPath: this.socketPath, path, method, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          const parsed = text ? JSON.parse(text) : undefined;
+          if ((res.statusCode ?? 500) >= 400) reject(ApiError.fromStatus(parsed, res.statusCode ?? 500));
+          else resolvePromise(parsed);
+        });
+      });
+      req.on('error', reject);
+      req.end(body ? JSON.stringify(body) : undefined);
+    });
+  }
+  create(resource: string, _ns: string, obj: unknown): Promise<unknown> {
+    return this.raw('POST', `${GV}/${resource}`, obj);
+  }
+  get(resource: string, _ns: string, name: string): Promise<unknown> {
+    return this.raw('GET', `${GV}/${resource}/${name}`);
+  }
+  delete(resource: string, _ns: string, name: string): Promise<unknown> {
+    return this.raw('DELETE', `${GV}/${resource}/${name}`);
+  }
+}
+
+async function applyAll(client: SocketApi, objects: Record<string, any>[]): Promise<void> {
+  for (const o of objects) await client.create(plural[o.kind], 'default', o);
+}
+
+async function runPhase(client: SocketApi, name: string): Promise<Run> {
+  return (await client.get('runs', 'default', name)) as Run;
+}
+
+describe('runs end to end (in-process daemon)', () => {
+  let dir: string;
+  let daemon: DaemonHandle;
+  let client: SocketApi;
+
+  beforeAll(async () => {
+    expect(existsSync(hostCommand[1])).toBe(true);
+    dir = mkdtempSync(join(tmpdir(), 'sidekick-e2e-'));
+    daemon = await startDaemon({ home: join(dir, 'home'), driverHostCommand: hostCommand });
+    client = new SocketApi(daemon.socketPath);
+  });
+  afterAll(async () => {
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs examples/hello in its own worktree: commit with trailers, Diff artifact, verified timeline, main checkout untouched', async () => {
+    const demo = demoRepo(dir);
+    const before = fingerprint(demo);
+    await applyAll(client, helloObjects(demo));
+    const run = await eventually(async () => {
+      const r = await runPhase(client, 'hello');
+      expect(r.status?.phase).toBe('Completed');
+      return r;
+    }, { timeoutMs: 30_000 });
+    expect(fingerprint(demo)).toBe(before);
+    expect(run.status?.workspace?.branch).toBe('sidekicks/hello/hello');
+    expect(run.status?.diff).toMatchObject({ files: 2, insertions: 4, deletions: 1, artifact: 'hello-diff' });
+    const message = git(demo, 'log', '-1', '--format=%B', 'sidekicks/hello/hello');
+    expect(message).toContain(`Agent-Run: ${run.metadata.uid}`);
+    expect(message).toContain('Co-authored-by: scripted-helper');
+    expect(git(demo, 'show', 'sidekicks/hello/hello:greeting.txt')).toBe('Hello, Sidekicks\n');
+
+    const timeline = await daemon.journal.read('default/hello', { limit: 1000 });
+    const types = timeline.events.map((e) => e.type);
+    expect(types[0]).toBe('session.created');
+    expect(timeline.events.map((e) => e.sequence)).toEqual(timeline.events.map((_, i) => i + 1));
+    for (const t of ['run.Starting', 'workspace.ready', 'run.Running', 'tool.invoked', 'tool.result', 'diff.created', 'artifact.published', 'run.Completed']) expect(types).toContain(t);
+    expect(types.indexOf('run.Completed')).toBe(types.length - 1);
+    expect(await daemon.journal.verify('default/hello')).toEqual({ ok: true, checked: timeline.events.length });
+
+    const art = (await client.get('artifacts', 'default', 'hello-diff')) as { status: { digest: string } };
+    const content = readFileSync(join(daemon.paths.artifacts, art.status.digest.slice(7, 9), art.status.digest.slice(7)), 'utf8');
+    expect(content).toContain('+Hello, Sidekicks');
+
+    await client.delete('runs', 'default', 'hello');
+    await eventually(async () => client.get('runs', 'default', 'hello').then(() => false, (err: ApiError) => err.reason === 'NotFound'));
+    expect(git(demo, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(git(demo, 'branch', '--list', 'sidekicks/hello/hello')).toContain('sidekicks/hello/hello');
+    await expect(client.get('artifacts', 'default', 'hello-diff')).rejects.toMatchObject({ reason: 'NotFound' });
+  });
+
+  it('runs examples/openai against an OpenAI-compatible server (SSE, tool loop) to a committed diff', async () => {
+    const fake = await FakeOpenAIServer.start();
+    try {
+      const demo = demoRepo(join(dir, 'openai'));
+      fake.enqueue(
+        streamed({ content: 'Reading the greeting.', toolCalls: [{ id: 'c1', name: 'ReadFile', arguments: JSON.stringify({ path: 'greeting.txt' }) }], usage: { prompt: 100, completion: 20 } }),
+        streamed({ toolCalls: [{ id: 'c2', name: 'EditFile', arguments: JSON.stringify({ path: 'greeting.txt', oldText: 'world', newText: 'Sidekicks' }) }], usage: { prompt: 150, completion: 30 } }),
+        streamed({ toolCalls: [{ id: 'c3', name: 'RunCommand', arguments: JSON.stringify({ command: 'sh test.sh' }) }], usage: { prompt: 200, completion: 10 } }),
+        streamed({ content: 'Done: the greeting names Sidekicks and the test passes.', usage: { prompt: 250, completion: 15 } }),
+      );
+      await applyAll(client, exampleObjects('openai', demo, fake.baseURL));
+      const run = await eventually(async () => {
+        const r = await runPhase(client, 'greet');
+        expect(r.status?.phase).toBe('Completed');
+        return r;
+      }, { timeoutMs: 30_000 });
+      expect(run.status?.summary).toBe('Done: the greeting names Sidekicks and the test passes.');
+      expect(run.status?.usage).toMatchObject({ inputTokens: 700, outputTokens: 75 });
+      expect(git(demo, 'show', 'sidekicks/openai/greet:greeting.txt')).toBe('Hello, Sidekicks\n');
+      const chat = fake.requests.filter((r) => r.path.endsWith('/chat/completions'));
+      expect(chat).toHaveLength(4);
+      expect(chat[0].body.stream).toBe(true);
+      expect(chat[0].body.tools?.map((t) => t.function.name).sort()).toEqual(['EditFile', 'ListFiles', 'ReadFile', 'RunCommand']);
+      expect(chat[3].body.messages.some((m) => m.role === 'tool' && (m.content ?? '').includes('test passed'))).toBe(true);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('fails a run with failureCategory Provider and the HTTP status when the endpoint refuses', async () => {
+    const fake = await FakeOpenAIServer.start();
+    try {
+      fake.enqueue(httpError(401, 'Incorrect API key provided'));
+      await applyAll(client, [
+        { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'refused' }, spec: {} },
+        { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'refused' }, spec: { driver: 'OpenAI', model: 'm', endpoint: { baseURL: fake.baseURL } } },
+        { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'refused' }, spec: { session: 'refused', agent: 'refused', prompt: 'hi' } },
+      ]);
+      const run = await eventually(async () => {
+        const r = await runPhase(client, 'refused');
+        expect(r.status?.phase).toBe('Failed');
+        return r;
+      }, { timeoutMs: 20_000 });
+      expect(run.status?.failureCategory).toBe('Provider');
+      expect(run.status?.message).toContain('401');
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('waits for a missing agent with a condition naming it, and proceeds when it appears', async () => {
+    const [session, agent] = [
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'waits' }, spec: {} },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'late' }, spec: { driver: 'Scripted', script: [{ say: 'here now' }] } },
+    ];
+    await client.create('sessions', 'default', session);
+    await client.create('runs', 'default', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'needs-late' }, spec: { session: 'waits', agent: 'late', prompt: 'go' } });
+    await eventually(async () => {
+      const r = await runPhase(client, 'needs-late');
+      expect(r.status?.phase).toBe('Queued');
+      expect(r.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Admitted', status: 'False', message: 'agent "late" not found' })]));
+      return true;
+    });
+    await client.create('agents', 'default', agent);
+    await eventually(async () => (await runPhase(client, 'needs-late')).status?.phase === 'Completed', { timeoutMs: 20_000 });
+    expect((await runPhase(client, 'needs-late')).status?.summary).toBe('here now');
+  });
+
+  it('fails a run whose base ref does not exist, in Starting, with a clear reason and no branch', async () => {
+    const demo = join(dir, 'badref');
+    execFileSync('git', ['init', '-q', '-b', 'main', demo]);
+    writeFileSync(join(demo, 'a.txt'), 'a\n');
+    git(demo, 'add', '-A');
+    git(demo, 'commit', '-q', '-m', 'a');
+    await applyAll(client, [
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'badref' }, spec: {} },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'quiet' }, spec: { driver: 'Scripted', script: [{ say: 'ok' }] } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RepoMount', metadata: { name: 'badref' }, spec: { session: 'badref', path: demo, baseRef: 'no-such-branch' } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'badref' }, spec: { session: 'badref', agent: 'quiet', repoMount: 'badref', prompt: 'x' } },
+    ]);
+    const run = await eventually(async () => {
+      const r = await runPhase(client, 'badref');
+      expect(r.status?.phase).toBe('Failed');
+      return r;
+    }, { timeoutMs: 20_000 });
+    expect(run.status).toMatchObject({ reason: 'BaseRefNotFound', failureCategory: 'Workspace' });
+    expect(run.status?.message).toContain('no-such-branch');
+    expect(git(demo, 'branch', '--list').trim()).toBe('* main');
+    expect(git(demo, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
+  });
+
+  it('queues runs beyond the session limit with positions, and runs them in FIFO order', async () => {
+    await applyAll(client, [
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'narrow' }, spec: { limits: { maxActiveRuns: 1 } } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'slowish' }, spec: { driver: 'Scripted', script: [{ say: 'start' }, { wait: 0.3 }, { say: 'done' }] } },
+    ]);
+    await eventually(async () => ((await client.get('sessions', 'default', 'narrow')) as { status?: { phase?: string } }).status?.phase === 'Active');
+    for (const n of ['q1', 'q2', 'q3']) {
+      await client.create('runs', 'default', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: n }, spec: { session: 'narrow', agent: 'slowish', prompt: n } });
+    }
+    await eventually(async () => ((await runPhase(client, 'q3')).status?.queuePosition ?? 0) >= 1);
+    const done = await eventually(async () => {
+      const runs = await Promise.all(['q1', 'q2', 'q3'].map((n) => runPhase(client, n)));
+      expect(runs.map((r) => r.status?.phase)).toEqual(['Completed', 'Completed', 'Completed']);
+      return runs;
+    }, { timeoutMs: 30_000 });
+    const started = done.map((r) => r.status!.startedAt!);
+    const finished = done.map((r) => r.status!.finishedAt!);
+    // One slot: each run starts no earlier than the previous one finished.
+    expect(started[1] >= finished[0] && started[2] >= finished[1]).toBe(true);
+  });
+});
+
+describe('crash recovery (kill -9 of the daemon process)', () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+
+  function startProcess(home: string): Promise<ChildProcess> {
+    const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const info = sidekickHome(home).daemonInfo;
+    return eventually((): ChildProcess => {
+      if (p.exitCode !== null) throw new Error(`daemon exited: ${stderr}`);
+      const parsed = existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { pid: number }) : undefined;
+      if (parsed?.pid !== p.pid) throw new Error('daemon not ready yet');
+      return p;
+    }, { timeoutMs: 15_000 });
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sidekick-crash-'));
+  });
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('resumes a Scripted run from its checkpoint after kill -9; nothing is lost or duplicated', async () => {
+    const home = join(dir, 'home');
+    const demo = demoRepo(dir);
+    child = await startProcess(home);
+    const client = new SocketApi(sidekickHome(home).socket);
+    const objects = helloObjects(demo).map((o: Record<string, any>) =>
+      o.kind === 'Agent'
+        ? { ...o, spec: { ...o.spec, script: [{ say: 'one' }, { tool: 'WriteFile', input: { path: 'a.txt', content: 'a\n' } }, { wait: 1.5 }, { tool: 'WriteFile', input: { path: 'b.txt', content: 'b\n' } }, { say: 'finished' }] } }
+        : o,
+    );
+    await applyAll(client, objects);
+    const daemonLog = sidekickHome(home);
+    await eventually(async () => {
+      const r = await runPhase(client, 'hello');
+      expect(r.status?.phase).toBe('Running');
+      const events = await (await fetchTimeline(client)).filter((e) => e.type === 'tool.result');
+      expect(events.length).toBeGreaterThanOrEqual(1);
+      return true;
+    }, { timeoutMs: 20_000 });
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    expect(existsSync(daemonLog.daemonInfo)).toBe(true);
+
+    child = await startProcess(home);
+    const client2 = new SocketApi(sidekickHome(home).socket);
+    const run = await eventually(async () => {
+      const r = await runPhase(client2, 'hello');
+      expect(r.status?.phase).toBe('Completed');
+      return r;
+    }, { timeoutMs: 30_000 });
+    expect(run.status?.summary).toBe('finished');
+    const events = await fetchTimeline(client2);
+    expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
+    const invoked = events.filter((e) => e.type === 'tool.invoked').map((e) => (e.payload as { callId: string }).callId);
+    expect(new Set(invoked).size).toBe(invoked.length);
+    expect(events.some((e) => e.type === 'run.recovered')).toBe(true);
+    expect(events.filter((e) => e.type === 'run.Completed')).toHaveLength(1);
+    expect(git(demo, 'show', 'sidekicks/hello/hello:b.txt')).toBe('b\n');
+    const verify = (await client2.raw('GET', '/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/hello/verify')) as { ok: boolean };
+    expect(verify.ok).toBe(true);
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+  });
+});
+
+async function fetchTimeline(client: SocketApi): Promise<{ sequence: number; type: string; payload: unknown }[]> {
+  const page = (await client.raw('GET', '/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/hello/timeline?limit=1000')) as { events: { sequence: number; type: string; payload: unknown }[] };
+  return page.events;
+}

@@ -1,0 +1,20 @@
+/**
+ * Polls `check` until it stops throwing (or returns a truthy value), then returns its result.
+ * Tests wait with this, never with sleeps: the wait ends as soon as the condition holds.
+ */
+export async function eventually<T>(check: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  const interval = opts.intervalMs ?? 20;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== false && value !== undefined && value !== null) return value;
+      lastError = new Error(`condition returned ${String(value)}`);
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw lastError;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Drives the real kubectl (/usr/bin/kubectl) against a daemon started in-process on a temp dir.
+ * kubectl gets its own kubeconfig, HOME and cache under the temp dir, so the user's config and
+ * discovery cache are never read or touched.
+ * The daemon's TCP listener is https with its self-signed loopback certificate (kubectl never
+ * sends a token over plain http), trusted through the kubeconfig's certificate-authority.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+
+export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A daemon with TCP enabled plus a kubectl environment pointing at it. */
+export interface KubectlEnv {
+  daemon: DaemonHandle;
+  dir: string;
+  kubeconfig: string;
+  /** Runs kubectl to completion; `input` goes to stdin. */
+  run(args: string[], input?: string): Promise<KubectlResult>;
+  /** Starts a long-running kubectl (e.g. `get -w`); its output accumulates in `output()`. */
+  spawn(args: string[]): { child: ChildProcess; output: () => string; stop: () => Promise<void> };
+  /** Writes a file under the temp dir and returns its path. */
+  file(name: string, content: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts a daemon on a temp home with `--listen 127.0.0.1:0` and writes a kubeconfig for it. */
+export async function kubectlEnv(): Promise<KubectlEnv> {
+  const dir = await mkdtemp(join(tmpdir(), 'sidekick-kubectl-'));
+  // Conformance is about the API; its objects are not meant to be run by controllers.
+  const daemon = await startDaemon({ home: join(dir, 'home'), listen: '127.0.0.1:0', controllers: false });
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: sidekick',
+      '  cluster:',
+      `    server: ${daemon.tcp!.url}`,
+      `    certificate-authority: ${daemon.tcp!.caFile}`,
+      'users:',
+      '- name: sidekick',
+      '  user:',
+      `    token: ${daemon.token}`,
+      'contexts:',
+      '- name: sidekick',
+      '  context: {cluster: sidekick, user: sidekick, namespace: default}',
+      'current-context: sidekick',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
+
+  const run = (args: string[], input?: string): Promise<KubectlResult> =>
+    new Promise((resolve, reject) => {
+      const child = spawn(KUBECTL, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(input ?? '');
+    });
+
+  const spawnLong = (args: string[]) => {
+    const child = spawn(KUBECTL, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    return {
+      child,
+      output: () => out,
+      stop: async () => {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+        await exited;
+      },
+    };
+  };
+
+  return {
+    daemon,
+    dir,
+    kubeconfig,
+    run,
+    spawn: spawnLong,
+    file: async (name, content) => {
+      const path = join(dir, name);
+      await writeFile(path, content);
+      return path;
+    },
+    close: async () => {
+      await daemon.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
