@@ -102,6 +102,11 @@ function storeContract(newLocation: () => Promise<Location>): void {
       expect(await store.currentResourceVersion()).toBe(created.metadata.resourceVersion);
       const other = await store.create('runs', run('b'));
       expect(Number(other.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
+      // uids are time-ordered: objects created within one second still sort in creation order.
+      const uids = [created, other];
+      for (const n of ['c', 'd', 'e', 'f']) uids.push(await store.create('runs', run(n)));
+      const ordered = uids.map((o) => o.metadata.uid as string);
+      expect([...ordered].sort()).toEqual(ordered);
     });
 
     it('keeps status given on create and stores cluster-scoped kinds without a namespace', async () => {

@@ -3,7 +3,7 @@
  * to write, without writing. ObjectStore applies a plan inside a transaction, or (dryRun) only
  * returns its result — so a dry run computes exactly what a real write would.
  */
-import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { ApiError, StatusReason, alreadyExists, conflict, invalid, notFound } from '../errors.js';
 import type { KubeObject } from '../../resources/meta.js';
 import type { BackendReader, BackendTx, ChangeType, ObjectKey, StoredObject } from './backend.js';
@@ -105,7 +105,9 @@ export async function planCreate(r: BackendReader, info: ResourceInfo, input: Ku
   }
   const key = { plural: info.plural, namespace: meta.namespace ?? '', name: meta.name };
   if (await r.getObject(key)) throw alreadyExistsFor(info, meta.name);
-  meta.uid = randomUUID();
+  // UUIDv7: time-ordered and monotonic within the process, so uids order objects created in the
+  // same second (creationTimestamp has second precision) — run admission relies on it for FIFO.
+  meta.uid = uuidv7();
   meta.generation = 1;
   meta.creationTimestamp = rfc3339(now);
   delete meta.resourceVersion;
