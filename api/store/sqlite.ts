@@ -176,7 +176,17 @@ export class SqliteBackend implements StoreBackend {
       const done: { job: Job; tx: SqliteTx; result: unknown }[] = [];
       this.w.begin.run();
       let failed: unknown;
-      for (let n = 0; n < MAX_BATCH && this.jobs.length && failed === undefined; n++) {
+      let yielded = false;
+      for (let n = 0; n < MAX_BATCH && failed === undefined; n++) {
+        if (!this.jobs.length) {
+          // Writers usually arrive one request at a time. One turn of the event loop lets the
+          // requests already waiting on their sockets queue their writes into this batch, so one
+          // COMMIT serves them all; when none came, commit now.
+          if (yielded) break;
+          yielded = true;
+          await new Promise((r) => setImmediate(r));
+          if (!this.jobs.length) break;
+        }
         const job = this.jobs.shift() as Job;
         const tx = new SqliteTx(this.w, this.historyLimit);
         this.w.savepoint.run();

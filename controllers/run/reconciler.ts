@@ -58,8 +58,9 @@ export class RunReconciler implements Reconciler {
     const run = await find<Run>(this.d.store, 'runs', key.namespace, key.name);
     if (!run) return {};
     if (run.metadata.deletionTimestamp) return this.finalize(run);
-    if (!run.metadata.finalizers?.includes(WORKSPACE_FINALIZER)) return this.addFinalizer(run);
     const phase = run.status?.phase ?? RunPhase.Queued;
+    // The finalizer guards a workspace; a queued run has none yet and is taken at admission.
+    if (phase !== RunPhase.Queued && !isTerminalPhase(phase) && !hasFinalizer(run)) return this.addFinalizer(run);
     if (isTerminalPhase(phase)) {
       await this.d.fleet.stop(run.metadata.uid!);
       return {};
@@ -111,6 +112,7 @@ export class RunReconciler implements Reconciler {
     const decision = decideAdmission(siblings, session.spec.limits?.maxActiveRuns ?? 5, (r) => readiness.get(r.metadata.name!) ?? false);
     const name = run.metadata.name!;
     if (decision.admit.has(name)) {
+      if (!hasFinalizer(run)) await this.addFinalizer(run);
       await this.d.writer.commit(ns, name, (r) => {
         if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
         moveRun(r, { event: 'ADMIT', condition: { type: 'Admitted', status: 'True', reason: 'SlotAvailable', message: `session ${run.spec.session} has a free slot` } });
@@ -264,7 +266,7 @@ export class RunReconciler implements Reconciler {
 
   /** Deleting: stop the driver, retire the workspace per the mount's cleanup policy, drop the finalizer. */
   private async finalize(run: Run): Promise<Result> {
-    if (!run.metadata.finalizers?.includes(WORKSPACE_FINALIZER)) return {};
+    if (!hasFinalizer(run)) return {};
     await this.d.fleet.stop(run.metadata.uid!);
     const ws = run.status?.workspace;
     if (ws?.path) {
@@ -324,6 +326,10 @@ export class RunReconciler implements Reconciler {
       ...(mount ? { mountRoot: mount.status?.root ?? mount.spec.path } : {}),
     };
   }
+}
+
+function hasFinalizer(run: Run): boolean {
+  return run.metadata.finalizers?.includes(WORKSPACE_FINALIZER) ?? false;
 }
 
 function reasonForMode(mode: WorkspaceInfo['mode']): string {
