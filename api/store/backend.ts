@@ -110,14 +110,18 @@ export interface StoreBackend {
 
 /** Tunables shared by both backends. */
 export interface BackendOptions {
-  /** Changes kept in the history table (default 10,000); older ones are trimmed. */
+  /** Changes kept in the history table (default 4,096); older ones are trimmed. */
   historyLimit?: number;
   /** Extra migration sets (other features' tables), applied after the store's own. */
   migrations?: MigrationSet[];
 }
 
-/** The history size when none is configured. */
-export const DEFAULT_HISTORY_LIMIT = 10_000;
+/**
+ * The history size when none is configured. Every retained change is held in memory too (the watch
+ * ring), so this bounds the daemon's memory; a watcher that falls further behind relists, which
+ * informers and kubectl do on their own (410 Gone). kube-apiserver keeps far less per resource.
+ */
+export const DEFAULT_HISTORY_LIMIT = 4096;
 
 /** The store's own schema, one migration per entry, per dialect. */
 export const STORE_MIGRATIONS: MigrationSet = {

@@ -277,7 +277,7 @@ export class RunReconciler implements Reconciler {
     }
     await this.d.checkpoints.remove(run.metadata.uid!);
     const next = structuredClone(run);
-    next.metadata.finalizers = run.metadata.finalizers.filter((f) => f !== WORKSPACE_FINALIZER);
+    next.metadata.finalizers = (run.metadata.finalizers ?? []).filter((f) => f !== WORKSPACE_FINALIZER);
     try {
       await this.d.store.update('runs', next);
     } catch (err) {

@@ -147,6 +147,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private apply(op: 'upsert' | 'delete', obj: T): void {
+    // Like client-go's TransformStripManagedFields: controllers never read managedFields, and on
+    // small objects they are the larger part — a cache of 10,000 runs would hold them all.
+    if (obj.metadata.managedFields) delete obj.metadata.managedFields;
     const key = objectKey(obj);
     const old = this.cache.get(key);
     if (op === 'delete') {

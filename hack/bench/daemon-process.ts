@@ -73,3 +73,32 @@ export function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
 }
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * RSS once the daemon has settled: its controllers have finished reacting (no CPU used for
+ * `quietMs`) and RSS has stopped falling (the idle collector returns a burst's garbage over a few
+ * intervals). Gives up after `maxMs` and reports what it has.
+ */
+export async function settledRssMiB(pid: number, quietMs = 12_000, maxMs = 60_000): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let cpu = cpuSeconds(pid);
+  let quietSince = Date.now();
+  let rss = rssMiB(pid);
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const nowCpu = cpuSeconds(pid);
+    const nowRss = rssMiB(pid);
+    // The idle collector itself uses a little CPU; only a falling RSS means it is still working.
+    if (nowCpu - cpu > 0.05 || nowRss < rss - 1) quietSince = Date.now();
+    cpu = nowCpu;
+    rss = nowRss;
+    if (Date.now() - quietSince >= quietMs) break;
+  }
+  return rss;
+}

@@ -41,6 +41,9 @@ export class DaemonRunCommand extends SidekickCommand {
       allowEnvPassthrough: this.allowEnvPassthrough,
       log,
     });
+    // A long-lived process: give a burst's garbage back once it goes idle (see idle-gc.ts).
+    const { startIdleGc } = await import('../../../controllers/idle-gc.js');
+    const stopIdleGc = startIdleGc();
     await writeFile(daemon.paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
     log(`daemon running (home: ${daemon.paths.root}, socket ${daemon.socketPath}${daemon.tcp ? `, ${daemon.tcp.url}` : ''}, pid ${process.pid})`);
     await new Promise<void>((resolve) => {
@@ -48,6 +51,7 @@ export class DaemonRunCommand extends SidekickCommand {
       this.context.signal.addEventListener('abort', () => resolve(), { once: true });
     });
     log('daemon stopping');
+    stopIdleGc();
     await daemon.stop();
     // Only remove the pid file if it is still ours: a newer daemon may have replaced it.
     const pid = (await readFile(daemon.paths.pidFile, 'utf8').catch(() => '')).trim();
