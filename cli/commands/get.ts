@@ -146,24 +146,15 @@ export class GetCommand extends ApiCommand {
         else table.rows.push(...t.rows);
         resourceVersion = t.metadata?.resourceVersion ?? resourceVersion;
       };
-      if (target.names.length) {
-        for (const name of target.names) {
-          try {
-            add(await client.table(target.ref, { namespace: this.targetNamespace, name, includeObject }));
-          } catch (err) {
-            if (!isStatusError(err)) throw err;
-            this.reportError(err);
-            if (!(this.ignoreNotFound && err.reason === 'NotFound')) errors++;
-          }
-        }
-      } else {
-        let cont: string | undefined;
-        do {
+      errors += await this.fetch(
+        target,
+        async (name) => add(await client.table(target.ref, { namespace: this.targetNamespace, name, includeObject })),
+        async (cont) => {
           const t = await client.table(target.ref, { ...this.listOptions(), continue: cont, includeObject });
           add(t);
-          cont = t.metadata?.continue || undefined;
-        } while (cont);
-      }
+          return t.metadata?.continue;
+        },
+      );
       if (!table) continue;
       columns = table.columnDefinitions;
       if (this.sortBy) {
@@ -177,6 +168,30 @@ export class GetCommand extends ApiCommand {
     }
     if (rows === 0 && errors === 0 && !this.watch && !targets.some((t) => t.names.length)) this.noResources(targets);
     return { errors, resourceVersion, columns, printed: rows };
+  }
+
+  /**
+   * Fetches a target: each named object (a failure is reported as kubectl does and counted,
+   * unless --ignore-not-found covers it), or every page of the list. Returns the errors.
+   */
+  private async fetch(target: ResourceTarget, one: (name: string) => Promise<void>, page: (cont: string | undefined) => Promise<string | undefined>): Promise<number> {
+    let errors = 0;
+    if (target.names.length) {
+      for (const name of target.names) {
+        try {
+          await one(name);
+        } catch (err) {
+          if (!isStatusError(err)) throw err;
+          this.reportError(err);
+          if (!(this.ignoreNotFound && err.reason === 'NotFound')) errors++;
+        }
+      }
+      return errors;
+    }
+    let cont: string | undefined;
+    do cont = (await page(cont)) || undefined;
+    while (cont);
+    return errors;
   }
 
   private listOptions() {
@@ -197,25 +212,16 @@ export class GetCommand extends ApiCommand {
         refOf.set(obj, target);
         return obj;
       };
-      if (target.names.length) {
-        for (const name of target.names) {
-          try {
-            objects.push(withType(await client.get(target.ref, this.targetNamespace, name)));
-          } catch (err) {
-            if (!isStatusError(err)) throw err;
-            this.reportError(err);
-            if (!(this.ignoreNotFound && err.reason === 'NotFound')) errors++;
-          }
-        }
-      } else {
-        let cont: string | undefined;
-        do {
+      errors += await this.fetch(
+        target,
+        async (name) => void objects.push(withType(await client.get(target.ref, this.targetNamespace, name))),
+        async (cont) => {
           const list = await client.list(target.ref, { ...this.listOptions(), continue: cont });
           objects.push(...list.items.map(withType));
           resourceVersion = list.metadata?.resourceVersion ?? resourceVersion;
-          cont = list.metadata?.continue || undefined;
-        } while (cont);
-      }
+          return list.metadata?.continue;
+        },
+      );
     }
     let sorted = objects;
     if (this.sortBy) {

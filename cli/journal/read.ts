@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiClient, errorFromBody } from '../../api/client/client.js';
 import { Transport } from '../../api/client/transport.js';
+import { readNdjson } from '../../api/client/watch.js';
 import type { ResourceRef } from '../../api/client/types.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { KubeObject } from '../../resources/meta.js';
@@ -93,24 +94,7 @@ export async function* followTimeline(client: ApiClient, namespace: string, sess
       throw err;
     }
     if ((res.statusCode ?? 0) >= 300) throw errorFromBody(res.statusCode ?? 500, (await readAll(res)).toString('utf8'));
-    res.setEncoding('utf8');
-    let buffered = '';
-    try {
-      for await (const chunk of res) {
-        buffered += chunk as string;
-        let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line) yield JSON.parse(line) as JournalEvent;
-        }
-      }
-    } catch (err) {
-      if (signal.aborted || (err as { name?: string }).name === 'AbortError' || (err as { code?: string }).code === 'ECONNRESET') return;
-      throw err;
-    } finally {
-      res.destroy();
-    }
+    yield* readNdjson<JournalEvent>(res, signal);
   } finally {
     transport.close();
   }

@@ -1,8 +1,8 @@
 /** `sidekick daemon run`: the daemon in the foreground until SIGTERM / SIGINT. */
-import { Command, Option, UsageError } from 'clipanion';
-import { SidekickCommand } from '../../base-command.js';
+import { Command, UsageError } from 'clipanion';
+import { DaemonOptionsCommand } from './daemon-options.js';
 
-export class DaemonRunCommand extends SidekickCommand {
+export class DaemonRunCommand extends DaemonOptionsCommand {
   static override paths = [['daemon', 'run']];
   static override usage = Command.Usage({
     category: 'Daemon',
@@ -18,12 +18,6 @@ export class DaemonRunCommand extends SidekickCommand {
     ],
   });
 
-  home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
-  listen = Option.String('--listen', { description: 'HOST:PORT of a TCP listener (bearer token auth)' });
-  tlsCert = Option.String('--tls-cert', { description: 'PEM certificate for the TCP listener' });
-  tlsKey = Option.String('--tls-key', { description: 'PEM private key for the TCP listener' });
-  database = Option.String('--database', { description: 'postgres://… URL of a Postgres database instead of the embedded SQLite file' });
-  allowEnvPassthrough = Option.Boolean('--allow-env-passthrough', false, { description: 'Give agent processes the daemon environment unfiltered (credentials included)' });
 
   async execute(): Promise<number> {
     const { startDaemon } = await import('../../../controllers/daemon.js');

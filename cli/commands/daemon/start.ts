@@ -1,8 +1,8 @@
 /** `sidekick daemon start`: the daemon as a background process, logging to the home's daemon.log. */
 import { Command, Option, UsageError } from 'clipanion';
-import { SidekickCommand } from '../../base-command.js';
+import { DaemonOptionsCommand } from './daemon-options.js';
 
-export class DaemonStartCommand extends SidekickCommand {
+export class DaemonStartCommand extends DaemonOptionsCommand {
   static override paths = [['daemon', 'start']];
   static override usage = Command.Usage({
     category: 'Daemon',
@@ -18,12 +18,6 @@ export class DaemonStartCommand extends SidekickCommand {
     ],
   });
 
-  home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
-  listen = Option.String('--listen', { description: 'HOST:PORT of a TCP listener (bearer token auth)' });
-  tlsCert = Option.String('--tls-cert', { description: 'PEM certificate for the TCP listener' });
-  tlsKey = Option.String('--tls-key', { description: 'PEM private key for the TCP listener' });
-  database = Option.String('--database', { description: 'postgres://… URL of a Postgres database instead of the embedded SQLite file' });
-  allowEnvPassthrough = Option.Boolean('--allow-env-passthrough', false, { description: 'Give agent processes the daemon environment unfiltered (credentials included)' });
   timeout = Option.String('--timeout', '30s', { description: 'How long to wait for the daemon to answer' });
 
   async execute(): Promise<number> {

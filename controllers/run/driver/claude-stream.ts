@@ -8,6 +8,7 @@
  */
 import type { DriverEvent } from './contract.js';
 import { clip, type LineMapper } from './cli-process.js';
+import { isObject, parseTypedJsonLine, type Json } from './json-lines.js';
 
 /** Claude Code's built-in tools that have a Sidekicks equivalent, so policies name one tool set. */
 export const CLAUDE_TOOL_NAMES: Readonly<Record<string, string>> = {
@@ -27,23 +28,8 @@ export function normalizeClaudeTool(name: string, input: Record<string, unknown>
   return { tool, input: typeof filePath === 'string' && input.path === undefined ? { ...input, path: filePath } : input };
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Parses one stream-json line; undefined for blank, malformed or non-object lines. */
-export function parseClaudeLine(line: string): (Json & { type: string }) | undefined {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith('{')) return undefined;
-  try {
-    const value: unknown = JSON.parse(trimmed);
-    return isObject(value) && typeof value.type === 'string' ? (value as Json & { type: string }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Parses one stream-json line; undefined for blank, malformed or untyped lines. */
+export const parseClaudeLine = parseTypedJsonLine;
 
 /** Flattens tool_result content (a string, or text/image blocks) to the text the model saw. */
 export function toolResultText(content: unknown): string {

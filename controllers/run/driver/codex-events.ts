@@ -10,12 +10,7 @@
  */
 import type { DriverEvent } from './contract.js';
 import { clip, type LineMapper } from './cli-process.js';
-
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+import { isObject, parseTypedJsonLine, type Json } from './json-lines.js';
 
 function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
@@ -25,17 +20,8 @@ function num(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
-/** Parses one JSONL event; undefined for blank, malformed or untyped lines. */
-export function parseCodexLine(line: string): (Json & { type: string }) | undefined {
-  const trimmed = line.trim();
-  if (!trimmed.startsWith('{')) return undefined;
-  try {
-    const value: unknown = JSON.parse(trimmed);
-    return isObject(value) && typeof value.type === 'string' ? (value as Json & { type: string }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/** Parses one JSONL line; undefined for blank, malformed or untyped lines. */
+export const parseCodexLine = parseTypedJsonLine;
 
 /** Our tool for a file_change: only new files is WriteFile, anything else edits. */
 export function fileChangeTool(changes: { kind: string }[]): 'WriteFile' | 'EditFile' {

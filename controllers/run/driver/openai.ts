@@ -5,9 +5,9 @@
  * (run.completed) or the agent's maxTurns is used up (run.failed, Budget). It checkpoints the
  * transcript after every turn, so a resumed run re-requests only the turn that did not finish.
  */
-import type { Driver, DriverCapabilities, DriverStartContext, TranscriptMessage } from './contract.js';
+import type { DriverCapabilities, DriverStartContext, TranscriptMessage } from './contract.js';
 import { delay, isAbort } from './delay.js';
-import { Inbox, userMessage } from './inbox.js';
+import { OwnLoopDriver } from './own-loop-driver.js';
 import { ProviderCallError, streamChatCompletion, type ChatEndpoint } from './openai-client.js';
 import { chatMessages } from './openai-messages.js';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './openai-retry.js';
@@ -35,13 +35,11 @@ interface ConversationState {
 const NOT_RUN_OUTPUT = 'not run: the run was interrupted before this tool call started';
 
 /** Drives a chat-completions model through the tool loop. */
-export class OpenAIDriver implements Driver {
-  private readonly inbox = new Inbox();
-  // One driver instance serves one run, so one controller covers interrupts before and during start().
-  private readonly stop = new AbortController();
+export class OpenAIDriver extends OwnLoopDriver {
   private readonly policy: RetryPolicy;
 
   constructor(private readonly opts: OpenAIDriverOptions = {}) {
+    super();
     this.policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
   }
 
@@ -63,7 +61,7 @@ export class OpenAIDriver implements Driver {
     const checkpoint = () => ctx.emit({ type: 'checkpoint', checkpoint: { transcript: [...state.transcript], turns: state.turns } });
 
     for (;;) {
-      this.applyInbox(state);
+      this.applyInbox(state.transcript);
       if (signal.aborted) return checkpoint();
       const last = state.transcript.at(-1);
       if (last?.role === 'assistant' && !last.toolCalls?.length) {
@@ -80,7 +78,7 @@ export class OpenAIDriver implements Driver {
         answer = await this.requestTurn(ctx, { baseURL: endpoint.baseURL, ...(endpoint.apiKey ? { apiKey: endpoint.apiKey } : {}) }, model, state, tools, signal);
       } catch (err) {
         if (isAbort(err) || signal.aborted) {
-          this.applyInbox(state);
+          this.applyInbox(state.transcript);
           return checkpoint();
         }
         if (err instanceof ProviderCallError) {
@@ -93,28 +91,6 @@ export class OpenAIDriver implements Driver {
       await this.recordTurn(ctx, state, answer, signal);
       checkpoint();
     }
-  }
-
-  async send(message: string, source: TranscriptMessage['source'] = 'user'): Promise<void> {
-    this.inbox.push({ text: message, source });
-  }
-
-  /** Never mid-turn: the text becomes the next user message once the current turn is over. */
-  async steer(text: string): Promise<'applied' | 'degraded'> {
-    this.inbox.push({ text, source: 'steer' });
-    return 'degraded';
-  }
-
-  async interrupt(): Promise<void> {
-    this.stop.abort();
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-  }
-
-  private applyInbox(state: ConversationState): void {
-    for (const message of this.inbox.drain()) state.transcript.push(userMessage(message));
   }
 
   /** One model turn with retries. The answer is buffered: a retried attempt never duplicates text events. */

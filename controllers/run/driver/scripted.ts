@@ -5,9 +5,10 @@
  * completed step.
  */
 import type { ScriptStep } from '../../../resources/kinds/agent-script.js';
-import type { Driver, DriverCapabilities, DriverEvent, DriverStartContext, TranscriptMessage } from './contract.js';
+import type { DriverCapabilities, DriverEvent, DriverStartContext, TranscriptMessage } from './contract.js';
 import { delay, isAbort } from './delay.js';
-import { Inbox, userMessage } from './inbox.js';
+import { userMessage } from './inbox.js';
+import { OwnLoopDriver } from './own-loop-driver.js';
 import { runToolCall } from './tool-call.js';
 
 interface ScriptState {
@@ -22,10 +23,7 @@ interface ScriptState {
 type StepOutcome = 'next' | 'stopped' | { failed: Extract<DriverEvent, { type: 'run.failed' }>; advance: boolean };
 
 /** Plays a script of say / think / tool / ask / wait / fail / usage steps as driver events. */
-export class ScriptedDriver implements Driver {
-  private readonly inbox = new Inbox();
-  // One driver instance serves one run, so one controller covers interrupts before and during start().
-  private readonly stop = new AbortController();
+export class ScriptedDriver extends OwnLoopDriver {
 
   capabilities(): DriverCapabilities {
     return { resume: true, steer: false, interactiveRequests: true, toolCalls: true, reasoningStream: true };
@@ -39,42 +37,20 @@ export class ScriptedDriver implements Driver {
       ctx.emit({ type: 'checkpoint', checkpoint: { transcript: [...state.transcript], cursor: state.cursor, turns: state.turns } });
 
     while (state.cursor < script.length) {
-      this.applyInbox(state);
+      this.applyInbox(state.transcript);
       if (signal.aborted) return checkpoint();
       const outcome = await this.playStep(ctx, script[state.cursor]!, state, signal);
       if (outcome === 'stopped') {
-        this.applyInbox(state);
+        this.applyInbox(state.transcript);
         return checkpoint();
       }
       if (outcome !== 'next' && !outcome.advance) return ctx.emit(outcome.failed);
       state.cursor += 1;
-      this.applyInbox(state);
+      this.applyInbox(state.transcript);
       checkpoint();
       if (outcome !== 'next') return ctx.emit(outcome.failed);
     }
     ctx.emit({ type: 'run.completed', ...(state.summary !== undefined ? { summary: state.summary } : {}) });
-  }
-
-  async send(message: string, source: TranscriptMessage['source'] = 'user'): Promise<void> {
-    this.inbox.push({ text: message, source });
-  }
-
-  /** Never mid-step: the text becomes the next user message, between steps. */
-  async steer(text: string): Promise<'applied' | 'degraded'> {
-    this.inbox.push({ text, source: 'steer' });
-    return 'degraded';
-  }
-
-  async interrupt(): Promise<void> {
-    this.stop.abort();
-  }
-
-  async close(): Promise<void> {
-    this.stop.abort();
-  }
-
-  private applyInbox(state: ScriptState): void {
-    for (const message of this.inbox.drain()) state.transcript.push(userMessage(message));
   }
 
   private async playStep(ctx: DriverStartContext, step: ScriptStep, state: ScriptState, signal: AbortSignal): Promise<StepOutcome> {

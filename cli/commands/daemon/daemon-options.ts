@@ -1,0 +1,15 @@
+/**
+ * The options that configure a daemon, shared by `daemon run` (which serves with them) and
+ * `daemon start` (which passes them on to the `daemon run` it spawns), so the two never drift.
+ */
+import { Option } from 'clipanion';
+import { SidekickCommand } from '../../base-command.js';
+
+export abstract class DaemonOptionsCommand extends SidekickCommand {
+  home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
+  listen = Option.String('--listen', { description: 'HOST:PORT of a TCP listener (bearer token auth)' });
+  tlsCert = Option.String('--tls-cert', { description: 'PEM certificate for the TCP listener' });
+  tlsKey = Option.String('--tls-key', { description: 'PEM private key for the TCP listener' });
+  database = Option.String('--database', { description: 'postgres://… URL of a Postgres database instead of the embedded SQLite file' });
+  allowEnvPassthrough = Option.Boolean('--allow-env-passthrough', false, { description: 'Give agent processes the daemon environment unfiltered (credentials included)' });
+}
