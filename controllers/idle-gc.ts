@@ -19,10 +19,12 @@ export interface IdleGcOptions {
   idleBelow?: number;
   /** Heap growth since the last collection that makes a collection worth it (default 16 MiB). */
   minGrowthBytes?: number;
+  /** The collector to call (default: the engine's full collection). */
+  gc?: () => void;
 }
 
 /** The engine's full collection (the function `--expose-gc` installs), obtained without the flag. */
-function engineGc(): () => void {
+export function engineGc(): () => void {
   const existing = (globalThis as { gc?: () => void }).gc;
   if (existing) return existing;
   setFlagsFromString('--expose-gc');
@@ -31,7 +33,7 @@ function engineGc(): () => void {
 
 /** Starts the idle collector; the returned function stops it. */
 export function startIdleGc(opts: IdleGcOptions = {}): () => void {
-  const gc = engineGc();
+  const gc = opts.gc ?? engineGc();
   const idleBelow = opts.idleBelow ?? 0.02;
   const minGrowth = opts.minGrowthBytes ?? 16 * 1024 * 1024;
   let last = performance.eventLoopUtilization();
