@@ -1,15 +1,10 @@
 /** Reads one object from the store, or undefined when it does not exist. */
 import type { Store } from '../api/store/store.js';
-import { isReason } from '../api/errors.js';
 import type { KubeObject } from '../resources/meta.js';
 
-export async function findObject<T extends KubeObject>(store: Store, plural: string, namespace: string, name: string): Promise<T | undefined> {
-  try {
-    return await store.get<T>(plural, namespace, name);
-  } catch (err) {
-    if (isReason(err, 'NotFound')) return undefined;
-    throw err;
-  }
+export function findObject<T extends KubeObject>(store: Store, plural: string, namespace: string, name: string): Promise<T | undefined> {
+  // Not get() + catch: a missing object is routine for controllers, and an error costs a stack trace.
+  return store.find<T>(plural, namespace, name);
 }
 
 /** Writes `status` when it differs from what is stored (ignoring nothing); returns true when written. */

@@ -113,11 +113,16 @@ export class ObjectStore implements Store {
   }
 
   async get<T extends KubeObject>(plural: string, namespace: string, name: string): Promise<T> {
+    const found = await this.find<T>(plural, namespace, name);
+    if (!found) throw notFoundFor(this.info(plural), name);
+    return found;
+  }
+
+  async find<T extends KubeObject>(plural: string, namespace: string, name: string): Promise<T | undefined> {
     this.checkOpen();
     const info = this.info(plural);
     const stored = await this.backend.read((r) => r.getObject({ plural, namespace: namespaceFor(info, namespace), name }));
-    if (!stored) throw notFoundFor(info, name);
-    return JSON.parse(stored.json) as T;
+    return stored ? (JSON.parse(stored.json) as T) : undefined;
   }
 
   async list<T extends KubeObject>(plural: string, opts: ListOptions = {}): Promise<ListResult<T>> {

@@ -99,6 +99,8 @@ function storeContract(newLocation: () => Promise<Location>): void {
       expect(created.metadata.resourceVersion).toMatch(/^\d+$/);
       expect(created.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
       expect(await store.get('runs', 'default', 'a')).toEqual(created);
+      expect(await store.find('runs', 'default', 'a')).toEqual(created);
+      expect(await store.find('runs', 'default', 'missing')).toBeUndefined();
       expect(await store.currentResourceVersion()).toBe(created.metadata.resourceVersion);
       const other = await store.create('runs', run('b'));
       expect(Number(other.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));

@@ -114,6 +114,8 @@ export interface Store {
   create<T extends KubeObject>(plural: string, obj: T, opts?: WriteOptions): Promise<T>;
   /** Reads one object. Rejects NotFound. */
   get<T extends KubeObject>(plural: string, namespace: string, name: string): Promise<T>;
+  /** Reads one object, or undefined when it does not exist (a lookup, where absence is no error). */
+  find<T extends KubeObject>(plural: string, namespace: string, name: string): Promise<T | undefined>;
   list<T extends KubeObject>(plural: string, opts?: ListOptions): Promise<ListResult<T>>;
   /**
    * Replaces an object's spec/metadata (status is kept as stored when the kind has a status

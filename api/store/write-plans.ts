@@ -7,7 +7,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { ApiError, StatusReason, alreadyExists, conflict, invalid, notFound } from '../errors.js';
 import type { KubeObject } from '../../resources/meta.js';
 import type { BackendReader, BackendTx, ChangeType, ObjectKey, StoredObject } from './backend.js';
-import { cloneObject, contentOf, desiredState, generatedName, ownerUids, rfc3339, sameUids } from './object-meta.js';
+import { canonicalJson, cloneObject, contentOf, desiredState, generatedName, ownerUids, rfc3339, sameUids } from './object-meta.js';
 import type { DeleteOptions, ResourceInfo } from './store.js';
 
 /** The finalizer that holds an owner until its dependents are gone (foreground deletion). */
@@ -175,10 +175,11 @@ export async function planUpdateStatus(r: BackendReader, info: ResourceInfo, inp
   const key = { plural: info.plural, namespace: namespaceFor(info, input.metadata?.namespace), name };
   const { stored, obj: cur } = await load(r, info, key);
   checkVersion(info, input, stored);
-  const next = cloneObject(cur);
+  // A second parse of the stored text is the cheapest private copy; only status can differ.
+  const next = parse(stored);
   if (input.status === undefined) delete next.status;
   else next.status = cloneObject(input.status);
-  if (contentOf(next) === contentOf(cur)) return { writes: [], result: cur, removed: false };
+  if (canonicalJson(next.status) === canonicalJson(cur.status)) return { writes: [], result: cur, removed: false };
   return { writes: [{ key, op: 'put', type: 'MODIFIED', obj: next, prev: { json: stored.json, obj: cur } }], result: next, removed: false };
 }
 
