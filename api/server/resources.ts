@@ -12,7 +12,7 @@ import { decodeBody, decodeJson, readBody } from './body.js';
 import { CORE_EVENTS } from './discovery.js';
 import { patchTypeOf, PatchType } from './patch.js';
 import { deleteOptionsOf, isWatch, listOptionsOf, timeoutSecondsOf, writeRequestOf } from './query.js';
-import { successStatus, writeJson } from './respond.js';
+import { successStatus, writeJson, writeJsonText } from './respond.js';
 import type { ResourceRoute } from './routes.js';
 import type { ApiService } from './service.js';
 import { includeObjectOf, TableLayout, tableVersionFor } from './table.js';
@@ -71,6 +71,7 @@ export class ResourceHandler {
       case 'GET':
         if (item) return this.reply(req, res, def, q, await service.get(def.plural, ns, route.name!));
         if (isWatch(q)) return this.watch(req, res, def, q, route.namespace, (e) => e);
+        if (!tableVersionFor(req.headers.accept)) return writeJsonText(res, 200, await service.listJson(def.plural, listOptionsOf(q, route.namespace)));
         return this.replyList(req, res, def, q, await service.list(def.plural, listOptionsOf(q, route.namespace)));
       case 'POST': {
         if (item) throw methodNotAllowed(req.method);

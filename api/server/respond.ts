@@ -8,7 +8,11 @@ import { ApiError, StatusReason, type Status } from '../errors.js';
 
 /** Writes a JSON body with an exact Content-Length. */
 export function writeJson(res: ServerResponse, code: number, body: unknown, warnings?: readonly string[]): void {
-  const payload = JSON.stringify(body);
+  writeJsonText(res, code, JSON.stringify(body), warnings);
+}
+
+/** Writes JSON that is already text (e.g. a list assembled from stored objects). */
+export function writeJsonText(res: ServerResponse, code: number, payload: string, warnings?: readonly string[]): void {
   const headers: Record<string, string | string[] | number> = {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(payload),

@@ -15,7 +15,7 @@ import {
   type FieldSelector,
   type LabelSelector,
 } from '../../resources/selectors.js';
-import type { BackendReader, ObjectQuery, StoreBackend } from './backend.js';
+import type { BackendReader, ObjectQuery, StoreBackend, StoredObject } from './backend.js';
 import type { ListOptions, ListResult, ResourceInfo } from './store.js';
 
 /** Rows fetched per round trip while scanning for selector matches. */
@@ -75,6 +75,23 @@ function sqlQuery(info: ResourceInfo, opts: ListOptions, fields: FieldSelector):
 
 /** Lists objects of one kind per `opts`, in (namespace, name) order. */
 export async function listObjects<T extends KubeObject>(backend: StoreBackend, info: ResourceInfo, opts: ListOptions): Promise<ListResult<T>> {
+  const page = await listPage(backend, info, opts);
+  return { ...page, items: page.items.map((m) => (m.obj ?? JSON.parse(m.row.json)) as T) };
+}
+
+/** Lists like {@link listObjects}, each item as its stored JSON text (parsed only to match selectors). */
+export async function listObjectsJson(backend: StoreBackend, info: ResourceInfo, opts: ListOptions): Promise<ListResult<string>> {
+  const page = await listPage(backend, info, opts);
+  return { ...page, items: page.items.map((m) => m.row.json) };
+}
+
+/** A listed row, with its parsed object when selector matching already parsed it. */
+interface Listed {
+  row: StoredObject;
+  obj?: KubeObject;
+}
+
+async function listPage(backend: StoreBackend, info: ResourceInfo, opts: ListOptions): Promise<ListResult<Listed>> {
   const { labels, fields } = parseSelectors(opts);
   const token = opts.continue ? decodeContinue(opts.continue) : undefined;
   const limit = opts.limit && opts.limit > 0 ? Math.floor(opts.limit) : undefined;
@@ -86,10 +103,10 @@ export async function listObjects<T extends KubeObject>(backend: StoreBackend, i
     const filtered = labels.length > 0 || fields.length > 0;
     const matches = (o: KubeObject): boolean => matchesLabels(labels, o.metadata?.labels) && matchesFields(fields, o);
     const page = filtered ? await scan(r, base, matches, limit) : await direct(r, base, limit);
-    const result: ListResult<T> = { items: page.items as T[], resourceVersion: String(rv) };
+    const result: ListResult<Listed> = { items: page.items, resourceVersion: String(rv) };
     if (page.more && page.items.length) {
-      const last = page.items[page.items.length - 1].metadata;
-      result.continue = encodeContinue({ rv, namespace: last.namespace ?? '', name: last.name ?? '' });
+      const last = page.items[page.items.length - 1].row;
+      result.continue = encodeContinue({ rv, namespace: last.namespace, name: last.name });
       if (page.remaining !== undefined) result.remainingItemCount = page.remaining;
     }
     return result;
@@ -97,19 +114,19 @@ export async function listObjects<T extends KubeObject>(backend: StoreBackend, i
 }
 
 interface Page {
-  items: KubeObject[];
+  items: Listed[];
   more: boolean;
   remaining?: number;
 }
 
-/** No selectors beyond SQL: one query, plus a count for remainingItemCount. */
+/** No selectors beyond SQL: one query, plus a count for remainingItemCount. Nothing is parsed. */
 async function direct(r: BackendReader, q: ObjectQuery, limit: number | undefined): Promise<Page> {
   const rows = await r.listObjects({ ...q, limit: limit === undefined ? undefined : limit + 1 });
   const more = limit !== undefined && rows.length > limit;
-  const items = (more ? rows.slice(0, limit) : rows).map((row) => JSON.parse(row.json) as KubeObject);
+  const items = (more ? rows.slice(0, limit) : rows).map((row) => ({ row }));
   if (!more) return { items, more };
-  const last = items[items.length - 1].metadata;
-  const remaining = await r.countObjects({ ...q, after: { namespace: last.namespace ?? '', name: last.name ?? '' } });
+  const last = items[items.length - 1].row;
+  const remaining = await r.countObjects({ ...q, after: { namespace: last.namespace, name: last.name } });
   return { items, more, remaining };
 }
 
@@ -119,7 +136,7 @@ async function direct(r: BackendReader, q: ObjectQuery, limit: number | undefine
  * remainingItemCount for a filtered list.
  */
 async function scan(r: BackendReader, q: ObjectQuery, matches: (o: KubeObject) => boolean, limit: number | undefined): Promise<Page> {
-  const items: KubeObject[] = [];
+  const items: Listed[] = [];
   let after = q.after;
   for (;;) {
     const rows = await r.listObjects({ ...q, after, limit: limit === undefined ? undefined : SCAN_BATCH });
@@ -127,7 +144,7 @@ async function scan(r: BackendReader, q: ObjectQuery, matches: (o: KubeObject) =
       const obj = JSON.parse(row.json) as KubeObject;
       if (!matches(obj)) continue;
       if (limit !== undefined && items.length === limit) return { items, more: true };
-      items.push(obj);
+      items.push({ row, obj });
     }
     if (limit === undefined || rows.length < SCAN_BATCH) return { items, more: false };
     const last = rows[rows.length - 1];

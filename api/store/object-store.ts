@@ -8,7 +8,7 @@ import { ApiError, StatusReason, isReason } from '../errors.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { DEFAULT_HISTORY_LIMIT, type BackendReader, type ObjectKey, type StoreBackend } from './backend.js';
 import { GarbageCollector } from './garbage-collector.js';
-import { listObjects, parseSelectors } from './list-objects.js';
+import { listObjects, listObjectsJson, parseSelectors } from './list-objects.js';
 import type {
   DeleteOptions,
   DeleteResult,
@@ -95,7 +95,10 @@ export class ObjectStore implements Store {
       if (extra) await extra(tx, p.result);
       return p;
     });
-    if (result.writes.length) this.gc.afterCommit(result);
+    if (result.writes.length) {
+      this.gc.afterCommit(result);
+      await this.hub.reached(Math.max(...result.writes.map((w) => Number(w.obj.metadata.resourceVersion))));
+    }
     return result;
   }
 
@@ -128,6 +131,11 @@ export class ObjectStore implements Store {
   async list<T extends KubeObject>(plural: string, opts: ListOptions = {}): Promise<ListResult<T>> {
     this.checkOpen();
     return listObjects<T>(this.backend, this.info(plural), opts);
+  }
+
+  async listJson(plural: string, opts: ListOptions = {}): Promise<ListResult<string>> {
+    this.checkOpen();
+    return listObjectsJson(this.backend, this.info(plural), opts);
   }
 
   async update<T extends KubeObject>(plural: string, obj: T, opts: WriteOptions = {}): Promise<T> {

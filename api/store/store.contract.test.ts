@@ -238,6 +238,13 @@ function storeContract(newLocation: () => Promise<Location>): void {
       expect(await by(undefined, 'metadata.namespace=team,metadata.name!=a')).toEqual(['team/c']);
       expect(await by(undefined, 'status.phase=Running')).toEqual(['default/b', 'team/a']);
       expect(await by('app=web', 'spec.session=s-c')).toEqual(['team/c']);
+      // The JSON-text list is the same list, item for item, with the same paging.
+      for (const opts of [{}, { labelSelector: 'app=web' }, { limit: 1 }, { fieldSelector: 'status.phase=Running', limit: 1 }]) {
+        const parsed = await store.list('runs', opts);
+        const text = await store.listJson('runs', opts);
+        expect(text.items.map((j) => JSON.parse(j) as KubeObject)).toEqual(parsed.items);
+        expect({ ...text, items: [] }).toEqual({ ...parsed, items: [] });
+      }
       expect(await by(undefined, 'metadata.name=a,metadata.name=b')).toEqual([]);
       expect(await rejection(store.list('runs', { labelSelector: 'a in (' }))).toMatchObject({ reason: 'BadRequest', code: 400 });
     });

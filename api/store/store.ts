@@ -35,7 +35,7 @@ export interface ListOptions {
   continue?: string;
 }
 
-export interface ListResult<T extends KubeObject = KubeObject> {
+export interface ListResult<T = KubeObject> {
   items: T[];
   /** The store's resourceVersion at the time of the list (start a watch from here). */
   resourceVersion: string;
@@ -117,6 +117,8 @@ export interface Store {
   /** Reads one object, or undefined when it does not exist (a lookup, where absence is no error). */
   find<T extends KubeObject>(plural: string, namespace: string, name: string): Promise<T | undefined>;
   list<T extends KubeObject>(plural: string, opts?: ListOptions): Promise<ListResult<T>>;
+  /** Lists like `list`, each item as its stored JSON text: what a JSON response needs, unparsed. */
+  listJson(plural: string, opts?: ListOptions): Promise<ListResult<string>>;
   /**
    * Replaces an object's spec/metadata (status is kept as stored when the kind has a status
    * subresource). A non-empty metadata.resourceVersion that is not current rejects Conflict.

@@ -81,6 +81,25 @@ export class WatchHub {
     this.wake();
   }
 
+  /**
+   * Resolves once the hub has seen `rv` (or is closed, or `timeoutMs` passed). A writer waits for
+   * its own commit here before answering, so a watch opened after a write returned never starts
+   * before it: with Postgres the change arrives by NOTIFY, a moment after the commit.
+   */
+  async reached(rv: number, timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.last < rv && !this.closed && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+        function done(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+    }
+  }
+
   /** Ends every watch (the store is closing). */
   close(): void {
     this.closed = true;
