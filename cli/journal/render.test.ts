@@ -31,6 +31,9 @@ describe('ConversationRenderer', () => {
     expect(r.render(ev('assistant.thinking', { text: 'hmm' }))).toEqual(['[thinking] hmm']);
     expect(r.render(ev('user.message', { text: 'keep the cookie', source: 'steer' }))).toEqual(['[steer] keep the cookie']);
     expect(r.render(ev('tool.invoked', { callId: 'c1', tool: 'RunCommand', input: { command: 'npm test' } }))).toEqual(['[tool] RunCommand npm test']);
+    expect(r.render(ev('tool.skipped_during_recovery', { callId: 'c0', tool: 'RunCommand', input: { command: 'make' } }))).toEqual([
+      '[tool] RunCommand make (interrupted by a daemon restart; not run again)',
+    ]);
     const output = Array.from({ length: 14 }, (_, i) => `line ${i + 1}`).join('\n');
     const lines = r.render(ev('tool.result', { callId: 'c1', tool: 'RunCommand', ok: true, exitCode: 0, durationMs: 3200, output }));
     expect(lines[0]).toBe('[tool] RunCommand npm test → exit 0 (3.2s)');

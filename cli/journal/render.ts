@@ -85,10 +85,13 @@ export class ConversationRenderer {
         return [`${p.assistant('[assistant]')} ${text}`];
       case 'assistant.thinking':
         return [p.dim(`[thinking] ${text}`)];
-      case 'tool.invoked': {
+      case 'tool.invoked':
+      case 'tool.replayed':
+      case 'tool.skipped_during_recovery': {
         const summary = [str(payload.tool) ?? 'tool', toolInputSummary(payload.input)].filter(Boolean).join(' ');
         if (typeof payload.callId === 'string') this.calls.set(payload.callId, summary);
-        return [`${p.tool('[tool]')} ${summary}`];
+        const note = event.type === 'tool.replayed' ? ' (run again after a daemon restart)' : event.type === 'tool.skipped_during_recovery' ? ' (interrupted by a daemon restart; not run again)' : '';
+        return [`${p.tool('[tool]')} ${summary}${p.dim(note)}`];
       }
       case 'tool.result':
       case 'tool.error':
@@ -152,6 +155,8 @@ export function payloadSummary(event: JournalEvent): string {
     case 'assistant.thinking':
       return firstLine(str(p.text) ?? '');
     case 'tool.invoked':
+    case 'tool.replayed':
+    case 'tool.skipped_during_recovery':
       return [str(p.tool), toolInputSummary(p.input)].filter(Boolean).join(' ');
     case 'tool.result':
     case 'tool.error': {

@@ -33,6 +33,8 @@ export interface LaunchRequest {
   agent: AgentConfig;
   workspace: { path: string; readOnly: boolean };
   checkpoint?: DriverCheckpoint;
+  /** Tool calls in flight when the daemon stopped (see DriverStartContext.interruptedCalls). */
+  interruptedCalls?: string[];
 }
 
 /** A live driver process serving one run. */

@@ -188,6 +188,7 @@ export class RunReconciler implements Reconciler {
       return {};
     }
     const checkpoint = event === 'DRIVER_STARTED' ? undefined : await this.d.checkpoints.load(run.metadata.uid!);
+    const interruptedCalls = event === 'RECOVER' ? await this.d.writer.interruptedToolCalls(run) : [];
     this.d.track(run);
     await this.d.fleet.launch(
       run.metadata.uid!,
@@ -197,6 +198,7 @@ export class RunReconciler implements Reconciler {
         agent: config,
         workspace: { path: ws.path, readOnly: ws.readOnly },
         ...(checkpoint ? { checkpoint } : {}),
+        ...(interruptedCalls.length ? { interruptedCalls } : {}),
       },
       (call) => this.d.permission(run, call),
     );

@@ -69,7 +69,9 @@ export class RunEvents {
         await this.journalOnly(ref, { type: event.type, actor, payload: { text: event.text } });
         return;
       case 'tool.invoked':
-        await this.journalOnly(ref, { type: 'tool.invoked', actor, payload: { callId: event.callId, tool: event.tool, input: event.input } });
+      case 'tool.replayed':
+      case 'tool.skipped_during_recovery':
+        await this.journalOnly(ref, { type: event.type, actor, payload: { callId: event.callId, tool: event.tool, input: event.input } });
         return;
       case 'tool.result':
         await this.journalOnly(ref, {

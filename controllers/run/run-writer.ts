@@ -35,6 +35,26 @@ export class RunWriter {
     await this.journal.append(sessionKey(namespace, session), events);
   }
 
+  /**
+   * The tool calls of a run that were invoked (or replayed) but never reported a result: what was
+   * in flight when the daemon stopped. Read from the journal, the record that survives a kill -9.
+   */
+  async interruptedToolCalls(run: Run): Promise<string[]> {
+    const open = new Map<string, true>();
+    const key = sessionKey(run.metadata.namespace!, run.spec.session);
+    for (let after = 0; ; ) {
+      const page = await this.journal.read(key, { after, limit: 10_000, run: run.metadata.name!, types: ['tool.'] });
+      for (const e of page.events) {
+        const callId = (e.payload as { callId?: string } | undefined)?.callId;
+        if (!callId) continue;
+        if (e.type === 'tool.invoked' || e.type === 'tool.replayed') open.set(callId, true);
+        else open.delete(callId);
+      }
+      if (!page.hasMore) return [...open.keys()];
+      after = page.next;
+    }
+  }
+
   private async commitNow(namespace: string, name: string, mutate: RunMutation): Promise<Run | undefined> {
     for (let attempt = 0; ; attempt++) {
       let current: Run;

@@ -341,6 +341,41 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     child.kill('SIGTERM');
     await new Promise((r) => child!.once('exit', r));
   });
+
+  it('does not run a command again that was running at kill -9: it is recorded as skipped and the agent is told', async () => {
+    const home = join(dir, 'home-inflight');
+    const demo = demoRepo(join(dir, 'inflight'));
+    child = await startProcess(home);
+    const client = new SocketApi(sidekickHome(home).socket);
+    const command = 'echo started >> runs.log; sleep 3; echo finished >> runs.log';
+    const objects = helloObjects(demo).map((o: Record<string, any>) =>
+      o.kind === 'Agent' ? { ...o, spec: { ...o.spec, script: [{ say: 'one' }, { tool: 'RunCommand', input: { command } }, { say: 'after' }] } } : o,
+    );
+    await applyAll(client, objects);
+    const worktree = await eventually(async () => {
+      const r = await runPhase(client, 'hello');
+      const path = r.status?.workspace?.path;
+      expect(path && existsSync(join(path, 'runs.log'))).toBeTruthy();
+      return path!;
+    }, { timeoutMs: 20_000 });
+    child.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+
+    child = await startProcess(home);
+    const client2 = new SocketApi(sidekickHome(home).socket);
+    await eventually(async () => (await runPhase(client2, 'hello')).status?.phase === 'Completed', { timeoutMs: 30_000 });
+    const events = await fetchTimeline(client2);
+    const skipped = events.filter((e) => e.type === 'tool.skipped_during_recovery');
+    expect(skipped.map((e) => (e.payload as { callId: string; tool: string }).tool)).toEqual(['RunCommand']);
+    const callId = (skipped[0]!.payload as { callId: string }).callId;
+    const outcome = events.filter((e) => (e.type === 'tool.result' || e.type === 'tool.error') && (e.payload as { callId: string }).callId === callId);
+    expect(outcome.map((e) => e.type)).toEqual(['tool.error']);
+    expect((outcome[0]!.payload as { output: string }).output).toContain('not run again');
+    // Started once, before the kill; never again.
+    expect(readFileSync(join(worktree, 'runs.log'), 'utf8').split('\n').filter((l) => l === 'started')).toHaveLength(1);
+    child.kill('SIGTERM');
+    await new Promise((r) => child!.once('exit', r));
+  });
 });
 
 async function fetchTimeline(client: SocketApi): Promise<{ sequence: number; type: string; payload: unknown }[]> {

@@ -67,6 +67,10 @@ export type DriverEvent =
   | { type: 'assistant.thinking'; text: string }
   | { type: 'tool.invoked'; callId: string; tool: string; input: Record<string, unknown> }
   | { type: 'tool.result'; callId: string; tool: string; ok: boolean; output: string; exitCode?: number; durationMs?: number; truncated?: boolean }
+  /** After a daemon restart: a call that was in flight runs again (idempotent tools only)... */
+  | { type: 'tool.replayed'; callId: string; tool: string; input: Record<string, unknown> }
+  /** ...or is not run again, and the agent is told (its effect is unknown). */
+  | { type: 'tool.skipped_during_recovery'; callId: string; tool: string; input: Record<string, unknown> }
   | { type: 'request.input'; requestId: string; question: string }
   | { type: 'usage'; inputTokens: number; outputTokens: number; costUSD?: number }
   | { type: 'turn'; turn: number }
@@ -115,6 +119,8 @@ export interface DriverStartContext {
   workspace: { path: string; readOnly: boolean };
   /** Present when resuming: what the driver checkpointed last. */
   checkpoint?: DriverCheckpoint;
+  /** Recovering after a daemon restart: tool calls invoked before it that never reported a result. */
+  interruptedCalls?: string[];
   tools: ToolBroker;
   emit(event: DriverEvent): void;
   /** Aborted when the run is interrupted, paused or cancelled. */

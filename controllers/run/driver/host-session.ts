@@ -108,6 +108,7 @@ export class HostSession {
       agent: message.agent,
       workspace: message.workspace,
       ...(message.checkpoint ? { checkpoint: message.checkpoint } : {}),
+      ...(message.interruptedCalls?.length ? { interruptedCalls: message.interruptedCalls } : {}),
       tools: this.broker(message),
       emit: (event) => this.emit(event),
       signal: this.abort.signal,

@@ -59,7 +59,37 @@ describe('OpenAIDriver', () => {
       { role: 'assistant', content: 'I will write it.', tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'WriteFile', arguments: '{"path":"hello.txt","content":"hi there"}' } }] },
       { role: 'tool', content: toolOutput, tool_call_id: 'call_a' },
     ]);
-    expect(ofType(h.events, 'checkpoint').map((e) => e.checkpoint.turns)).toEqual([1, 2]);
+    // A checkpoint once the answer is in, after each tool result, and at the end.
+    expect(ofType(h.events, 'checkpoint').map((e) => [e.checkpoint.turns, e.checkpoint.transcript.at(-1)!.role])).toEqual([
+      [1, 'assistant'],
+      [1, 'tool'],
+      [2, 'assistant'],
+    ]);
+  });
+
+  it('after a restart mid-call, does not run the interrupted command again, tells the model, and continues', async () => {
+    // The checkpoint of a run killed while its RunCommand call c1 ran: the answer is in, no result.
+    const checkpoint = {
+      turns: 1,
+      transcript: [
+        { role: 'user' as const, content: 'Build it', source: 'prompt' as const },
+        { role: 'assistant' as const, content: '', toolCalls: [{ id: 'c1', name: 'RunCommand', arguments: '{"command":"echo ran >> side-effect.txt"}' }, { id: 'c2', name: 'ListFiles', arguments: '{}' }] },
+      ],
+    };
+    server.enqueue(streamed({ content: 'I will check the workspace first.' }));
+    const h = harness({ agent: agent(), workspace: ws.path, checkpoint, interruptedCalls: ['c1'] });
+    await driver().start(h.ctx);
+
+    expect(h.types()).toEqual(['tool.skipped_during_recovery', 'tool.result', 'tool.invoked', 'tool.result', 'turn', 'assistant.message', 'run.completed']);
+    expect(ofType(h.events, 'tool.result')[0]).toMatchObject({ callId: 'c1', ok: false, output: expect.stringContaining('not run again') });
+    await expect(readFile(path.join(ws.path, 'side-effect.txt'), 'utf8')).rejects.toThrow();
+    expect(h.permissions.map((c) => c.callId)).toEqual(['c2']);
+    // The model was asked once, after both calls had their results.
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]!.body.messages.slice(-2).map((m) => [m.role, m.tool_call_id])).toEqual([
+      ['tool', 'c1'],
+      ['tool', 'c2'],
+    ]);
   });
 
   it('sends a refused permission back to the model as the tool result', async () => {

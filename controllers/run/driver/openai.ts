@@ -59,6 +59,8 @@ export class OpenAIDriver extends OwnLoopDriver {
     const state = initialState(ctx);
     const tools = functionTools(ctx.agent.tools);
     const checkpoint = () => ctx.emit({ type: 'checkpoint', checkpoint: { transcript: [...state.transcript], turns: state.turns } });
+    // Resuming in the middle of a turn: its remaining tool calls come before the next request.
+    await this.runPendingCalls(ctx, state, signal, checkpoint);
 
     for (;;) {
       this.applyInbox(state.transcript);
@@ -88,8 +90,9 @@ export class OpenAIDriver extends OwnLoopDriver {
         throw err;
       }
       state.turns += 1;
-      await this.recordTurn(ctx, state, answer, signal);
+      this.recordTurn(ctx, state, answer);
       checkpoint();
+      await this.runPendingCalls(ctx, state, signal, checkpoint);
     }
   }
 
@@ -135,15 +138,28 @@ export class OpenAIDriver extends OwnLoopDriver {
   }
 
   /** Reports a finished turn and runs its tool calls, keeping the transcript valid even when interrupted. */
-  private async recordTurn(ctx: DriverStartContext, state: ConversationState, answer: AssembledTurn, signal: AbortSignal): Promise<void> {
+  private recordTurn(ctx: DriverStartContext, state: ConversationState, answer: AssembledTurn): void {
     if (answer.usage) ctx.emit({ type: 'usage', inputTokens: answer.usage.inputTokens, outputTokens: answer.usage.outputTokens });
     if (answer.content) ctx.emit({ type: 'assistant.message', text: answer.content });
     const calls = answer.toolCalls.map((c, i): AssembledToolCall => ({ ...c, id: c.id || `call-${state.turns}-${i}` }));
     state.transcript.push({ role: 'assistant', content: answer.content, ...(calls.length > 0 ? { toolCalls: calls } : {}) });
+  }
+
+  /**
+   * Runs the calls of the last assistant message that have no tool message yet, checkpointing
+   * after each: a restart then resumes at the next call instead of asking the model again, and the
+   * call that was running is known (see runToolCall for what happens to it).
+   */
+  private async runPendingCalls(ctx: DriverStartContext, state: ConversationState, signal: AbortSignal, checkpoint: () => void): Promise<void> {
+    const at = state.transcript.findLastIndex((m) => m.role === 'assistant');
+    const calls = at >= 0 ? (state.transcript[at].toolCalls ?? []) : [];
+    const answered = new Set(state.transcript.slice(at + 1).map((m) => m.toolCallId));
     for (const call of calls) {
+      if (answered.has(call.id)) continue;
       // Every tool call needs a tool message, or the provider rejects the next request.
       const output = signal.aborted ? NOT_RUN_OUTPUT : await this.runCall(ctx, call, signal);
       state.transcript.push({ role: 'tool', content: output, toolCallId: call.id });
+      checkpoint();
     }
   }
 

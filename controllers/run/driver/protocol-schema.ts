@@ -68,6 +68,8 @@ export const DriverEventSchema = Type.Union([
     durationMs: Type.Optional(Type.Number({ minimum: 0 })),
     truncated: Type.Optional(Type.Boolean()),
   }),
+  Type.Object({ type: Type.Literal('tool.replayed'), callId: Type.String(), tool: Type.String(), input: Type.Record(Type.String(), Type.Unknown()) }),
+  Type.Object({ type: Type.Literal('tool.skipped_during_recovery'), callId: Type.String(), tool: Type.String(), input: Type.Record(Type.String(), Type.Unknown()) }),
   Type.Object({ type: Type.Literal('request.input'), requestId: Type.String(), question: Type.String() }),
   Type.Object({
     type: Type.Literal('usage'),
@@ -91,6 +93,7 @@ export const DaemonToHostSchema = Type.Union([
     agent: AgentConfigSchema,
     workspace: Type.Object({ path: Type.String({ minLength: 1 }), readOnly: Type.Boolean() }),
     checkpoint: Type.Optional(DriverCheckpointSchema),
+    interruptedCalls: Type.Optional(Type.Array(Type.String())),
     allowEnvPassthrough: Type.Boolean(),
   }),
   Type.Object({ type: Type.Literal('send'), text: Type.String(), source: Type.Optional(MessageSourceSchema) }),

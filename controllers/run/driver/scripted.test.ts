@@ -111,6 +111,23 @@ describe('ScriptedDriver', () => {
     expect(second.lastCheckpoint()!.transcript.filter((m) => m.role === 'assistant').map((m) => m.content)).toEqual(['one', 'two']);
   });
 
+  it('after a restart mid-call, skips an interrupted command, replays an interrupted read, and goes on', async () => {
+    await writeFile(path.join(ws.path, 'notes.txt'), 'remember me\n');
+    const script: ScriptStep[] = [
+      { tool: 'RunCommand', input: { command: 'echo ran >> side-effect.txt' } },
+      { tool: 'ReadFile', input: { path: 'notes.txt' } },
+      { say: 'done' },
+    ];
+    // Killed during step 0; a second restart happened during step 1's read.
+    const h = harness({ agent: scripted(script), workspace: ws.path, checkpoint: { transcript: [], cursor: 0, turns: 0 }, interruptedCalls: ['step-0', 'step-1'] });
+    await new ScriptedDriver().start(h.ctx);
+    expect(h.types()).toEqual(['turn', 'tool.skipped_during_recovery', 'tool.result', 'turn', 'tool.replayed', 'tool.result', 'turn', 'assistant.message', 'run.completed']);
+    const [skipped, replayed] = ofType(h.events, 'tool.result');
+    expect(skipped).toMatchObject({ callId: 'step-0', ok: false, output: expect.stringContaining('not run again') });
+    expect(replayed).toMatchObject({ callId: 'step-1', ok: true, output: expect.stringContaining('remember me') });
+    await expect(readFile(path.join(ws.path, 'side-effect.txt'), 'utf8')).rejects.toThrow();
+  });
+
   it('resumes a run that was waiting for input and keeps the summary of earlier steps', async () => {
     const script: ScriptStep[] = [{ say: 'summary so far' }, { ask: 'Continue?' }, { think: 'fine' }];
     const first = harness({ agent: scripted(script), workspace: ws.path });

@@ -43,6 +43,7 @@ export function harness(opts: {
   workspace: string;
   prompt?: string;
   checkpoint?: DriverCheckpoint;
+  interruptedCalls?: string[];
   deny?: (call: ToolCall) => string | undefined;
 }): Harness {
   const events: DriverEvent[] = [];
@@ -55,6 +56,7 @@ export function harness(opts: {
     agent: opts.agent,
     workspace: { path: opts.workspace, readOnly: false },
     ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+    ...(opts.interruptedCalls ? { interruptedCalls: [...opts.interruptedCalls] } : {}),
     tools: {
       permission: async (call) => {
         permissions.push(call);

@@ -12,10 +12,30 @@ export type ToolResultEvent = Extract<DriverEvent, { type: 'tool.result' }>;
 /** Output of a call cut short by an interrupt; the caller stops after reporting it. */
 export const INTERRUPTED_OUTPUT = 'interrupted: the run was stopped before this tool call finished';
 
+/** Tools that only read: running one again after a daemon restart cannot change anything. */
+const IDEMPOTENT_TOOLS = new Set(['ReadFile', 'ListFiles']);
+
+/** What the agent is told about a call that was in flight when the daemon stopped. */
+export const SKIPPED_OUTPUT =
+  'not run again: the daemon restarted while this tool call was running, so it may or may not have taken effect. Check the workspace before repeating it.';
+
 /** Runs `call` through `ctx.tools`, emitting tool.invoked and tool.result; returns the result event. */
 export async function runToolCall(ctx: DriverStartContext, call: ToolCall, signal: AbortSignal): Promise<ToolResultEvent> {
-  ctx.emit({ type: 'tool.invoked', callId: call.callId, tool: call.tool, input: call.input });
   const started = Date.now();
+  const interrupted = ctx.interruptedCalls?.indexOf(call.callId) ?? -1;
+  if (interrupted >= 0) {
+    // The call was running when the daemon stopped: only a call without side effects runs again.
+    ctx.interruptedCalls!.splice(interrupted, 1);
+    if (!IDEMPOTENT_TOOLS.has(call.tool)) {
+      ctx.emit({ type: 'tool.skipped_during_recovery', callId: call.callId, tool: call.tool, input: call.input });
+      const event: ToolResultEvent = { type: 'tool.result', callId: call.callId, tool: call.tool, ok: false, output: SKIPPED_OUTPUT, durationMs: 0 };
+      ctx.emit(event);
+      return event;
+    }
+    ctx.emit({ type: 'tool.replayed', callId: call.callId, tool: call.tool, input: call.input });
+  } else {
+    ctx.emit({ type: 'tool.invoked', callId: call.callId, tool: call.tool, input: call.input });
+  }
   const finish = (fields: Omit<ToolResultEvent, 'type' | 'callId' | 'tool'>): ToolResultEvent => {
     const event: ToolResultEvent = { type: 'tool.result', callId: call.callId, tool: call.tool, ...fields };
     ctx.emit(event);
