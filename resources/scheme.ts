@@ -36,6 +36,8 @@ export interface KindDefinition<S extends TObject = TObject> {
   schema: S;
   /** Fields that may not change after creation (dotted paths, e.g. `spec.session`). */
   immutableFields: string[];
+  /** Fields that may be set once, later than creation, and never changed or removed after (e.g. a decision). */
+  finalFields: string[];
 }
 
 export interface KindInput<Spec extends TSchema | undefined, Status extends TSchema | undefined, Top extends Record<string, TSchema>> {
@@ -51,6 +53,7 @@ export interface KindInput<Spec extends TSchema | undefined, Status extends TSch
   topLevel?: Top;
   printerColumns?: PrinterColumn[];
   immutableFields?: string[];
+  finalFields?: string[];
 }
 
 type ObjectSchema<Spec, Status, Top extends Record<string, TSchema>> = TObject<
@@ -93,6 +96,7 @@ export function defineKind<
     printerColumns: input.printerColumns ?? [],
     schema,
     immutableFields: input.immutableFields ?? [],
+    finalFields: input.finalFields ?? [],
   };
 }
 

@@ -247,4 +247,16 @@ describe('immutableFieldChanges', () => {
       expect(e.reason).toBe('FieldValueInvalid');
     }
   });
+
+  it('lets a final field be set once, then refuses changing or removing it', () => {
+    const pending = obj(Approval, { session: 's', run: 'r', category: 'ToolExecution', onExpiry: 'Reject' });
+    const decided = { ...pending, spec: { ...(pending.spec as object), decision: { verdict: 'Approved' } } };
+    expect(immutableFieldChanges(Approval, pending, decided)).toEqual([]);
+    expect(immutableFieldChanges(Approval, decided, structuredClone(decided))).toEqual([]);
+    for (const next of [{ ...decided, spec: { ...decided.spec, decision: { verdict: 'Rejected' } } }, pending]) {
+      expect(immutableFieldChanges(Approval, decided, next)).toEqual([
+        { field: 'spec.decision', message: 'Forbidden: spec.decision is final once set', reason: 'FieldValueForbidden' },
+      ]);
+    }
+  });
 });

@@ -306,6 +306,11 @@ export function immutableFieldChanges(def: KindDefinition, oldObj: KubeObject, n
       errors.push({ field, message: `Invalid value: ${show(after ?? null)}: field is immutable`, reason: 'FieldValueInvalid' });
     }
   }
+  for (const field of def.finalFields) {
+    const before = valueAt(oldObj, field);
+    if (before === undefined || deepEqual(before, valueAt(newObj, field))) continue;
+    errors.push({ field, message: `Forbidden: ${field} is final once set`, reason: 'FieldValueForbidden' });
+  }
   return errors;
 }
 

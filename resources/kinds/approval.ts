@@ -89,6 +89,8 @@ export const Approval = defineKind({
   spec: ApprovalSpec,
   status: ApprovalStatus,
   immutableFields: ['spec.session', 'spec.run', 'spec.workflow', 'spec.phase', 'spec.category', 'spec.request'],
+  // A decision is final: a second one (or taking one back) is refused.
+  finalFields: ['spec.decision'],
   printerColumns: [
     { name: 'Run', type: 'string', jsonPath: '.spec.run' },
     { name: 'Category', type: 'string', jsonPath: '.spec.category' },
