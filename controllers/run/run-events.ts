@@ -35,6 +35,8 @@ export interface RunEventsDeps {
   wakeSession(namespace: string, session: string): void;
   /** Resolves a run's workspace from its status (mount root included). */
   workspaceOf(run: Run): Promise<WorkspaceInfo>;
+  /** Files the question a run waits on as a UserInput approval; the answer comes back through it. */
+  askUser?(run: Run, requestId: string, question: string): void;
   log?: (line: string) => void;
 }
 
@@ -93,13 +95,15 @@ export class RunEvents {
         return;
       case 'usage':
         return this.usage(namespace, name, event);
-      case 'request.input':
-        await this.d.writer.commit(namespace, name, (r) => {
+      case 'request.input': {
+        const run = await this.d.writer.commit(namespace, name, (r) => {
           if (r.status?.phase !== RunPhase.Running) return null;
           moveRun(r, { event: 'INPUT_REQUESTED' });
           return [{ type: 'run.WaitingForInput', actor: controllerActor, payload: { requestId: event.requestId, question: event.question } }];
         });
+        if (run) this.d.askUser?.(run, event.requestId, event.question);
         return;
+      }
       case 'run.completed':
         return this.complete(runUid, namespace, name, event.summary);
       case 'run.failed': {

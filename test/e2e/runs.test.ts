@@ -4,109 +4,16 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
 import { sidekickHome } from '../../api/home.js';
-import { request } from 'node:http';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
-import type { Run } from '../../resources/kinds/run.js';
 import { FakeOpenAIServer, streamed, httpError } from '../fakes/openai-server.js';
-
-const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
-const cliMain = join(repo, 'dist', 'cli', 'main.js');
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
-}
-
-function demoRepo(dir: string): string {
-  const path = join(dir, 'demo');
-  execFileSync('git', ['init', '-q', '-b', 'main', path]);
-  writeFileSync(join(path, 'greeting.txt'), 'Hello, world\n');
-  writeFileSync(join(path, 'test.sh'), '#!/bin/sh\ngrep -q "Hello, " greeting.txt && echo "test passed"\n');
-  git(path, 'add', '-A');
-  git(path, 'commit', '-q', '-m', 'Initial commit');
-  return path;
-}
-
-/** Everything a run must not change in the main checkout: files, index, HEAD, status. */
-function fingerprint(path: string): string {
-  const h = createHash('sha256');
-  const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
-      if (dir === path && name === '.git') continue;
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) walk(p);
-      else h.update(p).update(readFileSync(p));
-    }
-  };
-  walk(path);
-  h.update(readFileSync(join(path, '.git', 'index')));
-  h.update(git(path, 'rev-parse', 'HEAD'));
-  h.update(git(path, 'status', '--porcelain', '--ignored'));
-  return h.digest('hex');
-}
-
-/** An example's objects with the RepoMount pointed at `demo` (and the endpoint at `baseURL`). */
-function exampleObjects(example: string, demo: string, baseURL?: string): Record<string, unknown>[] {
-  const dir = join(repo, 'examples', example);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml'))
-    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON() as Record<string, any>))
-    .map((o) => (o.kind === 'RepoMount' ? { ...o, spec: { ...o.spec, path: demo } } : o))
-    .map((o) => (o.kind === 'Agent' && baseURL ? { ...o, spec: { ...o.spec, endpoint: { ...o.spec.endpoint, baseURL } } } : o));
-}
-
-function helloObjects(demo: string): Record<string, unknown>[] {
-  return exampleObjects('hello', demo);
-}
-
-const plural: Record<string, string> = { Session: 'sessions', Agent: 'agents', RepoMount: 'repomounts', Run: 'runs' };
-const GV = '/apis/sidekicks.dev/v1alpha1/namespaces/default';
-
-/** The daemon's REST API over its Unix socket, as the CLI reaches it. */
-class SocketApi {
-  constructor(private readonly socketPath: string) {}
-
-  raw(method: string, path: string, body?: unknown): Promise<unknown> {
-    return new Promise((resolvePromise, reject) => {
-      const req = request({ socketPath: this.socketPath, path, method, headers: body ? { 'content-type': 'application/json' } : {} }, (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => {
-          const parsed = text ? JSON.parse(text) : undefined;
-          if ((res.statusCode ?? 500) >= 400) reject(ApiError.fromStatus(parsed, res.statusCode ?? 500));
-          else resolvePromise(parsed);
-        });
-      });
-      req.on('error', reject);
-      req.end(body ? JSON.stringify(body) : undefined);
-    });
-  }
-  create(resource: string, _ns: string, obj: unknown): Promise<unknown> {
-    return this.raw('POST', `${GV}/${resource}`, obj);
-  }
-  get(resource: string, _ns: string, name: string): Promise<unknown> {
-    return this.raw('GET', `${GV}/${resource}/${name}`);
-  }
-  delete(resource: string, _ns: string, name: string): Promise<unknown> {
-    return this.raw('DELETE', `${GV}/${resource}/${name}`);
-  }
-}
-
-async function applyAll(client: SocketApi, objects: Record<string, any>[]): Promise<void> {
-  for (const o of objects) await client.create(plural[o.kind], 'default', o);
-}
-
-async function runPhase(client: SocketApi, name: string): Promise<Run> {
-  return (await client.get('runs', 'default', name)) as Run;
-}
+import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, hostCommand, runPhase, SocketApi } from './support.js';
 
 describe('runs end to end (in-process daemon)', () => {
   let dir: string;
@@ -349,7 +256,11 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     const client = new SocketApi(sidekickHome(home).socket);
     const command = 'echo started >> runs.log; sleep 3; echo finished >> runs.log';
     const objects = helloObjects(demo).map((o: Record<string, any>) =>
-      o.kind === 'Agent' ? { ...o, spec: { ...o.spec, script: [{ say: 'one' }, { tool: 'RunCommand', input: { command } }, { say: 'after' }] } } : o,
+      o.kind === 'Agent'
+        ? { ...o, spec: { ...o.spec, script: [{ say: 'one' }, { tool: 'RunCommand', input: { command } }, { say: 'after' }] } }
+        : o.kind === 'ApprovalPolicy'
+          ? { ...o, spec: { ...o.spec, rules: [{ category: 'ToolExecution', match: { tool: 'RunCommand', command }, action: 'Allow' }] } }
+          : o,
     );
     await applyAll(client, objects);
     const worktree = await eventually(async () => {
@@ -377,8 +288,3 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     await new Promise((r) => child!.once('exit', r));
   });
 });
-
-async function fetchTimeline(client: SocketApi): Promise<{ sequence: number; type: string; payload: unknown }[]> {
-  const page = (await client.raw('GET', '/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/hello/timeline?limit=1000')) as { events: { sequence: number; type: string; payload: unknown }[] };
-  return page.events;
-}

@@ -1,0 +1,33 @@
+/** Small shared facts about Approvals: when one is settled, what a refusal says, who acts. */
+import type { Actor } from '../../api/journal/event.js';
+import type { Approval } from '../../resources/kinds/approval.js';
+
+export const gateActor: Actor = { kind: 'controller', name: 'approval-controller' };
+
+/** Settled: nothing more will happen to it (the gate may act on it). */
+export function isSettled(approval: Approval): boolean {
+  const phase = approval.status?.phase;
+  return phase === 'Approved' || phase === 'Rejected' || phase === 'Expired' || phase === 'Canceled';
+}
+
+/** Whether a settled approval lets the action run (an expiry decides per `onExpiry`). */
+export function allows(approval: Approval): boolean {
+  const phase = approval.status?.phase;
+  return phase === 'Approved' || (phase === 'Expired' && approval.spec.onExpiry === 'Approve');
+}
+
+/** The tool result the agent receives for a refused call: who refused, and why. */
+export function refusalFor(approval: Approval): string {
+  const s = approval.status ?? {};
+  const why = approval.spec.decision?.reason ?? s.message;
+  switch (s.phase) {
+    case 'Rejected':
+      return `rejected by ${s.decidedBy ?? 'a reviewer'}${why ? `: ${why}` : ''}`;
+    case 'Expired':
+      return `the approval ${approval.metadata.name} expired without a decision`;
+    case 'Canceled':
+      return `the approval ${approval.metadata.name} was canceled${why ? `: ${why}` : ''}`;
+    default:
+      return 'not approved';
+  }
+}

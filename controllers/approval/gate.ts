@@ -1,0 +1,225 @@
+/**
+ * The approval gate: the daemon side of every driver's permission hook. A tool call is assessed
+ * (which categories it falls in), the ApprovalPolicies of its namespace are consulted, and then:
+ * - nothing to approve, or the policy allows every category → the call runs;
+ * - the policy denies a category → refused, recorded as an Approval already Rejected by the rule;
+ * - otherwise an Approval is created (journalled `approval.requested` in the same transaction), the
+ *   run waits in WaitingForApproval, and the call runs only if the Approval ends Approved.
+ *
+ * Fail closed: when the Approval cannot be stored, or anything else goes wrong on the way, the
+ * answer is a refusal; the tool never runs without a recorded decision.
+ */
+import type { Store } from '../../api/store/store.js';
+import { sessionKey, type Journal } from '../../api/journal/journal.js';
+import type { JournalEventInput } from '../../api/journal/event.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { RunPhase } from '../../resources/kinds/run.js';
+import type { Agent } from '../../resources/kinds/agent.js';
+import type { Approval, ApprovalPhase, ApprovalSpec } from '../../resources/kinds/approval.js';
+import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
+import type { ApprovalCategory } from '../../resources/kinds/common.js';
+import type { PermissionDecision, ToolCall } from '../run/driver/contract.js';
+import type { RunWriter } from '../run/run-writer.js';
+import { moveRun } from '../run/run-status.js';
+import { allows, gateActor, isSettled, refusalFor } from './approval-status.js';
+
+/** What a tool call needs approved: its categories and the request shown to people. */
+export interface Assessment {
+  categories: ApprovalCategory[];
+  request: NonNullable<ApprovalSpec['request']>;
+}
+
+export type Assess = (call: ToolCall, ctx: { workspace: string; driver: string }) => Assessment;
+
+export interface PolicyVerdict {
+  action: 'Allow' | 'Deny' | 'Ask';
+  /** `<policy>/<rule index>` or `<policy>/defaults` when a policy decided. */
+  decidedBy?: string;
+  reason: string;
+}
+
+export type Evaluate = (
+  policies: ApprovalPolicy[],
+  ctx: { session: string; run: string; agent: string },
+  category: ApprovalCategory,
+  request: Assessment['request'],
+  now: Date,
+) => PolicyVerdict;
+
+/** Most severe first: the category an Approval is filed under when several apply. */
+const SEVERITY: ApprovalCategory[] = ['DestructiveGit', 'FileWrite', 'NetworkAccess', 'McpElicitation', 'PlanApproval', 'UserInput', 'ToolExecution'];
+
+export interface ApprovalGateDeps {
+  store: Store;
+  journal: Journal;
+  writer: RunWriter;
+  assess: Assess;
+  evaluate: Evaluate;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+export class ApprovalGate {
+  /** Callers waiting for an Approval (namespace/name) to be settled. */
+  private readonly waiting = new Map<string, (approval: Approval) => void>();
+  private readonly now: () => Date;
+
+  constructor(private readonly d: ApprovalGateDeps) {
+    this.now = d.now ?? (() => new Date());
+  }
+
+  /** The permission hook: resolves once the call may run or must not. Never rejects. */
+  async decide(run: Run, call: ToolCall): Promise<PermissionDecision> {
+    try {
+      return await this.gate(run, call);
+    } catch (err) {
+      this.d.log?.(`approval gate: ${run.metadata.namespace}/${run.metadata.name} ${call.tool}: ${(err as Error).message}`);
+      return { allow: false, reason: `refused: the approval could not be recorded (${(err as Error).message})` };
+    }
+  }
+
+  /** Tells the gate an Approval changed (from the approvals informer). */
+  observe(approval: Approval): void {
+    if (!isSettled(approval)) return;
+    const key = `${approval.metadata.namespace}/${approval.metadata.name}`;
+    const resolve = this.waiting.get(key);
+    if (!resolve) return;
+    this.waiting.delete(key);
+    resolve(approval);
+  }
+
+  /**
+   * A run asks its user a question: filed as a UserInput approval (run already WaitingForInput).
+   * The answer — the decision's reason, written by `sidekick respond` — is delivered to the driver
+   * and the run continues; a refusal is delivered as such. Does not block the caller.
+   */
+  askUser(run: Run, requestId: string, question: string, deliver: (text: string) => Promise<void>): void {
+    const call: ToolCall = { callId: requestId, tool: 'AskUser', input: { question } };
+    void (async () => {
+      const approval = await this.file(run, call, 'UserInput', { tool: 'AskUser', summary: firstLine(question), details: question });
+      const key = `${run.metadata.namespace}/${approval.metadata.name}`;
+      const settled = new Promise<Approval>((resolve) => this.waiting.set(key, resolve));
+      const current = await this.d.store.find<Approval>('approvals', run.metadata.namespace!, approval.metadata.name!);
+      if (current && isSettled(current)) this.observe(current);
+      const result = await settled;
+      if (result.status?.phase === 'Canceled') return;
+      const answer = allows(result) ? (result.spec.decision?.reason ?? '') : `(the user declined to answer: ${refusalFor(result)})`;
+      await deliver(answer);
+      await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => {
+        if (r.status?.phase !== RunPhase.WaitingForInput) return null;
+        moveRun(r, { event: 'RESOLVED' });
+        return [{ type: 'run.Running', actor: gateActor, payload: { answered: approval.metadata.name } }];
+      });
+    })().catch((err: unknown) => this.d.log?.(`approval gate: question of ${run.metadata.namespace}/${run.metadata.name}: ${(err as Error).message}`));
+  }
+
+  private async gate(run: Run, call: ToolCall): Promise<PermissionDecision> {
+    const ns = run.metadata.namespace!;
+    const agent = await this.d.store.find<Agent>('agents', ns, run.spec.agent);
+    const workspace = run.status?.workspace?.path ?? '';
+    const { categories, request } = this.d.assess(call, { workspace, driver: agent?.spec.driver ?? 'Scripted' });
+    if (categories.length === 0) return { allow: true };
+
+    const policies = (await this.d.store.list<ApprovalPolicy>('approvalpolicies', { namespace: ns })).items;
+    const ctx = { session: run.spec.session, run: run.metadata.name!, agent: run.spec.agent };
+    const now = this.now();
+    const verdicts = ordered(categories).map((category) => ({ category, ...this.d.evaluate(policies, ctx, category, request, now) }));
+    const denied = verdicts.find((v) => v.action === 'Deny');
+    if (denied) {
+      await this.file(run, call, denied.category, request, { phase: 'Rejected', verdict: denied });
+      return { allow: false, reason: `refused by policy ${denied.decidedBy ?? ''}: ${denied.reason}`.replace('policy :', 'policy:') };
+    }
+    const asking = verdicts.find((v) => v.action === 'Ask');
+    if (!asking) {
+      const rule = verdicts.find((v) => v.decidedBy && !v.decidedBy.endsWith('/defaults'));
+      // A remembered rule decided: that is a decision worth its record. Plain defaults are not.
+      if (rule) await this.file(run, call, rule.category, request, { phase: 'Approved', verdict: rule });
+      return { allow: true };
+    }
+    const details = categories.length > 1 ? `${request.details ? `${request.details}\n` : ''}categories: ${ordered(categories).join(', ')}` : request.details;
+    const approval = await this.file(run, call, asking.category, { ...request, ...(details ? { details } : {}) });
+    const settled = await this.awaitDecision(run, approval);
+    return allows(settled) ? { allow: true } : { allow: false, reason: refusalFor(settled) };
+  }
+
+  /**
+   * Creates the Approval (owned by the run, journalled in the same transaction). With `decided`,
+   * it is born settled by a policy rule; otherwise it is Pending and the run waits for it.
+   */
+  private async file(
+    run: Run,
+    call: ToolCall,
+    category: ApprovalCategory,
+    request: Assessment['request'],
+    decided?: { phase: ApprovalPhase; verdict: PolicyVerdict },
+  ): Promise<Approval> {
+    const ns = run.metadata.namespace!;
+    const at = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const draft: Approval = {
+      apiVersion: 'sidekicks.dev/v1alpha1',
+      kind: 'Approval',
+      metadata: {
+        generateName: `${run.metadata.name}-`,
+        namespace: ns,
+        labels: { 'sidekicks.dev/run': run.metadata.name!, 'sidekicks.dev/session': run.spec.session },
+        annotations: { 'sidekicks.dev/tool-call': call.callId },
+        ownerReferences: [{ apiVersion: run.apiVersion, kind: 'Run', name: run.metadata.name!, uid: run.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { session: run.spec.session, run: run.metadata.name!, category, request, onExpiry: 'Reject' },
+      status: decided
+        ? { phase: decided.phase, decidedBy: `policy ${decided.verdict.decidedBy}`, decidedAt: at, rule: decided.verdict.decidedBy, message: decided.verdict.reason }
+        : { phase: 'Pending' },
+    } as Approval;
+    const events = (name: string): JournalEventInput[] => {
+      const base = { approval: name, category, callId: call.callId, tool: call.tool, summary: request.summary };
+      if (!decided) return [{ type: 'approval.requested', actor: gateActor, run: run.metadata.name, payload: base }];
+      const type = decided.phase === 'Approved' ? 'approval.approved' : 'approval.rejected';
+      return [{ type, actor: gateActor, run: run.metadata.name, payload: { ...base, by: `policy ${decided.verdict.decidedBy}`, rule: decided.verdict.decidedBy, reason: decided.verdict.reason } }];
+    };
+    const created = await this.d.store.create<Approval>('approvals', draft, {
+      extraWrites: async (tx, obj) => {
+        await this.d.journal.append(sessionKey(ns, run.spec.session), events((obj as Approval).metadata.name!), tx);
+      },
+    });
+    return created;
+  }
+
+  /** Waits in WaitingForApproval until the Approval is settled; the run is Running again after. */
+  private async awaitDecision(run: Run, approval: Approval): Promise<Approval> {
+    const ns = run.metadata.namespace!;
+    const key = `${ns}/${approval.metadata.name}`;
+    const settled = new Promise<Approval>((resolve) => this.waiting.set(key, resolve));
+    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+      r.status!.pendingApprovals = (r.status!.pendingApprovals ?? 0) + 1;
+      if (r.status!.phase === RunPhase.Running) moveRun(r, { event: 'APPROVAL_REQUESTED' });
+      return [];
+    });
+    // Settled before we started listening (a fast decision, or a restart of the informer): look.
+    const current = await this.d.store.find<Approval>('approvals', ns, approval.metadata.name!);
+    if (current && isSettled(current)) this.observe(current);
+    if (!current) this.observe({ ...approval, status: { phase: 'Canceled', message: 'the approval was deleted' } } as Approval);
+    const result = await settled;
+    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+      const pending = Math.max(0, (r.status!.pendingApprovals ?? 1) - 1);
+      if (pending === 0) delete r.status!.pendingApprovals;
+      else r.status!.pendingApprovals = pending;
+      if (pending === 0 && r.status!.phase === RunPhase.WaitingForApproval) moveRun(r, { event: 'RESOLVED' });
+      return [];
+    });
+    return result;
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0]!;
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+function ordered(categories: ApprovalCategory[]): ApprovalCategory[] {
+  return [...new Set(categories)].sort((a, b) => rank(a) - rank(b));
+}
+
+function rank(c: ApprovalCategory): number {
+  const i = SEVERITY.indexOf(c);
+  return i < 0 ? SEVERITY.length : i;
+}

@@ -1,0 +1,109 @@
+/**
+ * What the end-to-end suites share: throwaway git repositories, the examples as objects, and the
+ * daemon's REST API over its Unix socket (as the CLI reaches it).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { request } from 'node:http';
+import { parseAllDocuments } from 'yaml';
+import { ApiError } from '../../api/errors.js';
+import type { Run } from '../../resources/kinds/run.js';
+
+export const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
+export const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
+export const cliMain = join(repo, 'dist', 'cli', 'main.js');
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
+}
+
+export function demoRepo(dir: string): string {
+  const path = join(dir, 'demo');
+  execFileSync('git', ['init', '-q', '-b', 'main', path]);
+  writeFileSync(join(path, 'greeting.txt'), 'Hello, world\n');
+  writeFileSync(join(path, 'test.sh'), '#!/bin/sh\ngrep -q "Hello, " greeting.txt && echo "test passed"\n');
+  git(path, 'add', '-A');
+  git(path, 'commit', '-q', '-m', 'Initial commit');
+  return path;
+}
+
+/** Everything a run must not change in the main checkout: files, index, HEAD, status. */
+export function fingerprint(path: string): string {
+  const h = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      if (dir === path && name === '.git') continue;
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else h.update(p).update(readFileSync(p));
+    }
+  };
+  walk(path);
+  h.update(readFileSync(join(path, '.git', 'index')));
+  h.update(git(path, 'rev-parse', 'HEAD'));
+  h.update(git(path, 'status', '--porcelain', '--ignored'));
+  return h.digest('hex');
+}
+
+/** An example's objects with the RepoMount pointed at `demo` (and the endpoint at `baseURL`). */
+export function exampleObjects(example: string, demo: string, baseURL?: string): Record<string, unknown>[] {
+  const dir = join(repo, 'examples', example);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJSON() as Record<string, any>))
+    .map((o) => (o.kind === 'RepoMount' ? { ...o, spec: { ...o.spec, path: demo } } : o))
+    .map((o) => (o.kind === 'Agent' && baseURL ? { ...o, spec: { ...o.spec, endpoint: { ...o.spec.endpoint, baseURL } } } : o));
+}
+
+export function helloObjects(demo: string): Record<string, unknown>[] {
+  return exampleObjects('hello', demo);
+}
+
+export const plural: Record<string, string> = { Session: 'sessions', Agent: 'agents', RepoMount: 'repomounts', Run: 'runs', ApprovalPolicy: 'approvalpolicies' };
+export const GV = '/apis/sidekicks.dev/v1alpha1/namespaces/default';
+
+/** The daemon's REST API over its Unix socket, as the CLI reaches it. */
+export class SocketApi {
+  constructor(private readonly socketPath: string) {}
+
+  raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+    return new Promise((resolvePromise, reject) => {
+      const req = request({ socketPath: this.socketPath, path, method, headers: body ? { 'content-type': contentType } : {} }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          const parsed = text ? JSON.parse(text) : undefined;
+          if ((res.statusCode ?? 500) >= 400) reject(ApiError.fromStatus(parsed, res.statusCode ?? 500));
+          else resolvePromise(parsed);
+        });
+      });
+      req.on('error', reject);
+      req.end(body ? JSON.stringify(body) : undefined);
+    });
+  }
+  create(resource: string, _ns: string, obj: unknown): Promise<unknown> {
+    return this.raw('POST', `${GV}/${resource}`, obj);
+  }
+  get(resource: string, _ns: string, name: string): Promise<unknown> {
+    return this.raw('GET', `${GV}/${resource}/${name}`);
+  }
+  delete(resource: string, _ns: string, name: string): Promise<unknown> {
+    return this.raw('DELETE', `${GV}/${resource}/${name}`);
+  }
+}
+
+export async function applyAll(client: SocketApi, objects: Record<string, any>[]): Promise<void> {
+  for (const o of objects) await client.create(plural[o.kind], 'default', o);
+}
+
+export async function runPhase(client: SocketApi, name: string): Promise<Run> {
+  return (await client.get('runs', 'default', name)) as Run;
+}
+
+
+export async function fetchTimeline(client: SocketApi, session = 'hello'): Promise<{ sequence: number; type: string; payload: unknown }[]> {
+  const page = (await client.raw('GET', `/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/${session}/timeline?limit=1000`)) as { events: { sequence: number; type: string; payload: unknown }[] };
+  return page.events;
+}
