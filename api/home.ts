@@ -11,8 +11,12 @@ export interface HomePaths {
   database: string;
   /** Unix socket, mode 0600. */
   socket: string;
-  /** Bearer token for TCP listeners, mode 0600. */
+  /** The owner's bearer token for TCP listeners, mode 0600. */
   token: string;
+  /** Identity tokens the owner issued (SHA-256 digests only), mode 0600. */
+  tokens: string;
+  /** The user's Cedar policies (`*.cedar`), loaded with the shipped ones at start. */
+  policies: string;
   /** Written by the daemon at start: pid, listen addresses. */
   daemonInfo: string;
   pidFile: string;
@@ -31,6 +35,8 @@ export function sidekickHome(explicit?: string, env: NodeJS.ProcessEnv = process
     database: join(root, 'sidekick.db'),
     socket: join(root, 'sidekick.sock'),
     token: join(root, 'token'),
+    tokens: join(root, 'tokens.json'),
+    policies: join(root, 'policies'),
     daemonInfo: join(root, 'daemon.json'),
     pidFile: join(root, 'daemon.pid'),
     logFile: join(root, 'daemon.log'),

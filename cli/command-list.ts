@@ -31,6 +31,18 @@ export const commandLoaders: Record<string, Loader> = {
   approve: async () => [(await import('./commands/approve.js')).ApproveCommand],
   deny: async () => [(await import('./commands/deny.js')).DenyCommand],
   respond: async () => [(await import('./commands/respond.js')).RespondCommand],
+  steer: async () => [(await import('./commands/steer.js')).SteerCommand],
+  interrupt: async () => [(await import('./commands/interrupt.js')).InterruptCommand],
+  cancel: async () => [(await import('./commands/cancel.js')).CancelCommand],
+  pause: async () => [(await import('./commands/pause.js')).PauseCommand],
+  resume: async () => [(await import('./commands/resume.js')).ResumeCommand],
+  auth: async () => [(await import('./commands/auth/can-i.js')).AuthCanICommand],
+  token: async () => {
+    const create = await import('./commands/token/create.js');
+    const list = await import('./commands/token/list.js');
+    const revoke = await import('./commands/token/revoke.js');
+    return [create.TokenCreateCommand, list.TokenListCommand, revoke.TokenRevokeCommand];
+  },
   version: async () => [(await import('./commands/version.js')).VersionCommand],
   completion: async () => [(await import('./commands/completion.js')).CompletionCommand],
   config: async () => [(await import('./commands/config.js')).ConfigCommand, (await import('./commands/config/view.js')).ConfigViewCommand],

@@ -24,7 +24,12 @@ import { RunWriter } from './run/run-writer.js';
 import { CheckpointStore } from './run/checkpoints.js';
 import { DriverFleet } from './run/fleet.js';
 import type { ArtifactContent, DriverLauncher, Workspaces, WorkspaceInfo } from './run/ports.js';
-import type { PermissionDecision, ToolCall } from './run/driver/contract.js';
+import type { Approval } from '../resources/kinds/approval.js';
+import { ApprovalGate } from './approval/gate.js';
+import { ApprovalReconciler } from './approval/reconciler.js';
+import { classifyToolCall } from './approval/classify.js';
+import { evaluatePolicies, rememberedRule } from './approval/policy.js';
+import { buildInterventionController } from './intervention/controller.js';
 
 export interface ControllerSetOptions {
   store: Store;
@@ -35,8 +40,6 @@ export interface ControllerSetOptions {
   launcher: DriverLauncher;
   inspector: MountInspector;
   probe: DriverProbe;
-  /** The approval gate for tool calls. */
-  permission(run: Run, call: ToolCall): Promise<PermissionDecision>;
   env?: NodeJS.ProcessEnv;
   /** Informer resync period (default 5 min). */
   resyncMs?: number;
@@ -63,10 +66,12 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   const sessions = informer<Session>('sessions');
   const agents = informer<Agent>('agents');
   const mounts = informer<RepoMount>('repomounts');
+  const approvals = informer<Approval>('approvals');
 
   const controller = (name: string, reconciler: Reconciler, workers = 2): Controller => new Controller(reconciler, { name, workers, log });
   const writer = new RunWriter(o.store, o.journal);
   const checkpoints = new CheckpointStore(o.store);
+  const gate = new ApprovalGate({ store: o.store, journal: o.journal, writer, assess: classifyToolCall, evaluate: evaluatePolicies, log });
 
   const runsOf = (namespace: string, pick: (r: Run) => boolean): string[] =>
     runs.list((r) => r.metadata.namespace === namespace && pick(r)).map((r) => objectKey(r));
@@ -89,6 +94,10 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     recorder: o.recorder,
     wakeSession,
     workspaceOf: (run: Run): Promise<WorkspaceInfo> => runReconciler.workspaceFromStatus(run),
+    askUser: (run, requestId, question) =>
+      gate.askUser(run, requestId, question, async (text) => {
+        await fleet.get(run.metadata.uid!)?.handle.send(text, 'user');
+      }),
     log,
   });
   fleet = new DriverFleet(o.launcher, events.handle, log);
@@ -100,7 +109,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     workspaces: o.workspaces,
     launcher: o.launcher,
     recorder: o.recorder,
-    permission: o.permission,
+    permission: (run, call) => gate.decide(run, call),
     track: (run) => events.track(run),
     wakeSession,
     env: o.env,
@@ -111,6 +120,8 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   const sessionController = controller('session-controller', new SessionReconciler({ store: o.store, journal: o.journal }));
   const agentController = controller('agent-controller', new AgentReconciler({ store: o.store, probe: o.probe, capabilitiesOf: (d) => o.launcher.capabilitiesOf(d) }));
   const mountController = controller('repomount-controller', new RepoMountReconciler({ store: o.store, inspector: o.inspector }));
+  const approvalController = controller('approval-controller', new ApprovalReconciler({ store: o.store, journal: o.journal, remember: rememberedRule }));
+  const interventions = buildInterventionController({ store: o.store, journal: o.journal, writer, fleet, launcher: o.launcher, runs, wakeSession, recorder: o.recorder, resyncMs: o.resyncMs, log });
 
   runs.addHandlers({
     onAdd: (r) => {
@@ -119,9 +130,31 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     },
     onUpdate: (old, r) => {
       runController.enqueue(objectKey(r));
-      if (old.status?.phase !== r.status?.phase) sessionController.enqueue(`${r.metadata.namespace}/${r.spec.session}`);
+      if (old.status?.phase !== r.status?.phase) {
+        sessionController.enqueue(`${r.metadata.namespace}/${r.spec.session}`);
+        wakeApprovalsOf(r);
+      }
     },
-    onDelete: (r) => wakeSession(r.metadata.namespace!, r.spec.session),
+    onDelete: (r) => {
+      wakeSession(r.metadata.namespace!, r.spec.session);
+      wakeApprovalsOf(r);
+    },
+  });
+  // A run that ends (or goes) takes its pending approvals with it: their controller cancels them.
+  const wakeApprovalsOf = (r: Run): void => {
+    for (const a of approvals.list((a) => a.metadata.namespace === r.metadata.namespace && a.spec.run === r.metadata.name)) approvalController.enqueue(objectKey(a));
+  };
+  approvals.addHandlers({
+    onAdd: (a) => {
+      approvalController.enqueue(objectKey(a));
+      gate.observe(a);
+    },
+    onUpdate: (_old, a) => {
+      approvalController.enqueue(objectKey(a));
+      gate.observe(a);
+    },
+    // Deleted undecided (with its run, or by hand): whoever waits on it is refused.
+    onDelete: (a) => gate.observe(a.status?.phase === 'Pending' || !a.status?.phase ? ({ ...a, status: { ...a.status, phase: 'Canceled', message: 'the approval was deleted' } } as Approval) : a),
   });
   sessions.addHandlers({
     onAdd: (s) => sessionController.enqueue(objectKey(s)),
@@ -155,7 +188,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   });
 
   return {
-    runnables: [runs, sessions, agents, mounts].map(informerRunnable).concat([runController, sessionController, agentController, mountController]),
+    runnables: [runs, sessions, agents, mounts, approvals].map(informerRunnable).concat([runController, sessionController, agentController, mountController, approvalController]).concat(interventions.runnables),
     fleet,
     runs,
     stopDrivers: () => fleet.stopAll(),

@@ -5,10 +5,14 @@
  */
 import { chmod, mkdir, readFile, unlink } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { CedarAuthorizer } from '../api/auth/authorizer.js';
+import { AuthzModel } from '../api/auth/model.js';
+import { TokenStore } from '../api/auth/token-store.js';
 import { EventRecorder } from '../api/events/recorder.js';
 import { sidekickHome, type HomePaths } from '../api/home.js';
-import { BearerTokenAuthenticator, ensureToken, SocketPeerAuthenticator, writeFileAtomic } from '../api/server/auth.js';
+import { ensureToken, SocketPeerAuthenticator, TokenAuthenticator, writeFileAtomic } from '../api/server/auth.js';
 import { ApiServer } from '../api/server/http.js';
 import { closeServer, isLoopback, listenTcp, listenUnix, parseListen, type HostPort, type TcpListener } from '../api/server/listen.js';
 import { ensureSelfSigned } from '../api/server/self-signed.js';
@@ -50,6 +54,8 @@ export interface DaemonOptions {
   driverHostCommand?: string[];
   /** Give agent processes the daemon's environment unfiltered (`--allow-env-passthrough`). */
   allowEnvPassthrough?: boolean;
+  /** The owner's identity name (the socket peer and the `token` file); default: the OS user name. */
+  ownerName?: string;
   log?: (line: string) => void;
 }
 
@@ -64,7 +70,12 @@ export interface DaemonHandle {
     /** The CA a client must trust for `url`: the self-signed certificate, or `tlsCert`. */
     caFile: string;
   };
+  /** The owner's bearer token. */
   token: string;
+  /** The owner's identity name: what creators and deciders are recorded as for socket requests. */
+  owner: string;
+  /** The identity tokens the owner issued. */
+  tokens: TokenStore;
   service: ApiService;
   store: Store;
   journal: Journal;
@@ -99,13 +110,28 @@ async function tlsFor(address: HostPort, paths: HomePaths, opts: DaemonOptions):
   return { cert, key, caFile };
 }
 
-/** Starts the daemon: everything is listening when the promise resolves. */
+/** The OS user running the daemon: the owner, unless named otherwise. */
+function defaultOwnerName(): string {
+  try {
+    return userInfo().username || 'local-user';
+  } catch {
+    return 'local-user';
+  }
+}
+
+/**
+ * Starts the daemon: everything is listening when the promise resolves. Fails closed: a policy
+ * file that does not parse or validate, or an unreadable token store, stops it before it listens.
+ */
 export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle> {
   const log = opts.log ?? (() => {});
   const paths = sidekickHome(opts.home);
   await mkdir(paths.root, { recursive: true, mode: 0o700 });
   await chmod(paths.root, 0o700);
   const tcpAddress = opts.listen ? parseListen(opts.listen) : undefined;
+  const owner = opts.ownerName ?? defaultOwnerName();
+  const authorizer = await CedarAuthorizer.load(new AuthzModel(scheme), paths.policies);
+  const tokens = await TokenStore.open(paths.tokens);
 
   const store = await openStore(opts.database ?? { kind: 'sqlite', path: paths.database }, schemeResolver(scheme), {
     historyLimit: opts.historySize,
@@ -116,7 +142,15 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
   const recorder = new EventRecorder({ store, component: 'sidekick-apiserver', log });
   const service = new ApiService({ store, scheme, recorder });
   const journal = new Journal(store);
-  const api = new ApiServer({ service, scheme, journal, artifacts: new ArtifactStore(paths.artifacts), bookmarkIntervalMs: opts.bookmarkIntervalMs, log });
+  const api = new ApiServer({
+    service,
+    scheme,
+    journal,
+    artifacts: new ArtifactStore(paths.artifacts),
+    bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    log,
+    authorization: { authorizer, tokens, owner },
+  });
   const manager = new Manager(log);
   const controllerRecorder = new EventRecorder({ store, component: 'run-controller', log });
   const controllers =
@@ -131,9 +165,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
           launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, log }),
           inspector: new GitMountInspector(),
           probe: new LocalDriverProbe(),
-          // Tools are confined to the run's workspace; approval gates (ApprovalPolicy) decide here
-          // once they exist. Until then every in-workspace tool call is allowed.
-          permission: async () => ({ allow: true }),
           log,
         });
   if (controllers) manager.add(...controllers.runnables);
@@ -151,11 +182,12 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
 
   try {
     const token = await ensureToken(paths.token);
-    servers.push(await listenUnix(paths.socket, api.listener(new SocketPeerAuthenticator())));
+    const tokenAuth = new TokenAuthenticator(token, owner, tokens);
+    servers.push(await listenUnix(paths.socket, api.listener(new SocketPeerAuthenticator(owner, tokenAuth))));
     let tcp: (TcpListener & { caFile: string }) | undefined;
     if (tcpAddress) {
       const tls = await tlsFor(tcpAddress, paths, opts);
-      const listener = await listenTcp({ address: tcpAddress, tls }, api.listener(new BearerTokenAuthenticator(token)));
+      const listener = await listenTcp({ address: tcpAddress, tls }, api.listener(tokenAuth));
       servers.push(listener.server);
       tcp = { ...listener, caFile: tls.caFile };
     }
@@ -173,6 +205,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
       socketPath: paths.socket,
       ...(tcp ? { tcp: { host: tcp.host, port: tcp.port, url: tcp.url, caFile: tcp.caFile } } : {}),
       token,
+      owner,
+      tokens,
       service,
       store,
       journal,

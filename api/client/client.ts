@@ -195,6 +195,15 @@ export class ApiClient {
     return this.json<T>({ method: 'GET', path, query });
   }
 
+  /**
+   * Sends a JSON request to any path (identity tokens, access reviews) and parses the JSON answer;
+   * a failure is an ApiError with the server's Status.
+   */
+  call<T = unknown>(method: string, path: string, opts: { body?: unknown; headers?: Record<string, string>; query?: HttpRequest['query'] } = {}): Promise<T> {
+    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+    return this.json<T>({ method, path, query: opts.query, headers: { ...(body !== undefined ? { 'content-type': JSON_TYPE } : {}), ...opts.headers }, body });
+  }
+
   /** GETs any path and returns the body as text (e.g. `/healthz`). */
   async text(path: string, signal?: AbortSignal): Promise<string> {
     const res = await this.transport.request({ method: 'GET', path, signal });

@@ -81,7 +81,7 @@ export class Transport {
   open(req: HttpRequest): Promise<http.IncomingMessage> {
     const path = req.path + queryString(req.query);
     const headers: Record<string, string> = { ...req.headers };
-    if (this.connection.token && this.url) headers.authorization = `Bearer ${this.connection.token}`;
+    if (this.connection.token) headers.authorization = `Bearer ${this.connection.token}`;
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const options: http.RequestOptions = { method: req.method, path, headers, agent: this.agent, signal: req.signal };
     if (this.url) {

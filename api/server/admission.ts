@@ -2,7 +2,8 @@
  * Admission: everything a write goes through before it reaches the store, in kube-apiserver's
  * order — envelope checks (apiVersion, kind, namespace, name), defaults, unknown fields per
  * `fieldValidation`, metadata and schema validation (all violations in one 422), then the rules
- * of particular kinds (immutable fields, Invite expiry).
+ * of particular kinds (immutable fields, Invite expiry) and the identity stamps: who created an
+ * object and who decided an Approval are recorded by the server, never taken from the body.
  */
 import type { KubeObject } from '../../resources/meta.js';
 import type { KindDefinition } from '../../resources/scheme.js';
@@ -13,6 +14,7 @@ import {
   validateMetadata,
   validateObject,
 } from '../../resources/validation.js';
+import { CREATED_BY } from '../auth/model.js';
 import { ApiError, invalid, StatusReason } from '../errors.js';
 
 /** How unknown fields are treated, as the `fieldValidation` query parameter says. */
@@ -40,6 +42,8 @@ export interface AdmissionRequest {
   /** Warnings to return in `Warning` headers; admission appends to it. */
   warnings: string[];
   now: Date;
+  /** The authenticated identity of an API request; undefined for in-process writes (controllers). */
+  user?: string;
 }
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -130,16 +134,63 @@ export function admit(obj: KubeObject, req: AdmissionRequest): KubeObject {
   return defaulted;
 }
 
+/**
+ * The creator of an object, stamped on create from the authenticated identity — a claimed
+ * `sidekicks.dev/created-by` in the body is overwritten. Ownership decisions (a Collaborator's own
+ * runs, the approvals of those runs) rest on it.
+ */
+function stampCreator(obj: KubeObject, user: string | undefined): void {
+  const annotations: unknown = obj.metadata.annotations;
+  // Malformed annotations are left for validation to reject.
+  if (user === undefined || (annotations !== undefined && !isMap(annotations))) return;
+  obj.metadata.annotations = { ...(annotations ?? {}), [CREATED_BY]: user };
+}
+
+/** On update the creator stays what was stamped at creation, whatever the body says. */
+function keepCreator(old: KubeObject, obj: KubeObject): void {
+  const annotations: unknown = obj.metadata.annotations;
+  if (annotations !== undefined && !isMap(annotations)) return;
+  const creator = old.metadata.annotations?.[CREATED_BY];
+  if (creator !== undefined) obj.metadata.annotations = { ...(annotations ?? {}), [CREATED_BY]: creator };
+  else if (annotations && CREATED_BY in annotations) {
+    const rest = { ...(annotations as Record<string, string>) };
+    delete rest[CREATED_BY];
+    obj.metadata.annotations = rest;
+  }
+}
+
+/**
+ * Approvals: the decider is the identity that wrote the decision (DOMAIN.md, "the decider recorded
+ * is the authenticated one, never a name the client claims"). A decision written by this request
+ * gets `by` = the requester; a decision already stored keeps its `by` (the rest of it is final:
+ * changing it is refused by the kind's finalFields). In-process writers (no user) are trusted.
+ */
+function stampDecider(old: KubeObject | undefined, obj: KubeObject, user: string | undefined): void {
+  const decision = isMap(obj.spec) ? obj.spec.decision : undefined;
+  if (!isMap(decision)) return;
+  const before = isMap(old?.spec) ? old.spec.decision : undefined;
+  if (isMap(before)) {
+    if (before.by === undefined) delete decision.by;
+    else decision.by = before.by;
+  } else if (user !== undefined) {
+    decision.by = user;
+  }
+}
+
 /** Admission of a create, plus the kind rules that depend on the clock; returns the admitted copy. */
 export function admitCreate(obj: KubeObject, req: AdmissionRequest): KubeObject {
   if (req.def.kind === 'Invite' && isMap(obj.spec) && (obj.spec.expiresAt === undefined || obj.spec.expiresAt === '')) {
     obj.spec.expiresAt = new Date(req.now.getTime() + INVITE_TTL_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
+  stampCreator(obj, req.user);
+  if (req.def.kind === 'Approval') stampDecider(undefined, obj, req.user);
   return admit(obj, req);
 }
 
 /** Admission of an update, plus the kind's immutable fields (422 naming each one); returns the admitted copy. */
 export function admitUpdate(old: KubeObject, obj: KubeObject, req: AdmissionRequest): KubeObject {
+  keepCreator(old, obj);
+  if (req.def.kind === 'Approval') stampDecider(old, obj, req.user);
   const admitted = admit(obj, req);
   const changes = immutableFieldChanges(req.def, old, admitted);
   if (changes.length > 0) throw invalid(req.def.kind, objectName(admitted), changes);

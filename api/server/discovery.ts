@@ -4,6 +4,7 @@
  * kubectl accepts plain APIGroupList answers when it asks for aggregated discovery.
  */
 import { API_VERSION, GROUP, VERSION } from '../../resources/meta.js';
+import { AUTH_GROUP, AUTH_VERSION, AUTHORIZATION_GROUP } from '../auth/model.js';
 import type { KindDefinition, Scheme } from '../../resources/scheme.js';
 
 /** The Kubernetes version the server claims: the API level kubectl v1.32 is written against. */
@@ -24,6 +25,17 @@ export interface DiscoveryDocuments {
   apis: string;
   group: string;
   groupVersion: string;
+  /** auth.sidekicks.dev: identity tokens. */
+  authGroup: string;
+  authGroupVersion: string;
+  /** authorization.k8s.io: access reviews (`kubectl auth can-i`). */
+  authorizationGroup: string;
+  authorizationGroupVersion: string;
+}
+
+function apiGroup(name: string, version: string): { name: string; versions: unknown[]; preferredVersion: unknown } {
+  const gv = { groupVersion: `${name}/${version}`, version };
+  return { name, versions: [gv], preferredVersion: gv };
 }
 
 function resourcesOf(def: KindDefinition): Record<string, unknown>[] {
@@ -45,8 +57,9 @@ function resourcesOf(def: KindDefinition): Record<string, unknown>[] {
 
 /** Builds the discovery documents of a scheme; `serverVersion` is our own release. */
 export function buildDiscovery(scheme: Scheme, serverVersion: string): DiscoveryDocuments {
-  const groupVersion = { groupVersion: API_VERSION, version: VERSION };
-  const group = { name: GROUP, versions: [groupVersion], preferredVersion: groupVersion };
+  const group = apiGroup(GROUP, VERSION);
+  const authGroup = apiGroup(AUTH_GROUP, AUTH_VERSION);
+  const authorizationGroup = apiGroup(AUTHORIZATION_GROUP, 'v1');
   return {
     version: JSON.stringify({
       major: KUBE_MAJOR,
@@ -66,13 +79,28 @@ export function buildDiscovery(scheme: Scheme, serverVersion: string): Discovery
       // Read-only: Events are written as sidekicks.dev Events; core/v1 is a view for kubectl describe.
       resources: [{ name: CORE_EVENTS, singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list', 'watch'] }],
     }),
-    apis: JSON.stringify({ kind: 'APIGroupList', apiVersion: 'v1', groups: [group] }),
+    apis: JSON.stringify({ kind: 'APIGroupList', apiVersion: 'v1', groups: [group, authGroup, authorizationGroup] }),
     group: JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...group }),
     groupVersion: JSON.stringify({
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: API_VERSION,
       resources: scheme.all().flatMap(resourcesOf),
+    }),
+    authGroup: JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...authGroup }),
+    authGroupVersion: JSON.stringify({
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${AUTH_GROUP}/${AUTH_VERSION}`,
+      // Not stored objects: the owner's view of the token store (the token itself is shown once).
+      resources: [{ name: 'tokens', singularName: 'token', namespaced: false, kind: 'Token', verbs: ['create', 'delete', 'get', 'list'] }],
+    }),
+    authorizationGroup: JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...authorizationGroup }),
+    authorizationGroupVersion: JSON.stringify({
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: `${AUTHORIZATION_GROUP}/v1`,
+      resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
     }),
   };
 }

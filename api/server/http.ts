@@ -1,7 +1,8 @@
 /**
  * The HTTP API server: routes Kubernetes REST paths to discovery, OpenAPI and resource handlers,
- * behind an Authenticator per listener. Every request is answered — failures as `Status` objects —
- * and no request can bring the process down.
+ * behind an Authenticator per listener; every resource request is authorized by the Cedar policies
+ * before it is handled (discovery is open to any authenticated identity, as in Kubernetes). Every
+ * request is answered — failures as `Status` objects — and no request can bring the process down.
  */
 import type { Journal } from '../journal/journal.js';
 import { SessionSubresources, isSessionSubresource, type ArtifactBodies } from './session-subresources.js';
@@ -9,12 +10,20 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { Scheme } from '../../resources/scheme.js';
 import { ApiError, StatusReason } from '../errors.js';
 import { unauthorized, type Authenticator, type Principal } from './auth.js';
-import { MAX_BODY_BYTES } from './body.js';
+import { AccessReviews, impersonated } from './access-review.js';
+import { RequestAuthorizer, verbOf, type RequestAttributes } from './authorization.js';
+import { MAX_BODY_BYTES, readBody } from './body.js';
+import { TokensApi } from './tokens-api.js';
+import type { CedarAuthorizer } from '../auth/authorizer.js';
+import { AUTHORIZATION_GROUP, Verb } from '../auth/model.js';
+import type { Identity } from '../auth/roles.js';
+import type { TokenStore } from '../auth/token-store.js';
 import { buildDiscovery, type DiscoveryDocuments } from './discovery.js';
 import { OpenApiDocs } from './openapi-docs.js';
 import { ResourceHandler } from './resources.js';
-import { writeError } from './respond.js';
-import { parseRoute, type DocumentRoute } from './routes.js';
+import { writeError, writeJson } from './respond.js';
+import { parseRoute, type AuthRoute, type DocumentRoute, type ResourceRoute } from './routes.js';
+import { GROUP } from '../../resources/meta.js';
 import type { ApiService } from './service.js';
 import { WatchRegistry } from './watch.js';
 
@@ -31,6 +40,8 @@ export interface ApiServerOptions {
   artifacts?: ArtifactBodies;
   /** Receives one line per unexpected (500) failure. */
   log?: (line: string) => void;
+  /** Who may do what: the Cedar policies, the identity tokens and the owner's name. */
+  authorization: { authorizer: CedarAuthorizer; tokens: TokenStore; owner: string };
 }
 
 /** Paths probes may read without credentials, as kube-apiserver allows anonymously. */
@@ -43,6 +54,10 @@ export class ApiServer {
   private readonly openapi: OpenApiDocs;
   private readonly resources: ResourceHandler;
   private readonly sessionSubresources?: SessionSubresources;
+  private readonly authz: RequestAuthorizer;
+  private readonly tokens: TokensApi;
+  private readonly reviews: AccessReviews;
+  private readonly maxBodyBytes: number;
   private readonly log: (line: string) => void;
   private stopping = false;
 
@@ -50,10 +65,15 @@ export class ApiServer {
     this.discovery = buildDiscovery(opts.scheme, opts.serverVersion ?? '0.1.0');
     this.openapi = new OpenApiDocs(opts.scheme);
     this.log = opts.log ?? (() => {});
+    this.maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    const { authorizer, tokens, owner } = opts.authorization;
+    this.authz = new RequestAuthorizer({ authorizer, tokens, owner, store: opts.service.store });
+    this.tokens = new TokensApi({ tokens, owner });
+    this.reviews = new AccessReviews(this.authz);
     this.resources = new ResourceHandler({
       service: opts.service,
       watches: this.watches,
-      maxBodyBytes: opts.maxBodyBytes ?? MAX_BODY_BYTES,
+      maxBodyBytes: this.maxBodyBytes,
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
     });
     if (opts.journal && opts.artifacts) {
@@ -92,7 +112,7 @@ export class ApiServer {
       this.fail(res, unauthorized());
       return;
     }
-    this.dispatch(req, res).catch((err: unknown) => this.fail(res, err));
+    this.dispatch(principal, req, res).catch((err: unknown) => this.fail(res, err));
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -105,7 +125,7 @@ export class ApiServer {
     }
   }
 
-  private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async dispatch(principal: Principal, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.stopping) throw new ApiError(StatusReason.ServiceUnavailable, 'the server is shutting down');
     const url = new URL(req.url ?? '/', 'http://localhost');
     let route: ReturnType<typeof parseRoute>;
@@ -115,15 +135,59 @@ export class ApiServer {
       throw new ApiError(StatusReason.BadRequest, `malformed path ${JSON.stringify(url.pathname)}`);
     }
     if (!route) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource');
-    if (route.type === 'resource' && this.sessionSubresources && isSessionSubresource(route)) {
-      return this.sessionSubresources.handle(route, req, res, url.searchParams);
+    if (route.type === 'resource') {
+      const attrs = this.resourceAttributes(route, req, url.searchParams);
+      // Writes are read before they are authorized: a create's owner follows from its body.
+      const body = hasBody(req.method) ? await readBody(req, this.maxBodyBytes) : undefined;
+      await this.authz.check(this.acting(principal, req), attrs, req, body ? { raw: body, contentType: req.headers['content-type'] } : undefined);
+      if (this.sessionSubresources && isSessionSubresource(route)) return this.sessionSubresources.handle(route, req, res, url.searchParams);
+      return this.resources.handle(route, req, res, url.searchParams, principal.name, body);
     }
-    if (route.type === 'resource') return this.resources.handle(route, req, res, url.searchParams);
+    if (route.type === 'auth') return this.auth(principal, route, req, res, url.searchParams);
+    // Discovery, OpenAPI, version and health: open to every authenticated identity.
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
     }
     if (route.type === 'openapi') return this.openapi.serveV3(route.path, req, res, url.searchParams.get('hash'));
     this.document(route.doc, req, res);
+  }
+
+  /** The identity a request acts as: the authenticated one (impersonation is for access reviews only). */
+  private acting(principal: Principal, req: IncomingMessage): Identity {
+    if (req.headers['impersonate-user'] !== undefined) {
+      throw new ApiError(StatusReason.Forbidden, `impersonation is only honoured for selfsubjectaccessreviews (auth can-i --as): a request is always made by the identity that authenticated`);
+    }
+    return { name: principal.name, role: principal.role };
+  }
+
+  /** What a resource request asks to do; 404 for a resource the server does not have. */
+  private resourceAttributes(route: ResourceRoute, req: IncomingMessage, q: URLSearchParams): RequestAttributes {
+    const resource = this.authz.authorizer.model.resourceType(route.core ? '' : GROUP, route.plural);
+    if (!resource) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource', { kind: route.plural });
+    return {
+      verb: verbOf(req.method, route.name !== undefined, q),
+      resource,
+      namespace: resource.namespaced ? (route.namespace ?? '') : '',
+      name: route.name ?? '',
+      subresource: route.subresource ?? '',
+    };
+  }
+
+  /** Identity tokens and access reviews. */
+  private async auth(principal: Principal, route: AuthRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+    const resource = this.authz.authorizer.model.resourceType(route.group, route.plural);
+    if (!resource) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource', { kind: route.plural });
+    const body = hasBody(req.method) ? await readBody(req, this.maxBodyBytes) : undefined;
+    if (route.group === AUTHORIZATION_GROUP) {
+      if (route.name !== undefined) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource');
+      if (req.method !== 'POST') throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
+      const user = impersonated(this.authz, principal, req);
+      await this.authz.check(user, { verb: Verb.Create, resource, namespace: '', name: '', subresource: '' }, req);
+      return writeJson(res, 201, await this.reviews.review(user, body, req.headers['content-type']));
+    }
+    const attrs: RequestAttributes = { verb: verbOf(req.method, route.name !== undefined, q), resource, namespace: '', name: route.name ?? '', subresource: '' };
+    await this.authz.check(this.acting(principal, req), attrs, req);
+    return this.tokens.handle(route, req, res, q, body);
   }
 
   private document(doc: DocumentRoute['doc'], req: IncomingMessage, res: ServerResponse): void {
@@ -150,8 +214,21 @@ export class ApiServer {
         return this.openapi.serveV2(req, res);
       case 'openapi/v3':
         return this.openapi.serveIndex(req, res);
+      case 'auth/group':
+        return raw(res, d.authGroup);
+      case 'auth/groupversion':
+        return raw(res, d.authGroupVersion);
+      case 'authorization/group':
+        return raw(res, d.authorizationGroup);
+      case 'authorization/groupversion':
+        return raw(res, d.authorizationGroupVersion);
     }
   }
+}
+
+/** Methods whose body is read before authorization (DELETE's DeleteOptions is read by its handler). */
+function hasBody(method: string | undefined): boolean {
+  return method === 'POST' || method === 'PUT' || method === 'PATCH';
 }
 
 function raw(res: ServerResponse, body: string): void {

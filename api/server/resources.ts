@@ -54,7 +54,11 @@ export class ResourceHandler {
     return l;
   }
 
-  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+  /**
+   * Serves one request. `user` is the authenticated identity (recorded by admission: creators,
+   * deciders); `body` is the request body when the server already read it to authorize it.
+   */
+  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user?: string, body?: Buffer): Promise<void> {
     if (route.core) return this.coreEvents(route, req, res, q);
     const { service } = this.opts;
     const def = service.kindOf(route.plural);
@@ -66,6 +70,8 @@ export class ResourceHandler {
     if (namespaced && route.namespace === undefined && (item || req.method === 'POST')) throw notFound();
     const ns = route.namespace ?? '';
     const warnings: string[] = [];
+    const read = async (): Promise<unknown> => decodeBody(body ?? (await readBody(req, this.opts.maxBodyBytes)), req.headers['content-type']);
+    const writeRequest = (): ReturnType<typeof writeRequestOf> => ({ ...writeRequestOf(q, req, warnings), user });
 
     switch (req.method) {
       case 'GET':
@@ -75,32 +81,31 @@ export class ResourceHandler {
         return this.replyList(req, res, def, q, await service.list(def.plural, listOptionsOf(q, route.namespace)));
       case 'POST': {
         if (item) throw methodNotAllowed(req.method);
-        const body = decodeBody(await readBody(req, this.opts.maxBodyBytes), req.headers['content-type']);
-        const created = await service.create(def.plural, ns, body, writeRequestOf(q, req, warnings));
+        const created = await service.create(def.plural, ns, await read(), writeRequest());
         return writeJson(res, 201, created, warnings);
       }
       case 'PUT': {
         if (!item) throw methodNotAllowed(req.method);
-        const body = decodeBody(await readBody(req, this.opts.maxBodyBytes), req.headers['content-type']);
-        const wr = writeRequestOf(q, req, warnings);
+        const obj = await read();
+        const wr = writeRequest();
         const out = route.subresource
-          ? await service.updateStatus(def.plural, ns, route.name!, body, wr)
-          : await service.update(def.plural, ns, route.name!, body, wr);
+          ? await service.updateStatus(def.plural, ns, route.name!, obj, wr)
+          : await service.update(def.plural, ns, route.name!, obj, wr);
         return writeJson(res, 200, out, warnings);
       }
       case 'PATCH': {
         if (!item) throw methodNotAllowed(req.method);
         const type = patchTypeOf(req.headers['content-type']);
-        const body = decodeBody(await readBody(req, this.opts.maxBodyBytes), req.headers['content-type']);
-        const wr = writeRequestOf(q, req, warnings);
+        const patch = await read();
+        const wr = writeRequest();
         if (type === PatchType.Apply) wr.fieldManager = wr.explicitManager;
         const sub = route.subresource === 'status' ? ('status' as const) : undefined;
-        const out = await service.patch(def.plural, ns, route.name!, type, body, { ...wr, subresource: sub });
+        const out = await service.patch(def.plural, ns, route.name!, type, patch, { ...wr, subresource: sub });
         return writeJson(res, 200, out, warnings);
       }
       case 'DELETE': {
         if (route.subresource) throw methodNotAllowed(req.method);
-        const raw = await readBody(req, this.opts.maxBodyBytes);
+        const raw = body ?? (await readBody(req, this.opts.maxBodyBytes));
         const opts = deleteOptionsOf(q, raw.length > 0 ? decodeJson(raw) : undefined);
         if (!item) return writeJson(res, 200, await service.deleteCollection(def.plural, listOptionsOf(q, route.namespace), opts));
         const out = await service.delete(def.plural, ns, route.name!, opts);

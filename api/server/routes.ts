@@ -1,8 +1,10 @@
 /**
  * Parsing request paths into routes: discovery and OpenAPI documents, our group's resource paths
- * (namespaced, all-namespaces and cluster-scoped) and the core/v1 events paths.
+ * (namespaced, all-namespaces and cluster-scoped), the core/v1 events paths, identity tokens
+ * (auth.sidekicks.dev) and access reviews (authorization.k8s.io).
  */
 import { GROUP, VERSION } from '../../resources/meta.js';
+import { AUTH_GROUP, AUTH_VERSION, AUTHORIZATION_GROUP } from '../auth/model.js';
 
 /** A path to a resource collection, item or subresource. */
 export interface ResourceRoute {
@@ -30,7 +32,19 @@ export interface DocumentRoute {
     | 'apis/group'
     | 'apis/groupversion'
     | 'openapi/v2'
-    | 'openapi/v3';
+    | 'openapi/v3'
+    | 'auth/group'
+    | 'auth/groupversion'
+    | 'authorization/group'
+    | 'authorization/groupversion';
+}
+
+/** Identity tokens (`/apis/auth.sidekicks.dev/v1alpha1/tokens[/{name}]`) or access reviews. */
+export interface AuthRoute {
+  type: 'auth';
+  group: string;
+  plural: string;
+  name?: string;
 }
 
 /** An OpenAPI v3 document of the index (`/openapi/v3/<path>`). */
@@ -40,9 +54,11 @@ export interface OpenApiRoute {
   path: string;
 }
 
-export type Route = ResourceRoute | DocumentRoute | OpenApiRoute;
+export type Route = ResourceRoute | DocumentRoute | OpenApiRoute | AuthRoute;
 
 const GROUP_PREFIX = `/apis/${GROUP}/${VERSION}`;
+const AUTH_PREFIX = `/apis/${AUTH_GROUP}/${AUTH_VERSION}`;
+const AUTHORIZATION_PREFIX = `/apis/${AUTHORIZATION_GROUP}/v1`;
 
 const DOCUMENTS: Record<string, DocumentRoute['doc']> = {
   '/version': 'version',
@@ -56,7 +72,16 @@ const DOCUMENTS: Record<string, DocumentRoute['doc']> = {
   [GROUP_PREFIX]: 'apis/groupversion',
   '/openapi/v2': 'openapi/v2',
   '/openapi/v3': 'openapi/v3',
+  [`/apis/${AUTH_GROUP}`]: 'auth/group',
+  [AUTH_PREFIX]: 'auth/groupversion',
+  [`/apis/${AUTHORIZATION_GROUP}`]: 'authorization/group',
+  [AUTHORIZATION_PREFIX]: 'authorization/groupversion',
 };
+
+function authRoute(group: string, parts: string[]): AuthRoute | undefined {
+  if (parts.length < 1 || parts.length > 2 || parts.some((p) => p === '')) return undefined;
+  return { type: 'auth', group, plural: parts[0]!, name: parts[1] };
+}
 
 function resourceRoute(core: boolean, parts: string[]): ResourceRoute | undefined {
   let namespace: string | undefined;
@@ -78,6 +103,10 @@ export function parseRoute(pathname: string): Route | undefined {
   if (path.startsWith('/openapi/v3/')) return { type: 'openapi', path: path.slice('/openapi/v3/'.length) };
   if (path.startsWith(GROUP_PREFIX + '/')) {
     return resourceRoute(false, path.slice(GROUP_PREFIX.length + 1).split('/').map(decodeURIComponent));
+  }
+  if (path.startsWith(AUTH_PREFIX + '/')) return authRoute(AUTH_GROUP, path.slice(AUTH_PREFIX.length + 1).split('/').map(decodeURIComponent));
+  if (path.startsWith(AUTHORIZATION_PREFIX + '/')) {
+    return authRoute(AUTHORIZATION_GROUP, path.slice(AUTHORIZATION_PREFIX.length + 1).split('/').map(decodeURIComponent));
   }
   if (path.startsWith('/api/v1/')) {
     return resourceRoute(true, path.slice('/api/v1/'.length).split('/').map(decodeURIComponent));

@@ -25,6 +25,11 @@ export interface WriteRequest {
   force?: boolean;
   /** Collects warnings (unknown fields with Warn) for the caller to surface. */
   warnings?: string[];
+  /**
+   * The authenticated identity making the request (set by the HTTP layer). Admission records it
+   * as the creator of new objects and as the decider of an Approval's decision.
+   */
+  user?: string;
 }
 
 /** The manager recorded for in-process writes that name none. */
@@ -283,6 +288,7 @@ export class ApiService {
       fieldValidation: req.fieldValidation ?? FieldValidation.Warn,
       warnings: req.warnings ?? [],
       now: this.now(),
+      user: req.user,
     };
   }
 

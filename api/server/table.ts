@@ -123,7 +123,7 @@ export class TableLayout {
   readonly columns: TableColumn[];
   private readonly compiled: CompiledColumn[];
 
-  constructor(def: KindDefinition) {
+  constructor(def: Pick<KindDefinition, 'printerColumns'>) {
     const declared = [...def.printerColumns];
     if (!declared.some((c) => c.jsonPath === '.metadata.creationTimestamp')) {
       declared.push({ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' });

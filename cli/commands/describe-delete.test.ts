@@ -46,7 +46,8 @@ describe('describe', () => {
     expect(lines[1]).toBe('Namespace:    default');
     expect(lines[2]).toBe('Labels:       a=b');
     expect(lines[3]).toBe('              team=auth');
-    expect(lines[4]).toBe('Annotations:  <none>');
+    // The API server records who created the object.
+    expect(lines[4]).toBe(`Annotations:  sidekicks.dev/created-by: ${h.daemon.owner}`);
     expect(lines[5]).toBe('API Version:  sidekicks.dev/v1alpha1');
     expect(lines[6]).toBe('Kind:         Run');
     expect(lines[7]).toBe('Metadata:');

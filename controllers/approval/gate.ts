@@ -40,7 +40,7 @@ export interface PolicyVerdict {
 
 export type Evaluate = (
   policies: ApprovalPolicy[],
-  ctx: { session: string; run: string; agent: string },
+  ctx: { session: string; run: string; agent: string; workspace?: string },
   category: ApprovalCategory,
   request: Assessment['request'],
   now: Date,
@@ -115,13 +115,15 @@ export class ApprovalGate {
 
   private async gate(run: Run, call: ToolCall): Promise<PermissionDecision> {
     const ns = run.metadata.namespace!;
+    // The run the driver was launched with may predate its workspace: read it as it is now.
+    run = (await this.d.store.find<Run>('runs', ns, run.metadata.name!)) ?? run;
     const agent = await this.d.store.find<Agent>('agents', ns, run.spec.agent);
     const workspace = run.status?.workspace?.path ?? '';
     const { categories, request } = this.d.assess(call, { workspace, driver: agent?.spec.driver ?? 'Scripted' });
     if (categories.length === 0) return { allow: true };
 
     const policies = (await this.d.store.list<ApprovalPolicy>('approvalpolicies', { namespace: ns })).items;
-    const ctx = { session: run.spec.session, run: run.metadata.name!, agent: run.spec.agent };
+    const ctx = { session: run.spec.session, run: run.metadata.name!, agent: run.spec.agent, workspace };
     const now = this.now();
     const verdicts = ordered(categories).map((category) => ({ category, ...this.d.evaluate(policies, ctx, category, request, now) }));
     const denied = verdicts.find((v) => v.action === 'Deny');
@@ -129,7 +131,10 @@ export class ApprovalGate {
       await this.file(run, call, denied.category, request, { phase: 'Rejected', verdict: denied });
       return { allow: false, reason: `refused by policy ${denied.decidedBy ?? ''}: ${denied.reason}`.replace('policy :', 'policy:') };
     }
-    const asking = verdicts.find((v) => v.action === 'Ask');
+    // A rule that explicitly allows the request under a graver category (a remembered network
+    // install, say) also covers running it: ToolExecution does not ask again for the same call.
+    const ruled = verdicts.some((v) => v.action === 'Allow' && v.decidedBy && !v.decidedBy.endsWith('/defaults'));
+    const asking = verdicts.find((v) => v.action === 'Ask' && !(ruled && v.category === 'ToolExecution'));
     if (!asking) {
       const rule = verdicts.find((v) => v.decidedBy && !v.decidedBy.endsWith('/defaults'));
       // A remembered rule decided: that is a decision worth its record. Plain defaults are not.

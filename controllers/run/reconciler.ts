@@ -219,6 +219,9 @@ export class RunReconciler implements Reconciler {
     const live = this.d.fleet.get(uid);
     if (run.spec.suspend) {
       await this.d.fleet.stop(uid, 'interrupt');
+      // The driver's last checkpoint may still be in the event pump: Paused promises it is saved
+      // (a resume right after, or a kill -9, must not start from an older one).
+      await this.d.fleet.drain(uid);
       await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => {
         const phase = r.status?.phase;
         if (phase === RunPhase.WaitingForApproval || phase === RunPhase.WaitingForInput) moveRun(r, { event: 'RESOLVED' });
@@ -229,7 +232,13 @@ export class RunReconciler implements Reconciler {
       return {};
     }
     if (live) return this.checkIdle(run, live.lastOutputAt);
-    return this.recover(run);
+    // A driver that has just exited may still have events in the pump (its last checkpoint, its
+    // run.completed): let them land first, or a finished run would be "recovered" from an older
+    // checkpoint and ask its model again.
+    await this.d.fleet.drain(uid);
+    const current = await find<Run>(this.d.store, 'runs', run.metadata.namespace!, run.metadata.name!);
+    if (!current || current.status?.phase !== run.status?.phase || this.d.fleet.has(uid)) return {};
+    return this.recover(current);
   }
 
   private checkIdle(run: Run, lastOutputAt: number): Result {

@@ -65,6 +65,28 @@ async function createThroughput(target: BenchTarget, count: number, clients: num
   return count / seconds;
 }
 
+/**
+ * The transport's own ceiling: the cheapest authenticated request (GET /version) with the same
+ * 16 keep-alive HTTPS clients. No create can be faster than this; it puts the raw-SQLite ratio in
+ * proportion (a raw insert has no socket, TLS, HTTP or JSON to pay for).
+ */
+async function transportCeiling(target: BenchTarget, count: number, clients: number): Promise<number> {
+  const agent = new https.Agent({ keepAlive: true, maxSockets: clients });
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next++ < count) {
+        const res = await request(agent, target, 'GET', '/version');
+        if (res.status !== 200) throw new Error(`GET /version: HTTP ${res.status} ${res.body}`);
+      }
+    }),
+  );
+  const seconds = msSince(start) / 1000;
+  agent.destroy();
+  return count / seconds;
+}
+
 async function createLatency(target: BenchTarget, count: number): Promise<number[]> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1 });
   const samples: number[] = [];
@@ -186,6 +208,8 @@ async function benchBackend(label: string, database: string | undefined, objects
     f['create throughput, 16 clients (objects/s)'] = `${api.toFixed(0)}  (target >= 2000)`;
     f['raw SQLite inserts, same count (rows/s)'] = raw.toFixed(0);
     f['API / raw SQLite'] = `${((api / raw) * 100).toFixed(1)}%  (target >= 25%)`;
+    const ceiling = await transportCeiling(target, objects, 16);
+    f['transport ceiling: GET /version, 16 clients (req/s)'] = `${ceiling.toFixed(0)}  (creates reach ${((api / ceiling) * 100).toFixed(0)}% of it)`;
     const lat = await createLatency(target, 1000);
     f['single create latency p50 / p99 (ms)'] = `${percentile(lat, 50).toFixed(2)} / ${percentile(lat, 99).toFixed(2)}  (target p99 < 10)`;
     const extra = 10_000 - objects - 1000;

@@ -21,6 +21,8 @@ export type FakeResponse =
       dropAfter?: number;
       /** Keep the response open after the chunks until the client goes away (for interrupts). */
       hold?: boolean;
+      /** Wait for this before sending the chunks (headers go first): a turn the test ends when it is ready. */
+      gate?: Promise<unknown>;
       /** Spread each chunk's JSON over several `data:` lines and put `:` comments between events. */
       multiline?: boolean;
     }
@@ -146,6 +148,7 @@ export class FakeOpenAIServer {
     }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
+    if (next.gate) await next.gate;
     for (const [i, c] of next.chunks.entries()) {
       if (next.dropAfter !== undefined && i >= next.dropAfter) {
         res.socket?.destroy();

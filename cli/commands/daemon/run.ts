@@ -22,7 +22,7 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
   async execute(): Promise<number> {
     const { startDaemon } = await import('../../../controllers/daemon.js');
     const { sidekickHome } = await import('../../../api/home.js');
-    const { writeFile, readFile, unlink } = await import('node:fs/promises');
+    const { writeFile, readFile, rename, unlink } = await import('node:fs/promises');
     const home = sidekickHome(this.home, this.context.env).root;
     const log = (line: string): void => void this.context.stderr.write(`${new Date().toISOString()} ${line}\n`);
     if (this.database && !/^postgres(ql)?:\/\//.test(this.database)) throw new UsageError(`--database: expected a postgres:// URL, got ${JSON.stringify(this.database)}`);
@@ -38,7 +38,11 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
     // A long-lived process: give a burst's garbage back once it goes idle (see idle-gc.ts).
     const { startIdleGc } = await import('../../../controllers/idle-gc.js');
     const stopIdleGc = startIdleGc();
-    await writeFile(daemon.paths.pidFile, `${process.pid}\n`, { mode: 0o600 });
+    // Atomically: `daemon start` has usually written the same pid already, and a reader must never
+    // catch the file truncated in between.
+    const pidTemp = `${daemon.paths.pidFile}.${process.pid}.tmp`;
+    await writeFile(pidTemp, `${process.pid}\n`, { mode: 0o600 });
+    await rename(pidTemp, daemon.paths.pidFile);
     log(`daemon running (home: ${daemon.paths.root}, socket ${daemon.socketPath}${daemon.tcp ? `, ${daemon.tcp.url}` : ''}, pid ${process.pid})`);
     await new Promise<void>((resolve) => {
       if (this.context.signal.aborted) return resolve();

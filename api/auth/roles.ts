@@ -1,0 +1,40 @@
+/**
+ * The roles an identity can hold, and the names identities may have. A role is only a name here:
+ * what each role may do is decided by the Cedar policies (policies/roles.cedar).
+ */
+
+/** The roles of DOMAIN.md's "Control plane, people and trust". */
+export const Role = {
+  Owner: 'Owner',
+  Collaborator: 'Collaborator',
+  Viewer: 'Viewer',
+  RuntimeContributor: 'RuntimeContributor',
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+const ROLES = Object.values(Role) as string[];
+
+/** The role named `value` (case-insensitive), or undefined. */
+export function parseRole(value: string): Role | undefined {
+  return ROLES.find((r) => r.toLowerCase() === value.toLowerCase()) as Role | undefined;
+}
+
+/** Every role, for messages and help. */
+export function roleNames(): string {
+  return ROLES.join(', ');
+}
+
+/** An identity as the authorizer sees it: a name and, when known, its role. */
+export interface Identity {
+  name: string;
+  /** Undefined for a name nobody issued (an impersonated stranger): every policy then denies. */
+  role?: Role;
+}
+
+/** Identity names: what a kube-apiserver user name usually looks like (`bob`, `ci-bot`, `alice@example.com`). */
+const NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._@-]{0,126}[A-Za-z0-9])?$/;
+
+/** Why `name` cannot name an identity, or undefined when it can. */
+export function invalidIdentityName(name: string): string | undefined {
+  return NAME.test(name) ? undefined : `must be 1-128 letters, digits, '.', '_', '@' or '-', starting and ending with a letter or digit`;
+}

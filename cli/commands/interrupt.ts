@@ -1,0 +1,38 @@
+/** `sidekick interrupt run/NAME [--reason TEXT]`: stops a run's current turn; the run pauses. */
+import { Command, Option } from 'clipanion';
+import { ApiCommand } from '../base-command.js';
+import { ExitCodeError } from '../errors.js';
+import { awaitOutcome, createIntervention, DEFAULT_OUTCOME_TIMEOUT, failed, outcomeLine, outcomeTimeout, runName } from '../interventions/request.js';
+
+export class InterruptCommand extends ApiCommand {
+  static override paths = [['interrupt']];
+  static override usage = Command.Usage({
+    category: 'Interventions',
+    description: "Interrupt a run's current turn",
+    details: `
+      Creates an Interrupt Intervention: the current turn stops at the next safe point, the transcript is saved and the
+      run becomes \`Paused\` — the same run. \`sidekick steer\` continues it with new instructions (the text is its next
+      user message); \`sidekick resume\` continues it as it was. A run whose driver cannot resume ends \`Interrupted\`
+      instead. Exits 1 when the intervention is Rejected (the run has not started, is paused or has ended) or Expired
+      (the run changed since it was read).
+    `,
+    examples: [
+      ['Interrupt run fix-login', 'sidekick interrupt run/fix-login --reason "wrong file"'],
+      ['Then redirect it', 'sidekick steer run/fix-login -m "edit src/auth/session.ts instead"'],
+    ],
+  });
+
+  reason = Option.String('--reason', { description: 'Why (kept on the intervention and in the journal)' });
+  timeout = Option.String('--timeout', DEFAULT_OUTCOME_TIMEOUT, { description: 'How long to wait for the outcome (then print what is recorded so far)' });
+  target = Option.String({ name: 'run/NAME' });
+
+  async execute(): Promise<number> {
+    const run = runName(this.target);
+    const timeoutMs = outcomeTimeout(this.timeout);
+    const created = await createIntervention(this.client(), this.namespace, run, { type: 'Interrupt', reason: this.reason });
+    const iv = await awaitOutcome(this.client(), this.namespace, created, 'Interrupt', { timeoutMs, signal: this.context.signal });
+    this.out(outcomeLine(iv));
+    if (failed(iv)) throw new ExitCodeError(1);
+    return 0;
+  }
+}

@@ -1,0 +1,40 @@
+/** `sidekick steer run/NAME -m TEXT`: delivers text into a run's conversation. */
+import { Command, Option } from 'clipanion';
+import { ApiCommand } from '../base-command.js';
+import { ExitCodeError } from '../errors.js';
+import { awaitOutcome, createIntervention, DEFAULT_OUTCOME_TIMEOUT, failed, outcomeLine, outcomeTimeout, runName } from '../interventions/request.js';
+
+export class SteerCommand extends ApiCommand {
+  static override paths = [['steer']];
+  static override usage = Command.Usage({
+    category: 'Interventions',
+    description: 'Steer a run: deliver text into its conversation',
+    details: `
+      Creates a Steer Intervention against the run's current generation and prints its outcome. \`Applied\`: the
+      driver injected the text into the current turn. \`Degraded\`: the driver cannot inject mid-turn, so the text is
+      the next user message, after the current turn. \`Accepted\`: the run has no driver running now (queued,
+      starting, paused): the text is delivered once it runs; a run stopped by \`sidekick interrupt\` resumes with it.
+      \`Expired\`: the run changed since it was read; \`Rejected\`: the run has ended. Either of those exits 1, as does
+      a refusal by the server when you may not steer the run (Forbidden). The text is tagged \`source: steer\` in the
+      journal: \`sidekick logs\` shows it as \`[steer]\`.
+    `,
+    examples: [
+      ['Steer run fix-login', 'sidekick steer run/fix-login -m "keep the session cookie name unchanged"'],
+      ['Stop the current turn first, then redirect', 'sidekick interrupt run/fix-login && sidekick steer run/fix-login -m "use the existing helper instead"'],
+    ],
+  });
+
+  message = Option.String('-m,--message', { required: true, description: 'The text to deliver' });
+  timeout = Option.String('--timeout', DEFAULT_OUTCOME_TIMEOUT, { description: 'How long to wait for the outcome (then print what is recorded so far)' });
+  target = Option.String({ name: 'run/NAME' });
+
+  async execute(): Promise<number> {
+    const run = runName(this.target);
+    const timeoutMs = outcomeTimeout(this.timeout);
+    const created = await createIntervention(this.client(), this.namespace, run, { type: 'Steer', content: this.message });
+    const iv = await awaitOutcome(this.client(), this.namespace, created, 'Steer', { timeoutMs, signal: this.context.signal });
+    this.out(outcomeLine(iv));
+    if (failed(iv)) throw new ExitCodeError(1);
+    return 0;
+  }
+}

@@ -1,0 +1,65 @@
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../api/store/open-store.js';
+import { schemeResolver } from '../../api/store/scheme-resolver.js';
+import { Journal, JOURNAL_MIGRATIONS } from '../../api/journal/journal.js';
+import type { ObjectStore } from '../../api/store/object-store.js';
+import type { Store } from '../../api/store/store.js';
+import { scheme } from '../../resources/index.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { RunWriter } from '../run/run-writer.js';
+import { ApprovalGate } from './gate.js';
+import { classifyToolCall } from './classify.js';
+import { evaluatePolicies } from './policy.js';
+
+describe('ApprovalGate', () => {
+  let dir: string;
+  let store: ObjectStore;
+  let run: Run;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gate-'));
+    store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+    run = await store.create<Run>('runs', {
+      apiVersion: 'sidekicks.dev/v1alpha1',
+      kind: 'Run',
+      metadata: { name: 'r', namespace: 'default' },
+      spec: { session: 's', agent: 'a', prompt: 'p' },
+      status: { phase: 'Running', workspace: { path: join(dir, 'ws') } },
+    } as Run);
+  });
+  afterEach(async () => {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function gateOver(s: Store): ApprovalGate {
+    return new ApprovalGate({ store: s, journal: new Journal(s), writer: new RunWriter(s, new Journal(s)), assess: classifyToolCall, evaluate: evaluatePolicies });
+  }
+
+  it('fails closed: when the Approval cannot be stored, the call is refused and nothing waits', async () => {
+    // The real store, except that storing an Approval fails (a full disk, a lost database).
+    const failing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'create') {
+          return (plural: string, ...rest: unknown[]) =>
+            plural === 'approvals' ? Promise.reject(new Error('disk I/O error')) : (target.create as (...a: unknown[]) => unknown).call(target, plural, ...rest);
+        }
+        const value = Reflect.get(target, prop, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    }) as Store;
+    const decision = await gateOver(failing).decide(run, { callId: 'c1', tool: 'RunCommand', input: { command: 'make deploy' } });
+    expect(decision.allow).toBe(false);
+    expect(decision.reason).toContain('disk I/O error');
+    expect((await store.list('approvals')).items).toEqual([]);
+    expect((await store.get<Run>('runs', 'default', 'r')).status?.phase).toBe('Running');
+  });
+
+  it('lets reads through without an Approval', async () => {
+    expect(await gateOver(store).decide(run, { callId: 'c2', tool: 'ReadFile', input: { path: 'a.txt' } })).toEqual({ allow: true });
+    expect((await store.list('approvals')).items).toEqual([]);
+  });
+});
