@@ -48,6 +48,26 @@ export function repoMount(name: string, sessionName: string, path: string): obje
   };
 }
 
+/**
+ * Lets EDIT_SCRIPT run unattended: its command (ToolExecution) and its edit (FileWrite) ask by
+ * default, and a benchmark run waiting for `sidekick approve` would never finish. Explicit rules
+ * naming exactly these calls, as a remembered decision would.
+ */
+export function approvalPolicy(sessionName: string): object {
+  return {
+    apiVersion,
+    kind: 'ApprovalPolicy',
+    metadata: { name: `${sessionName}-bench`, labels: { bench: 'runs' } },
+    spec: {
+      session: sessionName,
+      rules: [
+        { category: 'ToolExecution', match: { tool: 'RunCommand', command: 'echo ok' }, action: 'Allow' },
+        { category: 'FileWrite', match: { tool: 'EditFile', path: EDITED_FILE }, action: 'Allow' },
+      ],
+    },
+  };
+}
+
 /** A run; without `mount` it works in a Scratch directory. `group` labels it bench=<group>. */
 export function run(name: string, group: string, sessionName: string, agentName: string, mount?: string): object {
   return {

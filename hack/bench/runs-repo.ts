@@ -40,39 +40,52 @@ export function generateRepo(dir: string, files: number): string {
 }
 
 /**
- * Times `git worktree add -b <branch> <path> <base>` `count` times in a row (ms, ascending),
- * then removes the worktrees and branches so the repository is as before.
+ * Makes worktrees of one repository two ways, one call at a time, so a caller can interleave
+ * them with controller runs: raw `git worktree add -b <branch> <path> <base>`, and
+ * WorkspaceManager.prepare in this process (every git command the controller runs for a
+ * worktree, without the daemon's queues, store writes or event loop). `clear()` removes what
+ * both made, branches included, so the repository is as before.
  */
-export function rawWorktreeAdds(repo: string, base: string, into: string, count: number): number[] {
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = process.hrtime.bigint();
-    git(repo, ['worktree', 'add', '-b', `raw/${i}`, join(into, `raw-${i}`), base]);
-    samples.push(msSince(start));
-  }
-  for (let i = 0; i < count; i++) {
-    git(repo, ['worktree', 'remove', '--force', join(into, `raw-${i}`)]);
-    git(repo, ['branch', '-q', '-D', `raw/${i}`]);
-  }
-  return samples.sort((a, b) => a - b);
-}
+export class WorktreeBaselines {
+  private readonly manager: WorkspaceManager;
+  private readonly rawMade: { path: string; branch: string }[] = [];
+  private readonly prepared: Awaited<ReturnType<WorkspaceManager['prepare']>>[] = [];
 
-/**
- * Times WorkspaceManager.prepare (Worktree mode) `count` times in a row in this process (ms,
- * ascending): every git command the controller runs to make a worktree, without the daemon's
- * queues, store writes or event loop. Retires the worktrees and deletes the branches afterwards.
- */
-export async function managerPrepares(repo: string, worktreesRoot: string, count: number): Promise<number[]> {
-  const manager = new WorkspaceManager({ worktreesRoot });
-  const samples: number[] = [];
-  const made = [];
-  for (let i = 0; i < count; i++) {
-    const run = { namespace: 'default', name: `inproc-${i}`, uid: uuidv7(), session: 'inproc' };
-    const start = process.hrtime.bigint();
-    made.push(await manager.prepare({ run, mode: 'Worktree', mount: { path: repo } }));
-    samples.push(msSince(start));
+  constructor(
+    private readonly repo: string,
+    private readonly base: string,
+    private readonly into: string,
+  ) {
+    this.manager = new WorkspaceManager({ worktreesRoot: join(into, 'manager') });
   }
-  for (const ws of made) await manager.retire(ws, 'OnDelete', 'RunDeleted');
-  for (let i = 0; i < count; i++) git(repo, ['branch', '-q', '-D', `sidekicks/inproc/inproc-${i}`]);
-  return samples.sort((a, b) => a - b);
+
+  /** Times one raw `git worktree add -b` (ms). */
+  raw(): number {
+    const n = this.rawMade.length;
+    const made = { path: join(this.into, 'raw', `raw-${n}`), branch: `bench-raw/${n}` };
+    const start = process.hrtime.bigint();
+    git(this.repo, ['worktree', 'add', '-b', made.branch, made.path, this.base]);
+    const elapsed = msSince(start);
+    this.rawMade.push(made);
+    return elapsed;
+  }
+
+  /** Times one WorkspaceManager.prepare in Worktree mode (ms). */
+  async inProcess(): Promise<number> {
+    const run = { namespace: 'default', name: `inproc-${this.prepared.length}`, uid: uuidv7(), session: 'inproc' };
+    const start = process.hrtime.bigint();
+    this.prepared.push(await this.manager.prepare({ run, mode: 'Worktree', mount: { path: this.repo } }));
+    return msSince(start);
+  }
+
+  async clear(): Promise<void> {
+    for (const m of this.rawMade.splice(0)) {
+      git(this.repo, ['worktree', 'remove', '--force', m.path]);
+      git(this.repo, ['branch', '-q', '-D', m.branch]);
+    }
+    for (const ws of this.prepared.splice(0)) {
+      await this.manager.retire(ws, 'OnDelete', 'RunDeleted');
+      git(this.repo, ['branch', '-q', '-D', ws.branch!]);
+    }
+  }
 }

@@ -20,9 +20,12 @@ export interface RunRecord {
   terminalAt?: bigint;
   /** reason: message of a failure, for the report. */
   failure?: string;
+  /** Set while the run waits for a person (an approval or an answer): nobody will come. */
+  blockedOn?: string;
 }
 
 const TERMINAL = new Set(['run.Completed', 'run.Failed', 'run.Interrupted']);
+const BLOCKING = new Set(['approval.requested', 'run.WaitingForApproval', 'run.WaitingForInput']);
 
 /** Collects milestones from a TimelineFollower and resolves waits on them. */
 export class RunTracker {
@@ -36,7 +39,10 @@ export class RunTracker {
     if (!r) this.runs.set(e.run, (r = { firstEventAt: arrivedAt, firstEventType: e.type, running: false }));
     if (e.type === 'run.Starting') r.startingAt = Date.parse(e.time);
     else if (e.type === 'workspace.ready') r.workspaceReadyAt = Date.parse(e.time);
-    else if (e.type === 'run.Running') r.running = true;
+    else if (e.type === 'run.Running') {
+      r.running = true;
+      delete r.blockedOn;
+    } else if (BLOCKING.has(e.type)) r.blockedOn = `${e.type} ${JSON.stringify(e.payload ?? {}).slice(0, 200)}`;
     else if (TERMINAL.has(e.type)) {
       r.terminal = e.type;
       r.terminalAt = arrivedAt;

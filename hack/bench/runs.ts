@@ -8,59 +8,29 @@
  * The daemon runs as a separate process (startDaemonProcess), one per part so each part starts
  * from a fresh daemon; the benchmark talks to its Unix socket (plain HTTP, no token).
  *
- * Usage: node dist/hack/bench/runs.js [--runs 200] [--files 5000] [--active 50] [--latency 30] [--journal-scale 1]
+ * Usage: node dist/hack/bench/runs.js [--runs 200] [--serial 8] [--files 5000] [--active 50] [--latency 30] [--journal-scale 1]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { percentile, msSince } from './http.js';
-import { startDaemonProcess, rssMiB, type DaemonProcess } from './daemon-process.js';
+import { rssMiB } from './daemon-process.js';
+import { interrupted, line, ms, ratio, removeTempDirs, settleDisk, sorted, tempDir, withDaemon } from './runs-harness.js';
 import { measureJournal } from './runs-journal.js';
-import { generateRepo, managerPrepares, rawWorktreeAdds } from './runs-repo.js';
+import { generateRepo, WorktreeBaselines } from './runs-repo.js';
 import { API, SocketClient, TimelineFollower } from './runs-socket.js';
 import { RunTracker, type RunRecord } from './runs-tracker.js';
 import * as fx from './runs-fixtures.js';
 
 interface Options {
   runs: number;
+  /** Controller runs made one at a time beside the raw baseline (plus one warm-up). */
+  serial: number;
   files: number;
   active: number;
   latency: number;
   journalScale: number;
 }
-
-// Everything to undo, newest first, whether the benchmark ends, fails or is interrupted.
-const daemons = new Set<DaemonProcess>();
-const tempDirs: string[] = [];
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-
-async function withDaemon<T>(fn: (d: DaemonProcess, client: SocketClient) => Promise<T>): Promise<T> {
-  const d = await startDaemonProcess();
-  daemons.add(d);
-  const client = new SocketClient(join(d.home, 'sidekick.sock'), 64);
-  try {
-    return await fn(d, client);
-  } finally {
-    client.close();
-    daemons.delete(d);
-    await d.stop();
-  }
-}
-
-/** Prints one figure, its name padded so the values line up. */
-function line(name: string, value: string): void {
-  console.log(`  ${name.padEnd(64)} ${value}`);
-}
-
-const ms = (n: number): string => `${n.toFixed(n < 10 ? 1 : 0)} ms`;
-const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
-const sorted = (xs: number[]): number[] => [...xs].sort((a, b) => a - b);
 
 /** run.Starting → workspace.ready of each record (daemon clock), ascending. */
 function worktreeTimes(records: RunRecord[]): number[] {
@@ -76,14 +46,13 @@ async function applyAll(client: SocketClient, names: string[], body: (name: stri
   await Promise.all(names.map((n) => client.json('POST', `${API}/runs`, body(n), [201])));
 }
 
+/** Waits until every run has ended; fails at once if one waits for a person (nobody will answer). */
 async function untilTerminal(tracker: RunTracker, names: string[], timeoutMs: number): Promise<void> {
   const done = (): number => tracker.count((r) => r.terminal !== undefined, names);
-  await tracker.until(() => done() === names.length, timeoutMs, `${names.length} runs to finish`, () => `(${done()} finished; ${tracker.failures()})`);
-}
-
-/** Flushes dirty pages (`sync`), so writeback of earlier work is not charged to what follows. */
-function settleDisk(): void {
-  spawnSync('sync');
+  const blocked = (): string | undefined => names.map((n) => tracker.runs.get(n)).find((r) => r?.blockedOn && !r.terminal)?.blockedOn;
+  await tracker.until(() => done() === names.length || blocked() !== undefined, timeoutMs, `${names.length} runs to finish`, () => `(${done()} finished; ${tracker.failures()})`);
+  const waiting = blocked();
+  if (waiting) throw new Error(`a benchmark run is waiting for a person: ${waiting}`);
 }
 
 /** Part 1: 200 runs at once in worktrees of a 5,000-file repository, and the worktree baselines. */
@@ -94,14 +63,7 @@ async function benchRunsAtOnce(o: Options): Promise<void> {
   let start = process.hrtime.bigint();
   const base = generateRepo(repo, o.files);
   line(`generate repository (${o.files} files, one commit)`, ms(msSince(start)));
-  // Each part starts with the page cache clean, so no part pays for the previous one's writeback.
-  settleDisk();
-
-  const raw = rawWorktreeAdds(repo, base, join(work, 'raw'), 20);
-  const rawMedian = percentile(raw, 50);
-  const inproc = await managerPrepares(repo, join(work, 'inproc-worktrees'), 10);
-  const inprocMedian = percentile(inproc, 50);
-  settleDisk();
+  const baselines = new WorktreeBaselines(repo, base, join(work, 'baselines'));
 
   await withDaemon(async (_d, client) => {
     await fx.createAll(client, [
@@ -110,17 +72,38 @@ async function benchRunsAtOnce(o: Options): Promise<void> {
       ['sessions', fx.session('bench', o.runs)],
       ['repomounts', fx.repoMount('serial-repo', 'serial', repo)],
       ['repomounts', fx.repoMount('bench-repo', 'bench', repo)],
+      ['approvalpolicies', fx.approvalPolicy('serial')],
+      ['approvalpolicies', fx.approvalPolicy('bench')],
     ]);
     for (const s of ['serial', 'bench']) await fx.waitForPhase(client, 'sessions', s, 'Active');
     for (const m of ['serial-repo', 'bench-repo']) await fx.waitForPhase(client, 'repomounts', m, 'Attached');
     const tracker = new RunTracker();
     const followers = [await TimelineFollower.open(client.socketPath, 'serial', tracker.onEvent), await TimelineFollower.open(client.socketPath, 'bench', tracker.onEvent)];
     try {
-      // Like for like: one run at a time (maxActiveRuns=1), so no run waits for another's worktree.
-      const serialNames = Array.from({ length: 8 }, (_, i) => `serial-${i}`);
-      await applyAll(client, serialNames, (n) => fx.run(n, 'serial', 'serial', 'editor', 'serial-repo'));
-      await untilTerminal(tracker, serialNames, 120_000);
-      const serial = worktreeTimes(recordsOf(tracker, serialNames));
+      // Like for like: one controller run at a time, each beside a raw `git worktree add` and an
+      // in-process WorkspaceManager.prepare made just before it, so a disk whose speed drifts (a
+      // shared VM) moves all three alike. The first triple is a warm-up.
+      const raw: number[] = [];
+      const inproc: number[] = [];
+      const serial: number[] = [];
+      const paired: number[] = [];
+      for (let i = 0; i <= o.serial; i++) {
+        settleDisk();
+        const r = baselines.raw();
+        settleDisk();
+        const p = await baselines.inProcess();
+        settleDisk();
+        const name = `serial-${i}`;
+        await client.json('POST', `${API}/runs`, fx.run(name, 'serial', 'serial', 'editor', 'serial-repo'), [201]);
+        await untilTerminal(tracker, [name], 120_000);
+        const c = worktreeTimes(recordsOf(tracker, [name]))[0];
+        if (i === 0 || c === undefined) continue;
+        raw.push(r);
+        inproc.push(p);
+        serial.push(c);
+        paired.push(c / r);
+      }
+      await baselines.clear();
       settleDisk();
 
       const names = Array.from({ length: o.runs }, (_, i) => `run-${i}`);
@@ -136,21 +119,35 @@ async function benchRunsAtOnce(o: Options): Promise<void> {
       const lastStarting = Math.max(...records.map((r) => r.startingAt ?? 0));
       const lastReady = Math.max(...records.map((r) => r.workspaceReadyAt ?? 0));
       const phases = await fx.phaseCounts(client, 'concurrent');
-      const completed = phases.Completed ?? 0;
+      // The baseline again, now, with the same disk state and the repository's 200 worktrees.
+      settleDisk();
+      const rawAfter = sorted(Array.from({ length: 5 }, () => baselines.raw()));
+      await baselines.clear();
+      const rawAfterMedian = percentile(rawAfter, 50);
 
       line(`all ${o.runs} POSTs acknowledged`, `${(appliedMs / 1000).toFixed(2)} s`);
-      line(`last run.Starting (all admitted), from first POST`, `${((lastStarting - t0) / 1000).toFixed(2)} s`);
-      line(`last workspace.ready, from first POST`, `${((lastReady - t0) / 1000).toFixed(2)} s`);
+      line('last run.Starting (all admitted), from first POST', `${((lastStarting - t0) / 1000).toFixed(2)} s`);
+      line('last workspace.ready, from first POST', `${((lastReady - t0) / 1000).toFixed(2)} s`);
       line(`all ${o.runs} runs finished, from first POST`, `${(allDoneMs / 1000).toFixed(2)} s  (phases: ${JSON.stringify(phases)})`);
-      if (completed !== o.runs) line('WARNING: not every run Completed', tracker.failures(5));
-      line('raw `git worktree add -b` (20 sequential), median / p90', `${ms(rawMedian)} / ${ms(percentile(raw, 90))}  (baseline)`);
-      line('WorkspaceManager.prepare in-process (10 sequential), median', `${ms(inprocMedian)} = ${ratio(inprocMedian, rawMedian)} raw  (diagnostic: git work alone)`);
-      const serialMedian = percentile(serial, 50);
-      line(`controller, serial (maxActiveRuns=1, ${serial.length} runs), median`, `${ms(serialMedian)} = ${ratio(serialMedian, rawMedian)} raw  (target <= 1.5x)`);
+      if ((phases.Completed ?? 0) !== o.runs) line('WARNING: not every run Completed', tracker.failures(5));
+      const rawMedian = percentile(sorted(raw), 50);
+      const med = (xs: number[]): number => percentile(sorted(xs), 50);
+      line(`raw \`git worktree add -b\` (${raw.length}, one at a time), median / p90`, `${ms(rawMedian)} / ${ms(percentile(sorted(raw), 90))}  (baseline)`);
+      line(`WorkspaceManager.prepare in-process, median`, `${ms(med(inproc))} = ${ratio(med(inproc), rawMedian)} raw  (diagnostic: the controller's git work alone)`);
+      line(`controller, one run at a time (maxActiveRuns=1), median`, `${ms(med(serial))} = ${ratio(med(serial), rawMedian)} raw  (target <= 1.5x)`);
+      line('  same, median of per-pair ratios (controller / raw beside it)', `${med(paired).toFixed(2)}x  (min ${Math.min(...paired).toFixed(2)}x, max ${Math.max(...paired).toFixed(2)}x)`);
+      line(`raw \`git worktree add -b\` right after, with the runs' worktrees (${rawAfter.length}), median`, `${ms(rawAfterMedian)}  (baseline for the next lines)`);
       const concMedian = percentile(concurrent, 50);
-      line(`controller, ${o.runs} at once: Starting→workspace.ready median / p90`, `${ms(concMedian)} / ${ms(percentile(concurrent, 90))} = ${ratio(concMedian, rawMedian)} raw  (includes queueing)`);
+      line(`controller, ${o.runs} at once: Starting→workspace.ready median / p90`, `${ms(concMedian)} / ${ms(percentile(concurrent, 90))} = ${ratio(concMedian, rawAfterMedian)} raw  (includes queueing)`);
       const perWorktree = (lastReady - firstStarting) / o.runs;
-      line(`controller, ${o.runs} at once: wall time per worktree`, `${ms(perWorktree)} = ${ratio(perWorktree, rawMedian)} raw  ((last ready - first Starting) / ${o.runs})`);
+      line(`controller, ${o.runs} at once: wall time per worktree`, `${ms(perWorktree)} = ${ratio(perWorktree, rawAfterMedian)} raw  ((last ready - first Starting) / ${o.runs})`);
+      // Worktrees of one repository are made one after another (the WorkspaceManager's per-repo
+      // lock), so the gaps between consecutive workspace.ready events show whether each one costs
+      // more as the repository collects worktrees.
+      const readyTimes = sorted(records.map((r) => r.workspaceReadyAt ?? NaN).filter((t) => !Number.isNaN(t)));
+      const gaps = readyTimes.slice(1).map((t, i) => t - readyTimes[i]);
+      const k = Math.min(50, Math.floor(gaps.length / 2));
+      line(`  gap between consecutive workspace.ready: first ${k} / last ${k}, median`, `${ms(med(gaps.slice(0, k)))} / ${ms(med(gaps.slice(-k)))}`);
     } finally {
       for (const f of followers) f.close();
     }
@@ -274,33 +271,28 @@ async function benchApplyLatency(o: Options): Promise<void> {
   });
 }
 
-function cleanupNow(): void {
-  for (const d of daemons) if (d.child.exitCode === null) d.child.kill('SIGTERM');
-  for (const dir of tempDirs.reverse()) rmSync(dir, { recursive: true, force: true });
-}
-
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const flag = (name: string, fallback: number): number => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-  const o: Options = { runs: flag('--runs', 200), files: flag('--files', 5000), active: flag('--active', 50), latency: flag('--latency', 30), journalScale: flag('--journal-scale', 1) };
+  const o: Options = { runs: flag('--runs', 200), serial: flag('--serial', 8), files: flag('--files', 5000), active: flag('--active', 50), latency: flag('--latency', 30), journalScale: flag('--journal-scale', 1) };
   const gitVersion = spawnSync('git', ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`Runs benchmark: node ${process.version}, ${gitVersion}, ${cpus().length} CPUs, ${new Date().toISOString()}`);
+  // The load average says how far to trust the figures: other work on the machine moves them.
+  console.log(`Runs benchmark: node ${process.version}, ${gitVersion}, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}, ${new Date().toISOString()}`);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      cleanupNow();
-      process.exit(130);
-    });
+    process.once(signal, () => void interrupted());
   }
   const started = process.hrtime.bigint();
   try {
-    await benchRunsAtOnce(o);
-    await benchJournal(o);
-    await benchRss(o);
-    await benchApplyLatency(o);
+    for (const part of [benchRunsAtOnce, benchJournal, benchRss, benchApplyLatency]) {
+      settleDisk();
+      const start = process.hrtime.bigint();
+      await part(o);
+      line('(this part, including its clean-up)', `${(msSince(start) / 1000).toFixed(0)} s`);
+    }
   } finally {
     // Worktrees of the runs live in the daemons' homes (removed by stop()); the repository here.
     const cleanup = process.hrtime.bigint();
-    cleanupNow();
+    removeTempDirs();
     console.log(`\ntotal ${(msSince(started) / 1000).toFixed(0)} s (cleanup ${(msSince(cleanup) / 1000).toFixed(1)} s)`);
   }
 }
