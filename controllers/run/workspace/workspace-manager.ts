@@ -56,7 +56,8 @@ export class WorkspaceManager {
     if (!req.mount) throw new WorkspaceError('InvalidSpec', `mode ${req.mode} needs a repoMount; runs without one use Scratch`);
     const spec = req.mount;
     checkCopyGlobs(spec.copyFiles ?? []);
-    const mount = await inspectMount(this.git, spec.path);
+    // Only Branch mode switches the main checkout, so only it cares whether that checkout is dirty.
+    const mount = await inspectMount(this.git, spec.path, { status: req.mode === 'Branch' });
     if (req.mode === 'ReadOnly') {
       return { mode: 'ReadOnly', path: mount.root, readOnly: true, branch: mount.branch, baseCommit: mount.headCommit, headCommit: mount.headCommit, mountRoot: mount.root };
     }

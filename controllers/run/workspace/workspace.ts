@@ -71,8 +71,8 @@ export interface MountInfo {
   detached: boolean;
   /** Absent for a plain directory or a repository without commits. */
   headCommit?: string;
-  /** Uncommitted changes or untracked files (ignored files do not count). */
-  dirty: boolean;
+  /** Uncommitted changes or untracked files (ignored files do not count); absent when not checked. */
+  dirty?: boolean;
 }
 
 export interface FinishRequest {
