@@ -5,9 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
-import type { Identity } from './roles.js';
+import { Role, type Identity } from './roles.js';
 import { type AuthzModel, type ResourceType, USER_TYPE, Verb } from './model.js';
-import { compilePolicies, readPolicySources, type PolicySource } from './policies.js';
+import { compilePolicies, readPolicySources, SHIPPED_POLICIES_DIR, type PolicySource } from './policies.js';
 
 /** One resource request to decide: kube-apiserver's authorizer attributes plus ownership. */
 export interface ResourceRequest {
@@ -77,8 +77,20 @@ export class CedarAuthorizer {
   private readonly schemaName: string;
 
   /** Compiles `sources` (throws PolicyError) and caches the set inside Cedar. */
+  /**
+   * True when the user added policies of their own. Without them the shipped set is in force, and
+   * it permits the Owner everything (roles.cedar), so an Owner's request needs no evaluation.
+   */
+  readonly hasUserPolicies: boolean;
+
   constructor(readonly model: AuthzModel, sources: PolicySource[]) {
     ({ policySetId: this.policySetId, schemaName: this.schemaName } = prepare(model.schemaText(), sources));
+    this.hasUserPolicies = sources.some((s) => !s.file.startsWith(SHIPPED_POLICIES_DIR));
+  }
+
+  /** An Owner's request under the shipped policies alone: allowed without asking Cedar. */
+  ownerUnrestricted(user: Identity): boolean {
+    return user.role === Role.Owner && !this.hasUserPolicies;
   }
 
   /** Loads the shipped policies plus those in `userDir`; a broken file throws PolicyError. */
