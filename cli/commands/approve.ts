@@ -1,10 +1,8 @@
 /** `sidekick approve NAME [--reason TEXT] [--remember run|session|agent]`: lets a waiting action run. */
-import { Command, Option, UsageError } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { parseTarget } from '../journal/read.js';
-import { APPROVAL_TYPES, rememberScope, writeDecision } from '../approvals/decide.js';
+import { Command } from 'clipanion';
+import { DecideCommand } from '../approvals/decide-command.js';
 
-export class ApproveCommand extends ApiCommand {
+export class ApproveCommand extends DecideCommand {
   static override paths = [['approve']];
   static override usage = Command.Usage({
     category: 'Approvals',
@@ -20,17 +18,6 @@ export class ApproveCommand extends ApiCommand {
     ],
   });
 
-  reason = Option.String('--reason', { description: 'Why (kept on the approval and in the journal)' });
-  remember = Option.String('--remember', { description: 'Also remember the decision for this run, session or agent' });
-  target = Option.String({ name: 'NAME' });
-
-  async execute(): Promise<number> {
-    const name = parseTarget(this.target, APPROVAL_TYPES);
-    if (!name) throw new UsageError(`expected NAME or approval/NAME, got "${this.target}"`);
-    const remember = rememberScope(this.remember);
-    if (remember === 'invalid') throw new UsageError(`--remember must be run, session or agent, got "${this.remember}"`);
-    await writeDecision(this.client(), this.namespace, name, { verdict: 'Approved', reason: this.reason, remember });
-    this.context.stdout.write(`approval.sidekicks.dev/${name} approved${remember ? ` (remembered for this ${remember.toLowerCase()})` : ''}\n`);
-    return 0;
-  }
+  protected readonly verdict = 'Approved' as const;
+  protected readonly done = 'approved';
 }

@@ -16,7 +16,7 @@ import { runCli } from '../../cli/run.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, reply, streamed, type FakeResponse, type RecordedRequest } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, fetchTimeline, GV, hostCommand, runPhase, SocketApi } from './support.js';
+import { applyAll, cliMain, demoRepo, fetchTimeline, GV, hostCommand, runPhase, SocketApi, startDaemonProcess } from './support.js';
 
 type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown>; correlationId?: string };
 
@@ -279,18 +279,6 @@ describe('pause, kill -9 of the daemon, resume', () => {
   let child: ChildProcess | undefined;
   let fake: FakeOpenAIServer;
 
-  function startProcess(home: string): Promise<ChildProcess> {
-    const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const info = sidekickHome(home).daemonInfo;
-    return eventually((): ChildProcess => {
-      if (p.exitCode !== null) throw new Error(`daemon exited: ${stderr}`);
-      const parsed = existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { pid: number }) : undefined;
-      if (parsed?.pid !== p.pid) throw new Error('daemon not ready yet');
-      return p;
-    }, { timeoutMs: 15_000 });
-  }
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sidekick-iv-crash-'));
@@ -304,7 +292,7 @@ describe('pause, kill -9 of the daemon, resume', () => {
 
   it('continues a paused OpenAI run from its transcript in a restarted daemon; nothing is repeated', async () => {
     const home = join(dir, 'home');
-    child = await startProcess(home);
+    child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     fake.enqueue(readGreeting(), endless());
     await applyAll(client, openAIRun('greet', demoRepo(dir), fake.baseURL));
@@ -316,7 +304,7 @@ describe('pause, kill -9 of the daemon, resume', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
 
-    child = await startProcess(home);
+    child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     const stillPaused = await runPhase(client2, 'greet');
     expect(stillPaused.status?.phase).toBe('Paused');

@@ -13,7 +13,7 @@ import { sidekickHome } from '../../api/home.js';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed, httpError } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, hostCommand, runPhase, SocketApi } from './support.js';
+import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, hostCommand, runPhase, SocketApi, startDaemonProcess } from './support.js';
 
 describe('runs end to end (in-process daemon)', () => {
   let dir: string;
@@ -184,18 +184,6 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
   let dir: string;
   let child: ChildProcess | undefined;
 
-  function startProcess(home: string): Promise<ChildProcess> {
-    const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const info = sidekickHome(home).daemonInfo;
-    return eventually((): ChildProcess => {
-      if (p.exitCode !== null) throw new Error(`daemon exited: ${stderr}`);
-      const parsed = existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { pid: number }) : undefined;
-      if (parsed?.pid !== p.pid) throw new Error('daemon not ready yet');
-      return p;
-    }, { timeoutMs: 15_000 });
-  }
 
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'sidekick-crash-'));
@@ -208,7 +196,7 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
   it('resumes a Scripted run from its checkpoint after kill -9; nothing is lost or duplicated', async () => {
     const home = join(dir, 'home');
     const demo = demoRepo(dir);
-    child = await startProcess(home);
+    child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     const objects = helloObjects(demo).map((o: Record<string, any>) =>
       o.kind === 'Agent'
@@ -228,7 +216,7 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     await new Promise((r) => child!.once('exit', r));
     expect(existsSync(daemonLog.daemonInfo)).toBe(true);
 
-    child = await startProcess(home);
+    child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     const run = await eventually(async () => {
       const r = await runPhase(client2, 'hello');
@@ -252,7 +240,7 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
   it('does not run a command again that was running at kill -9: it is recorded as skipped and the agent is told', async () => {
     const home = join(dir, 'home-inflight');
     const demo = demoRepo(join(dir, 'inflight'));
-    child = await startProcess(home);
+    child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     const command = 'echo started >> runs.log; sleep 3; echo finished >> runs.log';
     const objects = helloObjects(demo).map((o: Record<string, any>) =>
@@ -272,7 +260,7 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
 
-    child = await startProcess(home);
+    child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     await eventually(async () => (await runPhase(client2, 'hello')).status?.phase === 'Completed', { timeoutMs: 30_000 });
     const events = await fetchTimeline(client2);

@@ -2,14 +2,16 @@
  * What the end-to-end suites share: throwaway git repositories, the examples as objects, and the
  * daemon's REST API over its Unix socket (as the CLI reaches it).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../api/errors.js';
 import type { Run } from '../../resources/kinds/run.js';
+import { sidekickHome } from '../../api/home.js';
+import { eventually } from '../eventually.js';
 
 export const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 export const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
@@ -106,4 +108,18 @@ export async function runPhase(client: SocketApi, name: string): Promise<Run> {
 export async function fetchTimeline(client: SocketApi, session = 'hello'): Promise<{ sequence: number; type: string; payload: unknown }[]> {
   const page = (await client.raw('GET', `/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/${session}/timeline?limit=1000`)) as { events: { sequence: number; type: string; payload: unknown }[] };
   return page.events;
+}
+
+/** Starts `sidekick daemon run` as a child process (so a test can kill -9 it); resolves once it serves. */
+export function startDaemonProcess(home: string): Promise<ChildProcess> {
+  const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+  const info = sidekickHome(home).daemonInfo;
+  return eventually((): ChildProcess => {
+    if (p.exitCode !== null) throw new Error(`daemon exited: ${stderr}`);
+    const parsed = existsSync(info) ? (JSON.parse(readFileSync(info, 'utf8')) as { pid: number }) : undefined;
+    if (parsed?.pid !== p.pid) throw new Error('daemon not ready yet');
+    return p;
+  }, { timeoutMs: 15_000 });
 }

@@ -1,0 +1,60 @@
+/**
+ * `sidekick approve|deny|respond` in-process against a real daemon (API only: the decision is what
+ * these verbs write; the approval controller that acts on it is covered end to end elsewhere).
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { startHarness, type CliHarness } from '../test-harness.js';
+
+let h: CliHarness;
+
+function approval(name: string, category = 'ToolExecution', run = 'r1'): string {
+  return JSON.stringify({
+    apiVersion: 'sidekicks.dev/v1alpha1',
+    kind: 'Approval',
+    metadata: { name, labels: { 'sidekicks.dev/run': run } },
+    spec: { session: 's1', run, category, request: { tool: 'RunCommand', command: 'npm install', summary: 'npm install' } },
+    status: { phase: 'Pending' },
+  });
+}
+
+beforeAll(async () => {
+  h = await startHarness();
+  for (const [name, category, run] of [['a1'], ['a2'], ['q1', 'UserInput', 'asker']] as const) {
+    expect((await h.sk(['apply', '-f', '-'], { stdin: approval(name, category, run) })).code).toBe(0);
+  }
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const decision = async (name: string) => JSON.parse((await h.sk(['get', 'approval', name, '-o', 'jsonpath={.spec.decision}'])).stdout || '{}') as Record<string, unknown>;
+
+describe('approve / deny', () => {
+  test('approve records the decision with its reason and remembered scope; a second decision is refused', async () => {
+    const r = await h.sk(['approve', 'approval/a1', '--reason', 'fine', '--remember', 'session']);
+    expect(r).toMatchObject({ code: 0, stdout: 'approval.sidekicks.dev/a1 approved (remembered for this session)\n' });
+    expect(await decision('a1')).toMatchObject({ verdict: 'Approved', reason: 'fine', remember: { scope: 'Session' } });
+    const again = await h.sk(['deny', 'a1']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('spec.decision');
+    expect(await decision('a1')).toMatchObject({ verdict: 'Approved' });
+  });
+
+  test('deny records a rejection; bad flags are usage errors', async () => {
+    expect(await h.sk(['deny', 'a2', '--reason', 'no network'])).toMatchObject({ code: 0, stdout: 'approval.sidekicks.dev/a2 denied\n' });
+    expect(await decision('a2')).toMatchObject({ verdict: 'Rejected', reason: 'no network' });
+    expect((await h.sk(['approve', 'a2', '--remember', 'forever'])).code).toBe(1);
+    expect((await h.sk(['approve', 'run/a2'])).code).toBe(1);
+  });
+});
+
+describe('respond', () => {
+  test('answers the pending question of a run, and says so when there is none', async () => {
+    const r = await h.sk(['respond', 'run/asker', '-m', 'Hello, Sidekicks']);
+    expect(r).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/asker answered (approval.sidekicks.dev/q1)\n' });
+    expect(await decision('q1')).toMatchObject({ verdict: 'Approved', reason: 'Hello, Sidekicks' });
+    const none = await h.sk(['respond', 'run/r1', '-m', 'x']);
+    expect(none).toMatchObject({ code: 1, stderr: 'error: run r1 is not waiting for input\n' });
+  });
+});
