@@ -73,8 +73,8 @@ function prepare(schema: string, sources: PolicySource[]): Prepared {
 
 /** Decides requests with a loaded, validated policy set. Build with {@link CedarAuthorizer.load}. */
 export class CedarAuthorizer {
-  private readonly policySetId: string;
-  private readonly schemaName: string;
+  private prepared: Prepared | undefined;
+  private readonly sources: PolicySource[];
 
   /** Compiles `sources` (throws PolicyError) and caches the set inside Cedar. */
   /**
@@ -84,8 +84,16 @@ export class CedarAuthorizer {
   readonly hasUserPolicies: boolean;
 
   constructor(readonly model: AuthzModel, sources: PolicySource[]) {
-    ({ policySetId: this.policySetId, schemaName: this.schemaName } = prepare(model.schemaText(), sources));
+    this.sources = sources;
     this.hasUserPolicies = sources.some((s) => !s.file.startsWith(SHIPPED_POLICIES_DIR));
+    // User policies are compiled now, so a broken file stops the start (fail closed). The shipped
+    // set alone (validated by the test suite) waits for its first use: compiled, it holds some
+    // 60 MiB of wasm memory, and a single-user daemon whose owner needs no evaluation never uses it.
+    if (this.hasUserPolicies) this.ids();
+  }
+
+  private ids(): Prepared {
+    return (this.prepared ??= prepare(this.model.schemaText(), this.sources));
   }
 
   /** An Owner's request under the shipped policies alone: allowed without asking Cedar. */
@@ -127,8 +135,8 @@ export class CedarAuthorizer {
       resource,
       context,
       entities,
-      preparsedPolicySetId: this.policySetId,
-      preparsedSchemaName: this.schemaName,
+      preparsedPolicySetId: this.ids().policySetId,
+      preparsedSchemaName: this.ids().schemaName,
       validateRequest: true,
     });
     if (answer.type === 'failure') {
