@@ -26,6 +26,7 @@ import { DriverFleet } from './run/fleet.js';
 import type { ArtifactContent, DriverLauncher, Workspaces, WorkspaceInfo } from './run/ports.js';
 import type { Approval } from '../resources/kinds/approval.js';
 import { ApprovalGate } from './approval/gate.js';
+import { asDeleted } from './approval/approval-status.js';
 import { ApprovalReconciler } from './approval/reconciler.js';
 import { classifyToolCall } from './approval/classify.js';
 import { evaluatePolicies, rememberedRule } from './approval/policy.js';
@@ -154,7 +155,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
       gate.observe(a);
     },
     // Deleted undecided (with its run, or by hand): whoever waits on it is refused.
-    onDelete: (a) => gate.observe(a.status?.phase === 'Pending' || !a.status?.phase ? ({ ...a, status: { ...a.status, phase: 'Canceled', message: 'the approval was deleted' } } as Approval) : a),
+    onDelete: (a) => gate.observe(asDeleted(a)),
   });
   sessions.addHandlers({
     onAdd: (s) => sessionController.enqueue(objectKey(s)),

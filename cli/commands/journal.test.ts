@@ -15,28 +15,12 @@ import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
 import { runCli } from '../run.js';
 import { eventually } from '../../test/eventually.js';
 import type { JournalEvent } from '../../api/journal/event.js';
-
-const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
+import { demoRepo, git, hostCommand, repo } from '../../test/e2e/support.js';
 
 interface Result {
   code: number;
   stdout: string;
   stderr: string;
-}
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
-}
-
-function demoRepo(dir: string): string {
-  const path = join(dir, 'demo');
-  execFileSync('git', ['init', '-q', '-b', 'main', path]);
-  writeFileSync(join(path, 'greeting.txt'), 'Hello, world\n');
-  writeFileSync(join(path, 'test.sh'), '#!/bin/sh\ngrep -q "Hello, " greeting.txt && echo "test passed"\n');
-  git(path, 'add', '-A');
-  git(path, 'commit', '-q', '-m', 'Initial commit');
-  return path;
 }
 
 const KIND_ORDER = ['Session', 'Agent', 'RepoMount', 'Run'];

@@ -10,6 +10,12 @@ export function isSettled(approval: Approval): boolean {
   return phase === 'Approved' || phase === 'Rejected' || phase === 'Expired' || phase === 'Canceled';
 }
 
+/** How an approval deleted while undecided counts for whoever waits on it: Canceled. */
+export function asDeleted(approval: Approval): Approval {
+  if (isSettled(approval)) return approval;
+  return { ...approval, status: { ...approval.status, phase: 'Canceled', message: 'the approval was deleted' } } as Approval;
+}
+
 /** Whether a settled approval lets the action run (an expiry decides per `onExpiry`). */
 export function allows(approval: Approval): boolean {
   const phase = approval.status?.phase;

@@ -21,7 +21,7 @@ import type { ApprovalCategory } from '../../resources/kinds/common.js';
 import type { PermissionDecision, ToolCall } from '../run/driver/contract.js';
 import type { RunWriter } from '../run/run-writer.js';
 import { moveRun } from '../run/run-status.js';
-import { allows, gateActor, isSettled, refusalFor } from './approval-status.js';
+import { allows, asDeleted, gateActor, isSettled, refusalFor } from './approval-status.js';
 
 /** What a tool call needs approved: its categories and the request shown to people. */
 export interface Assessment {
@@ -97,10 +97,8 @@ export class ApprovalGate {
     const call: ToolCall = { callId: requestId, tool: 'AskUser', input: { question } };
     void (async () => {
       const approval = await this.file(run, call, 'UserInput', { tool: 'AskUser', summary: firstLine(question), details: question });
-      const key = `${run.metadata.namespace}/${approval.metadata.name}`;
-      const settled = new Promise<Approval>((resolve) => this.waiting.set(key, resolve));
-      const current = await this.d.store.find<Approval>('approvals', run.metadata.namespace!, approval.metadata.name!);
-      if (current && isSettled(current)) this.observe(current);
+      const settled = this.listen(approval);
+      await this.look(approval);
       const result = await settled;
       if (result.status?.phase === 'Canceled') return;
       const answer = allows(result) ? (result.spec.decision?.reason ?? '') : `(the user declined to answer: ${refusalFor(result)})`;
@@ -189,20 +187,27 @@ export class ApprovalGate {
     return created;
   }
 
+  /** Resolves once `approval` is settled (see observe). Call before `look`, so nothing falls between. */
+  private listen(approval: Approval): Promise<Approval> {
+    return new Promise<Approval>((resolve) => this.waiting.set(`${approval.metadata.namespace}/${approval.metadata.name}`, resolve));
+  }
+
+  /** Settled (or deleted) before we started listening — a fast decision, an informer restart: look. */
+  private async look(approval: Approval): Promise<void> {
+    const current = await this.d.store.find<Approval>('approvals', approval.metadata.namespace!, approval.metadata.name!);
+    this.observe(current ?? asDeleted(approval));
+  }
+
   /** Waits in WaitingForApproval until the Approval is settled; the run is Running again after. */
   private async awaitDecision(run: Run, approval: Approval): Promise<Approval> {
     const ns = run.metadata.namespace!;
-    const key = `${ns}/${approval.metadata.name}`;
-    const settled = new Promise<Approval>((resolve) => this.waiting.set(key, resolve));
+    const settled = this.listen(approval);
     await this.d.writer.commit(ns, run.metadata.name!, (r) => {
       r.status!.pendingApprovals = (r.status!.pendingApprovals ?? 0) + 1;
       if (r.status!.phase === RunPhase.Running) moveRun(r, { event: 'APPROVAL_REQUESTED' });
       return [];
     });
-    // Settled before we started listening (a fast decision, or a restart of the informer): look.
-    const current = await this.d.store.find<Approval>('approvals', ns, approval.metadata.name!);
-    if (current && isSettled(current)) this.observe(current);
-    if (!current) this.observe({ ...approval, status: { phase: 'Canceled', message: 'the approval was deleted' } } as Approval);
+    await this.look(approval);
     const result = await settled;
     await this.d.writer.commit(ns, run.metadata.name!, (r) => {
       const pending = Math.max(0, (r.status!.pendingApprovals ?? 1) - 1);

@@ -2,6 +2,7 @@
  * A minimal keep-alive HTTP client for benchmarks: the same loopback requests kubectl or the
  * sidekick CLI make, without any client-side work that would blur the server's figures.
  */
+import http from 'node:http';
 import https from 'node:https';
 
 export interface BenchTarget {
@@ -11,24 +12,21 @@ export interface BenchTarget {
   ca: string;
 }
 
-/** Sends one request and resolves with status and body; rejects on transport errors only. */
-export function request(agent: https.Agent, target: BenchTarget, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  const u = new URL(path, target.url);
+/** A JSON request over http or https: status and body, rejecting on transport errors only. */
+export function exchange(
+  send: typeof http.request | typeof https.request,
+  options: http.RequestOptions & https.RequestOptions,
+  body?: unknown,
+): Promise<{ status: number; body: string }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = https.request(
+    const req = send(
       {
-        agent,
-        ca: target.ca,
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname + u.search,
-        method,
+        ...options,
         headers: {
-          authorization: `Bearer ${target.token}`,
           accept: 'application/json',
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-          ...headers,
+          ...options.headers,
         },
       },
       (res) => {
@@ -42,6 +40,16 @@ export function request(agent: https.Agent, target: BenchTarget, method: string,
     if (payload) req.write(payload);
     req.end();
   });
+}
+
+/** Sends one request to the daemon's HTTPS listener with its token. */
+export function request(agent: https.Agent, target: BenchTarget, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  const u = new URL(path, target.url);
+  return exchange(
+    https.request,
+    { agent, ca: target.ca, host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers: { authorization: `Bearer ${target.token}`, ...headers } },
+    body,
+  );
 }
 
 /** Percentile of an ascending-sorted sample (nearest rank). */

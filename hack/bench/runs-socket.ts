@@ -4,6 +4,7 @@
  * token, so what is timed is the daemon's own work, not a handshake.
  */
 import http from 'node:http';
+import { exchange } from './http.js';
 
 /** The namespaced path prefix of sidekicks.dev objects in `default`. */
 export const API = '/apis/sidekicks.dev/v1alpha1/namespaces/default';
@@ -21,30 +22,7 @@ export class SocketClient {
 
   /** Sends one request; resolves with status and body, rejects on transport errors only. */
   request(method: string, path: string, body?: unknown): Promise<{ status: number; body: string }> {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          agent: this.agent,
-          socketPath: this.socketPath,
-          path,
-          method,
-          headers: {
-            accept: 'application/json',
-            ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      if (payload) req.write(payload);
-      req.end();
-    });
+    return exchange(http.request, { agent: this.agent, socketPath: this.socketPath, path, method }, body);
   }
 
   /** Sends a request and parses the reply; any status outside `ok` is an error naming the body. */
