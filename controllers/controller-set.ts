@@ -99,6 +99,10 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
       gate.askUser(run, requestId, question, async (text) => {
         await fleet.get(run.metadata.uid!)?.handle.send(text, 'user');
       }),
+    session: (namespace, name) => ({
+      session: sessions.get(`${namespace}/${name}`),
+      runs: runs.list((r) => r.metadata.namespace === namespace && r.spec.session === name),
+    }),
     log,
   });
   fleet = new DriverFleet(o.launcher, events.handle, log);
@@ -111,7 +115,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     launcher: o.launcher,
     recorder: o.recorder,
     permission: (run, call) => gate.decide(run, call),
-    track: (run) => events.track(run),
+    track: (run, limits) => events.track(run, limits),
     wakeSession,
     env: o.env,
     log,
@@ -131,16 +135,22 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     },
     onUpdate: (old, r) => {
       runController.enqueue(objectKey(r));
-      if (old.status?.phase !== r.status?.phase) {
+      if (old.status?.phase !== r.status?.phase || (!old.metadata.deletionTimestamp && r.metadata.deletionTimestamp)) {
         sessionController.enqueue(`${r.metadata.namespace}/${r.spec.session}`);
         wakeApprovalsOf(r);
+        wakeChildrenOf(r);
       }
     },
     onDelete: (r) => {
       wakeSession(r.metadata.namespace!, r.spec.session);
       wakeApprovalsOf(r);
+      wakeChildrenOf(r);
     },
   });
+  // A parent that fails, is interrupted or goes takes its child runs with it.
+  const wakeChildrenOf = (r: Run): void => {
+    for (const key of runsOf(r.metadata.namespace!, (c) => c.spec.parent === r.metadata.name)) runController.enqueue(key);
+  };
   // A run that ends (or goes) takes its pending approvals with it: their controller cancels them.
   const wakeApprovalsOf = (r: Run): void => {
     for (const a of approvals.list((a) => a.metadata.namespace === r.metadata.namespace && a.spec.run === r.metadata.name)) approvalController.enqueue(objectKey(a));
@@ -161,7 +171,8 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     onAdd: (s) => sessionController.enqueue(objectKey(s)),
     onUpdate: (old, s) => {
       sessionController.enqueue(objectKey(s));
-      if (old.status?.phase !== s.status?.phase) wakeSession(s.metadata.namespace!, s.metadata.name!);
+      // A new phase, or new limits (a larger queue, a raised budget), can let queued runs move.
+      if (old.status?.phase !== s.status?.phase || old.metadata.generation !== s.metadata.generation) wakeSession(s.metadata.namespace!, s.metadata.name!);
     },
   });
   const wakeRunsNaming = (field: 'agent' | 'repoMount') => (obj: KubeObject) => {

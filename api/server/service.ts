@@ -8,6 +8,9 @@ import type { KindDefinition, Scheme } from '../../resources/scheme.js';
 import { ApiError, conflict, isReason, StatusReason } from '../errors.js';
 import type { EventRecorder } from '../events/recorder.js';
 import type { DeleteOptions, ListOptions, ListResult, Store, WatchEvent, WatchOptions } from '../store/store.js';
+import { KeyedLock } from '../keyed-lock.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { checkRunLimits, runLimitsKey } from './run-limits.js';
 import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, type AdmissionRequest } from './admission.js';
 import { appliedCreateFields, applyConfiguration } from './apply.js';
 import { listKeysOf } from './list-keys.js';
@@ -67,6 +70,8 @@ export class ApiService {
   readonly scheme: Scheme;
   private recorder?: EventRecorder;
   private readonly now: () => Date;
+  /** Run creates of one session, one at a time: each is checked against the runs stored before it. */
+  private readonly runCreates = new KeyedLock();
 
   constructor(opts: ApiServiceOptions) {
     this.store = opts.store;
@@ -252,7 +257,13 @@ export class ApiService {
   }
 
   private async storeCreate(def: KindDefinition, obj: KubeObject, req: WriteRequest): Promise<KubeObject> {
-    const created = await this.store.create(def.plural, obj, { dryRun: req.dryRun });
+    const created =
+      def.plural === 'runs'
+        ? await this.runCreates.run(runLimitsKey(obj), async () => {
+            await checkRunLimits(this.store, obj as Run);
+            return this.store.create(def.plural, obj, { dryRun: req.dryRun });
+          })
+        : await this.store.create(def.plural, obj, { dryRun: req.dryRun });
     if (!req.dryRun && this.recorder && !NO_EVENTS_FOR.has(def.plural)) {
       this.recorder.normal(created, 'Created', `Created ${def.kind} ${created.metadata.name} (by ${req.fieldManager ?? DEFAULT_MANAGER})`);
     }

@@ -68,12 +68,5 @@ export function nextPhase(from: RunPhase, event: RunPhaseEvent['type']): RunPhas
   return next.value as RunPhase;
 }
 
-/** True for Completed, Interrupted and Failed. */
-export function isTerminalPhase(phase: RunPhase | undefined): boolean {
-  return phase === RunPhase.Completed || phase === RunPhase.Interrupted || phase === RunPhase.Failed;
-}
-
-/** Phases that hold a session slot (count toward maxActiveRuns). */
-export function isActivePhase(phase: RunPhase | undefined): boolean {
-  return phase !== undefined && phase !== RunPhase.Queued && !isTerminalPhase(phase);
-}
+// The phase predicates live with the kind: the API server's run limits need them too.
+export { isTerminalPhase, isActivePhase } from '../../resources/kinds/run.js';

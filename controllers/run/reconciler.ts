@@ -12,13 +12,15 @@ import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
-import type { Session } from '../../resources/kinds/session.js';
+import { sessionLimits, type Session } from '../../resources/kinds/session.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { findObject as find } from '../find.js';
-import { KeyedLock } from '../runtime/keyed-lock.js';
+import { KeyedLock } from '../../api/keyed-lock.js';
 import { decideAdmission } from './admission.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
+import { exhaustion, runBudget, sessionBudget, totalUsage } from './budget.js';
+import type { RunLimits } from './run-events.js';
 import type { CheckpointStore } from './checkpoints.js';
 import type { DriverFleet } from './fleet.js';
 import type { RunWriter } from './run-writer.js';
@@ -40,8 +42,8 @@ export interface RunReconcilerDeps {
   recorder?: EventRecorder;
   /** Decides gated tool calls (the approval gate). */
   permission(run: Run, call: ToolCall): Promise<PermissionDecision>;
-  /** Called before a run's driver starts, so its events can be routed. */
-  track(run: Run): void;
+  /** Called before a run's driver starts, so its events can be routed and its budget checked. */
+  track(run: Run, limits: RunLimits): void;
   /** Wakes the other runs of a session (a slot was freed). */
   wakeSession(namespace: string, session: string): void;
   env?: NodeJS.ProcessEnv;
@@ -65,6 +67,11 @@ export class RunReconciler implements Reconciler {
       await this.d.fleet.stop(run.metadata.uid!);
       return {};
     }
+    const orphaned = run.spec.parent !== undefined ? await this.parentEnded(run) : undefined;
+    if (orphaned) {
+      await this.fail(run, { category: 'Policy', reason: 'ParentEnded', message: orphaned, event: 'INTERRUPT' });
+      return {};
+    }
     switch (phase) {
       case RunPhase.Queued:
         return this.sessionLock.run(`${run.metadata.namespace}/${run.spec.session}`, () => this.admit(run));
@@ -75,6 +82,16 @@ export class RunReconciler implements Reconciler {
       default:
         return this.supervise(run);
     }
+  }
+
+  /** Why a child run must stop: its parent failed, was interrupted or cancelled, or is gone (DOMAIN.md, Runs). */
+  private async parentEnded(run: Run): Promise<string | undefined> {
+    const parent = await find<Run>(this.d.store, 'runs', run.metadata.namespace!, run.spec.parent!);
+    if (!parent || parent.metadata.deletionTimestamp) return `the parent run "${run.spec.parent}" was deleted`;
+    const phase = parent.status?.phase;
+    if (phase === RunPhase.Failed) return `the parent run "${run.spec.parent}" failed${parent.status?.reason ? ` (${parent.status.reason})` : ''}`;
+    if (phase === RunPhase.Interrupted) return `the parent run "${run.spec.parent}" was interrupted${parent.status?.reason ? ` (${parent.status.reason})` : ''}`;
+    return undefined;
   }
 
   private async addFinalizer(run: Run): Promise<Result> {
@@ -107,9 +124,18 @@ export class RunReconciler implements Reconciler {
       return {};
     }
     const siblings = (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${run.spec.session}` })).items;
+    // A session whose budget is used up admits nothing more; raising the budget lets the queue move.
+    const spent = exhaustion(`session "${run.spec.session}"`, sessionBudget(session), totalUsage(siblings));
+    if (spent) {
+      await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+        const changed = moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason: 'BudgetExhausted', message: spent } });
+        return changed ? [{ type: 'run.Queued', actor: controllerActor, payload: { reason: 'BudgetExhausted', message: spent } }] : null;
+      });
+      return {};
+    }
     const readiness = new Map<string, boolean>();
     for (const r of siblings) if ((r.status?.phase ?? RunPhase.Queued) === RunPhase.Queued) readiness.set(r.metadata.name!, !(await this.missingReference(r)));
-    const decision = decideAdmission(siblings, session.spec.limits?.maxActiveRuns ?? 5, (r) => readiness.get(r.metadata.name!) ?? false);
+    const decision = decideAdmission(siblings, sessionLimits(session).maxActiveRuns, (r) => readiness.get(r.metadata.name!) ?? false);
     const name = run.metadata.name!;
     if (decision.admit.has(name)) {
       if (!hasFinalizer(run)) await this.addFinalizer(run);
@@ -122,15 +148,22 @@ export class RunReconciler implements Reconciler {
       this.d.recorder?.normal(run, 'Admitted', `admitted into session ${run.spec.session}`);
       return {};
     }
-    const position = decision.positions.get(name);
-    await this.d.writer.commit(ns, name, (r) => {
+    // One decision places the whole queue: a run that arrives ahead of others (higher priority)
+    // moves every run behind it, and they show their new position now, not at their next turn.
+    const stale = siblings.filter((r) => r.metadata.name !== name && decision.positions.has(r.metadata.name!) && r.status?.queuePosition !== decision.positions.get(r.metadata.name!));
+    for (const r of [run, ...stale]) await this.queueAt(ns, r, decision.positions.get(r.metadata.name!)!);
+    return {};
+  }
+
+  private async queueAt(ns: string, run: Run, position: number): Promise<void> {
+    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
       if (r.status?.phase === RunPhase.Queued && r.status.queuePosition === position) return null;
+      if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
       const first = r.status?.phase === undefined;
       moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason: 'QueueFull', message: `waiting for a slot in session ${run.spec.session} (position ${position})` } });
       r.status!.queuePosition = position;
       return first ? [{ type: 'run.Queued', actor: controllerActor, payload: { queuePosition: position } }] : [];
     });
-    return {};
   }
 
   /** Why a run cannot start yet (its agent or repo mount is missing or not ready), or undefined. */
@@ -189,7 +222,7 @@ export class RunReconciler implements Reconciler {
     }
     const checkpoint = event === 'DRIVER_STARTED' ? undefined : await this.d.checkpoints.load(run.metadata.uid!);
     const interruptedCalls = event === 'RECOVER' ? await this.d.writer.interruptedToolCalls(run) : [];
-    this.d.track(run);
+    this.d.track(run, { budget: runBudget(run, agent), maxTurns: config.maxTurns });
     await this.d.fleet.launch(
       run.metadata.uid!,
       {

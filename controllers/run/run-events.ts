@@ -17,10 +17,10 @@ import type { CheckpointStore } from './checkpoints.js';
 import type { DriverFleet, FleetEntry } from './fleet.js';
 import type { RunWriter } from './run-writer.js';
 import type { ArtifactContent, Workspaces, WorkspaceInfo } from './ports.js';
+import type { Session } from '../../resources/kinds/session.js';
 import { controllerActor, failRun, moveRun, nowTime } from './run-status.js';
+import { addUsage, checkBudget, sessionBudget, totalUsage, turnWarning, usageOf, type Budget, type Usage } from './budget.js';
 
-/** Default per-run token budget (DOMAIN.md, Budgets). */
-export const DEFAULT_TOKEN_BUDGET = 100_000;
 /** Tool output kept in the journal; the rest is summarized (the full text went to the model). */
 const JOURNAL_OUTPUT_CAP = 16 * 1024;
 
@@ -37,7 +37,22 @@ export interface RunEventsDeps {
   workspaceOf(run: Run): Promise<WorkspaceInfo>;
   /** Files the question a run waits on as a UserInput approval; the answer comes back through it. */
   askUser?(run: Run, requestId: string, question: string): void;
+  /** The session a run belongs to and its runs, as last seen (for the session budget). */
+  session(namespace: string, name: string): { session?: Session; runs: Run[] };
   log?: (line: string) => void;
+}
+
+/** What a run may use: its token and cost budget and the agent's turn limit. */
+export interface RunLimits {
+  budget: Budget;
+  maxTurns: number;
+}
+
+interface TrackedRun extends RunLimits {
+  namespace: string;
+  name: string;
+  session: string;
+  agent: string;
 }
 
 function cap(text: string): string {
@@ -46,13 +61,13 @@ function cap(text: string): string {
 
 export class RunEvents {
   /** Run uid → where its events go, for runs started by this daemon. */
-  private readonly runs = new Map<string, { namespace: string; name: string; session: string; agent: string }>();
+  private readonly runs = new Map<string, TrackedRun>();
 
   constructor(private readonly d: RunEventsDeps) {}
 
-  /** Tells the handler which run a driver belongs to (before its first event). */
-  track(run: Run): void {
-    this.runs.set(run.metadata.uid!, { namespace: run.metadata.namespace!, name: run.metadata.name!, session: run.spec.session, agent: run.spec.agent });
+  /** Tells the handler which run a driver belongs to and its budget (before its first event). */
+  track(run: Run, limits: RunLimits): void {
+    this.runs.set(run.metadata.uid!, { namespace: run.metadata.namespace!, name: run.metadata.name!, session: run.spec.session, agent: run.spec.agent, ...limits });
   }
 
   /** The fleet's event handler. */
@@ -90,11 +105,18 @@ export class RunEvents {
           },
         });
         return;
-      case 'turn':
-        await this.d.writer.commit(namespace, name, (r) => (r.status?.turns === event.turn ? null : ((r.status!.turns = event.turn), [])));
+      case 'turn': {
+        let previous = 0;
+        const run = await this.d.writer.commit(namespace, name, (r) => {
+          previous = r.status?.turns ?? 0;
+          return r.status?.turns === event.turn ? null : ((r.status!.turns = event.turn), []);
+        });
+        const warning = turnWarning(event.turn, previous, ref.maxTurns);
+        if (run && warning) this.d.recorder?.warning(run, 'BudgetWarning', warning);
         return;
+      }
       case 'usage':
-        return this.usage(namespace, name, event);
+        return this.usage(ref, event);
       case 'request.input': {
         const run = await this.d.writer.commit(namespace, name, (r) => {
           if (r.status?.phase !== RunPhase.Running) return null;
@@ -122,30 +144,33 @@ export class RunEvents {
     await this.d.writer.record(ref, [{ ...event, run: ref.name }]);
   }
 
-  private async usage(namespace: string, name: string, u: Extract<DriverEvent, { type: 'usage' }>): Promise<void> {
-    let exhausted: { used: number; budget: number } | undefined;
-    let warned: { used: number; budget: number } | undefined;
+  /** Adds usage to the run, warns at 80% of the run's or the session's budget, and ends the run at 100%. */
+  private async usage(ref: TrackedRun, u: Extract<DriverEvent, { type: 'usage' }>): Promise<void> {
+    const { namespace, name } = ref;
+    let before: Usage = { tokens: 0, usd: 0 };
     const run = await this.d.writer.commit(namespace, name, (r) => {
+      before = usageOf(r);
       const usage = (r.status!.usage ??= {});
-      const before = (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
       usage.inputTokens = (usage.inputTokens ?? 0) + u.inputTokens;
       usage.outputTokens = (usage.outputTokens ?? 0) + u.outputTokens;
       if (u.costUSD !== undefined) usage.costUSD = Math.round(((usage.costUSD ?? 0) + u.costUSD) * 1e6) / 1e6;
-      const used = usage.inputTokens + usage.outputTokens;
-      const budget = r.spec.budget?.tokens ?? DEFAULT_TOKEN_BUDGET;
-      if (used >= budget) exhausted = { used, budget };
-      else if (used >= 0.8 * budget && before < 0.8 * budget) warned = { used, budget };
-      return [{ type: 'usage.tokens', actor: controllerActor, payload: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, ...(u.costUSD !== undefined ? { costUSD: u.costUSD } : {}), total: used } }];
+      return [{ type: 'usage.tokens', actor: controllerActor, payload: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, ...(u.costUSD !== undefined ? { costUSD: u.costUSD } : {}), total: usage.inputTokens + usage.outputTokens } }];
     });
     if (!run) return;
-    if (warned) this.d.recorder?.warning(run, 'BudgetWarning', `${warned.used} of ${warned.budget} tokens used (80%)`);
-    if (exhausted) {
-      await this.d.fleet().stop(run.metadata.uid!, 'interrupt');
-      const message = `${exhausted.used} tokens used; the budget is ${exhausted.budget}`;
-      await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Budget', reason: 'BudgetExhausted', message, event: 'FAIL' }));
-      this.d.recorder?.warning(run, 'BudgetExhausted', message);
-      this.d.wakeSession(namespace, run.spec.session);
-    }
+    const after = usageOf(run);
+    const own = checkBudget('run', ref.budget, before, after);
+    // The session's other runs as last seen, plus this run as just committed.
+    const { session, runs } = this.d.session(namespace, ref.session);
+    const others = totalUsage(runs.filter((r) => r.metadata.uid !== run.metadata.uid));
+    const shared = checkBudget(`session "${ref.session}"`, sessionBudget(session), addUsage(others, before), addUsage(others, after));
+    for (const warning of own.warnings) this.d.recorder?.warning(run, 'BudgetWarning', warning);
+    for (const warning of shared.warnings) this.d.recorder?.warning(session ?? run, 'BudgetWarning', warning);
+    const exhausted = own.exhausted ?? shared.exhausted;
+    if (!exhausted) return;
+    await this.d.fleet().stop(run.metadata.uid!, 'interrupt');
+    await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Budget', reason: 'BudgetExhausted', message: exhausted, event: 'FAIL' }));
+    this.d.recorder?.warning(run, 'BudgetExhausted', exhausted);
+    this.d.wakeSession(namespace, run.spec.session);
   }
 
   /** Commits the work, publishes the Diff artifact and ends the run Completed. Safe to repeat. */
@@ -224,3 +249,4 @@ function commitMessage(run: Run, summary: string | undefined): string {
   const subject = (summary ?? run.spec.prompt).split('\n')[0].slice(0, 72);
   return `${subject}\n\nRun ${run.metadata.namespace}/${run.metadata.name}: ${run.spec.prompt}`;
 }
+

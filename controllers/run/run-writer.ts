@@ -9,7 +9,7 @@ import { isReason } from '../../api/errors.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Run } from '../../resources/kinds/run.js';
-import { KeyedLock } from '../runtime/keyed-lock.js';
+import { KeyedLock } from '../../api/keyed-lock.js';
 
 /** A mutation of a fresh copy of the run: returns the events to journal, or null for "no change". */
 export type RunMutation = (run: Run) => JournalEventInput[] | null;

@@ -39,6 +39,7 @@ export const ScriptStep = Type.Object(
         {
           inputTokens: Type.Optional(Type.Integer({ minimum: 0, description: 'Prompt tokens to report for this step.' })),
           outputTokens: Type.Optional(Type.Integer({ minimum: 0, description: 'Completion tokens to report for this step.' })),
+          costUSD: Type.Optional(Type.Number({ minimum: 0, description: 'Cost in US dollars to report for this step.' })),
         },
         { description: 'Token usage to report for this step.', additionalProperties: false },
       ),

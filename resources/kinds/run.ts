@@ -17,6 +17,16 @@ export const RunPhase = {
 } as const;
 export type RunPhase = (typeof RunPhase)[keyof typeof RunPhase];
 
+/** True for Completed, Interrupted and Failed. */
+export function isTerminalPhase(phase: RunPhase | undefined): boolean {
+  return phase === RunPhase.Completed || phase === RunPhase.Interrupted || phase === RunPhase.Failed;
+}
+
+/** Phases that hold a session slot (count toward maxActiveRuns). */
+export function isActivePhase(phase: RunPhase | undefined): boolean {
+  return phase !== undefined && phase !== RunPhase.Queued && !isTerminalPhase(phase);
+}
+
 export const FailureCategory = {
   Provider: 'Provider',
   Transport: 'Transport',
@@ -111,6 +121,7 @@ export const Run = defineKind({
     { name: 'Session', type: 'string', jsonPath: '.spec.session' },
     { name: 'Agent', type: 'string', jsonPath: '.spec.agent' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Queue', type: 'integer', jsonPath: '.status.queuePosition', description: 'Position in the session queue while Queued (1 = next).' },
     { name: 'Turns', type: 'integer', jsonPath: '.status.turns' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     { name: 'Branch', type: 'string', jsonPath: '.status.workspace.branch', priority: 1 },

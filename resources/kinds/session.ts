@@ -1,5 +1,6 @@
 /** Session: the first-class object; participants, channels, runs, approvals and artifacts belong to one. */
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import { Conditions } from '../meta.js';
 import { defineKind, type ObjectOf } from '../scheme.js';
 import { Budget, Presence, SessionRole, closedSet } from './common.js';
@@ -99,3 +100,10 @@ export const Session = defineKind({
 export type Session = ObjectOf<typeof Session>;
 export type SessionSpec = Static<typeof SessionSpec>;
 export type SessionStatus = Static<typeof SessionStatus>;
+
+export type SessionLimits = Static<typeof SessionLimits>;
+
+/** A session's limits with the schema defaults filled in; the defaults alone when there is no session yet. */
+export function sessionLimits(session: Session | undefined): SessionLimits {
+  return { ...(Value.Create(SessionLimits) as SessionLimits), ...session?.spec.limits };
+}

@@ -7,10 +7,12 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
+import { PassThrough, Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../api/errors.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { sidekickHome } from '../../api/home.js';
+import { runCli } from '../../cli/run.js';
 import { eventually } from '../eventually.js';
 
 export const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
@@ -122,4 +124,15 @@ export function startDaemonProcess(home: string): Promise<ChildProcess> {
     if (parsed?.pid !== p.pid) throw new Error('daemon not ready yet');
     return p;
   }, { timeoutMs: 15_000 });
+}
+
+/** Runs the `sidekick` CLI in-process against the daemon in `home`, as a user would; resolves exit code and output. */
+export async function sidekick(home: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
+  let [out, err] = ['', ''];
+  stdout.on('data', (d: Buffer) => (out += d.toString()));
+  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_NAMESPACE: '' };
+  const code = await runCli(argv, { stdout, stderr, stdin: Readable.from([]), env, cwd: home });
+  return { code, stdout: out, stderr: err };
 }

@@ -140,3 +140,8 @@ export interface Driver {
   interrupt(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The event that ends a run at its turn limit (DOMAIN.md, Budgets: reason BudgetExhausted). */
+export function turnsExhausted(maxTurns: number): Extract<DriverEvent, { type: 'run.failed' }> {
+  return { type: 'run.failed', category: 'Budget', reason: 'BudgetExhausted', message: `the agent used all ${maxTurns} turns without finishing` };
+}

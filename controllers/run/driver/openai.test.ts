@@ -187,7 +187,7 @@ describe('OpenAIDriver', () => {
     const h = harness({ agent: agent({ maxTurns: 1 }), workspace: ws.path });
     await driver().start(h.ctx);
     expect(h.types()).toEqual(['turn', 'tool.invoked', 'tool.result', 'run.failed']);
-    expect(h.events.at(-1)).toMatchObject({ type: 'run.failed', category: 'Budget', reason: 'MaxTurns' });
+    expect(h.events.at(-1)).toMatchObject({ type: 'run.failed', category: 'Budget', reason: 'BudgetExhausted' });
   });
 
   it('resumes from a checkpoint without repeating completed turns', async () => {

@@ -5,7 +5,7 @@
  * (run.completed) or the agent's maxTurns is used up (run.failed, Budget). It checkpoints the
  * transcript after every turn, so a resumed run re-requests only the turn that did not finish.
  */
-import type { DriverCapabilities, DriverStartContext, TranscriptMessage } from './contract.js';
+import { turnsExhausted, type DriverCapabilities, type DriverStartContext, type TranscriptMessage } from './contract.js';
 import { delay, isAbort } from './delay.js';
 import { OwnLoopDriver } from './own-loop-driver.js';
 import { ProviderCallError, streamChatCompletion, type ChatEndpoint } from './openai-client.js';
@@ -71,7 +71,7 @@ export class OpenAIDriver extends OwnLoopDriver {
         return;
       }
       if (state.turns >= ctx.agent.maxTurns) {
-        ctx.emit({ type: 'run.failed', category: 'Budget', reason: 'MaxTurns', message: `the agent used all ${ctx.agent.maxTurns} turns without finishing` });
+        ctx.emit(turnsExhausted(ctx.agent.maxTurns));
         return;
       }
       ctx.emit({ type: 'turn', turn: state.turns + 1 });

@@ -159,7 +159,7 @@ describe('ScriptedDriver', () => {
     const h = harness({ agent: scripted([{ say: 'a' }, { say: 'b' }, { say: 'c' }], { maxTurns: 2 }), workspace: ws.path });
     await new ScriptedDriver().start(h.ctx);
     expect(h.types()).toEqual(['turn', 'assistant.message', 'turn', 'assistant.message', 'run.failed']);
-    expect(h.events.at(-1)).toMatchObject({ type: 'run.failed', category: 'Budget', reason: 'MaxTurns' });
+    expect(h.events.at(-1)).toMatchObject({ type: 'run.failed', category: 'Budget', reason: 'BudgetExhausted' });
   });
 
   it('aborts a running tool at interrupt and reports it as interrupted', async () => {

@@ -5,7 +5,7 @@
  * completed step.
  */
 import type { ScriptStep } from '../../../resources/kinds/agent-script.js';
-import type { DriverCapabilities, DriverEvent, DriverStartContext, TranscriptMessage } from './contract.js';
+import { turnsExhausted, type DriverCapabilities, type DriverEvent, type DriverStartContext, type TranscriptMessage } from './contract.js';
 import { delay, isAbort } from './delay.js';
 import { userMessage } from './inbox.js';
 import { OwnLoopDriver } from './own-loop-driver.js';
@@ -57,14 +57,19 @@ export class ScriptedDriver extends OwnLoopDriver {
     const talks = step.say !== undefined || step.think !== undefined || step.tool !== undefined || step.ask !== undefined;
     if (talks) {
       if (state.turns >= ctx.agent.maxTurns) {
-        return { failed: { type: 'run.failed', category: 'Budget', reason: 'MaxTurns', message: `the agent used all ${ctx.agent.maxTurns} turns` }, advance: false };
+        return { failed: turnsExhausted(ctx.agent.maxTurns), advance: false };
       }
       state.turns += 1;
       ctx.emit({ type: 'turn', turn: state.turns });
     }
     const outcome = await this.playVerb(ctx, step, state, signal);
     if (outcome === 'next' && step.usage) {
-      ctx.emit({ type: 'usage', inputTokens: step.usage.inputTokens ?? 0, outputTokens: step.usage.outputTokens ?? 0 });
+      ctx.emit({
+        type: 'usage',
+        inputTokens: step.usage.inputTokens ?? 0,
+        outputTokens: step.usage.outputTokens ?? 0,
+        ...(step.usage.costUSD !== undefined ? { costUSD: step.usage.costUSD } : {}),
+      });
     }
     return outcome;
   }

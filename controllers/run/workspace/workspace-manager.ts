@@ -11,7 +11,7 @@ import { WorkspaceError } from './errors.js';
 import { checkCopyGlobs } from './copy-files.js';
 import { commitAndDiff } from './finish.js';
 import { SimpleGitRunner, type Git } from './git.js';
-import { KeyedLock } from '../../runtime/keyed-lock.js';
+import { KeyedLock } from '../../../api/keyed-lock.js';
 import { DefaultBranchPrefix, isInside, runBranch, workspaceDir } from './layout.js';
 import { checkBranchName, inspectMount, resolveCommit } from './repo.js';
 import { prepareWorktree, removeWorktree } from './worktree.js';

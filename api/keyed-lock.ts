@@ -1,6 +1,7 @@
 /**
- * Serializes async work per key: the WorkspaceManager takes one per repository (git's lock files),
- * the Run controller one per session (admission) and one per run (status writes).
+ * Serializes async work per key: the API server takes one per session (run limits), the
+ * WorkspaceManager one per repository (git's lock files), the Run controller one per session
+ * (admission) and one per run (status writes).
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
