@@ -4,7 +4,7 @@
  * — the user and the resource. Decisions take tens of microseconds (`npm run bench:authz`).
  */
 import { createHash } from 'node:crypto';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { cedar, type Cedar } from './cedar.js';
 import { Role, type Identity } from './roles.js';
 import { type AuthzModel, type ResourceType, USER_TYPE, Verb } from './model.js';
 import { compilePolicies, readPolicySources, SHIPPED_POLICIES_DIR, type PolicySource } from './policies.js';
@@ -63,9 +63,9 @@ function prepare(schema: string, sources: PolicySource[]): Prepared {
   if (cached) return cached;
   const { policies } = compilePolicies(sources, schema);
   const ids: Prepared = { policySetId: `sidekicks-${key}`, schemaName: `sidekicks-schema-${key}` };
-  const parsed = cedar.preparsePolicySet(ids.policySetId, { staticPolicies: policies });
+  const parsed = cedar().preparsePolicySet(ids.policySetId, { staticPolicies: policies });
   if (parsed.type === 'failure') throw new Error(`cedar: ${parsed.errors.map((e) => e.message).join('; ')}`);
-  const parsedSchema = cedar.preparseSchema(ids.schemaName, schema);
+  const parsedSchema = cedar().preparseSchema(ids.schemaName, schema);
   if (parsedSchema.type === 'failure') throw new Error(`cedar schema: ${parsedSchema.errors.map((e) => e.message).join('; ')}`);
   prepared.set(key, ids);
   return ids;
@@ -110,7 +110,7 @@ export class CedarAuthorizer {
   authorize(req: ResourceRequest): Decision {
     const principal = user(req.user.name);
     const resource = { type: req.resource.type, id: `${req.namespace}/${req.name}` };
-    const attrs: Record<string, cedar.CedarValueJson> = { namespace: req.namespace, name: req.name };
+    const attrs: Record<string, Cedar.CedarValueJson> = { namespace: req.namespace, name: req.name };
     if (req.owner) attrs.owner = { __entity: user(req.owner) };
     if (req.runOwner && req.resource.runScoped) attrs.runOwner = { __entity: user(req.runOwner) };
     return this.decide(principal, req.verb, resource, { subresource: req.subresource }, [
@@ -123,13 +123,13 @@ export class CedarAuthorizer {
   mayImpersonate(by: Identity, target: Identity): Decision {
     const principal = user(by.name);
     const resource = user(target.name);
-    const entities: cedar.EntityJson[] = [{ uid: principal, attrs: { role: by.role ?? '' }, parents: [] }];
+    const entities: Cedar.EntityJson[] = [{ uid: principal, attrs: { role: by.role ?? '' }, parents: [] }];
     if (target.name !== by.name) entities.push({ uid: resource, attrs: { role: target.role ?? '' }, parents: [] });
     return this.decide(principal, Verb.Impersonate, resource, {}, entities);
   }
 
-  private decide(principal: EntityUid, verb: Verb, resource: EntityUid, context: cedar.Context, entities: cedar.EntityJson[]): Decision {
-    const answer = cedar.statefulIsAuthorized({
+  private decide(principal: EntityUid, verb: Verb, resource: EntityUid, context: Cedar.Context, entities: Cedar.EntityJson[]): Decision {
+    const answer = cedar().statefulIsAuthorized({
       principal,
       action: { type: 'Action', id: verb },
       resource,

@@ -7,7 +7,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { cedar, type Cedar } from './cedar.js';
 
 /** The directory of the shipped policies. */
 export const SHIPPED_POLICIES_DIR = fileURLToPath(new URL('./policies/', import.meta.url));
@@ -58,7 +58,7 @@ function position(text: string, offset: number): string {
   return `${lines.length}:${lines[lines.length - 1]!.length + 1}`;
 }
 
-function describeErrors(errors: cedar.DetailedError[], text?: string): string {
+function describeErrors(errors: Cedar.DetailedError[], text?: string): string {
   return errors
     .map((e) => {
       const at = text !== undefined && e.sourceLocations?.[0] ? `${position(text, e.sourceLocations[0].start)}: ` : '';
@@ -78,7 +78,7 @@ export function compilePolicies(sources: PolicySource[], schema: string): Compil
   const policies: Record<string, string> = {};
   const fileOf: Record<string, string> = {};
   for (const { file, text } of sources) {
-    const parts = cedar.policySetTextToParts(text);
+    const parts = cedar().policySetTextToParts(text);
     if (parts.type === 'failure') throw new PolicyError(`policy file ${file}: ${describeErrors(parts.errors, text)}`);
     if (parts.policy_templates.length > 0) throw new PolicyError(`policy file ${file}: templates are not supported; write static policies`);
     parts.policies.forEach((policy, i) => {
@@ -88,7 +88,7 @@ export function compilePolicies(sources: PolicySource[], schema: string): Compil
       fileOf[id] = file;
     });
   }
-  const answer = cedar.validate({ schema, policies: { staticPolicies: policies }, validationSettings: { mode: 'strict' } });
+  const answer = cedar().validate({ schema, policies: { staticPolicies: policies }, validationSettings: { mode: 'strict' } });
   if (answer.type === 'failure') throw new PolicyError(`policies do not load: ${describeErrors(answer.errors)}`);
   if (answer.validationErrors.length > 0) {
     const first = answer.validationErrors[0]!;
