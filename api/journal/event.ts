@@ -4,11 +4,7 @@
  * event breaks the chain at that event's sequence.
  */
 import { createHash } from 'node:crypto';
-import canonicalizeModule from 'canonicalize';
-
-// canonicalize is CommonJS (`module.exports = fn`) but its typings declare `export default`; under
-// NodeNext the default import is the function at run time, so only the type needs correcting.
-const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
+import { canonicalJson } from '../../resources/canonical-json.js';
 
 /** The hash that precedes a session's first event. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -53,6 +49,6 @@ export interface JournalEventInput {
 /** Computes an event's hash from its fields (everything but `hash`) and the previous hash. */
 export function hashEvent(event: Omit<JournalEvent, 'hash'>): string {
   const { prevHash, ...rest } = event;
-  const body = canonicalize(rest) ?? '';
+  const body = canonicalJson(rest);
   return createHash('sha256').update(prevHash).update('\n').update(body).digest('hex');
 }
