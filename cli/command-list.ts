@@ -36,6 +36,12 @@ export const commandLoaders: Record<string, Loader> = {
   cancel: async () => [(await import('./commands/cancel.js')).CancelCommand],
   pause: async () => [(await import('./commands/pause.js')).PauseCommand],
   resume: async () => [(await import('./commands/resume.js')).ResumeCommand],
+  submit: async () => [(await import('./commands/submit.js')).SubmitCommand],
+  workflow: async () => [
+    (await import('./commands/workflow-retry.js')).WorkflowRetryCommand,
+    (await import('./commands/workflow-stop.js')).WorkflowStopCommand,
+    (await import('./commands/workflow-resume.js')).WorkflowResumeCommand,
+  ],
   auth: async () => [(await import('./commands/auth/can-i.js')).AuthCanICommand],
   token: async () => {
     const create = await import('./commands/token/create.js');

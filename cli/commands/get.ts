@@ -9,6 +9,9 @@ import { TabWriter, TABLE_LAYOUT } from '../printers/tabwriter.js';
 import type { OutputFormat } from '../printers/output-format.js';
 import type { Table } from '../../api/client/types.js';
 import type { KubeObject } from '../../resources/meta.js';
+import type { Workflow } from '../../resources/kinds/workflow.js';
+import type { WorkflowTemplate } from '../../resources/kinds/workflowtemplate.js';
+import { WORKFLOWS, WORKFLOW_TEMPLATES } from '../workflows/refs.js';
 
 export class GetCommand extends ApiCommand {
   static override paths = [['get']];
@@ -63,6 +66,10 @@ export class GetCommand extends ApiCommand {
     const count = targets.reduce((n, t) => n + Math.max(1, t.names.length), 0);
     if (watching && count !== 1) throw new UsageError(`watch is only supported on individual resources and resource collections, but ${count} resources were found`);
 
+    // One workflow in the default format: its phase tree, as `argo get` shows it.
+    if (format.type === 'table' && !watching && targets.length === 1 && targets[0].ref.plural === 'workflows' && targets[0].names.length === 1) {
+      return this.printWorkflowTree(targets[0].names[0]!);
+    }
     const writer = new TabWriter({ ...TABLE_LAYOUT, rememberWidths: watching });
     let resourceVersion: string | undefined;
     let columns: Table['columnDefinitions'] = [];
@@ -99,6 +106,24 @@ export class GetCommand extends ApiCommand {
       });
     }
     if (errors > 0) throw new ExitCodeError(1);
+    return 0;
+  }
+
+  private async printWorkflowTree(name: string): Promise<number> {
+    const { renderWorkflowTree } = await import('../printers/workflow-tree.js');
+    const client = this.client();
+    let workflow: Workflow;
+    try {
+      workflow = await client.get<Workflow>(WORKFLOWS, this.namespace, name);
+    } catch (err) {
+      if (!isStatusError(err)) throw err;
+      this.reportError(err);
+      if (this.ignoreNotFound && err.reason === 'NotFound') return 0;
+      throw new ExitCodeError(1);
+    }
+    const ref = workflow.spec.templateRef;
+    const template = workflow.spec.template ?? (ref ? (await client.get<WorkflowTemplate>(WORKFLOW_TEMPLATES, this.namespace, ref.name).catch(() => undefined))?.spec : undefined);
+    this.context.stdout.write(renderWorkflowTree(workflow, template));
     return 0;
   }
 
