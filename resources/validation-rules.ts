@@ -1,6 +1,6 @@
 /**
- * Cross-field rules a JSON Schema cannot say (one of two fields, references between phases,
- * dependency cycles). They run after schema validation and report in the same FieldError shape.
+ * Cross-field rules a JSON Schema cannot say (one of two fields, a field another requires). They
+ * run after schema validation and report in the same FieldError shape.
  */
 import type { FieldError } from './validation.js';
 
@@ -29,64 +29,6 @@ function secretSource(field: string, source: unknown): FieldError[] {
   if (present(source.env) && present(source.file)) return [forbidden(`${field}.file`, 'may not be set together with env')];
   if (!present(source.env) && !present(source.file)) return [required(`${field}.env`, 'one of env or file is required')];
   return [];
-}
-
-/** Phase references resolve and the dependency graph has no cycle. */
-function phaseGraph(field: string, template: unknown): FieldError[] {
-  if (!isObj(template) || !Array.isArray(template.phases)) return [];
-  const phases = template.phases.filter(isObj);
-  const names = new Set(phases.map((p) => p.name).filter((n): n is string => typeof n === 'string'));
-  const errors: FieldError[] = [];
-  phases.forEach((phase, i) => {
-    const at = `${field}.phases[${i}]`;
-    if (phase.type === 'Automated' && !present(phase.command)) errors.push(required(`${at}.command`, 'an Automated phase runs a command'));
-    if (phase.type === 'Human' && !isObj(phase.human)) errors.push(required(`${at}.human`, 'a Human phase needs a form'));
-    if (Array.isArray(phase.dependsOn)) {
-      phase.dependsOn.forEach((dep, j) => {
-        if (typeof dep === 'string' && !names.has(dep)) errors.push(invalid(`${at}.dependsOn[${j}]`, dep, 'no phase with this name'));
-        if (dep === phase.name) errors.push(invalid(`${at}.dependsOn[${j}]`, dep, 'a phase cannot depend on itself'));
-      });
-    }
-    const gate = phase.gate;
-    if (isObj(gate)) {
-      if (gate.onFailure === 'GoBackTo' && !present(gate.goBackTo)) errors.push(required(`${at}.gate.goBackTo`, 'onFailure GoBackTo names the phase to return to'));
-      if (typeof gate.goBackTo === 'string' && !names.has(gate.goBackTo)) errors.push(invalid(`${at}.gate.goBackTo`, gate.goBackTo, 'no phase with this name'));
-      if (gate.type === 'QualityChecks' && !(Array.isArray(gate.checks) && gate.checks.length > 0)) {
-        errors.push(required(`${at}.gate.checks`, 'a QualityChecks gate needs at least one check'));
-      }
-    }
-  });
-  const cycle = findCycle(phases);
-  if (cycle) errors.push(invalid(`${field}.phases`, cycle.join(' -> '), 'phases must not depend on each other in a cycle'));
-  return errors;
-}
-
-function findCycle(phases: Obj[]): string[] | undefined {
-  const deps = new Map<string, string[]>();
-  for (const p of phases) {
-    if (typeof p.name === 'string') deps.set(p.name, Array.isArray(p.dependsOn) ? p.dependsOn.filter((d): d is string => typeof d === 'string') : []);
-  }
-  const state = new Map<string, 'visiting' | 'done'>();
-  const stack: string[] = [];
-  const visit = (name: string): string[] | undefined => {
-    if (state.get(name) === 'done') return undefined;
-    if (state.get(name) === 'visiting') return [...stack.slice(stack.indexOf(name)), name];
-    state.set(name, 'visiting');
-    stack.push(name);
-    for (const dep of deps.get(name) ?? []) {
-      if (dep === name || !deps.has(dep)) continue; // reported as a bad reference instead
-      const found = visit(dep);
-      if (found) return found;
-    }
-    stack.pop();
-    state.set(name, 'done');
-    return undefined;
-  };
-  for (const name of deps.keys()) {
-    const found = visit(name);
-    if (found) return found;
-  }
-  return undefined;
 }
 
 const rules: Partial<Record<string, Rule>> = {
@@ -124,11 +66,9 @@ const rules: Partial<Record<string, Rule>> = {
     const errors: FieldError[] = [];
     if (s.templateRef !== undefined && s.template !== undefined) errors.push(forbidden('spec.template', 'may not be set together with spec.templateRef'));
     if (s.templateRef === undefined && s.template === undefined) errors.push(required('spec.templateRef', 'one of spec.templateRef or spec.template is required'));
-    errors.push(...phaseGraph('spec.template', s.template));
+    // The phase graph, its references and expressions are checked at create, with the store at hand
+    // (api/server/workflow-admission.ts): one 422 lists every problem of a template.
     return errors;
-  },
-  WorkflowTemplate(obj) {
-    return phaseGraph('spec', obj.spec);
   },
 };
 

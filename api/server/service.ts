@@ -11,6 +11,7 @@ import type { DeleteOptions, ListOptions, ListResult, Store, WatchEvent, WatchOp
 import { KeyedLock } from '../keyed-lock.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { checkRunLimits, runLimitsKey } from './run-limits.js';
+import { admitWorkflowCreate, keepStampedStatus, WORKFLOW_PLURALS } from './workflow-admission.js';
 import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, type AdmissionRequest } from './admission.js';
 import { appliedCreateFields, applyConfiguration } from './apply.js';
 import { listKeysOf } from './list-keys.js';
@@ -257,6 +258,8 @@ export class ApiService {
   }
 
   private async storeCreate(def: KindDefinition, obj: KubeObject, req: WriteRequest): Promise<KubeObject> {
+    // Template rules that need the store (agents, templates, sessions); stamps the digest.
+    if (WORKFLOW_PLURALS.has(def.plural)) await admitWorkflowCreate(this.store, def.plural, obj);
     const created =
       def.plural === 'runs'
         ? await this.runCreates.run(runLimitsKey(obj), async () => {
@@ -281,6 +284,7 @@ export class ApiService {
   ): Promise<KubeObject> {
     // Only status may change here: everything else is taken from the stored object.
     const candidate: KubeObject = { ...structuredClone(old), status: next.status };
+    keepStampedStatus(def.plural, old, candidate);
     candidate.metadata.resourceVersion = precondition || old.metadata.resourceVersion;
     const obj = admitUpdate(old, candidate, adm);
     obj.metadata.managedFields = managedFields ?? recordUpdate(old, obj, this.ownership(def, req), 'status');

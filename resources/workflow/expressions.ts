@@ -61,3 +61,10 @@ export function render(text: string, values: RenderValues): string {
     return values.outputs[ref.phase]?.[ref.key] ?? '';
   });
 }
+
+/** The canonical text of a reference, as an error message shows it: `{{phases.plan.outputs.summary}}`. */
+export function formatReference(ref: Reference): string {
+  if (ref.kind === 'param') return `{{params.${ref.name}}}`;
+  if (ref.kind === 'workflow') return `{{workflow.${ref.field}}}`;
+  return `{{phases.${ref.phase}.outputs.${ref.key}}}`;
+}
