@@ -2,6 +2,7 @@
  * Spawning and line-reading for drivers that wrap a provider CLI (Claude Code, Codex): find the
  * binary on PATH, run it in the workspace, hand each stdout line to a mapper, keep a bounded
  * stderr tail for error messages, and stop it politely (SIGINT, then SIGTERM, then SIGKILL).
+ * Also what every CLI driver keeps about its run (CliConversation) and the per-turn CliDriver.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
@@ -27,6 +28,11 @@ export interface CliSpawnOptions {
   env: Record<string, string>;
   /** Called for every complete stdout line, in order. */
   onLine(line: string): void;
+  /**
+   * `ignore` (default) closes stdin at once: CLIs that take the prompt from argv would otherwise
+   * wait on it. `pipe` keeps it open for a CLI spoken to over stdio (writeLine, endInput).
+   */
+  stdin?: 'ignore' | 'pipe';
   /** Bytes of stderr kept (default 8 KiB). */
   stderrTailBytes?: number;
   /**
@@ -66,9 +72,15 @@ export class CliProcess {
   constructor(opts: CliSpawnOptions) {
     const tailBytes = opts.stderrTailBytes ?? 8192;
     let stderrTail = '';
-    // stdin is closed at once: both CLIs take the prompt from argv and would otherwise wait on it.
     // Its own process group, so stop() reaches the commands the agent is running too, as Ctrl-C would.
-    this.child = spawn(opts.file, opts.args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.child = spawn(opts.file, opts.args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], detached: true });
+    // A CLI that died leaves a broken pipe: its exit reports that, a write must not crash the host.
+    this.child.stdin?.on('error', () => undefined);
+    // WARNING: a detached group survives its parent. If the driver host exits without stopping
+    // the CLI (its stop grace ran out), take the group down with it; a host killed outright
+    // cannot run this, which is why a CLI on stdio must also exit when its stdin closes.
+    const onHostExit = () => this.signalGroup('SIGKILL');
+    process.once('exit', onHostExit);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-tailBytes);
@@ -96,12 +108,26 @@ export class CliProcess {
     this.exited = Promise.all([processDone, linesDone]).then(([exit]) => {
       clearTimeout(drain);
       this.done = true;
+      process.removeListener('exit', onHostExit);
       return { ...exit, stderrTail };
     });
   }
 
   get pid(): number | undefined {
     return this.child.pid;
+  }
+
+  /** Writes one line to the CLI's stdin (spawned with `stdin: 'pipe'`); false once stdin is closed. */
+  writeLine(line: string): boolean {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed || stdin.writableEnded) return false;
+    stdin.write(`${line}\n`);
+    return true;
+  }
+
+  /** Closes the CLI's stdin: end of input, which a CLI served over stdio takes as the end of the session. */
+  endInput(): void {
+    this.child.stdin?.end();
   }
 
   /**
@@ -207,6 +233,102 @@ export const CONTINUE_PROMPT = 'Continue the task from where you stopped.';
 
 const TRANSCRIPT_TOOL_OUTPUT_CHARS = 4096;
 
+/** Default environment for a CLI: the daemon's, sanitized unless passthrough is allowed. */
+export function cliEnvironment(opts: Pick<CliDriverOptions, 'environment' | 'allowEnvPassthrough'>): (env: NodeJS.ProcessEnv) => Record<string, string> {
+  return opts.environment ?? ((env) => sanitizeEnv(env, { allowPassthrough: opts.allowEnvPassthrough ?? false }));
+}
+
+/** The CLI binary a run uses and the environment it runs with. */
+export interface CliLocation {
+  file: string;
+  env: Record<string, string>;
+}
+
+/**
+ * Finds the agent's CLI (`agent.command`, else `defaultCommand` on PATH) and builds its environment:
+ * the base environment plus the agent's own env. Emits `run.failed` (DriverNotFound) and returns
+ * undefined when there is no such executable.
+ */
+export async function locateCli(
+  ctx: DriverStartContext,
+  cli: { displayName: string; defaultCommand: string; environment: (env: NodeJS.ProcessEnv) => Record<string, string> },
+): Promise<CliLocation | undefined> {
+  const command = ctx.agent.command ?? cli.defaultCommand;
+  const env = { ...cli.environment(process.env), ...ctx.agent.env };
+  const file = await resolveExecutable(command, env.PATH, ctx.workspace.path);
+  if (file) return { file, env };
+  const where = command.includes('/') ? `at ${command}` : `on PATH (${env.PATH ?? 'unset'})`;
+  ctx.emit({ type: 'run.failed', category: 'Provider', reason: 'DriverNotFound', message: `${cli.displayName} CLI "${command}" was not found ${where}; install it or set the agent's command.` });
+  return undefined;
+}
+
+/** The run.failed for a CLI that ended (or never started) without a verdict on the turn. */
+export function cliExitFailure(displayName: string, exit: CliExit, lastError?: string): DriverEvent {
+  const detail = (lastError ?? exit.stderrTail.trim()) || 'no output on stderr';
+  if (exit.error) return { type: 'run.failed', category: 'Provider', reason: 'DriverStartFailed', message: `${displayName} could not be started: ${exit.error}` };
+  const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  return { type: 'run.failed', category: 'Provider', reason: 'ProviderExited', message: `${displayName} ${how} before finishing the turn: ${clip(detail, 2000)}` };
+}
+
+/** A user message waiting to be sent: the prompt, a follow-up, or steer text. */
+export interface CliInput {
+  text: string;
+  source: NonNullable<TranscriptMessage['source']>;
+}
+
+/**
+ * What a CLI driver keeps about its run and checkpoints: the transcript in the OpenAI chat shape,
+ * the provider session (resumeId) and the model turns taken. Every event goes through `forward`,
+ * which records it and emits it.
+ */
+export class CliConversation {
+  readonly transcript: TranscriptMessage[];
+  resumeId: string | undefined;
+  turns: number;
+
+  constructor(
+    private readonly emit: (event: DriverEvent) => void,
+    checkpoint?: DriverCheckpoint,
+  ) {
+    this.transcript = [...(checkpoint?.transcript ?? [])];
+    this.resumeId = checkpoint?.resumeId;
+    this.turns = checkpoint?.turns ?? 0;
+  }
+
+  /** What to send first: the prompt, or CONTINUE_PROMPT when the provider session already holds it. */
+  firstInput(prompt: string): CliInput {
+    const holdsPrompt = this.resumeId !== undefined && this.transcript.some((m) => m.role === 'user');
+    return holdsPrompt ? { text: CONTINUE_PROMPT, source: 'user' } : { text: prompt, source: 'prompt' };
+  }
+
+  /** The run.failed that ends a run whose turns are used up, or undefined while some are left. */
+  budgetExhausted(maxTurns: number): DriverEvent | undefined {
+    if (this.turns < maxTurns) return undefined;
+    return { type: 'run.failed', category: 'Budget', reason: 'BudgetExhausted', message: `The run used its ${maxTurns} model turns.` };
+  }
+
+  /** Records a user message sent to the provider. */
+  user(input: CliInput): void {
+    this.transcript.push({ role: 'user', content: input.text, source: input.source });
+  }
+
+  /** Emits an event, recording messages and tool calls in the transcript. */
+  forward(event: DriverEvent): void {
+    if (event.type === 'assistant.message') this.transcript.push({ role: 'assistant', content: event.text });
+    if (event.type === 'tool.invoked') {
+      this.transcript.push({ role: 'assistant', content: '', toolCalls: [{ id: event.callId, name: event.tool, arguments: JSON.stringify(event.input) }] });
+    }
+    if (event.type === 'tool.result') this.transcript.push({ role: 'tool', toolCallId: event.callId, content: clip(event.output, TRANSCRIPT_TOOL_OUTPUT_CHARS) });
+    this.emit(event);
+  }
+
+  checkpoint(): void {
+    const checkpoint: DriverCheckpoint = { transcript: [...this.transcript], turns: this.turns };
+    if (this.resumeId) checkpoint.resumeId = this.resumeId;
+    this.emit({ type: 'checkpoint', checkpoint });
+  }
+}
+
 /**
  * A Driver over a provider CLI that runs one process per turn and continues its provider session
  * with a resume flag. Steer and follow-ups cannot be injected into a running CLI, so they queue:
@@ -228,34 +350,26 @@ export abstract class CliDriver implements Driver {
   private readonly grace: number;
   private readonly environment: (env: NodeJS.ProcessEnv) => Record<string, string>;
   private readonly raw: CliDriverOptions['raw'];
-  private ctx?: DriverStartContext;
   private proc?: CliProcess;
-  private pending: { text: string; source: NonNullable<TranscriptMessage['source']> }[] = [];
+  private pending: CliInput[] = [];
   private steered = false;
   private stopped = false;
   private running = false;
-  private transcript: TranscriptMessage[] = [];
-  private resumeId?: string;
-  private turns = 0;
 
   constructor(opts: CliDriverOptions = {}) {
     this.grace = opts.interruptGraceMs ?? 1500;
-    this.environment = opts.environment ?? ((env) => sanitizeEnv(env, { allowPassthrough: opts.allowEnvPassthrough ?? false }));
+    this.environment = cliEnvironment(opts);
     this.raw = opts.raw;
   }
 
   async start(ctx: DriverStartContext): Promise<void> {
-    this.ctx = ctx;
     this.running = true;
     this.stopped = false;
-    this.transcript = [...(ctx.checkpoint?.transcript ?? [])];
-    this.resumeId = ctx.checkpoint?.resumeId;
-    this.turns = ctx.checkpoint?.turns ?? 0;
     this.pending = [];
     const onAbort = () => void this.interrupt();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.run(ctx);
+      await this.run(ctx, new CliConversation((event) => ctx.emit(event), ctx.checkpoint));
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       this.running = false;
@@ -263,15 +377,9 @@ export abstract class CliDriver implements Driver {
     }
   }
 
-  private async run(ctx: DriverStartContext): Promise<void> {
-    const command = ctx.agent.command ?? this.defaultCommand;
-    const env = { ...this.environment(process.env), ...ctx.agent.env };
-    const file = await resolveExecutable(command, env.PATH, ctx.workspace.path);
-    if (!file) {
-      const where = command.includes('/') ? `at ${command}` : `on PATH (${env.PATH ?? 'unset'})`;
-      ctx.emit({ type: 'run.failed', category: 'Provider', reason: 'DriverNotFound', message: `${this.displayName} CLI "${command}" was not found ${where}; install it or set the agent's command.` });
-      return;
-    }
+  private async run(ctx: DriverStartContext, conv: CliConversation): Promise<void> {
+    const cli = await locateCli(ctx, { displayName: this.displayName, defaultCommand: this.defaultCommand, environment: this.environment });
+    if (!cli) return;
     try {
       await this.prepare(ctx);
     } catch (err) {
@@ -279,80 +387,52 @@ export abstract class CliDriver implements Driver {
       return;
     }
     const raw = new RawBudget(this.raw?.maxEvents, this.raw?.maxChars);
-    const resumingHeldPrompt = this.resumeId !== undefined && this.transcript.some((m) => m.role === 'user');
-    let next: { text: string; source: NonNullable<TranscriptMessage['source']> } | undefined = resumingHeldPrompt
-      ? { text: CONTINUE_PROMPT, source: 'user' }
-      : { text: ctx.prompt, source: 'prompt' };
+    let next: CliInput | undefined = conv.firstInput(ctx.prompt);
     let launched = false;
     while (next && !this.stopped && !ctx.signal.aborted) {
-      if (this.turns >= ctx.agent.maxTurns) {
-        ctx.emit({ type: 'run.failed', category: 'Budget', reason: 'BudgetExhausted', message: `The run used its ${ctx.agent.maxTurns} model turns.` });
-        return;
-      }
-      this.transcript.push({ role: 'user', content: next.text, source: next.source });
+      const spent = conv.budgetExhausted(ctx.agent.maxTurns);
+      if (spent) return ctx.emit(spent);
+      conv.user(next);
       this.steered = false;
-      const mapper = this.newMapper(this.turns);
+      const mapper = this.newMapper(conv.turns);
       let outcome: DriverEvent | undefined;
       // A process stopped before it named its session leaves nothing to resume: start over with the prompt too.
-      const prompt = launched && this.resumeId === undefined ? `${ctx.prompt}\n\n${next.text}` : next.text;
-      const launch = this.launch(ctx, { prompt, resumeId: this.resumeId, turns: this.turns });
+      const prompt = launched && conv.resumeId === undefined ? `${ctx.prompt}\n\n${next.text}` : next.text;
+      const launch = this.launch(ctx, { prompt, resumeId: conv.resumeId, turns: conv.turns });
       launched = true;
       const proc = new CliProcess({
-        file,
+        file: cli.file,
         args: launch.args,
         cwd: ctx.workspace.path,
-        env: { ...env, ...launch.env },
+        env: { ...cli.env, ...launch.env },
         onLine: (line) => {
           const data = raw.take(line);
           if (data !== undefined) ctx.emit({ type: 'raw', data });
           for (const event of mapper.map(line)) {
             if (event.type === 'run.completed' || event.type === 'run.failed') outcome = event;
-            else this.forward(event);
+            else conv.forward(event);
           }
-          if (mapper.resumeId && mapper.resumeId !== this.resumeId) {
-            this.resumeId = mapper.resumeId;
-            this.checkpoint();
+          if (mapper.resumeId && mapper.resumeId !== conv.resumeId) {
+            conv.resumeId = mapper.resumeId;
+            conv.checkpoint();
           }
         },
       });
       this.proc = proc;
       const exit = await proc.exited;
       this.proc = undefined;
-      this.turns = Math.max(this.turns, mapper.turns);
-      this.checkpoint();
+      conv.turns = Math.max(conv.turns, mapper.turns);
+      conv.checkpoint();
       // An interrupted process says nothing about the run: a steer continues it, a stop ends start().
       if (this.stopped || ctx.signal.aborted) return;
       next = this.pending.shift();
       if (this.steered) continue;
-      outcome ??= this.exitFailure(exit, mapper);
+      outcome ??= cliExitFailure(this.displayName, exit, mapper.lastError);
       if (outcome.type === 'run.failed' || !next) {
         ctx.emit(outcome);
         return;
       }
     }
-  }
-
-  private exitFailure(exit: CliExit, mapper: LineMapper): DriverEvent {
-    const detail = (mapper.lastError ?? exit.stderrTail.trim()) || 'no output on stderr';
-    if (exit.error) return { type: 'run.failed', category: 'Provider', reason: 'DriverStartFailed', message: `${this.displayName} could not be started: ${exit.error}` };
-    const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    return { type: 'run.failed', category: 'Provider', reason: 'ProviderExited', message: `${this.displayName} ${how} before finishing the turn: ${clip(detail, 2000)}` };
-  }
-
-  /** Emits an event and keeps the transcript in the OpenAI chat shape the checkpoint uses. */
-  private forward(event: DriverEvent): void {
-    if (event.type === 'assistant.message') this.transcript.push({ role: 'assistant', content: event.text });
-    if (event.type === 'tool.invoked') {
-      this.transcript.push({ role: 'assistant', content: '', toolCalls: [{ id: event.callId, name: event.tool, arguments: JSON.stringify(event.input) }] });
-    }
-    if (event.type === 'tool.result') this.transcript.push({ role: 'tool', toolCallId: event.callId, content: clip(event.output, TRANSCRIPT_TOOL_OUTPUT_CHARS) });
-    this.ctx?.emit(event);
-  }
-
-  private checkpoint(): void {
-    const checkpoint: DriverCheckpoint = { transcript: [...this.transcript], turns: this.turns };
-    if (this.resumeId) checkpoint.resumeId = this.resumeId;
-    this.ctx?.emit({ type: 'checkpoint', checkpoint });
   }
 
   async send(message: string, source: TranscriptMessage['source'] = 'user'): Promise<void> {
