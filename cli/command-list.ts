@@ -25,6 +25,7 @@ export const commandLoaders: Record<string, Loader> = {
   'api-resources': async () => [(await import('./commands/api-resources.js')).ApiResourcesCommand],
   events: async () => [(await import('./commands/events.js')).EventsCommand],
   logs: async () => [(await import('./commands/logs.js')).LogsCommand],
+  post: async () => [(await import('./commands/post.js')).PostCommand],
   timeline: async () => [(await import('./commands/timeline.js')).TimelineCommand, (await import('./commands/timeline-verify.js')).TimelineVerifyCommand],
   replay: async () => [(await import('./commands/replay.js')).ReplayCommand],
   artifact: async () => [(await import('./commands/artifact-get.js')).ArtifactGetCommand],

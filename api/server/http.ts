@@ -6,6 +6,7 @@
  */
 import type { Journal } from '../journal/journal.js';
 import { SessionSubresources, isSessionSubresource, type ArtifactBodies } from './session-subresources.js';
+import { ChannelMessages, isChannelMessages } from './channel-messages.js';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { Scheme } from '../../resources/scheme.js';
 import { ApiError, StatusReason } from '../errors.js';
@@ -54,6 +55,7 @@ export class ApiServer {
   private readonly openapi: OpenApiDocs;
   private readonly resources: ResourceHandler;
   private readonly sessionSubresources?: SessionSubresources;
+  private readonly channelMessages?: ChannelMessages;
   private readonly authz: RequestAuthorizer;
   private readonly tokens: TokensApi;
   private readonly reviews: AccessReviews;
@@ -79,6 +81,7 @@ export class ApiServer {
     if (opts.journal && opts.artifacts) {
       this.sessionSubresources = new SessionSubresources({ service: opts.service, journal: opts.journal, artifacts: opts.artifacts, watches: this.watches });
     }
+    if (opts.journal) this.channelMessages = new ChannelMessages({ store: opts.service.store, journal: opts.journal, watches: this.watches });
   }
 
   /** A request listener for one listener, authenticating with `auth` first. */
@@ -141,6 +144,7 @@ export class ApiServer {
       const body = hasBody(req.method) ? await readBody(req, this.maxBodyBytes) : undefined;
       await this.authz.check(this.acting(principal, req), attrs, req, body ? { raw: body, contentType: req.headers['content-type'] } : undefined);
       if (this.sessionSubresources && isSessionSubresource(route)) return this.sessionSubresources.handle(route, req, res, url.searchParams);
+      if (this.channelMessages && isChannelMessages(route)) return this.channelMessages.handle(route, req, res, url.searchParams, principal.name, body);
       return this.resources.handle(route, req, res, url.searchParams, principal.name, body);
     }
     if (route.type === 'auth') return this.auth(principal, route, req, res, url.searchParams);

@@ -1,14 +1,15 @@
-/** `sidekick logs run/NAME [-f]`: a run's conversation from its session journal. */
+/** `sidekick logs run/NAME|channel/NAME [-f]`: a run's or a channel's conversation from its session journal. */
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { RUNS, followTimeline, isTerminalRunEvent, parseTarget, readTimeline, type RunView } from '../journal/read.js';
 import { ConversationRenderer, paletteFor } from '../journal/render.js';
 import type { JournalEvent } from '../../api/journal/event.js';
+import { CHANNELS, channelTarget, followChannel, messageLines, readChannel, turnOf, type ChannelView } from '../journal/channel.js';
 
 export class LogsCommand extends ApiCommand {
   static override paths = [['logs']];
   static override usage = Command.Usage({
-    description: "Print a run's conversation",
+    description: "Print a run's or a channel's conversation",
     details: `
       Prints what the run's agent said, thought and did, read from its session's journal: \`[assistant]\` messages,
       \`[thinking]\` (dimmed on a terminal), \`[tool]\` calls and their results (exit code, duration and the first lines of
@@ -17,19 +18,27 @@ export class LogsCommand extends ApiCommand {
 
       With \`-f\` the output follows the run live and ends after the run reaches a terminal phase (Completed, Failed or
       Interrupted), or on Ctrl-C.
+
+      For \`channel/NAME\` it prints the channel's messages, one \`AUTHOR: text\` line each (later lines of a message
+      indented): people's posts and the agents' turns, and the channel's note when a turn ended without a reply. With
+      \`-f\` it follows the conversation live and ends when the channel is muted (its \`spec.maxTurns\` agent turns are
+      taken), or on Ctrl-C.
     `,
     examples: [
       ['Print the conversation of run hello', 'sidekick logs run/hello'],
       ['Follow a running run until it finishes', 'sidekick logs run/fix-login -f'],
+      ['Follow the conversation of channel review', 'sidekick logs channel/review -f'],
     ],
   });
 
-  follow = Option.Boolean('-f,--follow', false, { description: 'Follow the run until it reaches a terminal phase' });
-  target = Option.String({ name: 'run/NAME' });
+  follow = Option.Boolean('-f,--follow', false, { description: 'Follow the run until it reaches a terminal phase (a channel until it is muted)' });
+  target = Option.String({ name: 'run/NAME|channel/NAME' });
 
   async execute(): Promise<number> {
+    const channel = channelTarget(this.target);
+    if (channel) return this.channelLogs(channel);
     const name = parseTarget(this.target, ['run', 'runs', 'run.sidekicks.dev', 'runs.sidekicks.dev']);
-    if (!name) throw new UsageError(`expected run/NAME or NAME, got "${this.target}"`);
+    if (!name) throw new UsageError(`expected run/NAME, channel/NAME or NAME, got "${this.target}"`);
     const client = this.client();
     let run = await client.get<RunView>(RUNS, this.namespace, name);
     const renderer = new ConversationRenderer(paletteFor(this.context.stdout as { isTTY?: boolean }, this.context.env));
@@ -49,6 +58,35 @@ export class LogsCommand extends ApiCommand {
       for await (const event of followTimeline(client, this.namespace, run.spec.session, filter, signal)) {
         await print(event);
         if (isTerminalRunEvent(event)) break;
+      }
+    } finally {
+      stop.abort();
+    }
+    return 0;
+  }
+
+  /** A channel's messages as `AUTHOR: text` lines; with -f live, until the channel is muted. */
+  private async channelLogs(name: string): Promise<number> {
+    const client = this.client();
+    const channel = await client.get<ChannelView>(CHANNELS, this.namespace, name);
+    const print = (event: JournalEvent): void => {
+      for (const line of messageLines(event)) this.out(line);
+    };
+    if (!this.follow) {
+      for await (const event of readChannel(client, this.namespace, name)) print(event);
+      return 0;
+    }
+    const stop = new AbortController();
+    const signal = AbortSignal.any([this.context.signal, stop.signal]);
+    try {
+      for await (const event of followChannel(client, this.namespace, name, signal)) {
+        print(event);
+        const turn = turnOf(event);
+        if (turn === undefined || channel.spec.maxTurns === undefined || turn < channel.spec.maxTurns) continue;
+        // The last turn as the channel was read: it is muted unless maxTurns was raised meanwhile.
+        const now = await client.get<ChannelView>(CHANNELS, this.namespace, name).catch(() => channel);
+        if (now.spec.maxTurns === undefined || turn >= now.spec.maxTurns) break;
+        channel.spec.maxTurns = now.spec.maxTurns;
       }
     } finally {
       stop.abort();
