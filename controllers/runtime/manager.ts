@@ -3,6 +3,7 @@
  * one AbortSignal; `stop()` aborts it and waits until every piece has returned, so a SIGTERM stops
  * everything cleanly.
  */
+import { setMaxListeners } from 'node:events';
 
 /** Anything long-lived: runs until its signal aborts. */
 export interface Runnable {
@@ -26,6 +27,9 @@ export class Manager {
   /** Starts every runnable; a runnable that fails is logged and the others keep running. */
   start(): void {
     const signal = this.controller.signal;
+    // Every informer, controller worker and bridge listens on this one signal: one listener per
+    // piece is by design, not the leak Node's default limit of 10 warns about.
+    setMaxListeners(0, signal);
     this.running = Promise.allSettled(
       this.runnables.map(async (r) => {
         try {
