@@ -9,7 +9,9 @@ import type { EventRecorder } from '../api/events/recorder.js';
 import type { Run } from '../resources/kinds/run.js';
 import type { Agent } from '../resources/kinds/agent.js';
 import type { RepoMount } from '../resources/kinds/repomount.js';
-import type { Session } from '../resources/kinds/session.js';
+import { sessionLimits, type Session } from '../resources/kinds/session.js';
+import { isActivePhase } from '../resources/kinds/run.js';
+import { waitingRuns } from './run/admission.js';
 import type { KubeObject } from '../resources/meta.js';
 import { Controller, type Reconciler } from './runtime/controller.js';
 import { Informer, objectKey } from './runtime/informer.js';
@@ -31,6 +33,8 @@ import { ApprovalReconciler } from './approval/reconciler.js';
 import { classifyToolCall } from './approval/classify.js';
 import { evaluatePolicies, rememberedRule } from './approval/policy.js';
 import { buildInterventionController } from './intervention/controller.js';
+import { buildChannelController } from './channel/controller.js';
+import { buildWorkflowController } from './workflow/controller.js';
 
 export interface ControllerSetOptions {
   store: Store;
@@ -76,9 +80,18 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
 
   const runsOf = (namespace: string, pick: (r: Run) => boolean): string[] =>
     runs.list((r) => r.metadata.namespace === namespace && pick(r)).map((r) => objectKey(r));
+  // A slot freed (or limits changed): the session controller re-places the queue, and the runs at
+  // its front get to decide; a front run that admits others wakes them (wakeRuns). Waking every
+  // queued run instead would cost a full admission pass per run per freed slot.
   const wakeSession = (namespace: string, session: string): void => {
     sessionController.enqueue(`${namespace}/${session}`);
-    for (const key of runsOf(namespace, (r) => r.spec.session === session && (r.status?.phase ?? 'Queued') === 'Queued')) runController.enqueue(key);
+    const limits = sessionLimits(sessions.get(`${namespace}/${session}`));
+    const mine = runs.list((r) => r.metadata.namespace === namespace && r.spec.session === session);
+    const active = mine.filter((r) => isActivePhase(r.status?.phase)).length;
+    for (const r of waitingRuns(mine).slice(0, Math.max(1, limits.maxActiveRuns - active))) runController.enqueue(objectKey(r));
+  };
+  const wakeRuns = (namespace: string, names: string[]): void => {
+    for (const name of names) runController.enqueue(`${namespace}/${name}`);
   };
 
   // The event handler needs the reconciler's view of a workspace and the reconciler needs the
@@ -114,19 +127,27 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     workspaces: o.workspaces,
     launcher: o.launcher,
     recorder: o.recorder,
-    permission: (run, call) => gate.decide(run, call),
+    // The call's own events (tool.invoked) are still in the run's event pump when its permission is
+    // asked: let them land first, so the journal has the call before its approval.
+    permission: async (run, call) => {
+      await fleet.drain(run.metadata.uid!);
+      return gate.decide(run, call);
+    },
     track: (run, limits) => events.track(run, limits),
     wakeSession,
+    wakeRuns,
     env: o.env,
     log,
   });
 
   const runController = controller('run-controller', runReconciler, 4);
-  const sessionController = controller('session-controller', new SessionReconciler({ store: o.store, journal: o.journal }));
+  const sessionController = controller('session-controller', new SessionReconciler({ store: o.store, journal: o.journal, writer }));
   const agentController = controller('agent-controller', new AgentReconciler({ store: o.store, probe: o.probe, capabilitiesOf: (d) => o.launcher.capabilitiesOf(d) }));
   const mountController = controller('repomount-controller', new RepoMountReconciler({ store: o.store, inspector: o.inspector }));
   const approvalController = controller('approval-controller', new ApprovalReconciler({ store: o.store, journal: o.journal, remember: rememberedRule }));
   const interventions = buildInterventionController({ store: o.store, journal: o.journal, writer, fleet, launcher: o.launcher, runs, wakeSession, recorder: o.recorder, resyncMs: o.resyncMs, log });
+  const channels = buildChannelController({ store: o.store, journal: o.journal, runs, agents, sessions, resyncMs: o.resyncMs, log });
+  const workflows = buildWorkflowController({ store: o.store, journal: o.journal, workspaces: o.workspaces, runs, approvals, recorder: o.recorder, env: o.env, resyncMs: o.resyncMs, log });
 
   runs.addHandlers({
     onAdd: (r) => {
@@ -200,7 +221,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   });
 
   return {
-    runnables: [runs, sessions, agents, mounts, approvals].map(informerRunnable).concat([runController, sessionController, agentController, mountController, approvalController]).concat(interventions.runnables),
+    runnables: [runs, sessions, agents, mounts, approvals].map(informerRunnable).concat([runController, sessionController, agentController, mountController, approvalController]).concat(interventions.runnables).concat(channels.runnables).concat(workflows.runnables),
     fleet,
     runs,
     stopDrivers: () => fleet.stopAll(),

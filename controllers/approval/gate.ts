@@ -204,8 +204,9 @@ export class ApprovalGate {
     const settled = this.listen(approval);
     await this.d.writer.commit(ns, run.metadata.name!, (r) => {
       r.status!.pendingApprovals = (r.status!.pendingApprovals ?? 0) + 1;
-      if (r.status!.phase === RunPhase.Running) moveRun(r, { event: 'APPROVAL_REQUESTED' });
-      return [];
+      if (r.status!.phase !== RunPhase.Running) return [];
+      moveRun(r, { event: 'APPROVAL_REQUESTED' });
+      return [{ type: 'run.WaitingForApproval', actor: gateActor, payload: { approval: approval.metadata.name } }];
     });
     await this.look(approval);
     const result = await settled;
@@ -213,8 +214,9 @@ export class ApprovalGate {
       const pending = Math.max(0, (r.status!.pendingApprovals ?? 1) - 1);
       if (pending === 0) delete r.status!.pendingApprovals;
       else r.status!.pendingApprovals = pending;
-      if (pending === 0 && r.status!.phase === RunPhase.WaitingForApproval) moveRun(r, { event: 'RESOLVED' });
-      return [];
+      if (pending !== 0 || r.status!.phase !== RunPhase.WaitingForApproval) return [];
+      moveRun(r, { event: 'RESOLVED' });
+      return [{ type: 'run.Running', actor: gateActor, payload: { approval: approval.metadata.name, verdict: result.status?.phase } }];
     });
     return result;
   }

@@ -7,6 +7,8 @@
 import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import { isActivePhase } from './phases.js';
+import type { RunWriter } from './run-writer.js';
+import { controllerActor, moveRun } from './run-status.js';
 
 export interface AdmissionDecision {
   /** Names of queued runs that may start now. */
@@ -17,7 +19,8 @@ export interface AdmissionDecision {
   queued: number;
 }
 
-function queueOrder(a: Run, b: Run): number {
+/** The queue's order: priority (higher first), then creation (time, then the time-ordered uid), then name. */
+export function queueOrder(a: Run, b: Run): number {
   const pa = a.spec.priority ?? 0;
   const pb = b.spec.priority ?? 0;
   if (pa !== pb) return pb - pa;
@@ -38,7 +41,7 @@ function queueOrder(a: Run, b: Run): number {
 export function decideAdmission(runs: Run[], maxActiveRuns: number, ready: (run: Run) => boolean): AdmissionDecision {
   const live = runs.filter((r) => !r.metadata.deletionTimestamp);
   const active = live.filter((r) => isActivePhase(r.status?.phase)).length;
-  const queue = live.filter((r) => (r.status?.phase ?? RunPhase.Queued) === RunPhase.Queued).sort(queueOrder);
+  const queue = waitingRuns(live);
   let free = Math.max(0, maxActiveRuns - active);
   const admit = new Set<string>();
   const positions = new Map<string, number>();
@@ -52,4 +55,26 @@ export function decideAdmission(runs: Run[], maxActiveRuns: number, ready: (run:
     positions.set(run.metadata.name!, ++position);
   }
   return { admit, positions, active, queued: queue.length };
+}
+
+/** The runs waiting in a session's queue (live, Queued or not yet observed), front first. */
+export function waitingRuns(runs: Run[]): Run[] {
+  return runs.filter((r) => !r.metadata.deletionTimestamp && (r.status?.phase ?? RunPhase.Queued) === RunPhase.Queued).sort(queueOrder);
+}
+
+/** What a run's readiness depends on: its agent and repo mount. */
+export function referenceKey(run: Run): string {
+  return `${run.spec.agent}\u0000${run.spec.repoMount ?? ''}`;
+}
+
+/** Records that a queued run waits at `position` (its first observation is journalled as run.Queued). */
+export async function queueAt(writer: RunWriter, ns: string, run: Run, position: number): Promise<void> {
+  await writer.commit(ns, run.metadata.name!, (r) => {
+    if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
+    if (r.status?.phase === RunPhase.Queued && r.status.queuePosition === position) return null;
+    const first = r.status?.phase === undefined;
+    moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason: 'QueueFull', message: `waiting for a slot in session ${run.spec.session} (position ${position})` } });
+    r.status!.queuePosition = position;
+    return first ? [{ type: 'run.Queued', actor: controllerActor, payload: { queuePosition: position } }] : [];
+  });
 }

@@ -16,7 +16,7 @@ import { sessionLimits, type Session } from '../../resources/kinds/session.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { findObject as find } from '../find.js';
 import { KeyedLock } from '../../api/keyed-lock.js';
-import { decideAdmission } from './admission.js';
+import { decideAdmission, queueAt, referenceKey, waitingRuns } from './admission.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
 import { exhaustion, runBudget, sessionBudget, totalUsage } from './budget.js';
@@ -46,6 +46,8 @@ export interface RunReconcilerDeps {
   track(run: Run, limits: RunLimits): void;
   /** Wakes the other runs of a session (a slot was freed). */
   wakeSession(namespace: string, session: string): void;
+  /** Wakes runs by name (admitted by another run's admission pass). */
+  wakeRuns(namespace: string, names: string[]): void;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -133,9 +135,16 @@ export class RunReconciler implements Reconciler {
       });
       return {};
     }
+    // Readiness depends only on a run's agent and repo mount: one lookup per distinct pair, not per run.
     const readiness = new Map<string, boolean>();
-    for (const r of siblings) if ((r.status?.phase ?? RunPhase.Queued) === RunPhase.Queued) readiness.set(r.metadata.name!, !(await this.missingReference(r)));
-    const decision = decideAdmission(siblings, sessionLimits(session).maxActiveRuns, (r) => readiness.get(r.metadata.name!) ?? false);
+    for (const r of waitingRuns(siblings)) {
+      const refs = referenceKey(r);
+      if (!readiness.has(refs)) readiness.set(refs, !(await this.missingReference(r)));
+    }
+    const decision = decideAdmission(siblings, sessionLimits(session).maxActiveRuns, (r) => readiness.get(referenceKey(r)) ?? false);
+    // One decision may free several slots: the other runs it admits are woken to take theirs.
+    const others = [...decision.admit].filter((n) => n !== run.metadata.name);
+    if (others.length > 0) this.d.wakeRuns(ns, others);
     const name = run.metadata.name!;
     if (decision.admit.has(name)) {
       if (!hasFinalizer(run)) await this.addFinalizer(run);
@@ -148,22 +157,9 @@ export class RunReconciler implements Reconciler {
       this.d.recorder?.normal(run, 'Admitted', `admitted into session ${run.spec.session}`);
       return {};
     }
-    // One decision places the whole queue: a run that arrives ahead of others (higher priority)
-    // moves every run behind it, and they show their new position now, not at their next turn.
-    const stale = siblings.filter((r) => r.metadata.name !== name && decision.positions.has(r.metadata.name!) && r.status?.queuePosition !== decision.positions.get(r.metadata.name!));
-    for (const r of [run, ...stale]) await this.queueAt(ns, r, decision.positions.get(r.metadata.name!)!);
+    // The positions of the runs behind this one are the session controller's (one pass per change).
+    await queueAt(this.d.writer, ns, run, decision.positions.get(name)!);
     return {};
-  }
-
-  private async queueAt(ns: string, run: Run, position: number): Promise<void> {
-    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
-      if (r.status?.phase === RunPhase.Queued && r.status.queuePosition === position) return null;
-      if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
-      const first = r.status?.phase === undefined;
-      moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason: 'QueueFull', message: `waiting for a slot in session ${run.spec.session} (position ${position})` } });
-      r.status!.queuePosition = position;
-      return first ? [{ type: 'run.Queued', actor: controllerActor, payload: { queuePosition: position } }] : [];
-    });
   }
 
   /** Why a run cannot start yet (its agent or repo mount is missing or not ready), or undefined. */
@@ -348,7 +344,7 @@ export class RunReconciler implements Reconciler {
       mode: run.spec.mode ?? mount.spec.mode ?? 'Worktree',
       mount: {
         path: mount.spec.path,
-        ...(mount.spec.baseRef ? { baseRef: mount.spec.baseRef } : {}),
+        ...((run.spec.baseRef ?? mount.spec.baseRef) ? { baseRef: run.spec.baseRef ?? mount.spec.baseRef } : {}),
         ...(mount.spec.branch ? { branch: mount.spec.branch } : {}),
         branchPrefix: mount.spec.branchPrefix ?? 'sidekicks/',
         copyFiles: mount.spec.copyFiles ?? [],

@@ -15,6 +15,8 @@ import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { findObject } from '../find.js';
 import { isActivePhase } from '../run/phases.js';
+import { queueAt, waitingRuns } from '../run/admission.js';
+import type { RunWriter } from '../run/run-writer.js';
 
 /** The object name of a session's main channel (channel names are per namespace). */
 export function mainChannelName(session: string): string {
@@ -22,7 +24,7 @@ export function mainChannelName(session: string): string {
 }
 
 export class SessionReconciler implements Reconciler {
-  constructor(private readonly d: { store: Store; journal: Journal }) {}
+  constructor(private readonly d: { store: Store; journal: Journal; writer?: RunWriter }) {}
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const session = await findObject<Session>(this.d.store, 'sessions', key.namespace, key.name);
@@ -53,6 +55,21 @@ export class SessionReconciler implements Reconciler {
     }
   }
 
+  /**
+   * Rewrites the queue positions that changed: one pass per session change, so a run admitted
+   * from the front of a long queue moves everyone behind it once, however many changes coalesced.
+   * A run not yet observed is placed by its own admission (which journals run.Queued).
+   */
+  private async placeQueue(ns: string, runs: Run[]): Promise<void> {
+    const writer = this.d.writer;
+    if (!writer) return;
+    const stale = waitingRuns(runs)
+      .map((run, i) => ({ run, position: i + 1 }))
+      .filter(({ run, position }) => run.status?.phase === RunPhase.Queued && run.status.queuePosition !== position);
+    // Concurrent writes share commits (the store's group commit).
+    await Promise.all(stale.map(({ run, position }) => queueAt(writer, ns, run, position)));
+  }
+
   private async reportStatus(session: Session): Promise<Result> {
     const ns = session.metadata.namespace!;
     const name = session.metadata.name!;
@@ -70,6 +87,7 @@ export class SessionReconciler implements Reconciler {
       observedGeneration: session.metadata.generation,
       conditions: setCondition(session.status?.conditions, { type: 'Ready', status: 'True', reason: phase, message: `main channel ${mainChannelName(name)}` }, session.metadata.generation ?? 1),
     };
+    await this.placeQueue(ns, runs);
     if (JSON.stringify(status) === JSON.stringify(session.status)) return {};
     try {
       await this.d.store.updateStatus('sessions', { ...session, status }, {

@@ -45,6 +45,7 @@ export const RunSpec = Type.Object(
     repoMount: Type.Optional(Type.String({ description: 'The RepoMount to work in; without one the run works in a scratch directory.' })),
     prompt: Type.String({ description: 'What the agent is asked to do.', minLength: 1 }),
     mode: Type.Optional(closedSet(WorkspaceMode, 'Overrides the RepoMount execution mode for this run.')),
+    baseRef: Type.Optional(Type.String({ minLength: 1, description: "Start the worktree from this ref (a branch or commit) instead of the mount's baseRef; workflows set it so a phase builds on an earlier phase's commits." })),
     channel: Type.String({ description: 'The Channel the run publishes to.', default: 'main' }),
     priority: Type.Integer({ description: 'Queue priority: higher first, FIFO within a priority.', default: 0 }),
     suspend: Type.Boolean({ description: 'true pauses the run at a safe point; false resumes it.', default: false }),
@@ -116,7 +117,7 @@ export const Run = defineKind({
   description: 'One unit of agent work; reconciled into a driver process in a workspace.',
   spec: RunSpec,
   status: RunStatus,
-  immutableFields: ['spec.session', 'spec.agent', 'spec.repoMount', 'spec.prompt', 'spec.mode', 'spec.parent'],
+  immutableFields: ['spec.session', 'spec.agent', 'spec.repoMount', 'spec.prompt', 'spec.mode', 'spec.baseRef', 'spec.parent'],
   printerColumns: [
     { name: 'Session', type: 'string', jsonPath: '.spec.session' },
     { name: 'Agent', type: 'string', jsonPath: '.spec.agent' },

@@ -83,6 +83,9 @@ describe('approvals (in-process daemon)', () => {
     const events = await fetchTimeline(client, 'deny');
     const types = events.map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['approval.requested', 'approval.rejected', 'tool.error', 'run.Completed']));
+    // In causal order: the call, the wait it caused, the decision, the run going on, the refusal as its result.
+    const order = ['tool.invoked', 'approval.requested', 'run.WaitingForApproval', 'approval.rejected', 'run.Running', 'tool.error'];
+    expect(types.slice(types.indexOf('tool.invoked')).filter((t) => order.includes(t))).toEqual(order);
     const result = events.find((e) => e.type === 'tool.error')!.payload as { output: string };
     expect(result.output).toContain('not today');
     const settled = (await client.get('approvals', 'default', approval.metadata.name!)) as Approval;

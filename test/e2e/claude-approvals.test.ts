@@ -1,0 +1,195 @@
+/**
+ * Claude Code through the daemon's approval gate, end to end: a real daemon with its controllers,
+ * real git worktrees, the compiled driver host running the Claude driver against the fake Claude
+ * CLI (test/fakes/claude/claude, scenario `bash`: it runs its prompt as one Bash command after
+ * asking the `--permission-prompt-tool` MCP server). Decisions are made with the real CLI verbs,
+ * `sidekick approve` and `sidekick deny`, in-process.
+ */
+import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import { eventually } from '../eventually.js';
+import type { Approval } from '../../resources/kinds/approval.js';
+import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, repo, runPhase, sidekick, SocketApi } from './support.js';
+
+const fakeClaude = join(repo, 'test', 'fakes', 'claude', 'claude');
+const apiVersion = 'sidekicks.dev/v1alpha1';
+
+type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown> };
+
+describe('Claude Code approvals (in-process daemon, fake Claude CLI)', () => {
+  let dir: string;
+  let home: string;
+  let daemon: DaemonHandle;
+  let client: SocketApi;
+  let demo: string;
+
+  beforeAll(async () => {
+    expect(existsSync(hostCommand[1])).toBe(true);
+    dir = mkdtempSync(join(tmpdir(), 'sidekick-claude-approvals-'));
+    home = join(dir, 'home');
+    daemon = await startDaemon({ home, driverHostCommand: hostCommand });
+    client = new SocketApi(daemon.socketPath);
+    demo = demoRepo(dir);
+  });
+  afterAll(async () => {
+    await daemon.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A session with a Claude agent (the fake CLI, which runs its prompt as a Bash command) and a worktree mount. */
+  async function claudeSession(name: string): Promise<void> {
+    await applyAll(client, [
+      { apiVersion, kind: 'Session', metadata: { name }, spec: {} },
+      { apiVersion, kind: 'Agent', metadata: { name }, spec: { driver: 'Claude', command: fakeClaude, env: [{ name: 'FAKE_CLAUDE_SCENARIO', value: 'bash' }] } },
+      { apiVersion, kind: 'RepoMount', metadata: { name }, spec: { session: name, path: demo } },
+    ]);
+  }
+
+  async function startRun(session: string, name: string, command: string): Promise<void> {
+    await applyAll(client, [{ apiVersion, kind: 'Run', metadata: { name }, spec: { session, agent: session, repoMount: session, prompt: command } }]);
+  }
+
+  async function approvalsOf(run: string): Promise<Approval[]> {
+    const list = (await client.raw('GET', `${GV}/approvals?labelSelector=${encodeURIComponent(`sidekicks.dev/run=${run}`)}`)) as { items: Approval[] };
+    return list.items;
+  }
+
+  /** Waits for the run to wait on exactly one pending approval and returns it. */
+  async function pendingApproval(run: string): Promise<Approval> {
+    return eventually(async () => {
+      const pending = (await approvalsOf(run)).filter((a) => a.status?.phase === 'Pending');
+      expect(pending).toHaveLength(1);
+      expect((await runPhase(client, run)).status?.phase).toBe('WaitingForApproval');
+      return pending[0]!;
+    }, { timeoutMs: 30_000 });
+  }
+
+  async function completed(run: string): Promise<Run> {
+    return eventually(async () => {
+      const r = await runPhase(client, run);
+      expect(r.status?.phase).toBe('Completed');
+      return r;
+    }, { timeoutMs: 30_000 });
+  }
+
+  async function timelineOf(session: string, run: string): Promise<TimelineEvent[]> {
+    return ((await fetchTimeline(client, session)) as TimelineEvent[]).filter((e) => e.run === run);
+  }
+
+  function diffOf(run: Run): string {
+    const artifact = run.status?.diff?.artifact;
+    expect(artifact).toBeTruthy();
+    return artifact!;
+  }
+
+  async function artifactText(name: string): Promise<string> {
+    const art = (await client.get('artifacts', 'default', name)) as { status: { digest: string } };
+    const hex = art.status.digest.slice('sha256:'.length);
+    return readFileSync(join(daemon.paths.artifacts, hex.slice(0, 2), hex), 'utf8');
+  }
+
+  it('asks before Claude runs a Bash command; `sidekick approve` lets it run and the run completes with the change', async () => {
+    await claudeSession('claude-ok');
+    const command = 'touch approved.txt && echo created approved.txt';
+    await startRun('claude-ok', 'claude-ok', command);
+
+    const approval = await pendingApproval('claude-ok');
+    const run = await runPhase(client, 'claude-ok');
+    expect(run.status?.pendingApprovals).toBe(1);
+    expect(approval.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Run', name: 'claude-ok', uid: run.metadata.uid, controller: true })]);
+    expect(approval.spec).toMatchObject({ session: 'claude-ok', run: 'claude-ok', category: 'ToolExecution', request: { tool: 'RunCommand', command } });
+    // The gate keys the approval to Claude's own tool_use id, which the journal shows for the call.
+    const callId = approval.metadata.annotations?.['sidekicks.dev/tool-call'];
+    expect(callId).toMatch(/^toolu_/);
+    const asked = await timelineOf('claude-ok', 'claude-ok');
+    expect(asked.find((e) => e.type === 'approval.requested')?.payload).toMatchObject({ approval: approval.metadata.name, category: 'ToolExecution', callId, tool: 'RunCommand' });
+    expect(asked.find((e) => e.type === 'tool.invoked')?.payload).toMatchObject({ callId, tool: 'RunCommand', input: { command } });
+    expect(existsSync(join(run.status!.workspace!.path!, 'approved.txt'))).toBe(false);
+
+    const approved = await sidekick(home, ['approve', approval.metadata.name!]);
+    expect(approved).toEqual({ code: 0, stdout: `approval.sidekicks.dev/${approval.metadata.name} approved\n`, stderr: '' });
+
+    const done = await completed('claude-ok');
+    expect(existsSync(join(done.status!.workspace!.path!, 'approved.txt'))).toBe(true);
+    // The fake ends its turn quoting the tool result Claude Code gave it: the command's output.
+    expect(done.status?.summary).toBe('Bash tool result: created approved.txt');
+    expect(done.status?.pendingApprovals).toBeUndefined();
+    expect(await artifactText(diffOf(done))).toContain('approved.txt');
+
+    const events = await timelineOf('claude-ok', 'claude-ok');
+    const types = events.map((e) => e.type);
+    expect(types).toEqual(expect.arrayContaining(['tool.invoked', 'approval.requested', 'approval.approved', 'tool.result', 'run.Completed']));
+    expect(types.indexOf('approval.requested')).toBeLessThan(types.indexOf('approval.approved'));
+    expect(types.indexOf('approval.approved')).toBeLessThan(types.indexOf('tool.result'));
+    expect(events.find((e) => e.type === 'tool.result')?.payload).toMatchObject({ callId, ok: true, output: 'created approved.txt' });
+    const settled = (await client.get('approvals', 'default', approval.metadata.name!)) as Approval;
+    expect(settled.status).toMatchObject({ phase: 'Approved' });
+    expect(settled.status?.decidedBy).toBeTruthy();
+  });
+
+  it('`sidekick deny --reason` keeps the command from running and Claude receives the refusal as the tool result', async () => {
+    await claudeSession('claude-no');
+    await startRun('claude-no', 'claude-no', 'touch denied.txt && echo created denied.txt');
+    const approval = await pendingApproval('claude-no');
+    expect(approval.spec).toMatchObject({ category: 'ToolExecution', request: { command: 'touch denied.txt && echo created denied.txt' } });
+
+    const denied = await sidekick(home, ['deny', approval.metadata.name!, '--reason', 'not in this repository']);
+    expect(denied).toEqual({ code: 0, stdout: `approval.sidekicks.dev/${approval.metadata.name} denied\n`, stderr: '' });
+
+    const done = await completed('claude-no');
+    expect(existsSync(join(done.status!.workspace!.path!, 'denied.txt'))).toBe(false);
+    // What Claude Code got back from the permission tool, quoted by the fake in its last message.
+    expect(done.status?.summary).toMatch(/^Bash tool result: rejected by .+: not in this repository$/);
+    expect(done.status?.diff?.files ?? 0).toBe(0);
+
+    const events = await timelineOf('claude-no', 'claude-no');
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['approval.requested', 'approval.rejected', 'tool.error', 'run.Completed']));
+    expect(events.some((e) => e.type === 'tool.result')).toBe(false);
+    expect(events.find((e) => e.type === 'tool.error')?.payload).toMatchObject({ ok: false, output: expect.stringContaining('not in this repository') });
+    const settled = (await client.get('approvals', 'default', approval.metadata.name!)) as Approval;
+    expect(settled.status).toMatchObject({ phase: 'Rejected' });
+  });
+
+  it('`approve --remember session` lets the same command of the next run in the session through without asking', async () => {
+    await claudeSession('claude-rm');
+    const command = 'echo remembered >> notes.txt';
+    await startRun('claude-rm', 'rm-1', command);
+    const first = await pendingApproval('rm-1');
+    const approved = await sidekick(home, ['approve', first.metadata.name!, '--remember', 'session']);
+    expect(approved).toMatchObject({ code: 0, stdout: `approval.sidekicks.dev/${first.metadata.name} approved (remembered for this session)\n` });
+    await completed('rm-1');
+    const policies = await eventually(async () => {
+      const list = (await client.raw('GET', `${GV}/approvalpolicies`)) as { items: ApprovalPolicy[] };
+      const rules = list.items.filter((p) => p.spec.session === 'claude-rm').flatMap((p) => p.spec.rules ?? []);
+      expect(rules).toEqual([expect.objectContaining({ category: 'ToolExecution', action: 'Allow', match: expect.objectContaining({ command }) })]);
+      return rules;
+    });
+    expect(policies).toHaveLength(1);
+
+    // Another run of the session makes the identical call: the rule decides, nobody is asked.
+    await startRun('claude-rm', 'rm-2', command);
+    const done = await completed('rm-2');
+    expect(readFileSync(join(done.status!.workspace!.path!, 'notes.txt'), 'utf8')).toBe('remembered\n');
+    expect(done.status?.summary).toBe('Bash tool result: (No content)');
+    const second = await approvalsOf('rm-2');
+    // The rule's decision is kept on record (born Approved, naming the rule); none was ever Pending.
+    expect(second).toHaveLength(1);
+    expect(second[0]!.status).toMatchObject({ phase: 'Approved', rule: expect.stringMatching(/^remembered-session-claude-rm\//) });
+    const events = await timelineOf('claude-rm', 'rm-2');
+    const types = events.map((e) => e.type);
+    expect(types).not.toContain('approval.requested');
+    expect(events.find((e) => e.type === 'approval.approved')?.payload).toMatchObject({ rule: second[0]!.status?.rule });
+
+    // Only that command: a different one in a third run asks again.
+    await startRun('claude-rm', 'rm-3', 'echo other >> notes.txt');
+    const third = await pendingApproval('rm-3');
+    expect(third.spec.request).toMatchObject({ command: 'echo other >> notes.txt' });
+    expect(await sidekick(home, ['deny', third.metadata.name!])).toMatchObject({ code: 0 });
+    await completed('rm-3');
+  });
+});
