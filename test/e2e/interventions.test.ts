@@ -9,27 +9,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
 import { sidekickHome } from '../../api/home.js';
-import { runCli } from '../../cli/run.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, reply, streamed, type FakeResponse, type RecordedRequest } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, fetchTimeline, GV, hostCommand, runPhase, SocketApi, startDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, fetchTimeline, GV, hostCommand, runPhase, sidekick, SocketApi, startDaemonProcess } from './support.js';
 
 type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown>; correlationId?: string };
 
-/** Runs the CLI in-process against the daemon in `home`; resolves exit code and output. */
-async function sk(home: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-  let [out, err] = ['', ''];
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_NAMESPACE: '' };
-  const code = await runCli(argv, { stdout, stderr, stdin: Readable.from([]), env, cwd: home });
-  return { code, stdout: out, stderr: err };
-}
+
 
 /** A session, an OpenAI agent on the fake server, a worktree mount of `demo`, and one run. */
 function openAIRun(name: string, demo: string, baseURL: string): Record<string, unknown>[] {
@@ -110,7 +99,7 @@ describe('interventions end to end (in-process daemon)', () => {
     await applyAll(client, openAIRun('steered', demoRepo(join(dir, 'steered')), fake.baseURL));
     await eventually(async () => fake.requests.length === 1 && (await runPhase(client, 'steered')).status?.phase === 'Running', { timeoutMs: 20_000 });
 
-    const steer = await sk(home, ['steer', 'run/steered', '-m', 'Keep the answer to one sentence.']);
+    const steer = await sidekick(home, ['steer', 'run/steered', '-m', 'Keep the answer to one sentence.']);
     expect(steer).toMatchObject({ code: 0, stderr: '' });
     expect(steer.stdout).toMatch(/^intervention\.sidekicks\.dev\/steered-steer-\S+ created \(Degraded: delivered after the current turn/);
     const name = createdName(steer.stdout);
@@ -138,7 +127,7 @@ describe('interventions end to end (in-process daemon)', () => {
     expect(ivEvents[1]!.payload).toMatchObject({ intervention: name, type: 'Steer', source: 'steer', text: 'Keep the answer to one sentence.' });
     const at = (t: string) => events.findIndex((e) => e.type === t);
     expect(at('intervention.degraded')).toBeLessThan(events.findLastIndex((e) => e.type === 'assistant.message'));
-    const logs = await sk(home, ['logs', 'run/steered']);
+    const logs = await sidekick(home, ['logs', 'run/steered']);
     expect(logs.stdout).toContain('[steer] Keep the answer to one sentence.');
   });
 
@@ -168,8 +157,8 @@ describe('interventions end to end (in-process daemon)', () => {
     expect(events.some((e) => e.payload?.source === 'steer')).toBe(false);
 
     // Ended runs refuse: cancel it, then a steer through the CLI is Rejected and exits 1.
-    expect((await sk(home, ['cancel', 'run/stale'])).code).toBe(0);
-    const late = await sk(home, ['steer', 'run/stale', '-m', 'anyone there?']);
+    expect((await sidekick(home, ['cancel', 'run/stale'])).code).toBe(0);
+    const late = await sidekick(home, ['steer', 'run/stale', '-m', 'anyone there?']);
     expect(late.code).toBe(1);
     expect(late.stdout).toMatch(/created \(Rejected: run "stale" already ended Interrupted\)/);
   });
@@ -181,7 +170,7 @@ describe('interventions end to end (in-process daemon)', () => {
     await eventually(async () => (await runPhase(client, 'doomed')).status?.phase === 'Running', { timeoutMs: 20_000 });
     await applyAll(client, [{ ...first, metadata: { name: 'doomed-next' } }]);
     await eventually(async () => (await runPhase(client, 'doomed-next')).status?.queuePosition === 1);
-    const out = await sk(home, ['cancel', 'run/doomed', '--reason', 'superseded']);
+    const out = await sidekick(home, ['cancel', 'run/doomed', '--reason', 'superseded']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^intervention\.sidekicks\.dev\/doomed-cancel-\S+ created \(Applied: the run was canceled: it ended Interrupted\)/);
     const name = createdName(out.stdout);
@@ -199,7 +188,7 @@ describe('interventions end to end (in-process daemon)', () => {
     expect(related[0]!.payload.by).toBe(by);
     expect(events.filter((e) => e.type === 'assistant.message' && e.run === 'doomed').map((e) => e.payload.text)).toEqual(['starting']);
     await eventually(async () => (await runPhase(client, 'doomed-next')).status?.phase === 'Running', { timeoutMs: 10_000 });
-    expect((await sk(home, ['cancel', 'run/doomed-next'])).code).toBe(0);
+    expect((await sidekick(home, ['cancel', 'run/doomed-next'])).code).toBe(0);
   });
 
   it('interrupts an OpenAI run mid-turn: it pauses, and a steer resumes the same run with the text', async () => {
@@ -209,7 +198,7 @@ describe('interventions end to end (in-process daemon)', () => {
     await eventually(() => fake.requests.length === 2, { timeoutMs: 20_000 });
     const uid = (await runPhase(client, 'redirected')).metadata.uid;
 
-    const stop = await sk(home, ['interrupt', 'run/redirected', '--reason', 'wrong direction']);
+    const stop = await sidekick(home, ['interrupt', 'run/redirected', '--reason', 'wrong direction']);
     expect(stop.code).toBe(0);
     expect(stop.stdout).toMatch(/created \(Applied: the current turn stops at the next safe point and the run pauses/);
     const paused = await eventually(async () => {
@@ -221,7 +210,7 @@ describe('interventions end to end (in-process daemon)', () => {
     expect(paused.spec.suspend).toBe(true);
     expect(paused.metadata.annotations?.['sidekicks.dev/interrupted-by']).toBe(createdName(stop.stdout));
 
-    const steer = await sk(home, ['steer', 'run/redirected', '-m', 'Answer in French.']);
+    const steer = await sidekick(home, ['steer', 'run/redirected', '-m', 'Answer in French.']);
     expect(steer.code).toBe(0);
     // Accepted while the run resumes; Degraded if the CLI looked only once the driver had it.
     expect(steer.stdout).toMatch(/created \((Accepted: the run was interrupted: it resumes with the text as its next user message|Degraded: delivered after the current turn.*)\)/);
@@ -257,20 +246,20 @@ describe('interventions end to end (in-process daemon)', () => {
   it('rejects an interrupt of a paused run, and pause / resume refuse what would do nothing', async () => {
     await applyAll(client, waitingRun('held'));
     await eventually(async () => (await runPhase(client, 'held')).status?.phase === 'Running', { timeoutMs: 20_000 });
-    expect(await sk(home, ['pause', 'run/held'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/held paused\n' });
-    expect(await sk(home, ['pause', 'held'])).toMatchObject({ code: 1, stderr: 'error: run.sidekicks.dev "held" is already paused\n' });
+    expect(await sidekick(home, ['pause', 'run/held'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/held paused\n' });
+    expect(await sidekick(home, ['pause', 'held'])).toMatchObject({ code: 1, stderr: 'error: run.sidekicks.dev "held" is already paused\n' });
     await eventually(async () => (await runPhase(client, 'held')).status?.phase === 'Paused', { timeoutMs: 10_000 });
-    const stop = await sk(home, ['interrupt', 'run/held']);
+    const stop = await sidekick(home, ['interrupt', 'run/held']);
     expect(stop.code).toBe(1);
     expect(stop.stdout).toContain('(Rejected: run "held" is paused: there is no turn to interrupt)');
     // A steer to a run a person paused waits for them: Accepted, and the run stays paused.
-    const steer = await sk(home, ['steer', 'run/held', '-m', 'when you are back: hurry up']);
+    const steer = await sidekick(home, ['steer', 'run/held', '-m', 'when you are back: hurry up']);
     expect(steer.stdout).toContain('(Accepted: the run is paused: the text is delivered when it resumes)');
     expect((await runPhase(client, 'held')).spec.suspend).toBe(true);
-    expect(await sk(home, ['resume', 'run/held'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/held resumed\n' });
+    expect(await sidekick(home, ['resume', 'run/held'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/held resumed\n' });
     await eventually(async () => (await intervention(client, createdName(steer.stdout))).status?.phase === 'Degraded', { timeoutMs: 10_000 });
-    expect(await sk(home, ['resume', 'run/held'])).toMatchObject({ code: 1, stderr: 'error: run.sidekicks.dev "held" is not paused\n' });
-    expect((await sk(home, ['cancel', 'run/held'])).code).toBe(0);
+    expect(await sidekick(home, ['resume', 'run/held'])).toMatchObject({ code: 1, stderr: 'error: run.sidekicks.dev "held" is not paused\n' });
+    expect((await sidekick(home, ['cancel', 'run/held'])).code).toBe(0);
   });
 });
 
@@ -299,7 +288,7 @@ describe('pause, kill -9 of the daemon, resume', () => {
     await eventually(() => fake.requests.length === 2, { timeoutMs: 20_000 });
     const uid = (await runPhase(client, 'greet')).metadata.uid;
 
-    expect(await sk(home, ['pause', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet paused\n' });
+    expect(await sidekick(home, ['pause', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet paused\n' });
     await eventually(async () => (await runPhase(client, 'greet')).status?.phase === 'Paused', { timeoutMs: 10_000 });
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
@@ -310,7 +299,7 @@ describe('pause, kill -9 of the daemon, resume', () => {
     expect(stillPaused.status?.phase).toBe('Paused');
     expect(stillPaused.metadata.uid).toBe(uid);
     fake.enqueue(streamed({ content: 'It says "Hello, world".', usage: { prompt: 90, completion: 8 } }));
-    expect(await sk(home, ['resume', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet resumed\n' });
+    expect(await sidekick(home, ['resume', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet resumed\n' });
     const run = await eventually(async () => {
       const r = await runPhase(client2, 'greet');
       expect(r.status?.phase).toBe('Completed');
