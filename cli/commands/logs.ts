@@ -1,15 +1,19 @@
-/** `sidekick logs run/NAME|channel/NAME [-f]`: a run's or a channel's conversation from its session journal. */
+/** `sidekick logs run/NAME|channel/NAME|workflow/NAME [--phase P] [-f]`: conversations from the session journal. */
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { RUNS, followTimeline, isTerminalRunEvent, parseTarget, readTimeline, type RunView } from '../journal/read.js';
 import { ConversationRenderer, paletteFor } from '../journal/render.js';
 import type { JournalEvent } from '../../api/journal/event.js';
+import { PrintedError } from '../errors.js';
+import type { Workflow } from '../../resources/kinds/workflow.js';
+import { WORKFLOWS } from '../workflows/refs.js';
+import { endsFollow, hasPhase, workflowEventFilter, workflowEventLine } from '../workflows/logs.js';
 import { CHANNELS, channelTarget, followChannel, messageLines, readChannel, turnOf, type ChannelView } from '../journal/channel.js';
 
 export class LogsCommand extends ApiCommand {
   static override paths = [['logs']];
   static override usage = Command.Usage({
-    description: "Print a run's or a channel's conversation",
+    description: "Print a run's, a channel's or a workflow's conversation",
     details: `
       Prints what the run's agent said, thought and did, read from its session's journal: \`[assistant]\` messages,
       \`[thinking]\` (dimmed on a terminal), \`[tool]\` calls and their results (exit code, duration and the first lines of
@@ -23,20 +27,30 @@ export class LogsCommand extends ApiCommand {
       indented): people's posts and the agents' turns, and the channel's note when a turn ended without a reply. With
       \`-f\` it follows the conversation live and ends when the channel is muted (its \`spec.maxTurns\` agent turns are
       taken), or on Ctrl-C.
+
+      For \`workflow/NAME\` it prints what the workflow's phases did — their runs' conversations, their commands and
+      checks as tool calls, their channels' turns — each line prefixed with the run or step it came from, and the
+      workflow's own \`[workflow]\` lines (a phase started, its gate resolved, it completed or was retried). \`--phase\`
+      keeps one phase. With \`-f\` it follows live until the phase (or the workflow) has settled.
     `,
     examples: [
       ['Print the conversation of run hello', 'sidekick logs run/hello'],
       ['Follow a running run until it finishes', 'sidekick logs run/fix-login -f'],
       ['Follow the conversation of channel review', 'sidekick logs channel/review -f'],
+      ['Follow the implement phase of workflow review-x7k2', 'sidekick logs workflow/review-x7k2 --phase implement -f'],
     ],
   });
 
   follow = Option.Boolean('-f,--follow', false, { description: 'Follow the run until it reaches a terminal phase (a channel until it is muted)' });
-  target = Option.String({ name: 'run/NAME|channel/NAME' });
+  phase = Option.String('--phase', { description: 'With workflow/NAME: only this phase' });
+  target = Option.String({ name: 'run/NAME|channel/NAME|workflow/NAME' });
 
   async execute(): Promise<number> {
     const channel = channelTarget(this.target);
     if (channel) return this.channelLogs(channel);
+    const workflow = this.target.includes('/') ? parseTarget(this.target, ['workflow', 'workflows', 'wf', 'workflow.sidekicks.dev', 'workflows.sidekicks.dev']) : undefined;
+    if (workflow) return this.workflowLogs(workflow);
+    if (this.phase !== undefined) throw new UsageError('--phase goes with workflow/NAME');
     const name = parseTarget(this.target, ['run', 'runs', 'run.sidekicks.dev', 'runs.sidekicks.dev']);
     if (!name) throw new UsageError(`expected run/NAME, channel/NAME or NAME, got "${this.target}"`);
     const client = this.client();
@@ -58,6 +72,36 @@ export class LogsCommand extends ApiCommand {
       for await (const event of followTimeline(client, this.namespace, run.spec.session, filter, signal)) {
         await print(event);
         if (isTerminalRunEvent(event)) break;
+      }
+    } finally {
+      stop.abort();
+    }
+    return 0;
+  }
+
+  /** A workflow's (or one phase's) runs, steps and phase events, each line prefixed with its child. */
+  private async workflowLogs(name: string): Promise<number> {
+    const client = this.client();
+    const wf = await client.get<Workflow>(WORKFLOWS, this.namespace, name);
+    if (this.phase !== undefined && !hasPhase(wf, this.phase)) throw new PrintedError(`error: workflow.sidekicks.dev "${name}" has no phase "${this.phase}"`);
+    const belongs = workflowEventFilter(wf, this.phase);
+    const renderer = new ConversationRenderer(paletteFor(this.context.stdout as { isTTY?: boolean }, this.context.env));
+    const print = (event: JournalEvent): void => {
+      const own = workflowEventLine(event);
+      if (own !== undefined) return this.out(own);
+      for (const line of renderer.render(event)) this.out(`${event.run} | ${line}`);
+    };
+    if (!this.follow) {
+      for await (const event of readTimeline(client, this.namespace, wf.spec.session)) if (belongs(event)) print(event);
+      return 0;
+    }
+    const stop = new AbortController();
+    const signal = AbortSignal.any([this.context.signal, stop.signal]);
+    try {
+      for await (const event of followTimeline(client, this.namespace, wf.spec.session, {}, signal)) {
+        if (!belongs(event)) continue;
+        print(event);
+        if (endsFollow(event, name, this.phase)) break;
       }
     } finally {
       stop.abort();

@@ -15,5 +15,4 @@ export function workflowName(arg: string): string {
   return name;
 }
 
-/** The annotation that asks the workflow controller for new attempts from a phase (`*`: the failed ones). */
-export const RETRY_ANNOTATION = 'sidekicks.dev/retry';
+export { RETRY_ANNOTATION } from '../../controllers/workflow/names.js';

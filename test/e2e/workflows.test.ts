@@ -163,6 +163,19 @@ describe('workflows end to end (in-process daemon)', () => {
     expect(verify.ok).toBe(true);
     // Check worktrees are retired when their step ends; branches stay.
     expect(git(demo, 'worktree', 'list')).not.toContain('-check-');
+
+    // What a person sees: the phase tree, and one phase's logs.
+    const tree = await sidekick(home, ['get', 'workflow', 'review-demo']);
+    expect(tree).toMatchObject({ code: 0, stderr: '' });
+    expect(tree.stdout).toMatch(/^review-demo\s+Completed\s/m);
+    expect(tree.stdout).toMatch(/^├─ ✔ implement #2\s+Agent\s+implementer\s/m);
+    expect(tree.stdout).toMatch(/^│  └─ ✔ gate\s+QualityChecks\s+greeting\s.*1 check passed$/m);
+    const logs = await sidekick(home, ['logs', 'workflow/review-demo', '--phase', 'implement']);
+    expect(logs).toMatchObject({ code: 0, stderr: '' });
+    expect(logs.stdout).toMatch(/^\[workflow\] implement retried/m);
+    expect(logs.stdout).toMatch(/^review-demo-implement-1-check-1 \| \[tool\] RunCommand/m);
+    expect(logs.stdout).toMatch(/^review-demo-implement-2 \| \[assistant\] /m);
+    expect(logs.stdout).not.toContain('review-demo-plan-1 |');
   }, 120_000);
 
   it('runs examples/parallel-fanout: three phases in parallel (two at a time), then a summary whose prompt carries their outputs', async () => {
