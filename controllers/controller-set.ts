@@ -196,8 +196,13 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
       if (old.status?.phase !== s.status?.phase || old.metadata.generation !== s.metadata.generation) wakeSession(s.metadata.namespace!, s.metadata.name!);
     },
   });
+  // Queued runs that name the object may now be ready: each of their sessions' queue front decides
+  // (waking every one of hundreds of waiting runs would mean as many full admission passes).
   const wakeRunsNaming = (field: 'agent' | 'repoMount') => (obj: KubeObject) => {
-    for (const key of runsOf(obj.metadata.namespace!, (r) => r.spec[field] === obj.metadata.name)) runController.enqueue(key);
+    const ns = obj.metadata.namespace!;
+    const naming = runs.list((r) => r.metadata.namespace === ns && r.spec[field] === obj.metadata.name);
+    for (const r of naming) if ((r.status?.phase ?? 'Queued') !== 'Queued') runController.enqueue(objectKey(r));
+    for (const session of new Set(waitingRuns(naming).map((r) => r.spec.session))) wakeSession(ns, session);
   };
   agents.addHandlers({
     onAdd: (a) => {

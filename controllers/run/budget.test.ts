@@ -1,9 +1,9 @@
 import { describe, it, expect } from '@jest/globals';
-import { checkBudget, exhaustion, runBudget, turnWarning } from './budget.js';
+import { checkBudget, exhaustion, runBudget, runMaxTurns, turnWarning } from './budget.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 
-const use = (tokens: number, usd = 0) => ({ tokens, usd });
+const use = (tokens: number, usd = 0, turns = 0) => ({ tokens, usd, turns });
 
 describe('budgets', () => {
   it('warns once, when usage crosses 80%, and not again above it', () => {
@@ -28,6 +28,15 @@ describe('budgets', () => {
     expect(runBudget(run())).toEqual({ tokens: 100_000 });
     expect(runBudget(run(), agent)).toEqual({ tokens: 100_000, usd: 2 });
     expect(runBudget(run({ tokens: 5 }), agent)).toEqual({ tokens: 5 });
+  });
+
+  it('counts turns against a session turn budget, and a run turn budget lowers the agent\'s maxTurns', () => {
+    expect(checkBudget('session "s"', { turns: 5 }, use(0, 0, 3), use(0, 0, 4)).warnings).toEqual(['the session "s" used 4 turns of its 5 turns budget (80%)']);
+    expect(exhaustion('session "s"', { turns: 5 }, use(0, 0, 5))).toBe('the session "s" used 5 turns of its 5 turns budget');
+    const run = (turns?: number) => ({ spec: { session: 's', agent: 'a', prompt: 'p', ...(turns ? { budget: { turns } } : {}) } }) as Run;
+    expect(runMaxTurns(run(), 50)).toBe(50);
+    expect(runMaxTurns(run(3), 50)).toBe(3);
+    expect(runMaxTurns(run(80), 50)).toBe(50);
   });
 
   it('warns on the turn that crosses 80% of maxTurns, not on the last one', () => {

@@ -17,13 +17,17 @@ export const WARNING_SHARE = 0.8;
 export interface Usage {
   tokens: number;
   usd: number;
+  turns: number;
 }
 
 /** Budgets that apply; an absent one is unlimited. */
 export interface Budget {
   tokens?: number;
   usd?: number;
+  turns?: number;
 }
+
+const DIMENSIONS = ['tokens', 'usd', 'turns'] as const;
 
 export interface BudgetVerdict {
   /** Budgets whose 80% line this usage crossed (each reported once, when crossed). */
@@ -32,10 +36,16 @@ export interface BudgetVerdict {
   exhausted?: string;
 }
 
-/** The run's own budget: its spec, else its agent's; tokens default to 100k. */
+/** The run's own token and cost budget: its spec, else its agent's; tokens default to 100k. (Its turns are the driver's maxTurns.) */
 export function runBudget(run: Run, agent?: Agent): Budget {
   const own = run.spec.budget ?? agent?.spec.budget ?? {};
   return { tokens: own.tokens ?? DEFAULT_TOKEN_BUDGET, ...(own.usd !== undefined ? { usd: own.usd } : {}) };
+}
+
+/** The turns a run may take: the agent's maxTurns, lowered by a turn budget of the run (or its agent). */
+export function runMaxTurns(run: Run, agentMaxTurns: number, agent?: Agent): number {
+  const turns = run.spec.budget?.turns ?? agent?.spec.budget?.turns;
+  return turns !== undefined ? Math.min(turns, agentMaxTurns) : agentMaxTurns;
 }
 
 /** The session's budget (`limits.budget`); unlimited when unset. */
@@ -46,16 +56,16 @@ export function sessionBudget(session: Session | undefined): Budget {
 /** A run's usage as its status records it. */
 export function usageOf(run: Run): Usage {
   const u = run.status?.usage;
-  return { tokens: (u?.inputTokens ?? 0) + (u?.outputTokens ?? 0), usd: u?.costUSD ?? 0 };
+  return { tokens: (u?.inputTokens ?? 0) + (u?.outputTokens ?? 0), usd: u?.costUSD ?? 0, turns: run.status?.turns ?? 0 };
 }
 
 export function addUsage(a: Usage, b: Usage): Usage {
-  return { tokens: a.tokens + b.tokens, usd: a.usd + b.usd };
+  return { tokens: a.tokens + b.tokens, usd: a.usd + b.usd, turns: a.turns + b.turns };
 }
 
 /** The sum of the runs' usage. */
 export function totalUsage(runs: Run[]): Usage {
-  return runs.map(usageOf).reduce(addUsage, { tokens: 0, usd: 0 });
+  return runs.map(usageOf).reduce(addUsage, { tokens: 0, usd: 0, turns: 0 });
 }
 
 /** used ≥ share × limit, where dollars added in cents (0.02 + 0.02 vs 0.8 × 0.05) must not miss by a rounding error. */
@@ -64,12 +74,13 @@ function reached(used: number, limit: number, share: number): boolean {
 }
 
 function describe(dimension: keyof Usage, value: number): string {
-  return dimension === 'usd' ? `$${value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}` : `${value} tokens`;
+  if (dimension === 'usd') return `$${value.toFixed(4).replace(/0+$/, '').replace(/\.$/, '')}`;
+  return `${value} ${dimension}`;
 }
 
 /** Why the usage has used up the budget, or undefined while it has not. `scope` names whose budget it is ("run", `session "s"`). */
 export function exhaustion(scope: string, budget: Budget, used: Usage): string | undefined {
-  for (const dimension of ['tokens', 'usd'] as const) {
+  for (const dimension of DIMENSIONS) {
     const limit = budget[dimension];
     if (limit !== undefined && reached(used[dimension], limit, 1)) return `the ${scope} used ${describe(dimension, used[dimension])} of its ${describe(dimension, limit)} budget`;
   }
@@ -81,7 +92,7 @@ export function checkBudget(scope: string, budget: Budget, before: Usage, after:
   const exhausted = exhaustion(scope, budget, after);
   if (exhausted) return { warnings: [], exhausted };
   const warnings: string[] = [];
-  for (const dimension of ['tokens', 'usd'] as const) {
+  for (const dimension of DIMENSIONS) {
     const limit = budget[dimension];
     if (limit === undefined) continue;
     const used = after[dimension];

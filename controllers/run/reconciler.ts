@@ -19,7 +19,7 @@ import { KeyedLock } from '../../api/keyed-lock.js';
 import { decideAdmission, queueAt, referenceKey, waitingRuns } from './admission.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
-import { exhaustion, runBudget, sessionBudget, totalUsage } from './budget.js';
+import { exhaustion, runBudget, runMaxTurns, sessionBudget, totalUsage } from './budget.js';
 import type { RunLimits } from './run-events.js';
 import type { CheckpointStore } from './checkpoints.js';
 import type { DriverFleet } from './fleet.js';
@@ -216,6 +216,7 @@ export class RunReconciler implements Reconciler {
       await this.fail(run, { category: 'Provider', reason: (err as { reason?: string }).reason ?? 'AgentConfigInvalid', message: (err as Error).message, event: 'FAIL' });
       return {};
     }
+    config = { ...config, maxTurns: runMaxTurns(run, config.maxTurns, agent) };
     const checkpoint = event === 'DRIVER_STARTED' ? undefined : await this.d.checkpoints.load(run.metadata.uid!);
     const interruptedCalls = event === 'RECOVER' ? await this.d.writer.interruptedToolCalls(run) : [];
     this.d.track(run, { budget: runBudget(run, agent), maxTurns: config.maxTurns });

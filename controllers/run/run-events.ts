@@ -111,9 +111,12 @@ export class RunEvents {
           previous = r.status?.turns ?? 0;
           return r.status?.turns === event.turn ? null : ((r.status!.turns = event.turn), []);
         });
+        if (!run) return;
         const warning = turnWarning(event.turn, previous, ref.maxTurns);
-        if (run && warning) this.d.recorder?.warning(run, 'BudgetWarning', warning);
-        return;
+        if (warning) this.d.recorder?.warning(run, 'BudgetWarning', warning);
+        // The run's own turn limit is its driver's; the session's turn budget is checked here.
+        const before = { ...usageOf(run), turns: previous };
+        return this.checkSession(ref, run, before, usageOf(run));
       }
       case 'usage':
         return this.usage(ref, event);
@@ -147,7 +150,7 @@ export class RunEvents {
   /** Adds usage to the run, warns at 80% of the run's or the session's budget, and ends the run at 100%. */
   private async usage(ref: TrackedRun, u: Extract<DriverEvent, { type: 'usage' }>): Promise<void> {
     const { namespace, name } = ref;
-    let before: Usage = { tokens: 0, usd: 0 };
+    let before: Usage = { tokens: 0, usd: 0, turns: 0 };
     const run = await this.d.writer.commit(namespace, name, (r) => {
       before = usageOf(r);
       const usage = (r.status!.usage ??= {});
@@ -157,16 +160,23 @@ export class RunEvents {
       return [{ type: 'usage.tokens', actor: controllerActor, payload: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, ...(u.costUSD !== undefined ? { costUSD: u.costUSD } : {}), total: usage.inputTokens + usage.outputTokens } }];
     });
     if (!run) return;
-    const after = usageOf(run);
-    const own = checkBudget('run', ref.budget, before, after);
-    // The session's other runs as last seen, plus this run as just committed.
-    const { session, runs } = this.d.session(namespace, ref.session);
+    const own = checkBudget('run', ref.budget, before, usageOf(run));
+    for (const warning of own.warnings) this.d.recorder?.warning(run, 'BudgetWarning', warning);
+    if (own.exhausted) return this.exhaust(ref, run, own.exhausted);
+    return this.checkSession(ref, run, before, usageOf(run));
+  }
+
+  /** Warns at 80% of the session's budget and ends the run at 100% (the session's other runs as last seen, plus this one as just committed). */
+  private async checkSession(ref: TrackedRun, run: Run, before: Usage, after: Usage): Promise<void> {
+    const { session, runs } = this.d.session(ref.namespace, ref.session);
     const others = totalUsage(runs.filter((r) => r.metadata.uid !== run.metadata.uid));
     const shared = checkBudget(`session "${ref.session}"`, sessionBudget(session), addUsage(others, before), addUsage(others, after));
-    for (const warning of own.warnings) this.d.recorder?.warning(run, 'BudgetWarning', warning);
     for (const warning of shared.warnings) this.d.recorder?.warning(session ?? run, 'BudgetWarning', warning);
-    const exhausted = own.exhausted ?? shared.exhausted;
-    if (!exhausted) return;
+    if (shared.exhausted) await this.exhaust(ref, run, shared.exhausted);
+  }
+
+  private async exhaust(ref: TrackedRun, run: Run, exhausted: string): Promise<void> {
+    const { namespace, name } = ref;
     await this.d.fleet().stop(run.metadata.uid!, 'interrupt');
     await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Budget', reason: 'BudgetExhausted', message: exhausted, event: 'FAIL' }));
     this.d.recorder?.warning(run, 'BudgetExhausted', exhausted);

@@ -23,7 +23,13 @@ export function mainChannelName(session: string): string {
   return `${session}-main`;
 }
 
+/** How often the queue positions of a busy session are rewritten. */
+const QUEUE_REFRESH_MS = 1000;
+
 export class SessionReconciler implements Reconciler {
+  /** When each session's queue positions were last rewritten. */
+  private readonly placedAt = new Map<string, number>();
+
   constructor(private readonly d: { store: Store; journal: Journal; writer?: RunWriter }) {}
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -60,14 +66,22 @@ export class SessionReconciler implements Reconciler {
    * from the front of a long queue moves everyone behind it once, however many changes coalesced.
    * A run not yet observed is placed by its own admission (which journals run.Queued).
    */
-  private async placeQueue(ns: string, runs: Run[]): Promise<void> {
+  private async placeQueue(ns: string, name: string, runs: Run[]): Promise<Result> {
     const writer = this.d.writer;
-    if (!writer) return;
+    if (!writer) return {};
+    // A slot handed on moves every waiting run: with hundreds waiting, rewriting them all on each
+    // hand-off would cost more than the runs. Positions are refreshed at most once a second.
+    const key = `${ns}/${name}`;
+    const wait = (this.placedAt.get(key) ?? -Infinity) + QUEUE_REFRESH_MS - Date.now();
+    if (wait > 0) return { requeueAfterMs: wait };
+    this.placedAt.set(key, Date.now());
     const stale = waitingRuns(runs)
       .map((run, i) => ({ run, position: i + 1 }))
       .filter(({ run, position }) => run.status?.phase === RunPhase.Queued && run.status.queuePosition !== position);
     // Concurrent writes share commits (the store's group commit).
     await Promise.all(stale.map(({ run, position }) => queueAt(writer, ns, run, position)));
+    if (stale.length === 0) this.placedAt.delete(key);
+    return {};
   }
 
   private async reportStatus(session: Session): Promise<Result> {
@@ -87,8 +101,8 @@ export class SessionReconciler implements Reconciler {
       observedGeneration: session.metadata.generation,
       conditions: setCondition(session.status?.conditions, { type: 'Ready', status: 'True', reason: phase, message: `main channel ${mainChannelName(name)}` }, session.metadata.generation ?? 1),
     };
-    await this.placeQueue(ns, runs);
-    if (JSON.stringify(status) === JSON.stringify(session.status)) return {};
+    const placeAgain = await this.placeQueue(ns, name, runs);
+    if (JSON.stringify(status) === JSON.stringify(session.status)) return placeAgain;
     try {
       await this.d.store.updateStatus('sessions', { ...session, status }, {
         extraWrites: first
@@ -99,6 +113,6 @@ export class SessionReconciler implements Reconciler {
       if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
       if (!isReason(err, 'NotFound')) throw err;
     }
-    return {};
+    return placeAgain;
   }
 }

@@ -21,8 +21,9 @@ export const Budget = Type.Object(
   {
     tokens: Type.Optional(Type.Integer({ minimum: 0, description: 'Token budget.' })),
     usd: Type.Optional(Type.Number({ minimum: 0, description: 'Cost budget in US dollars.' })),
+    turns: Type.Optional(Type.Integer({ minimum: 1, description: "Model turns (for a run, at most the agent's maxTurns)." })),
   },
-  { description: 'A token and/or cost budget.', additionalProperties: false },
+  { description: 'A token, cost and/or turn budget.', additionalProperties: false },
 );
 
 /** The role a participant holds in a session (DOMAIN.md, Control plane, people and trust). */

@@ -178,6 +178,17 @@ describe('session queue, budgets and child runs (in-process daemon)', () => {
     await phaseOf(client, 'cost-3', 'Completed');
   });
 
+  it('counts the turns of all the session\'s runs against its turn budget', async () => {
+    await applyAll(client, [session('chatty', { maxActiveRuns: 1, budget: { turns: 5 } }), agent('three-turns', [{ say: 'one' }, { say: 'two' }, { say: 'three' }])]);
+    await client.create('runs', 'default', run('chat-1', 'chatty', 'three-turns'));
+    await phaseOf(client, 'chat-1', 'Completed');
+    await client.create('runs', 'default', run('chat-2', 'chatty', 'three-turns'));
+    const failed = await phaseOf(client, 'chat-2', 'Failed');
+    expect(failed).toMatchObject({ reason: 'BudgetExhausted', message: 'the session "chatty" used 5 turns of its 5 turns budget' });
+    const warned = await eventually(async () => (await eventsAbout(client, 'Session', 'chatty')).find((e) => e.reason === 'BudgetWarning'));
+    expect(warned?.message).toBe('the session "chatty" used 4 turns of its 5 turns budget (80%)');
+  });
+
   it('allows three children per parent, one level deep, and interrupts them when the parent is cancelled', async () => {
     await applyAll(client, [session('family', { maxActiveRuns: 10 }), asking('family-agent')]);
     await client.create('runs', 'default', run('parent', 'family', 'family-agent'));
