@@ -141,7 +141,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   });
 
   const runController = controller('run-controller', runReconciler, 4);
-  const sessionController = controller('session-controller', new SessionReconciler({ store: o.store, journal: o.journal, writer }));
+  const sessionController = controller('session-controller', new SessionReconciler({ store: o.store, journal: o.journal, writer, runsOf: (ns, session) => runs.list((r) => r.metadata.namespace === ns && r.spec.session === session) }));
   const agentController = controller('agent-controller', new AgentReconciler({ store: o.store, probe: o.probe, capabilitiesOf: (d) => o.launcher.capabilitiesOf(d) }));
   const mountController = controller('repomount-controller', new RepoMountReconciler({ store: o.store, inspector: o.inspector }));
   const approvalController = controller('approval-controller', new ApprovalReconciler({ store: o.store, journal: o.journal, remember: rememberedRule }));

@@ -21,6 +21,7 @@ import { decodeBody } from './body.js';
 import { writeJson } from './respond.js';
 import type { ResourceRoute } from './routes.js';
 import type { WatchRegistry } from './watch.js';
+import { intParam } from './query.js';
 
 /** The annotation a post touches (RFC 3339 with milliseconds): the Channel controller's wake-up. */
 export const LAST_MESSAGE_ANNOTATION = 'sidekicks.dev/last-message-at';
@@ -33,14 +34,6 @@ const CONFLICT_RETRIES = 8;
 /** True for the routes this handler serves. */
 export function isChannelMessages(route: ResourceRoute): boolean {
   return !route.core && route.plural === 'channels' && !!route.name && !!route.namespace && route.subresource === 'messages';
-}
-
-function intParam(q: URLSearchParams, name: string, fallback: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError(StatusReason.BadRequest, `${name}: must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  return n;
 }
 
 function forbidden(name: string, why: string): ApiError {

@@ -98,3 +98,12 @@ export function deleteOptionsOf(q: URLSearchParams, body: unknown): DeleteOption
     ...(Object.keys(preconditions).length > 0 ? { preconditions } : {}),
   };
 }
+
+/** A non-negative integer query parameter (`after`, `limit`), or `fallback` when absent; 400 otherwise. */
+export function intParam(q: URLSearchParams, name: string, fallback: number): number {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new ApiError(StatusReason.BadRequest, `${name}: must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return n;
+}

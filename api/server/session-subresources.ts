@@ -13,6 +13,7 @@ import { sessionKey, type Journal } from '../journal/journal.js';
 import type { ApiService } from './service.js';
 import type { ResourceRoute } from './routes.js';
 import type { WatchRegistry } from './watch.js';
+import { intParam } from './query.js';
 
 /** Reads artifact bodies by digest (the content-addressed artifact store). */
 export interface ArtifactBodies {
@@ -23,14 +24,6 @@ export interface ArtifactBodies {
 export function isSessionSubresource(route: ResourceRoute): boolean {
   if (route.core || !route.name || !route.namespace) return false;
   return (route.plural === 'sessions' && (route.subresource === 'timeline' || route.subresource === 'verify')) || (route.plural === 'artifacts' && route.subresource === 'content');
-}
-
-function intParam(q: URLSearchParams, name: string, fallback: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError(StatusReason.BadRequest, `${name}: must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  return n;
 }
 
 function json(res: ServerResponse, body: unknown): void {

@@ -25,12 +25,37 @@ export function mainChannelName(session: string): string {
 
 /** How often the queue positions of a busy session are rewritten. */
 const QUEUE_REFRESH_MS = 1000;
+/** Positions up to here are always exact: these runs are next, and people watch them. */
+const EXACT_FRONT = 10;
+
+/**
+ * Whether a stored queue position is off enough to rewrite. Near the front it must be exact;
+ * further back it may lag by a fifth, so a run waiting at 400 is rewritten a dozen times on its
+ * way to the front instead of at every hand-off (each rewrite is a write and a watch event for
+ * every run behind: 500 waiting runs would otherwise cost more than the runs themselves).
+ */
+export function worthRewriting(stored: number | undefined, actual: number): boolean {
+  if (stored === undefined || actual <= EXACT_FRONT) return stored !== actual;
+  return Math.abs(stored - actual) >= Math.ceil(actual / 5);
+}
 
 export class SessionReconciler implements Reconciler {
   /** When each session's queue positions were last rewritten. */
   private readonly placedAt = new Map<string, number>();
 
-  constructor(private readonly d: { store: Store; journal: Journal; writer?: RunWriter }) {}
+  constructor(
+    private readonly d: {
+      store: Store;
+      journal: Journal;
+      writer?: RunWriter;
+      /**
+       * The session's runs as the runs informer has them. Status counts and queue positions follow
+       * every run change, so reading them from the store would parse every run of the namespace
+       * once per change; the cache is what controllers read, and a later change corrects a lag.
+       */
+      runsOf?: (namespace: string, session: string) => Run[];
+    },
+  ) {}
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const session = await findObject<Session>(this.d.store, 'sessions', key.namespace, key.name);
@@ -77,7 +102,7 @@ export class SessionReconciler implements Reconciler {
     this.placedAt.set(key, Date.now());
     const stale = waitingRuns(runs)
       .map((run, i) => ({ run, position: i + 1 }))
-      .filter(({ run, position }) => run.status?.phase === RunPhase.Queued && run.status.queuePosition !== position);
+      .filter(({ run, position }) => run.status?.phase === RunPhase.Queued && worthRewriting(run.status.queuePosition, position));
     // Concurrent writes share commits (the store's group commit).
     await Promise.all(stale.map(({ run, position }) => queueAt(writer, ns, run, position)));
     if (stale.length === 0) this.placedAt.delete(key);
@@ -87,7 +112,7 @@ export class SessionReconciler implements Reconciler {
   private async reportStatus(session: Session): Promise<Result> {
     const ns = session.metadata.namespace!;
     const name = session.metadata.name!;
-    const runs = (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${name}` })).items;
+    const runs = this.d.runsOf ? this.d.runsOf(ns, name) : (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${name}` })).items;
     const journalKey = sessionKey(ns, name);
     const first = !session.status?.phase;
     const lastSequence = await this.d.journal.lastSequence(journalKey);

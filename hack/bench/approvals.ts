@@ -28,8 +28,8 @@
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { exchange, percentile } from './http.js';
-import { interrupted, line, ms, ratio, removeTempDirs, sorted, withDaemon } from './runs-harness.js';
-import { API, TimelineFollower, type TimelineEvent } from './runs-socket.js';
+import { interrupted, line, ms, ratio, removeTempDirs, runMain, sorted, withDaemon } from './runs-harness.js';
+import { API, streamLines, TimelineFollower, type TimelineEvent } from './runs-socket.js';
 import * as fx from './runs-fixtures.js';
 import type { ScriptStep } from '../../resources/kinds/agent-script.js';
 
@@ -94,32 +94,9 @@ function allowPolicy(session: string): object {
 /** Follows a watch of Approvals over the Unix socket, handing each event to `onEvent` with its arrival. */
 function watchApprovals(socketPath: string, session: string, onEvent: (type: string, obj: ApprovalObject, arrivedAt: bigint) => void): Promise<http.ClientRequest> {
   const selector = encodeURIComponent(`sidekicks.dev/session=${session}`);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path: `${API}/approvals?watch=1&labelSelector=${selector}`, headers: { accept: 'application/json' } }, (res) => {
-      if (res.statusCode !== 200) {
-        reject(new Error(`watch approvals: HTTP ${res.statusCode}`));
-        res.resume();
-        return;
-      }
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const arrivedAt = process.hrtime.bigint();
-        buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const text = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!text.trim()) continue;
-          const e = JSON.parse(text) as { type: string; object: ApprovalObject };
-          onEvent(e.type, e.object, arrivedAt);
-        }
-      });
-      res.on('error', () => undefined);
-      resolve(req);
-    });
-    req.on('error', reject);
-    req.end();
+  return streamLines(socketPath, `${API}/approvals?watch=1&labelSelector=${selector}`, 'watch approvals', (line, arrivedAt) => {
+    const e = JSON.parse(line) as { type: string; object: ApprovalObject };
+    onEvent(e.type, e.object, arrivedAt);
   });
 }
 
@@ -278,10 +255,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -29,7 +29,7 @@
 import { cpus, loadavg } from 'node:os';
 import { msSince, percentile } from './http.js';
 import { cpuSeconds } from './daemon-process.js';
-import { interrupted, line, ms, ratio, removeTempDirs, sorted, withDaemon } from './runs-harness.js';
+import { interrupted, line, ms, ratio, removeTempDirs, runMain, sorted, withDaemon } from './runs-harness.js';
 import { API, SocketClient, TimelineFollower, type TimelineEvent } from './runs-socket.js';
 import { RunTracker } from './runs-tracker.js';
 import * as fx from './runs-fixtures.js';
@@ -250,10 +250,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(process.exitCode ?? 0),
-  (err: unknown) => {
-    console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
-    process.exit(1);
-  },
-);
+runMain(main);

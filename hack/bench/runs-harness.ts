@@ -88,3 +88,14 @@ export async function interrupted(): Promise<never> {
   removeTempDirs();
   process.exit(130);
 }
+
+/** Runs a benchmark's main: exits with its exit code, or 1 with the stack when it throws. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => process.exit(process.exitCode ?? 0),
+    (err: unknown) => {
+      console.error(`bench failed: ${err instanceof Error ? err.stack : String(err)}`);
+      process.exit(1);
+    },
+  );
+}

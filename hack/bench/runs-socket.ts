@@ -55,35 +55,47 @@ export class TimelineFollower {
   private constructor(private readonly req: http.ClientRequest) {}
 
   /** Resolves once the daemon has answered (its headers are flushed before any event). */
-  static open(socketPath: string, session: string, onEvent: (e: TimelineEvent, arrivedAt: bigint) => void): Promise<TimelineFollower> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath, path: `${API}/sessions/${session}/timeline?follow=1`, headers: { accept: 'application/json' } }, (res) => {
-        if (res.statusCode !== 200) {
-          reject(new Error(`timeline of ${session}: HTTP ${res.statusCode}`));
-          res.resume();
-          return;
-        }
-        let buf = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          const arrivedAt = process.hrtime.bigint();
-          buf += chunk;
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            if (line.trim()) onEvent(JSON.parse(line) as TimelineEvent, arrivedAt);
-          }
-        });
-        res.on('error', () => undefined);
-        resolve(new TimelineFollower(req));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  static async open(socketPath: string, session: string, onEvent: (e: TimelineEvent, arrivedAt: bigint) => void): Promise<TimelineFollower> {
+    const req = await streamLines(socketPath, `${API}/sessions/${session}/timeline?follow=1`, `timeline of ${session}`, (line, arrivedAt) =>
+      onEvent(JSON.parse(line) as TimelineEvent, arrivedAt),
+    );
+    return new TimelineFollower(req);
   }
 
   close(): void {
     this.req.destroy();
   }
+}
+
+/**
+ * Opens a streaming GET (a watch, a timeline follow) and hands each non-empty NDJSON line to
+ * `onLine` with the client-side arrival time of the chunk that completed it. Resolves with the
+ * request (destroy it to stop) once the daemon has answered 200.
+ */
+export function streamLines(socketPath: string, path: string, what: string, onLine: (line: string, arrivedAt: bigint) => void): Promise<http.ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path, headers: { accept: 'application/json' } }, (res) => {
+      if (res.statusCode !== 200) {
+        reject(new Error(`${what}: HTTP ${res.statusCode}`));
+        res.resume();
+        return;
+      }
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const arrivedAt = process.hrtime.bigint();
+        buf += chunk;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) onLine(line, arrivedAt);
+        }
+      });
+      res.on('error', () => undefined);
+      resolve(req);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

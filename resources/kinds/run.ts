@@ -64,7 +64,7 @@ export const RunStatus = Type.Object(
     reason: Type.Optional(Type.String({ description: 'CamelCase reason for the current phase.' })),
     message: Type.Optional(Type.String({ description: 'Human-readable detail.' })),
     failureCategory: Type.Optional(closedSet(FailureCategory, 'Why a failed run failed.')),
-    queuePosition: Type.Optional(Type.Integer({ description: 'Position in the session queue while Queued (1 = next).' })),
+    queuePosition: Type.Optional(Type.Integer({ description: 'Position in the session queue while Queued (1 = next); exact for the first 10, within a fifth further back.' })),
     workspace: Type.Optional(
       Type.Object(
         {
@@ -122,7 +122,7 @@ export const Run = defineKind({
     { name: 'Session', type: 'string', jsonPath: '.spec.session' },
     { name: 'Agent', type: 'string', jsonPath: '.spec.agent' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
-    { name: 'Queue', type: 'integer', jsonPath: '.status.queuePosition', description: 'Position in the session queue while Queued (1 = next).' },
+    { name: 'Queue', type: 'integer', jsonPath: '.status.queuePosition', description: 'Position in the session queue while Queued (1 = next); exact for the first 10.' },
     { name: 'Turns', type: 'integer', jsonPath: '.status.turns' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     { name: 'Branch', type: 'string', jsonPath: '.status.workspace.branch', priority: 1 },

@@ -9,32 +9,19 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
 import { compileHost } from '../../controllers/run/driver/test-harness.js';
-import { runCli } from '../../cli/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, fetchTimeline, GV, repo, runPhase, SocketApi } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, GV, repo, runPhase, sidekick, SocketApi } from './support.js';
 
 const fakeCodex = join(repo, 'test', 'fakes', 'codex', 'codex');
 const agentPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
 
 type Step = Record<string, unknown>;
 type TimelineEvent = { type: string; run?: string; payload: Record<string, any> };
-
-/** Runs the CLI in-process against the daemon in `home`, as a user at a terminal would. */
-async function sk(home: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-  let [out, err] = ['', ''];
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_NAMESPACE: '' };
-  const code = await runCli(argv, { stdout, stderr, stdin: Readable.from([]), env, cwd: home });
-  return { code, stdout: out, stderr: err };
-}
 
 describe('Codex approvals (in-process daemon, fake codex app-server)', () => {
   let dir: string;
@@ -122,7 +109,7 @@ describe('Codex approvals (in-process daemon, fake codex app-server)', () => {
     const worktree = await worktreeOf('allow');
     expect(existsSync(join(worktree, 'approved.txt'))).toBe(false);
 
-    const approve = await sk(home, ['approve', approval.metadata.name!]);
+    const approve = await sidekick(home, ['approve', approval.metadata.name!]);
     expect(approve).toMatchObject({ code: 0, stdout: `approval.sidekicks.dev/${approval.metadata.name} approved\n` });
     const run = await completed('allow');
     expect(existsSync(join(worktree, 'approved.txt'))).toBe(true);
@@ -139,7 +126,7 @@ describe('Codex approvals (in-process daemon, fake codex app-server)', () => {
     expect(approval.spec).toMatchObject({ category: 'NetworkAccess', request: { tool: 'RunCommand', url: 'https://example.com/' } });
     expect(approval.spec.request?.details).toContain('categories: NetworkAccess, ToolExecution');
 
-    const deny = await sk(home, ['deny', approval.metadata.name!, '--reason', 'no network from agents']);
+    const deny = await sidekick(home, ['deny', approval.metadata.name!, '--reason', 'no network from agents']);
     expect(deny).toMatchObject({ code: 0, stdout: `approval.sidekicks.dev/${approval.metadata.name} denied\n` });
     const run = await completed('deny');
     const worktree = await worktreeOf('deny');
@@ -159,7 +146,7 @@ describe('Codex approvals (in-process daemon, fake codex app-server)', () => {
       return (await timeline('steered')).some((e) => e.type === 'assistant.message' && e.payload.text === 'Waiting for guidance.');
     }, { timeoutMs: 20_000 });
 
-    const steer = await sk(home, ['steer', 'run/steered', '-m', 'Only touch docs/']);
+    const steer = await sidekick(home, ['steer', 'run/steered', '-m', 'Only touch docs/']);
     expect(steer).toMatchObject({ code: 0, stderr: '' });
     expect(steer.stdout).toMatch(/^intervention\.sidekicks\.dev\/(\S+) created \(Applied: injected into the current turn\)/);
     const name = /^intervention\.sidekicks\.dev\/(\S+) /.exec(steer.stdout)![1]!;

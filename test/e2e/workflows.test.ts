@@ -16,6 +16,7 @@ import type { Workflow } from '../../resources/kinds/workflow.js';
 import type { Channel } from '../../resources/kinds/channel.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
+import { FakeOpenAIServer, streamed } from '../fakes/openai-server.js';
 import { demoRepo, exampleObjects, fetchTimeline, git, GV, hostCommand, sidekick, SocketApi, startDaemonProcess } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
@@ -43,6 +44,12 @@ const agent = (name: string, script: Obj[]): Obj => ({ apiVersion: V, kind: 'Age
 const mount = (name: string, sessionName: string, path: string): Obj => ({ apiVersion: V, kind: 'RepoMount', metadata: { name }, spec: { session: sessionName, path, mode: 'Worktree' } });
 function workflow(name: string, sessionName: string, template: Obj, spec: Obj = {}): Obj {
   return { apiVersion: V, kind: 'Workflow', metadata: { name }, spec: { session: sessionName, template: { joinPolicy: 'FailFast', ...template }, ...spec } };
+}
+
+/** The objects with `suffix` on every name and on every reference to one (a second copy of an example in the same daemon). */
+function suffixed(objects: Obj[], suffix: string): Obj[] {
+  const names = new Set(objects.map((o) => (o.metadata as { name: string }).name));
+  return JSON.parse(JSON.stringify(objects), (_key, value: unknown) => (typeof value === 'string' && names.has(value) ? `${value}${suffix}` : value)) as Obj[];
 }
 
 const getWorkflow = async (client: SocketApi, name: string): Promise<Workflow> => (await client.get('workflows', 'default', name)) as Workflow;
@@ -210,6 +217,26 @@ describe('workflows end to end (in-process daemon)', () => {
     expect(events.filter((e) => e.type === 'workflow.phase_started' && e.payload.phase === 'summarize')[0]!.sequence).toBeGreaterThan(
       events.filter((e) => e.type === 'workflow.phase_completed' && e.payload.phase !== 'summarize').slice(-1)[0]!.sequence,
     );
+  }, 120_000);
+
+  it('runs examples/parallel-fanout with the OpenAI driver when a model endpoint is configured (the fake chat-completions server)', async () => {
+    const fake = await FakeOpenAIServer.start();
+    try {
+      // Every phase is one model turn; the summary's prompt carries the three answers.
+      fake.enqueue(...['docs', 'tests', 'changelog', 'summary'].map((n) => streamed({ content: `Did the ${n} part.`, usage: { prompt: 20, completion: 5 } })));
+      const demo = demoRepo(join(dir, 'fanout-openai'));
+      const objects = exampleObjects('parallel-fanout', demo).map((o) =>
+        o.kind === 'Agent' ? { ...o, spec: { driver: 'OpenAI', model: 'fake-model', endpoint: { baseURL: fake.baseURL }, tools: ['ReadFile', 'ListFiles'] } } : o,
+      );
+      await apply(client, suffixed(objects, '-ai'));
+      const wf = await workflowIn(client, 'fanout-demo-ai', 'Completed');
+      expect(Object.values(wf.status?.phases ?? {}).map((p) => p.phase)).toEqual(['Succeeded', 'Succeeded', 'Succeeded', 'Succeeded']);
+      expect(fake.requests).toHaveLength(4);
+      const summaryRequest = fake.requests.at(-1)!.body.messages.map((m) => m.content).join('\n');
+      for (const part of ['docs', 'tests', 'changelog']) expect(summaryRequest).toContain(`Did the ${part} part.`);
+    } finally {
+      await fake.close();
+    }
   }, 120_000);
 
   it('AllSettled: a failed phase skips its dependents, the independent phase still runs, and the workflow fails at the end', async () => {
