@@ -64,6 +64,23 @@ function informerRunnable(informer: Informer): Runnable {
   return { name: `informer/${informer.plural}`, start: (signal) => informer.run(signal) };
 }
 
+/**
+ * A queued run whose status alone changed (its position or the reason it waits) asks nothing of
+ * the run controller: re-deciding admission for it on each of those writes would make every
+ * position rewrite cost a full admission pass.
+ */
+function queueMoveOnly(old: Run, r: Run): boolean {
+  const queued = (x: Run) => (x.status?.phase ?? 'Queued') === 'Queued';
+  return (
+    old.status?.phase === 'Queued' &&
+    queued(r) &&
+    old.metadata.generation === r.metadata.generation &&
+    old.metadata.deletionTimestamp === r.metadata.deletionTimestamp &&
+    JSON.stringify(old.metadata.finalizers) === JSON.stringify(r.metadata.finalizers) &&
+    JSON.stringify(old.metadata.annotations) === JSON.stringify(r.metadata.annotations)
+  );
+}
+
 export function buildControllers(o: ControllerSetOptions): ControllerSet {
   const log = o.log ?? (() => undefined);
   const informer = <T extends KubeObject>(plural: string): Informer<T> => new Informer<T>(o.store, plural, { resyncMs: o.resyncMs ?? 300_000, log });
@@ -155,7 +172,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
       sessionController.enqueue(`${r.metadata.namespace}/${r.spec.session}`);
     },
     onUpdate: (old, r) => {
-      runController.enqueue(objectKey(r));
+      if (!queueMoveOnly(old, r)) runController.enqueue(objectKey(r));
       if (old.status?.phase !== r.status?.phase || (!old.metadata.deletionTimestamp && r.metadata.deletionTimestamp)) {
         sessionController.enqueue(`${r.metadata.namespace}/${r.spec.session}`);
         wakeApprovalsOf(r);

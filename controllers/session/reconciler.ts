@@ -104,7 +104,7 @@ export class SessionReconciler implements Reconciler {
       .map((run, i) => ({ run, position: i + 1 }))
       .filter(({ run, position }) => run.status?.phase === RunPhase.Queued && worthRewriting(run.status.queuePosition, position));
     // Concurrent writes share commits (the store's group commit).
-    await Promise.all(stale.map(({ run, position }) => queueAt(writer, ns, run, position)));
+    await Promise.all(stale.map(({ run, position }) => queueAt(writer, ns, run, position, { keepReason: true })));
     if (stale.length === 0) this.placedAt.delete(key);
     return {};
   }
