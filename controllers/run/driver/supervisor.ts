@@ -223,6 +223,9 @@ export class DriverProcess {
       decision = { allow: false, reason: 'no approval handler is registered (fail closed)' };
     } else {
       try {
+        // The call's own events (tool.invoked) came over the same pipe first: hand them on before
+        // the gate runs, so the journal has the call before its approval.
+        await this.queue.taken();
         decision = await this.permissionHandler(call);
       } catch (err) {
         decision = { allow: false, reason: `approval failed: ${(err as Error).message} (fail closed)` };
