@@ -156,6 +156,8 @@ describe('Codex approvals (in-process daemon, fake codex app-server)', () => {
     expect(run.status?.summary).toBe('Finished (steer: Only touch docs/)');
     const types = (await timeline('steered')).map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['intervention.requested', 'intervention.applied', 'run.Completed']));
-    expect(types.indexOf('intervention.applied')).toBeLessThan(types.lastIndexOf('assistant.message'));
+    // No order between the outcome and the answer: a steer's request and outcome are journalled
+    // together once the driver says it injected the text, and the agent may have answered by then.
+    // That it reached the turn is the summary above, which quotes it.
   });
 });
