@@ -22,6 +22,7 @@ import { writeJson } from './respond.js';
 import type { ResourceRoute } from './routes.js';
 import type { WatchRegistry } from './watch.js';
 import { intParam } from './query.js';
+import { followJournal } from './session-subresources.js';
 
 /** The annotation a post touches (RFC 3339 with milliseconds): the Channel controller's wake-up. */
 export const LAST_MESSAGE_ANNOTATION = 'sidekicks.dev/last-message-at';
@@ -62,7 +63,7 @@ export class ChannelMessages {
     const channel = await this.channel(ns, name);
     const key = sessionKey(ns, channel.spec.session);
     const after = intParam(q, 'after', 0);
-    if (q.get('follow') === '1' || q.get('follow') === 'true') return this.follow(key, name, after, req, res);
+    if (q.get('follow') === '1' || q.get('follow') === 'true') return followJournal(this.d, key, { after, types: [CHANNEL_MESSAGE] }, req, res, (event) => !!channelMessageOf(event, name));
     writeJson(res, 200, await this.read(key, name, after, intParam(q, 'limit', 500)));
   }
 
@@ -134,24 +135,6 @@ export class ChannelMessages {
       }
       if (!page.hasMore) return { events, next: Math.max(cursor, page.next), hasMore: false };
       cursor = page.next;
-    }
-  }
-
-  private async follow(key: string, name: string, after: number, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const ac = this.d.watches.track();
-    const end = (): void => ac.abort();
-    req.on('close', end);
-    res.on('close', end);
-    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
-    res.flushHeaders();
-    try {
-      for await (const event of this.d.journal.follow(key, { after, types: [CHANNEL_MESSAGE] }, ac.signal)) {
-        if (!channelMessageOf(event, name)) continue;
-        if (!res.write(`${JSON.stringify(event)}\n`)) await new Promise((r) => res.once('drain', r));
-      }
-    } finally {
-      ac.abort();
-      res.end();
     }
   }
 }

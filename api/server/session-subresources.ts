@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { ApiError, StatusReason } from '../errors.js';
 import { sessionKey, type Journal } from '../journal/journal.js';
+import type { JournalEvent } from '../journal/event.js';
 import type { ApiService } from './service.js';
 import type { ResourceRoute } from './routes.js';
 import type { WatchRegistry } from './watch.js';
@@ -49,7 +50,7 @@ export class SessionSubresources {
       ...(q.get('run') ? { run: q.get('run')! } : {}),
       ...(q.getAll('type').length ? { types: q.getAll('type').flatMap((t) => t.split(',')) } : {}),
     };
-    if (q.get('follow') === '1' || q.get('follow') === 'true') return this.follow(key, filter, req, res);
+    if (q.get('follow') === '1' || q.get('follow') === 'true') return followJournal(this.d, key, filter, req, res);
     json(res, await this.d.journal.read(key, { ...filter, limit: intParam(q, 'limit', 500) }));
   }
 
@@ -62,21 +63,34 @@ export class SessionSubresources {
     res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length, etag: `"${digest}"` });
     res.end(body);
   }
+}
 
-  private async follow(key: string, filter: { after: number; run?: string; types?: string[] }, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const ac = this.d.watches.track();
-    const end = (): void => ac.abort();
-    req.on('close', end);
-    res.on('close', end);
-    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
-    res.flushHeaders();
-    try {
-      for await (const event of this.d.journal.follow(key, filter, ac.signal)) {
-        if (!res.write(`${JSON.stringify(event)}\n`)) await new Promise((r) => res.once('drain', r));
-      }
-    } finally {
-      ac.abort();
-      res.end();
+/**
+ * Streams a session's journal as NDJSON — the backlog after `filter.after`, then live — until the
+ * client goes or the server stops. `keep` narrows what is sent beyond the journal's own filter.
+ * Shared by the timeline (`?follow=1`) and a channel's messages.
+ */
+export async function followJournal(
+  d: { journal: Journal; watches: WatchRegistry },
+  key: string,
+  filter: { after: number; run?: string; types?: string[] },
+  req: IncomingMessage,
+  res: ServerResponse,
+  keep: (event: JournalEvent) => boolean = () => true,
+): Promise<void> {
+  const ac = d.watches.track();
+  const end = (): void => ac.abort();
+  req.on('close', end);
+  res.on('close', end);
+  res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
+  res.flushHeaders();
+  try {
+    for await (const event of d.journal.follow(key, filter, ac.signal)) {
+      if (!keep(event)) continue;
+      if (!res.write(`${JSON.stringify(event)}\n`)) await new Promise((r) => res.once('drain', r));
     }
+  } finally {
+    ac.abort();
+    res.end();
   }
 }

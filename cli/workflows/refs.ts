@@ -6,7 +6,6 @@ import { parseTarget } from '../journal/read.js';
 const GROUP = { group: 'sidekicks.dev', version: 'v1alpha1', namespaced: true } as const;
 export const WORKFLOWS: ResourceRef = { ...GROUP, plural: 'workflows', kind: 'Workflow' };
 export const WORKFLOW_TEMPLATES: ResourceRef = { ...GROUP, plural: 'workflowtemplates', kind: 'WorkflowTemplate' };
-export const REPO_MOUNTS: ResourceRef = { ...GROUP, plural: 'repomounts', kind: 'RepoMount' };
 
 /** The name in `workflow/NAME`, `wf/NAME` or `NAME`. */
 export function workflowName(arg: string): string {

@@ -8,18 +8,18 @@
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import { type DaemonHandle } from '../../controllers/daemon.js';
 import { sidekickHome } from '../../api/home.js';
 import { runCli } from '../../cli/run.js';
 import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import { eventually } from '../eventually.js';
-import { GV, hostCommand, sidekick, SocketApi, startDaemonProcess } from './support.js';
+import { GV, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 
@@ -64,20 +64,12 @@ async function turnRuns(client: SocketApi, name: string): Promise<Run[]> {
 describe('channels (in-process daemon, Scripted agents)', () => {
   let dir: string;
   let home: string;
-  let daemon: DaemonHandle;
   let client: SocketApi;
+  let daemon: DaemonHandle;
+  let stop: () => Promise<void>;
 
-  beforeAll(async () => {
-    expect(existsSync(hostCommand[1])).toBe(true);
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-channels-'));
-    home = join(dir, 'home');
-    daemon = await startDaemon({ home, driverHostCommand: hostCommand });
-    client = new SocketApi(daemon.socketPath);
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(async () => ({ dir, home, daemon, client, stop } = await startInProcessDaemon('sidekick-channels-')));
+  afterAll(() => stop());
 
   /** `sidekick ...` in-process, abortable (for -f); `output()` is stdout so far. */
   function startCli(argv: string[], signal: AbortSignal): { done: Promise<number>; output: () => string } {

@@ -4,13 +4,11 @@
  * interrupted with the parent) against the real daemon with Scripted agents in scratch directories.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
 import { stringify } from 'yaml';
 import { eventually } from '../eventually.js';
-import { applyAll, fetchTimeline, GV, hostCommand, runPhase, sidekick, SocketApi } from './support.js';
+import { applyAll, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 
@@ -47,20 +45,11 @@ async function eventsAbout(client: SocketApi, kind: string, name: string): Promi
 describe('session queue, budgets and child runs (in-process daemon)', () => {
   let dir: string;
   let home: string;
-  let daemon: DaemonHandle;
   let client: SocketApi;
+  let stop: () => Promise<void>;
 
-  beforeAll(async () => {
-    expect(existsSync(hostCommand[1])).toBe(true);
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-limits-'));
-    home = join(dir, 'home');
-    daemon = await startDaemon({ home, driverHostCommand: hostCommand });
-    client = new SocketApi(daemon.socketPath);
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(async () => ({ dir, home, client, stop } = await startInProcessDaemon('sidekick-limits-')));
+  afterAll(() => stop());
 
   it('admits queued runs by priority, then in creation order, the moment the slot frees', async () => {
     await applyAll(client, [session('prio', { maxActiveRuns: 1 }), asking('prio-blocker'), agent('prio-quick', [{ say: 'quick' }])]);

@@ -4,7 +4,10 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { expect } from '@jest/globals';
+import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
 import { join, resolve } from 'node:path';
 import { request } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
@@ -135,4 +138,31 @@ export async function sidekick(home: string, argv: string[]): Promise<{ code: nu
   const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_NAMESPACE: '' };
   const code = await runCli(argv, { stdout, stderr, stdin: Readable.from([]), env, cwd: home });
   return { code, stdout: out, stderr: err };
+}
+
+/** A daemon in this process (controllers on, the built driver host) in a temp dir; `stop()` removes it. */
+export interface InProcessDaemon {
+  dir: string;
+  home: string;
+  daemon: DaemonHandle;
+  client: SocketApi;
+  stop(): Promise<void>;
+}
+
+/** Starts an in-process daemon for a describe block: `beforeAll(async () => ({ dir, home, client, stop } = await startInProcessDaemon('x-')))`. */
+export async function startInProcessDaemon(prefix: string): Promise<InProcessDaemon> {
+  expect(existsSync(hostCommand[1]!)).toBe(true);
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const home = join(dir, 'home');
+  const daemon = await startDaemon({ home, driverHostCommand: hostCommand });
+  return {
+    dir,
+    home,
+    daemon,
+    client: new SocketApi(daemon.socketPath),
+    stop: async () => {
+      await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

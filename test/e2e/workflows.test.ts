@@ -9,7 +9,6 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
 import { sidekickHome } from '../../api/home.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
@@ -17,7 +16,7 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed } from '../fakes/openai-server.js';
-import { demoRepo, exampleObjects, fetchTimeline, git, GV, hostCommand, sidekick, SocketApi, startDaemonProcess } from './support.js';
+import { demoRepo, exampleObjects, fetchTimeline, git, GV, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const PLURAL: Record<string, string> = {
@@ -85,20 +84,11 @@ function agentRuns(repo: string, branch: string): string[] {
 describe('workflows end to end (in-process daemon)', () => {
   let dir: string;
   let home: string;
-  let daemon: DaemonHandle;
   let client: SocketApi;
+  let stop: () => Promise<void>;
 
-  beforeAll(async () => {
-    expect(existsSync(hostCommand[1]!)).toBe(true);
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-workflows-'));
-    home = join(dir, 'home');
-    daemon = await startDaemon({ home, driverHostCommand: hostCommand });
-    client = new SocketApi(daemon.socketPath);
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(async () => ({ dir, home, client, stop } = await startInProcessDaemon('sidekick-workflows-')));
+  afterAll(() => stop());
 
   it('runs examples/review-workflow: plan, implement twice (the check sends it back once), a review channel, `sidekick approve`, one line of commits', async () => {
     const demo = demoRepo(join(dir, 'review'));
