@@ -36,6 +36,11 @@ export interface KindDefinition<S extends TObject = TObject> {
   schema: S;
   /** Fields that may not change after creation (dotted paths, e.g. `spec.session`). */
   immutableFields: string[];
+  /**
+   * Fields a field selector may name besides metadata.name and metadata.namespace (dotted paths,
+   * e.g. `spec.session`), as a CRD's `selectableFields`; any other is refused with 400.
+   */
+  selectableFields: string[];
   /** Fields that may be set once, later than creation, and never changed or removed after (e.g. a decision). */
   finalFields: string[];
 }
@@ -54,6 +59,7 @@ export interface KindInput<Spec extends TSchema | undefined, Status extends TSch
   printerColumns?: PrinterColumn[];
   immutableFields?: string[];
   finalFields?: string[];
+  selectableFields?: string[];
 }
 
 type ObjectSchema<Spec, Status, Top extends Record<string, TSchema>> = TObject<
@@ -96,6 +102,7 @@ export function defineKind<
     printerColumns: input.printerColumns ?? [],
     schema,
     immutableFields: input.immutableFields ?? [],
+    selectableFields: input.selectableFields ?? [],
     finalFields: input.finalFields ?? [],
   };
 }

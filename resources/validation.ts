@@ -266,25 +266,30 @@ export function validateMetadata(def: KindDefinition, obj: KubeObject): FieldErr
     errors.push({ field: 'metadata', message: 'Required value', reason: 'FieldValueRequired' });
     return errors;
   }
-  if (meta.name) {
-    errors.push(...dnsSubdomain('metadata.name', meta.name));
-  } else if (meta.generateName) {
+  // A value of the wrong type is the schema's to report (validateObject, which sees the same
+  // object): only values of the declared type are checked for their shape here, so no string
+  // method ever meets a number.
+  if (meta.name !== undefined && meta.name !== '') {
+    if (typeof meta.name === 'string') errors.push(...dnsSubdomain('metadata.name', meta.name));
+  } else if (meta.generateName !== undefined && meta.generateName !== '') {
     // A generateName is a prefix: a trailing '-' is fine because random characters follow.
-    errors.push(...dnsSubdomain('metadata.generateName', meta.generateName.replace(/-$/, '') || 'a', meta.generateName));
+    if (typeof meta.generateName === 'string') {
+      errors.push(...dnsSubdomain('metadata.generateName', meta.generateName.replace(/-$/, '') || 'a', meta.generateName));
+    }
   } else {
     errors.push({ field: 'metadata.name', message: 'Required value: name or generateName is required', reason: 'FieldValueRequired' });
   }
   if (def.namespaced) {
-    if (meta.namespace !== undefined && meta.namespace !== '') errors.push(...dnsLabel('metadata.namespace', meta.namespace));
+    if (typeof meta.namespace === 'string' && meta.namespace !== '') errors.push(...dnsLabel('metadata.namespace', meta.namespace));
   } else if (meta.namespace) {
     errors.push({ field: 'metadata.namespace', message: 'Forbidden: not allowed on this type', reason: 'FieldValueForbidden' });
   }
-  for (const [key, value] of Object.entries(meta.labels ?? {})) {
+  for (const [key, value] of Object.entries(isPlainObject(meta.labels) ? meta.labels : {})) {
     errors.push(...qualifiedName('metadata.labels', key));
     errors.push(...labelValue(`metadata.labels`, key, value));
   }
   let annotationBytes = 0;
-  for (const [key, value] of Object.entries(meta.annotations ?? {})) {
+  for (const [key, value] of Object.entries(isPlainObject(meta.annotations) ? meta.annotations : {})) {
     // As Kubernetes does, annotation keys are checked case-insensitively.
     errors.push(...qualifiedName('metadata.annotations', key.toLowerCase(), key));
     annotationBytes += Buffer.byteLength(key) + Buffer.byteLength(String(value));
@@ -292,7 +297,10 @@ export function validateMetadata(def: KindDefinition, obj: KubeObject): FieldErr
   if (annotationBytes > TOTAL_ANNOTATION_BYTES) {
     errors.push({ field: 'metadata.annotations', message: `Too long: may not be more than ${TOTAL_ANNOTATION_BYTES} bytes`, reason: 'FieldValueTooLong' });
   }
-  for (const [i, finalizer] of (meta.finalizers ?? []).entries()) errors.push(...qualifiedName(`metadata.finalizers[${i}]`, finalizer));
+  const finalizers: unknown[] = Array.isArray(meta.finalizers) ? meta.finalizers : [];
+  for (const [i, finalizer] of finalizers.entries()) {
+    if (typeof finalizer === 'string') errors.push(...qualifiedName(`metadata.finalizers[${i}]`, finalizer));
+  }
   return errors;
 }
 

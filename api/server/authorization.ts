@@ -16,7 +16,6 @@ import { ApiError, StatusReason } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { decodeBody } from './body.js';
 import { PatchType, patchTypeOf } from './patch.js';
-import { isWatch } from './query.js';
 
 /** What a request asks to do, as kube-apiserver's RequestInfo names it. */
 export interface RequestAttributes {
@@ -30,11 +29,11 @@ export interface RequestAttributes {
 }
 
 /** The verb of a resource request: GET is get, list or watch; DELETE on a collection deletecollection. */
-export function verbOf(method: string | undefined, hasName: boolean, q: URLSearchParams): Verb {
+export function verbOf(method: string | undefined, hasName: boolean, watch: boolean): Verb {
   switch (method) {
     case 'GET':
     case 'HEAD':
-      if (isWatch(q)) return Verb.Watch;
+      if (watch) return Verb.Watch;
       return hasName ? Verb.Get : Verb.List;
     case 'POST':
       return Verb.Create;

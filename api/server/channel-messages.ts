@@ -21,7 +21,7 @@ import { decodeBody } from './body.js';
 import { writeJson } from './respond.js';
 import type { ResourceRoute } from './routes.js';
 import type { WatchRegistry } from './watch.js';
-import { intParam } from './query.js';
+import type { RequestQuery } from './query.js';
 import { followJournal } from './session-subresources.js';
 
 /** The annotation a post touches (RFC 3339 with milliseconds): the Channel controller's wake-up. */
@@ -55,16 +55,16 @@ function textOf(body: Buffer | undefined, contentType: string | undefined): stri
 export class ChannelMessages {
   constructor(private readonly d: { store: Store; journal: Journal; watches: WatchRegistry }) {}
 
-  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user: string, body?: Buffer): Promise<void> {
+  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: RequestQuery, user: string, body?: Buffer): Promise<void> {
     const ns = route.namespace!;
     const name = route.name!;
     if (req.method === 'POST') return writeJson(res, 201, await this.post(ns, name, user, textOf(body, req.headers['content-type'])));
     if (req.method !== 'GET') throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
     const channel = await this.channel(ns, name);
     const key = sessionKey(ns, channel.spec.session);
-    const after = intParam(q, 'after', 0);
-    if (q.get('follow') === '1' || q.get('follow') === 'true') return followJournal(this.d, key, { after, types: [CHANNEL_MESSAGE] }, req, res, (event) => !!channelMessageOf(event, name));
-    writeJson(res, 200, await this.read(key, name, after, intParam(q, 'limit', 500)));
+    const after = q.after ?? 0;
+    if (q.follow) return followJournal(this.d, key, { after, types: [CHANNEL_MESSAGE] }, req, res, (event) => !!channelMessageOf(event, name));
+    writeJson(res, 200, await this.read(key, name, after, q.limit ?? 500));
   }
 
   private async channel(ns: string, name: string): Promise<Channel> {

@@ -13,7 +13,8 @@ import { ApiError, StatusReason } from '../errors.js';
 import { unauthorized, type Authenticator, type Principal } from './auth.js';
 import { AccessReviews, impersonated } from './access-review.js';
 import { RequestAuthorizer, verbOf, type RequestAttributes } from './authorization.js';
-import { MAX_BODY_BYTES, readBody } from './body.js';
+import { ClientGoneError, MAX_BODY_BYTES, readBody } from './body.js';
+import { parseQuery, type RequestQuery } from './query.js';
 import { TokensApi } from './tokens-api.js';
 import type { CedarAuthorizer } from '../auth/authorizer.js';
 import { AUTHORIZATION_GROUP, Verb } from '../auth/model.js';
@@ -119,6 +120,11 @@ export class ApiServer {
   }
 
   private fail(res: ServerResponse, err: unknown): void {
+    if (err instanceof ClientGoneError) {
+      // Nobody to answer, and nothing was done with a body that never arrived whole.
+      res.destroy();
+      return;
+    }
     try {
       const apiErr = writeError(res, err);
       if (apiErr.code >= 500) this.log(`api: ${apiErr.message}${err instanceof Error && err.stack ? `\n${err.stack}` : ''}`);
@@ -130,7 +136,7 @@ export class ApiServer {
 
   private async dispatch(principal: Principal, req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (this.stopping) throw new ApiError(StatusReason.ServiceUnavailable, 'the server is shutting down');
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = splitTarget(req.url);
     let route: ReturnType<typeof parseRoute>;
     try {
       route = parseRoute(url.pathname);
@@ -139,15 +145,16 @@ export class ApiServer {
     }
     if (!route) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource');
     if (route.type === 'resource') {
-      const attrs = this.resourceAttributes(route, req, url.searchParams);
+      const q = parseQuery(url.searchParams);
+      const attrs = this.resourceAttributes(route, req, q);
       // Writes are read before they are authorized: a create's owner follows from its body.
       const body = hasBody(req.method) ? await readBody(req, this.maxBodyBytes) : undefined;
       await this.authz.check(this.acting(principal, req), attrs, req, body ? { raw: body, contentType: req.headers['content-type'] } : undefined);
-      if (this.sessionSubresources && isSessionSubresource(route)) return this.sessionSubresources.handle(route, req, res, url.searchParams);
-      if (this.channelMessages && isChannelMessages(route)) return this.channelMessages.handle(route, req, res, url.searchParams, principal.name, body);
-      return this.resources.handle(route, req, res, url.searchParams, principal.name, body);
+      if (this.sessionSubresources && isSessionSubresource(route)) return this.sessionSubresources.handle(route, req, res, q);
+      if (this.channelMessages && isChannelMessages(route)) return this.channelMessages.handle(route, req, res, q, principal.name, body);
+      return this.resources.handle(route, req, res, q, principal.name, body);
     }
-    if (route.type === 'auth') return this.auth(principal, route, req, res, url.searchParams);
+    if (route.type === 'auth') return this.auth(principal, route, req, res, parseQuery(url.searchParams));
     // Discovery, OpenAPI, version and health: open to every authenticated identity.
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
@@ -165,11 +172,11 @@ export class ApiServer {
   }
 
   /** What a resource request asks to do; 404 for a resource the server does not have. */
-  private resourceAttributes(route: ResourceRoute, req: IncomingMessage, q: URLSearchParams): RequestAttributes {
+  private resourceAttributes(route: ResourceRoute, req: IncomingMessage, q: RequestQuery): RequestAttributes {
     const resource = this.authz.authorizer.model.resourceType(route.core ? '' : GROUP, route.plural);
     if (!resource) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource', { kind: route.plural });
     return {
-      verb: verbOf(req.method, route.name !== undefined, q),
+      verb: verbOf(req.method, route.name !== undefined, q.watch),
       resource,
       namespace: resource.namespaced ? (route.namespace ?? '') : '',
       name: route.name ?? '',
@@ -178,7 +185,7 @@ export class ApiServer {
   }
 
   /** Identity tokens and access reviews. */
-  private async auth(principal: Principal, route: AuthRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+  private async auth(principal: Principal, route: AuthRoute, req: IncomingMessage, res: ServerResponse, q: RequestQuery): Promise<void> {
     const resource = this.authz.authorizer.model.resourceType(route.group, route.plural);
     if (!resource) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource', { kind: route.plural });
     const body = hasBody(req.method) ? await readBody(req, this.maxBodyBytes) : undefined;
@@ -189,7 +196,7 @@ export class ApiServer {
       await this.authz.check(user, { verb: Verb.Create, resource, namespace: '', name: '', subresource: '' }, req);
       return writeJson(res, 201, await this.reviews.review(user, body, req.headers['content-type']));
     }
-    const attrs: RequestAttributes = { verb: verbOf(req.method, route.name !== undefined, q), resource, namespace: '', name: route.name ?? '', subresource: '' };
+    const attrs: RequestAttributes = { verb: verbOf(req.method, route.name !== undefined, q.watch), resource, namespace: '', name: route.name ?? '', subresource: '' };
     await this.authz.check(this.acting(principal, req), attrs, req);
     return this.tokens.handle(route, req, res, q, body);
   }
@@ -233,6 +240,16 @@ export class ApiServer {
 /** Methods whose body is read before authorization (DELETE's DeleteOptions is read by its handler). */
 function hasBody(method: string | undefined): boolean {
   return method === 'POST' || method === 'PUT' || method === 'PATCH';
+}
+
+/**
+ * Splits a request target into its path and query without resolving it as a URL: `//x` is a path
+ * here, not a scheme-relative URL to host `x`, and no path is normalized before it is routed.
+ */
+function splitTarget(target: string | undefined): { pathname: string; searchParams: URLSearchParams } {
+  const t = target ?? '/';
+  const at = t.indexOf('?');
+  return at < 0 ? { pathname: t, searchParams: new URLSearchParams() } : { pathname: t.slice(0, at), searchParams: new URLSearchParams(t.slice(at + 1)) };
 }
 
 function raw(res: ServerResponse, body: string): void {

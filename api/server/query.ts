@@ -1,15 +1,103 @@
 /**
- * Query parameters of resource requests, read into the service's option types with the same
- * rules (and 400 answers) as kube-apiserver.
+ * Query parameters of resource requests, parsed once per request into a {@link RequestQuery} with
+ * kube-apiserver's rules: integers are base-10 int64 (`strconv.ParseInt`), booleans are what Go's
+ * `strconv.ParseBool` accepts, closed sets are checked — anything else is a 400 that names the
+ * parameter. Handlers read the parsed values only, so no parameter is read two ways.
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError, StatusReason } from '../errors.js';
 import type { DeleteOptions, ListOptions, PropagationPolicy } from '../store/store.js';
-import { parseFieldValidation } from './admission.js';
+import { parseFieldValidation, type FieldValidation } from './admission.js';
 import type { WriteRequest } from './service.js';
+import type { IncludeObject } from './table.js';
+import type { KindDefinition } from '../../resources/scheme.js';
+import { checkFieldSelector } from './field-selectors.js';
 
-const PROPAGATION = new Set(['Background', 'Foreground', 'Orphan']);
+const PROPAGATION: readonly PropagationPolicy[] = ['Foreground', 'Background', 'Orphan'];
+const INCLUDE_OBJECT: readonly IncludeObject[] = ['None', 'Metadata', 'Object'];
 const MAX_MANAGER_LENGTH = 128;
+
+/** Go's `strconv.ParseBool` spellings, the only ones kube-apiserver accepts. */
+const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** Every parameter a resource request may carry, parsed. Absent parameters are undefined. */
+export interface RequestQuery {
+  watch: boolean;
+  allowWatchBookmarks: boolean;
+  /** Seconds; a value larger than Number.MAX_SAFE_INTEGER is clamped to it. */
+  timeoutSeconds?: number;
+  /** Page size of a list (0 is "no limit"), or the number of journal events. */
+  limit?: number;
+  continue?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  resourceVersion?: string;
+  includeObject: IncludeObject;
+  dryRun: boolean;
+  fieldManager?: string;
+  fieldValidation: FieldValidation;
+  force: boolean;
+  propagationPolicy?: PropagationPolicy;
+  orphanDependents?: boolean;
+  gracePeriodSeconds?: number;
+  /** Journal reads: follow the stream, start after this sequence number. */
+  follow: boolean;
+  after?: number;
+  /** The raw parameters, for free-form strings (`run`, `type`, `hash`). */
+  params: URLSearchParams;
+}
+
+function badValue(name: string, value: string, want: string, problem = 'Invalid value'): ApiError {
+  const message = `${problem}: ${JSON.stringify(value)}: ${want}`;
+  return new ApiError(StatusReason.BadRequest, `${name}: ${message}`, {
+    causes: [{ field: name, reason: problem === 'Invalid value' ? 'FieldValueInvalid' : 'FieldValueNotSupported', message }],
+  });
+}
+
+/** The first value of a parameter, as kube-apiserver reads repeated ones; '' counts as absent. */
+function first(q: URLSearchParams, name: string): string | undefined {
+  const v = q.get(name);
+  return v === null || v === '' ? undefined : v;
+}
+
+/** A boolean parameter as Go's strconv.ParseBool reads it; absent is undefined. */
+export function boolParam(q: URLSearchParams, name: string): boolean | undefined {
+  const v = first(q, name);
+  if (v === undefined) return undefined;
+  if (TRUE.has(v)) return true;
+  if (FALSE.has(v)) return false;
+  throw badValue(name, v, 'must be a boolean: 1, t, T, TRUE, true, True, 0, f, F, FALSE, false or False');
+}
+
+/**
+ * An int64 parameter as strconv.ParseInt reads it (optional sign, base-10 digits); 400 outside
+ * [min, int64 max]. Values beyond what a JS number holds exactly are clamped: they mean "more
+ * than there will ever be".
+ */
+export function intParam(q: URLSearchParams, name: string, min = 0n): number | undefined {
+  const v = first(q, name);
+  if (v === undefined) return undefined;
+  const want = min === 0n ? 'must be a non-negative integer' : 'must be an integer';
+  if (!/^[+-]?\d+$/.test(v)) throw badValue(name, v, want);
+  const n = BigInt(v);
+  if (n > INT64_MAX || n < INT64_MIN) throw badValue(name, v, `${want} of at most 64 bits`);
+  if (n < min) throw badValue(name, v, want);
+  const safe = BigInt(Number.MAX_SAFE_INTEGER);
+  return Number(n > safe ? safe : n < -safe ? -safe : n);
+}
+
+function oneOf<T extends string>(q: URLSearchParams, name: string, allowed: readonly T[]): T | undefined {
+  const v = first(q, name);
+  if (v === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(v)) {
+    throw badValue(name, v, `supported values: ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, 'Unsupported value');
+  }
+  return v as T;
+}
 
 /** `dryRun=All` (repeatable); any other value is 400, as upstream. */
 export function dryRunOf(values: string[]): boolean {
@@ -17,6 +105,39 @@ export function dryRunOf(values: string[]): boolean {
     if (v !== 'All') throw new ApiError(StatusReason.BadRequest, `dryRun: Unsupported value: "${v}": supported values: "All"`);
   }
   return values.length > 0;
+}
+
+function fieldManagerOf(q: URLSearchParams): string | undefined {
+  const explicit = first(q, 'fieldManager');
+  if (explicit !== undefined && (explicit.length > MAX_MANAGER_LENGTH || /[^\x20-\x7e]/.test(explicit))) {
+    throw new ApiError(StatusReason.BadRequest, 'fieldManager: Invalid value: must be printable ASCII of at most 128 characters');
+  }
+  return explicit;
+}
+
+/** Parses every parameter a resource request may carry; the first bad one is a 400 naming it. */
+export function parseQuery(q: URLSearchParams): RequestQuery {
+  return {
+    watch: boolParam(q, 'watch') ?? false,
+    allowWatchBookmarks: boolParam(q, 'allowWatchBookmarks') ?? false,
+    timeoutSeconds: intParam(q, 'timeoutSeconds'),
+    limit: intParam(q, 'limit'),
+    continue: first(q, 'continue'),
+    labelSelector: first(q, 'labelSelector'),
+    fieldSelector: first(q, 'fieldSelector'),
+    resourceVersion: first(q, 'resourceVersion'),
+    includeObject: oneOf(q, 'includeObject', INCLUDE_OBJECT) ?? 'Metadata',
+    dryRun: dryRunOf(q.getAll('dryRun')),
+    fieldManager: fieldManagerOf(q),
+    fieldValidation: parseFieldValidation(q.get('fieldValidation')),
+    force: boolParam(q, 'force') ?? false,
+    propagationPolicy: oneOf(q, 'propagationPolicy', PROPAGATION),
+    orphanDependents: boolParam(q, 'orphanDependents'),
+    gracePeriodSeconds: intParam(q, 'gracePeriodSeconds', INT64_MIN),
+    follow: boolParam(q, 'follow') ?? false,
+    after: intParam(q, 'after'),
+    params: q,
+  };
 }
 
 /**
@@ -29,81 +150,56 @@ export function managerFromUserAgent(userAgent: string | undefined): string {
 }
 
 /** Options of a write request (create, update, patch, apply). */
-export function writeRequestOf(q: URLSearchParams, req: IncomingMessage, warnings: string[]): WriteRequest & { explicitManager?: string } {
-  const explicit = q.get('fieldManager') ?? undefined;
-  if (explicit !== undefined && (explicit.length > MAX_MANAGER_LENGTH || /[^\x20-\x7e]/.test(explicit))) {
-    throw new ApiError(StatusReason.BadRequest, 'fieldManager: Invalid value: must be printable ASCII of at most 128 characters');
-  }
+export function writeRequestOf(q: RequestQuery, req: IncomingMessage, warnings: string[]): WriteRequest & { explicitManager?: string } {
   return {
-    fieldManager: explicit || managerFromUserAgent(req.headers['user-agent']),
-    explicitManager: explicit || undefined,
-    dryRun: dryRunOf(q.getAll('dryRun')),
-    fieldValidation: parseFieldValidation(q.get('fieldValidation')),
-    force: q.get('force') === 'true',
+    fieldManager: q.fieldManager || managerFromUserAgent(req.headers['user-agent']),
+    explicitManager: q.fieldManager,
+    dryRun: q.dryRun,
+    fieldValidation: q.fieldValidation,
+    force: q.force,
     warnings,
   };
 }
 
-function positiveInt(name: string, value: string | null): number | undefined {
-  if (value === null || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError(StatusReason.BadRequest, `${name}: Invalid value: "${value}": must be a non-negative integer`);
-  return n;
-}
-
-/** Options of a list (and the selectors of a watch). */
-export function listOptionsOf(q: URLSearchParams, namespace: string | undefined): ListOptions {
+/** Options of a list (and the selectors of a watch, and of a collection delete); 400 for a field `def` cannot be selected by. */
+export function listOptionsOf(q: RequestQuery, def: KindDefinition, namespace: string | undefined): ListOptions {
+  checkFieldSelector(def, q.fieldSelector);
   return {
     namespace,
-    labelSelector: q.get('labelSelector') || undefined,
-    fieldSelector: q.get('fieldSelector') || undefined,
-    limit: positiveInt('limit', q.get('limit')) || undefined,
-    continue: q.get('continue') || undefined,
+    labelSelector: q.labelSelector,
+    fieldSelector: q.fieldSelector,
+    limit: q.limit || undefined,
+    continue: q.continue,
   };
-}
-
-/** `timeoutSeconds` of a watch. */
-export function timeoutSecondsOf(q: URLSearchParams): number | undefined {
-  return positiveInt('timeoutSeconds', q.get('timeoutSeconds'));
-}
-
-/** True for `watch=1|true`. */
-export function isWatch(q: URLSearchParams): boolean {
-  const w = q.get('watch');
-  return w === '1' || w === 'true';
 }
 
 /** Delete options from a DeleteOptions body (if any) and the query, the query winning. */
-export function deleteOptionsOf(q: URLSearchParams, body: unknown): DeleteOptions {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as {
+export function deleteOptionsOf(q: RequestQuery, body: unknown): DeleteOptions {
+  const b = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as {
     propagationPolicy?: unknown;
-    preconditions?: { uid?: unknown; resourceVersion?: unknown };
+    preconditions?: unknown;
     dryRun?: unknown;
     orphanDependents?: unknown;
   };
-  let policy = q.get('propagationPolicy') ?? (typeof b.propagationPolicy === 'string' ? b.propagationPolicy : undefined);
-  if (policy === undefined && (q.get('orphanDependents') === 'true' || b.orphanDependents === true)) policy = 'Orphan';
-  if (policy !== undefined && !PROPAGATION.has(policy)) {
-    throw new ApiError(StatusReason.BadRequest, `propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`);
-  }
+  let policy = q.propagationPolicy ?? bodyPolicy(b.propagationPolicy);
+  if (policy === undefined && (q.orphanDependents ?? b.orphanDependents === true)) policy = 'Orphan';
   const bodyDryRun = Array.isArray(b.dryRun) ? b.dryRun.map(String) : [];
-  const pre = b.preconditions ?? {};
+  const pre = (typeof b.preconditions === 'object' && b.preconditions !== null ? b.preconditions : {}) as { uid?: unknown; resourceVersion?: unknown };
   const preconditions = {
     ...(typeof pre.uid === 'string' && pre.uid ? { uid: pre.uid } : {}),
     ...(typeof pre.resourceVersion === 'string' && pre.resourceVersion ? { resourceVersion: pre.resourceVersion } : {}),
   };
   return {
-    propagationPolicy: policy as PropagationPolicy | undefined,
-    dryRun: dryRunOf([...q.getAll('dryRun'), ...bodyDryRun]),
+    propagationPolicy: policy,
+    dryRun: q.dryRun || dryRunOf(bodyDryRun),
     ...(Object.keys(preconditions).length > 0 ? { preconditions } : {}),
   };
 }
 
-/** A non-negative integer query parameter (`after`, `limit`), or `fallback` when absent; 400 otherwise. */
-export function intParam(q: URLSearchParams, name: string, fallback: number): number {
-  const raw = q.get(name);
-  if (raw === null || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new ApiError(StatusReason.BadRequest, `${name}: must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  return n;
+function bodyPolicy(value: unknown): PropagationPolicy | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !(PROPAGATION as readonly string[]).includes(value)) {
+    throw new ApiError(StatusReason.BadRequest, `propagationPolicy: Unsupported value: ${JSON.stringify(value)}: supported values: "Foreground", "Background", "Orphan"`);
+  }
+  return value as PropagationPolicy;
 }

@@ -11,11 +11,11 @@ import type { WatchEvent, WatchOptions } from '../store/store.js';
 import { decodeBody, decodeJson, readBody } from './body.js';
 import { CORE_EVENTS } from './discovery.js';
 import { patchTypeOf, PatchType } from './patch.js';
-import { deleteOptionsOf, isWatch, listOptionsOf, timeoutSecondsOf, writeRequestOf } from './query.js';
+import { deleteOptionsOf, listOptionsOf, writeRequestOf, type RequestQuery } from './query.js';
 import { successStatus, writeJson, writeJsonText } from './respond.js';
 import type { ResourceRoute } from './routes.js';
 import type { ApiService } from './service.js';
-import { includeObjectOf, TableLayout, tableVersionFor } from './table.js';
+import { TableLayout, tableVersionFor } from './table.js';
 import { serveWatch, type WatchEncoder, type WatchRegistry } from './watch.js';
 
 export interface ResourceHandlerOptions {
@@ -58,7 +58,7 @@ export class ResourceHandler {
    * Serves one request. `user` is the authenticated identity (recorded by admission: creators,
    * deciders); `body` is the request body when the server already read it to authorize it.
    */
-  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, user?: string, body?: Buffer): Promise<void> {
+  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: RequestQuery, user?: string, body?: Buffer): Promise<void> {
     if (route.core) return this.coreEvents(route, req, res, q);
     const { service } = this.opts;
     const def = service.kindOf(route.plural);
@@ -76,9 +76,9 @@ export class ResourceHandler {
     switch (req.method) {
       case 'GET':
         if (item) return this.reply(req, res, def, q, await service.get(def.plural, ns, route.name!));
-        if (isWatch(q)) return this.watch(req, res, def, q, route.namespace, (e) => e);
-        if (!tableVersionFor(req.headers.accept)) return writeJsonText(res, 200, await service.listJson(def.plural, listOptionsOf(q, route.namespace)));
-        return this.replyList(req, res, def, q, await service.list(def.plural, listOptionsOf(q, route.namespace)));
+        if (q.watch) return this.watch(req, res, def, q, route.namespace, (e) => e);
+        if (!tableVersionFor(req.headers.accept)) return writeJsonText(res, 200, await service.listJson(def.plural, listOptionsOf(q, def, route.namespace)));
+        return this.replyList(req, res, def, q, await service.list(def.plural, listOptionsOf(q, def, route.namespace)));
       case 'POST': {
         if (item) throw methodNotAllowed(req.method);
         const created = await service.create(def.plural, ns, await read(), writeRequest());
@@ -107,7 +107,7 @@ export class ResourceHandler {
         if (route.subresource) throw methodNotAllowed(req.method);
         const raw = body ?? (await readBody(req, this.opts.maxBodyBytes));
         const opts = deleteOptionsOf(q, raw.length > 0 ? decodeJson(raw) : undefined);
-        if (!item) return writeJson(res, 200, await service.deleteCollection(def.plural, listOptionsOf(q, route.namespace), opts));
+        if (!item) return writeJson(res, 200, await service.deleteCollection(def.plural, listOptionsOf(q, def, route.namespace), opts));
         const out = await service.delete(def.plural, ns, route.name!, opts);
         if (!out.removed) return writeJson(res, 202, out.object);
         const meta = out.object.metadata;
@@ -119,7 +119,7 @@ export class ResourceHandler {
   }
 
   /** core/v1 events: a read-only view of our Events. */
-  private async coreEvents(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+  private async coreEvents(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: RequestQuery): Promise<void> {
     if (route.plural !== CORE_EVENTS || route.subresource !== undefined) throw notFound();
     if (req.method !== 'GET') throw methodNotAllowed(req.method);
     const { service } = this.opts;
@@ -128,17 +128,17 @@ export class ResourceHandler {
       if (route.namespace === undefined) throw notFound();
       return this.reply(req, res, def, q, toCoreEvent(await service.get(CORE_EVENTS, route.namespace, route.name)));
     }
-    if (isWatch(q)) return this.watch(req, res, def, q, route.namespace, (e) => ({ ...e, object: toCoreEvent(e.object) }));
-    const list = await service.list(CORE_EVENTS, listOptionsOf(q, route.namespace));
+    if (q.watch) return this.watch(req, res, def, q, route.namespace, (e) => ({ ...e, object: toCoreEvent(e.object) }));
+    const list = await service.list(CORE_EVENTS, listOptionsOf(q, def, route.namespace));
     const coreList = { ...list, apiVersion: 'v1', kind: 'EventList', items: list.items.map(toCoreEvent) };
     return this.replyList(req, res, def, q, coreList);
   }
 
-  private reply(req: IncomingMessage, res: ServerResponse, def: KindDefinition, q: URLSearchParams, obj: KubeObject): void {
+  private reply(req: IncomingMessage, res: ServerResponse, def: KindDefinition, q: RequestQuery, obj: KubeObject): void {
     const tableVersion = tableVersionFor(req.headers.accept);
     if (!tableVersion) return writeJson(res, 200, obj);
     const table = this.layout(def).table([obj], {
-      include: includeObjectOf(q.get('includeObject')),
+      include: q.includeObject,
       apiVersion: tableVersion,
       resourceVersion: obj.metadata.resourceVersion,
     });
@@ -149,13 +149,13 @@ export class ResourceHandler {
     req: IncomingMessage,
     res: ServerResponse,
     def: KindDefinition,
-    q: URLSearchParams,
+    q: RequestQuery,
     list: { metadata: { resourceVersion?: string; continue?: string }; items: KubeObject[] },
   ): void {
     const tableVersion = tableVersionFor(req.headers.accept);
     if (!tableVersion) return writeJson(res, 200, list);
     const table = this.layout(def).table(list.items, {
-      include: includeObjectOf(q.get('includeObject')),
+      include: q.includeObject,
       apiVersion: tableVersion,
       resourceVersion: list.metadata.resourceVersion,
       continue: list.metadata.continue,
@@ -167,22 +167,22 @@ export class ResourceHandler {
     req: IncomingMessage,
     res: ServerResponse,
     def: KindDefinition,
-    q: URLSearchParams,
+    q: RequestQuery,
     namespace: string | undefined,
     view: (e: WatchEvent) => WatchEvent,
   ): Promise<void> {
     const { service } = this.opts;
-    const list = listOptionsOf(q, namespace);
-    const rv = q.get('resourceVersion') ?? '';
+    const list = listOptionsOf(q, def, namespace);
+    const rv = q.resourceVersion ?? '';
     const watchOpts: WatchOptions = {
       namespace: list.namespace,
       labelSelector: list.labelSelector,
       fieldSelector: list.fieldSelector,
-      allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+      allowBookmarks: q.allowWatchBookmarks,
       bookmarkIntervalMs: this.opts.bookmarkIntervalMs,
     };
     const tableVersion = tableVersionFor(req.headers.accept);
-    const include = includeObjectOf(q.get('includeObject'));
+    const include = q.includeObject;
     const layout = this.layout(def);
     const encode: WatchEncoder = (event, first) => {
       const e = view(event);
@@ -195,7 +195,7 @@ export class ResourceHandler {
     };
     await serveWatch(req, res, {
       registry: this.opts.watches,
-      timeoutSeconds: timeoutSecondsOf(q),
+      timeoutSeconds: q.timeoutSeconds,
       encode,
       open: async (signal) =>
         rv === '' || rv === '0'

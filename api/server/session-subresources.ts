@@ -14,7 +14,7 @@ import type { JournalEvent } from '../journal/event.js';
 import type { ApiService } from './service.js';
 import type { ResourceRoute } from './routes.js';
 import type { WatchRegistry } from './watch.js';
-import { intParam } from './query.js';
+import type { RequestQuery } from './query.js';
 
 /** Reads artifact bodies by digest (the content-addressed artifact store). */
 export interface ArtifactBodies {
@@ -36,7 +36,7 @@ function json(res: ServerResponse, body: unknown): void {
 export class SessionSubresources {
   constructor(private readonly d: { service: ApiService; journal: Journal; artifacts: ArtifactBodies; watches: WatchRegistry }) {}
 
-  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams): Promise<void> {
+  async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: RequestQuery): Promise<void> {
     if (req.method !== 'GET') throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
     const ns = route.namespace!;
     const name = route.name!;
@@ -46,12 +46,12 @@ export class SessionSubresources {
     const key = sessionKey(ns, name);
     if (route.subresource === 'verify') return json(res, await this.d.journal.verify(key));
     const filter = {
-      after: intParam(q, 'after', 0),
-      ...(q.get('run') ? { run: q.get('run')! } : {}),
-      ...(q.getAll('type').length ? { types: q.getAll('type').flatMap((t) => t.split(',')) } : {}),
+      after: q.after ?? 0,
+      ...(q.params.get('run') ? { run: q.params.get('run')! } : {}),
+      ...(q.params.getAll('type').length ? { types: q.params.getAll('type').flatMap((t) => t.split(',')) } : {}),
     };
-    if (q.get('follow') === '1' || q.get('follow') === 'true') return followJournal(this.d, key, filter, req, res);
-    json(res, await this.d.journal.read(key, { ...filter, limit: intParam(q, 'limit', 500) }));
+    if (q.follow) return followJournal(this.d, key, filter, req, res);
+    json(res, await this.d.journal.read(key, { ...filter, limit: q.limit ?? 500 }));
   }
 
   private async content(obj: { status?: { digest?: string } }, name: string, res: ServerResponse): Promise<void> {

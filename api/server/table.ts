@@ -185,8 +185,3 @@ export function tableVersionFor(accept: string | undefined): string | undefined 
   }
   return undefined;
 }
-
-/** Reads the `includeObject` parameter (default Metadata, as kube-apiserver). */
-export function includeObjectOf(value: string | null): IncludeObject {
-  return value === 'None' || value === 'Object' ? value : 'Metadata';
-}

@@ -15,7 +15,8 @@ import { ApiError, StatusReason, type StatusCause } from '../errors.js';
 import { decodeBody } from './body.js';
 import { successStatus, writeJson } from './respond.js';
 import type { AuthRoute } from './routes.js';
-import { includeObjectOf, TableLayout, tableVersionFor } from './table.js';
+import { TableLayout, tableVersionFor } from './table.js';
+import type { RequestQuery } from './query.js';
 import type { KubeObject } from '../../resources/meta.js';
 
 export const TOKEN_API_VERSION = `${AUTH_GROUP}/${AUTH_VERSION}`;
@@ -48,7 +49,7 @@ function invalid(name: string, field: string, message: string): ApiError {
 export class TokensApi {
   constructor(private readonly d: { tokens: TokenStore; owner: string }) {}
 
-  async handle(route: AuthRoute, req: IncomingMessage, res: ServerResponse, q: URLSearchParams, body: Buffer | undefined): Promise<void> {
+  async handle(route: AuthRoute, req: IncomingMessage, res: ServerResponse, q: RequestQuery, body: Buffer | undefined): Promise<void> {
     if (route.plural !== 'tokens') throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource');
     const { tokens } = this.d;
     const name = route.name;
@@ -98,9 +99,9 @@ export class TokensApi {
     }
   }
 
-  private reply(req: IncomingMessage, res: ServerResponse, q: URLSearchParams, items: KubeObject[], plain: unknown): void {
+  private reply(req: IncomingMessage, res: ServerResponse, q: RequestQuery, items: KubeObject[], plain: unknown): void {
     const tableVersion = tableVersionFor(req.headers.accept);
     if (!tableVersion) return writeJson(res, 200, plain);
-    writeJson(res, 200, layout.table(items, { include: includeObjectOf(q.get('includeObject')), apiVersion: tableVersion }));
+    writeJson(res, 200, layout.table(items, { include: q.includeObject, apiVersion: tableVersion }));
   }
 }

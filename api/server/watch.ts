@@ -48,6 +48,12 @@ export interface ServeWatchOptions {
   warnings?: readonly string[];
 }
 
+/**
+ * Node's longest timer (about 24.8 days); a longer delay overflows into 1 ms. A watch asked to
+ * last longer ends at this point instead, which a client treats like any server-ended watch.
+ */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function line(type: string, object: unknown): string {
   return `${JSON.stringify({ type, object })}\n`;
 }
@@ -71,7 +77,7 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, opts
     }
     expired = err;
   }
-  const timer = opts.timeoutSeconds && opts.timeoutSeconds > 0 ? setTimeout(stop, opts.timeoutSeconds * 1000) : undefined;
+  const timer = opts.timeoutSeconds && opts.timeoutSeconds > 0 ? setTimeout(stop, Math.min(opts.timeoutSeconds * 1000, MAX_TIMER_MS)) : undefined;
   timer?.unref();
 
   const headers: Record<string, string | string[]> = {

@@ -53,6 +53,19 @@ export const Event = defineKind({
   description: 'Kubernetes-style Events (Normal/Warning, reason, message, involvedObject, count).',
   topLevel: EventFields,
   immutableFields: ['involvedObject'],
+  // What kube-apiserver lets `kubectl describe` and `kubectl events` select core Events by.
+  selectableFields: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'type',
+  ],
   printerColumns: [
     { name: 'Type', type: 'string', jsonPath: '.type' },
     { name: 'Reason', type: 'string', jsonPath: '.reason' },
