@@ -1,7 +1,7 @@
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',
-  roots: ['<rootDir>/resources', '<rootDir>/api', '<rootDir>/controllers', '<rootDir>/cli', '<rootDir>/hack', '<rootDir>/test'],
+  roots: ['<rootDir>/resources', '<rootDir>/api', '<rootDir>/controllers', '<rootDir>/node', '<rootDir>/cli', '<rootDir>/hack', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   extensionsToTreatAsEsm: ['.ts'],

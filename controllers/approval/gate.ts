@@ -137,12 +137,12 @@ export class ApprovalGate {
       const rule = verdicts.find((v) => v.decidedBy && !v.decidedBy.endsWith('/defaults'));
       // A remembered rule decided: that is a decision worth its record. Plain defaults are not.
       if (rule) await this.file(run, call, rule.category, request, { phase: 'Approved', verdict: rule });
-      return { allow: true };
+      return allowed(categories);
     }
     const details = categories.length > 1 ? `${request.details ? `${request.details}\n` : ''}categories: ${ordered(categories).join(', ')}` : request.details;
     const approval = await this.file(run, call, asking.category, { ...request, ...(details ? { details } : {}) });
     const settled = await this.awaitDecision(run, approval);
-    return allows(settled) ? { allow: true } : { allow: false, reason: refusalFor(settled) };
+    return allows(settled) ? allowed(categories) : { allow: false, reason: refusalFor(settled) };
   }
 
   /**
@@ -234,4 +234,12 @@ function ordered(categories: ApprovalCategory[]): ApprovalCategory[] {
 function rank(c: ApprovalCategory): number {
   const i = SEVERITY.indexOf(c);
   return i < 0 ? SEVERITY.length : i;
+}
+
+/**
+ * An allowed call's decision. A call classified NetworkAccess and allowed (by a person or a rule)
+ * is granted the network: the sandbox opens it for that command only.
+ */
+function allowed(categories: readonly ApprovalCategory[]): PermissionDecision {
+  return categories.includes('NetworkAccess') ? { allow: true, network: true } : { allow: true };
 }

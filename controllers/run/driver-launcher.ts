@@ -1,8 +1,13 @@
 /**
  * The daemon's DriverLauncher: each run's driver runs in its own host process (the supervisor's
- * DriverProcess), so a crashing driver fails that run only.
+ * DriverProcess), so a crashing driver fails that run only, and that process runs in the run's
+ * sandbox (node/sandbox), so an agent reaches its workspace and nothing of the daemon's.
  */
-import { DriverProcess } from './driver/supervisor.js';
+import { homedir } from 'node:os';
+import { sandboxDriverHost } from '../../node/sandbox/driver-sandbox.js';
+import { effectivePolicy } from '../../node/sandbox/isolation.js';
+import type { SandboxAvailability } from '../../node/sandbox/probe.js';
+import { defaultHostCommand, DriverProcess } from './driver/supervisor.js';
 import { defaultDriverRegistry, type DriverRegistry } from './driver/registry.js';
 import type { DriverCapabilities, DriverKind } from './driver/contract.js';
 import type { DriverHandle, DriverHooks, DriverLauncher, LaunchRequest } from './ports.js';
@@ -13,6 +18,12 @@ export interface ProcessDriverLauncherOptions {
   allowEnvPassthrough?: boolean;
   registry?: DriverRegistry;
   log?: (line: string) => void;
+  /** SIDEKICK_HOME: hidden inside sandboxes; the agents' homes live under it. Without it, hosts run unsandboxed. */
+  stateDir?: string;
+  /** The daemon user's home (default: os.homedir()), whose credential stores sandboxes hide. */
+  userHome?: string;
+  /** For tests: what the sandbox probe reports (default: probe this machine). */
+  sandboxAvailability?: SandboxAvailability;
 }
 
 const NO_CAPABILITIES: DriverCapabilities = { resume: false, steer: false, interactiveRequests: false, toolCalls: false, reasoningStream: false };
@@ -30,14 +41,32 @@ export class ProcessDriverLauncher implements DriverLauncher {
     return factory ? factory({ allowEnvPassthrough: false }).capabilities() : NO_CAPABILITIES;
   }
 
+  /** Starts the run's host; throws IsolationUnavailableError when the run requires a sandbox that cannot be made. */
   async launch(req: LaunchRequest, hooks: DriverHooks): Promise<DriverHandle> {
-    const p = DriverProcess.spawn({ command: this.opts.command, log: this.opts.log });
+    const allowEnvPassthrough = this.opts.allowEnvPassthrough ?? false;
+    const { isolation: policy, ...start } = req;
+    const sandbox = this.opts.stateDir
+      ? await sandboxDriverHost({
+          policy: policy ?? effectivePolicy([]),
+          hostCommand: this.opts.command ?? defaultHostCommand(),
+          run: req.run,
+          providerRunsCommands: req.agent.driver === 'Claude' || req.agent.driver === 'Codex',
+          workspace: req.workspace,
+          stateDir: this.opts.stateDir,
+          userHome: this.opts.userHome ?? homedir(),
+          baseEnv: process.env,
+          allowEnvPassthrough,
+          ...(this.opts.sandboxAvailability ? { availability: this.opts.sandboxAvailability } : {}),
+        })
+      : undefined;
+    const p = DriverProcess.spawn({ command: sandbox?.command ?? this.opts.command, ...(sandbox ? { env: sandbox.env } : {}), log: this.opts.log });
     p.onPermissionRequest(hooks.onPermission);
     void (async () => {
       for await (const event of p.events) hooks.onEvent(event);
     })();
-    p.start({ ...req, allowEnvPassthrough: this.opts.allowEnvPassthrough ?? false });
+    p.start({ ...start, allowEnvPassthrough, ...(sandbox?.nested ? { sandbox: sandbox.nested } : {}) });
     return {
+      ...(sandbox ? { isolation: sandbox.isolation } : {}),
       capabilities: this.capabilitiesOf(req.agent.driver),
       send: async (text, source) => p.send(text, source),
       steer: (text) => p.steer(text),

@@ -4,6 +4,7 @@
  * real WorkspaceManager, ArtifactStore and driver supervisor.
  */
 import type { CleanupPolicy, FinishRequest, FinishResult, PrepareRequest, RetireMoment, RetireResult, RetireTarget, Workspace } from './workspace/workspace.js';
+import type { IsolationPolicy, IsolationStatus } from '../../resources/kinds/common.js';
 import type { AgentConfig, DriverCapabilities, DriverCheckpoint, DriverEvent, PermissionDecision, ToolCall } from './driver/contract.js';
 
 /** A run's workspace, as the WorkspaceManager makes it. */
@@ -35,6 +36,8 @@ export interface LaunchRequest {
   checkpoint?: DriverCheckpoint;
   /** Tool calls in flight when the daemon stopped (see DriverStartContext.interruptedCalls). */
   interruptedCalls?: string[];
+  /** How strictly the run must be sandboxed (from its agent and repo mount; default: the platform's). */
+  isolation?: IsolationPolicy;
 }
 
 /** A live driver process serving one run. */
@@ -47,6 +50,8 @@ export interface DriverHandle {
   close(): Promise<void>;
   /** Resolves when the process has exited. */
   exited: Promise<void>;
+  /** The isolation in effect (status.isolation); unset for launchers that do not sandbox. */
+  isolation?: IsolationStatus;
 }
 
 export interface DriverHooks {

@@ -19,6 +19,7 @@ import { KeyedLock } from '../../api/keyed-lock.js';
 import { decideAdmission, queueAt, referenceKey, waitingRuns } from './admission.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
+import { effectivePolicy, IsolationUnavailableError } from '../../node/sandbox/isolation.js';
 import { exhaustion, runBudget, runMaxTurns, sessionBudget, totalUsage } from './budget.js';
 import type { RunLimits } from './run-events.js';
 import type { CheckpointStore } from './checkpoints.js';
@@ -220,25 +221,36 @@ export class RunReconciler implements Reconciler {
     const checkpoint = event === 'DRIVER_STARTED' ? undefined : await this.d.checkpoints.load(run.metadata.uid!);
     const interruptedCalls = event === 'RECOVER' ? await this.d.writer.interruptedToolCalls(run) : [];
     this.d.track(run, { budget: runBudget(run, agent), maxTurns: config.maxTurns });
-    await this.d.fleet.launch(
-      run.metadata.uid!,
-      {
-        run: { namespace: ns, name: run.metadata.name!, uid: run.metadata.uid!, session: run.spec.session },
-        prompt: run.spec.prompt,
-        agent: config,
-        workspace: { path: ws.path, readOnly: ws.readOnly },
-        ...(checkpoint ? { checkpoint } : {}),
-        ...(interruptedCalls.length ? { interruptedCalls } : {}),
-      },
-      (call) => this.d.permission(run, call),
-    );
+    const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', ns, run.spec.repoMount) : undefined;
+    let entry;
+    try {
+      entry = await this.d.fleet.launch(
+        run.metadata.uid!,
+        {
+          run: { namespace: ns, name: run.metadata.name!, uid: run.metadata.uid!, session: run.spec.session },
+          prompt: run.spec.prompt,
+          agent: config,
+          workspace: { path: ws.path, readOnly: ws.readOnly },
+          ...(checkpoint ? { checkpoint } : {}),
+          ...(interruptedCalls.length ? { interruptedCalls } : {}),
+          isolation: effectivePolicy([agent.spec.isolation, mount?.spec.isolation]),
+        },
+        (call) => this.d.permission(run, call),
+      );
+    } catch (err) {
+      if (!(err instanceof IsolationUnavailableError)) throw err;
+      await this.fail(run, { category: 'Policy', reason: err.reason, message: err.message, event: 'FAIL' });
+      return {};
+    }
+    const isolation = entry.handle.isolation;
     await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+      if (isolation) r.status = { ...r.status, isolation };
       if (event === 'RECOVER') return [{ type: 'run.recovered', actor: controllerActor, payload: { fromTurn: checkpoint?.turns ?? 0 } }];
       if (event === 'DRIVER_STARTED' && r.status?.phase !== RunPhase.Starting) return null;
       if (event === 'RESUME' && r.status?.phase !== RunPhase.Paused) return null;
       moveRun(r, { event, condition: { type: 'DriverRunning', status: 'True', reason: 'DriverStarted', message: `${config.driver} driver process started` } });
       r.status!.startedAt ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-      return [{ type: 'run.Running', actor: controllerActor, payload: { driver: config.driver, ...(event === 'RESUME' ? { resumed: true } : {}) } }];
+      return [{ type: 'run.Running', actor: controllerActor, payload: { driver: config.driver, ...(isolation ? { isolation } : {}), ...(event === 'RESUME' ? { resumed: true } : {}) } }];
     });
     return {};
   }

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Conditions } from '../meta.js';
 import { defineKind, type ObjectOf } from '../scheme.js';
 import { Script, ToolName } from './agent-script.js';
-import { Budget, Driver, DriverCapabilities, closedSet } from './common.js';
+import { Budget, Driver, DriverCapabilities, IsolationPolicyField, closedSet } from './common.js';
 
 export const AgentPhase = { Ready: 'Ready', Unavailable: 'Unavailable' } as const;
 export type AgentPhase = (typeof AgentPhase)[keyof typeof AgentPhase];
@@ -58,6 +58,7 @@ export const AgentSpec = Type.Object(
       }),
     ),
     script: Type.Optional(Script),
+    isolation: Type.Optional(IsolationPolicyField),
   },
   { description: 'What the agent is.', additionalProperties: false },
 );

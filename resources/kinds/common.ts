@@ -1,5 +1,5 @@
 /** Schema pieces shared by several kinds. */
-import { Type, type TUnion, type TLiteral } from '@sinclair/typebox';
+import { Type, type Static, type TUnion, type TLiteral } from '@sinclair/typebox';
 
 /** A closed set (an `as const` object) as a string-literal union schema with a description. */
 export function closedSet<T extends Record<string, string>>(set: T, description: string, extra: object = {}): TUnion<TLiteral<T[keyof T]>[]> {
@@ -94,3 +94,37 @@ export const ApprovalMatch = Type.Object(
 export function StringMap(description: string) {
   return Type.Record(Type.String(), Type.String(), { description });
 }
+
+/** How strictly a run must be sandboxed (Agent and RepoMount `spec.isolation`). */
+export const IsolationPolicy = { Required: 'Required', BestEffort: 'BestEffort', Off: 'Off' } as const;
+export type IsolationPolicy = (typeof IsolationPolicy)[keyof typeof IsolationPolicy];
+
+/** `spec.isolation` of an Agent or RepoMount. */
+export const IsolationPolicyField = closedSet(
+  IsolationPolicy,
+  'Whether runs must run in an OS sandbox (bubblewrap on Linux): Required fails a run with reason IsolationUnavailable when no sandbox can be made; BestEffort runs unsandboxed then and says so in status.isolation; Off never sandboxes. The stricter of the agent\'s and the repo mount\'s wins; when neither is set: Required on Linux, BestEffort elsewhere.',
+);
+
+/** Whether a run's agent processes run in an OS sandbox. */
+export const IsolationMode = { Sandboxed: 'Sandboxed', Unsandboxed: 'Unsandboxed' } as const;
+export type IsolationMode = (typeof IsolationMode)[keyof typeof IsolationMode];
+
+/**
+ * What the network looks like to a run's commands: `PerCall` (none, except for a command approved
+ * as NetworkAccess: the kernel enforces it), `Provider` (the agent's CLI reaches its model API, and
+ * so do the commands it runs itself), `Open` (unsandboxed).
+ */
+export const NetworkIsolation = { PerCall: 'PerCall', Provider: 'Provider', Open: 'Open' } as const;
+export type NetworkIsolation = (typeof NetworkIsolation)[keyof typeof NetworkIsolation];
+
+/** Run `status.isolation`: the isolation actually in effect. */
+export const IsolationStatus = Type.Object(
+  {
+    mode: closedSet(IsolationMode, 'Whether the agent processes run in an OS sandbox.'),
+    mechanism: Type.String({ description: 'The sandbox mechanism (bubblewrap), or none.' }),
+    network: closedSet(NetworkIsolation, 'What the network looks like to the agent\'s commands.'),
+    message: Type.Optional(Type.String({ description: 'Why the run is unsandboxed, when it is.' })),
+  },
+  { description: 'The isolation in effect for the run\'s driver and commands.', additionalProperties: false },
+);
+export type IsolationStatus = Static<typeof IsolationStatus>;

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Conditions } from '../meta.js';
 import { defineKind, type ObjectOf } from '../scheme.js';
-import { WorkspaceMode, closedSet } from './common.js';
+import { IsolationPolicyField, WorkspaceMode, closedSet } from './common.js';
 
 export const RepoMountPhase = { Attached: 'Attached', Detached: 'Detached' } as const;
 export type RepoMountPhase = (typeof RepoMountPhase)[keyof typeof RepoMountPhase];
@@ -20,6 +20,7 @@ export const RepoMountSpec = Type.Object(
     branchPrefix: Type.String({ default: 'sidekicks/', description: 'Prefix of run branches: <branchPrefix><session>/<run>.' }),
     copyFiles: Type.Optional(Type.Array(Type.String(), { description: 'Globs of untracked files (such as .env) copied into each worktree.' })),
     cleanup: closedSet(WorktreeCleanup, 'When run worktrees are retired (branches are kept).', { default: WorktreeCleanup.OnDelete }),
+    isolation: Type.Optional(IsolationPolicyField),
   },
   { description: 'What the user wants from the mount.', additionalProperties: false },
 );

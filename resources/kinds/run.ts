@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Conditions } from '../meta.js';
 import { defineKind, type ObjectOf } from '../scheme.js';
-import { Budget, WorkspaceMode, closedSet } from './common.js';
+import { Budget, IsolationStatus, WorkspaceMode, closedSet } from './common.js';
 
 export const RunPhase = {
   Queued: 'Queued',
@@ -77,6 +77,7 @@ export const RunStatus = Type.Object(
         { description: 'The run workspace.' },
       ),
     ),
+    isolation: Type.Optional(IsolationStatus),
     turns: Type.Optional(Type.Integer({ description: 'Model turns taken.' })),
     usage: Type.Optional(
       Type.Object(

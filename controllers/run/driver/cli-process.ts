@@ -9,7 +9,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { sanitizeEnv } from '../tools/env.js';
+import { sanitizeEnv } from '../../../node/sandbox/env.js';
 import type { Driver, DriverCapabilities, DriverCheckpoint, DriverEvent, DriverStartContext, TranscriptMessage } from './contract.js';
 
 /** How a CLI process ended. `error` is set when it could not be spawned at all. */

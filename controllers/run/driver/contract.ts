@@ -99,6 +99,8 @@ export interface ToolResult {
 export interface PermissionDecision {
   allow: boolean;
   reason?: string;
+  /** The call was approved as NetworkAccess: its command may reach the network (the sandbox opens it). */
+  network?: boolean;
 }
 
 /**

@@ -61,7 +61,7 @@ export class HostSession {
         const resolve = this.pending.get(message.requestId);
         if (!resolve) return this.opts.log(`permission.reply for unknown request ${message.requestId}: ignored`);
         this.pending.delete(message.requestId);
-        resolve({ allow: message.allow, ...(message.reason !== undefined ? { reason: message.reason } : {}) });
+        resolve({ allow: message.allow, ...(message.reason !== undefined ? { reason: message.reason } : {}), ...(message.network ? { network: true } : {}) });
         return;
       }
       case 'close':
@@ -132,14 +132,22 @@ export class HostSession {
       // The agent's env is already filtered by the daemon; the tools sanitize the host's own env under it.
       env: message.agent.env,
       allowEnvPassthrough: message.allowEnvPassthrough,
+      ...(message.sandbox ? { sandbox: message.sandbox } : {}),
     });
     const enabled = new Set<string>(message.agent.tools);
+    // Calls approved as NetworkAccess, by call id: the grant travels from the decision to the execution.
+    const networkGranted = new Set<string>();
     return {
-      permission: (call) => this.askPermission(call),
+      permission: async (call) => {
+        const decision = await this.askPermission(call);
+        if (decision.allow && decision.network) networkGranted.add(call.callId);
+        return decision;
+      },
       execute: async (call, signal) => {
         // The agent's tool list is the allow-list: a driver cannot reach a tool the agent was not given.
         if (!enabled.has(call.tool)) return { ok: false, output: `refused: tool ${call.tool} is not enabled for agent ${message.agent.name}`, durationMs: 0 };
-        return tools.execute(call, signal);
+        const network = networkGranted.delete(call.callId);
+        return tools.execute(call, signal, { network });
       },
     };
   }

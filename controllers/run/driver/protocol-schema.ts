@@ -95,11 +95,14 @@ export const DaemonToHostSchema = Type.Union([
     checkpoint: Type.Optional(DriverCheckpointSchema),
     interruptedCalls: Type.Optional(Type.Array(Type.String())),
     allowEnvPassthrough: Type.Boolean(),
+    sandbox: Type.Optional(
+      Type.Object({ bwrap: Type.String({ minLength: 1 }) }, { description: 'Set when the host runs in a sandbox: each command gets a nested one, with network only when granted.' }),
+    ),
   }),
   Type.Object({ type: Type.Literal('send'), text: Type.String(), source: Type.Optional(MessageSourceSchema) }),
   Type.Object({ type: Type.Literal('steer'), id: Type.String(), text: Type.String() }),
   Type.Object({ type: Type.Literal('interrupt') }),
-  Type.Object({ type: Type.Literal('permission.reply'), requestId: Type.String(), allow: Type.Boolean(), reason: Type.Optional(Type.String()) }),
+  Type.Object({ type: Type.Literal('permission.reply'), requestId: Type.String(), allow: Type.Boolean(), reason: Type.Optional(Type.String()), network: Type.Optional(Type.Boolean()) }),
   Type.Object({ type: Type.Literal('close') }),
 ]);
 

@@ -30,7 +30,7 @@ const schemasMatchContract: [
   Same<Static<typeof AgentConfigSchema>, AgentConfig>,
   Same<Static<typeof DriverCapabilitiesSchema>, DriverCapabilities>,
   Same<Static<typeof ToolCallSchema>, ToolCall>,
-  Same<Omit<StartMessage, 'type' | 'allowEnvPassthrough'>, Omit<DriverStartContext, 'tools' | 'emit' | 'signal'>>,
+  Same<Omit<StartMessage, 'type' | 'allowEnvPassthrough' | 'sandbox'>, Omit<DriverStartContext, 'tools' | 'emit' | 'signal'>>,
 ] = [true, true, true, true, true, true];
 void schemasMatchContract;
 

@@ -2,7 +2,7 @@
  * Which driver implementation serves which `agent.driver`. The host picks from here; a kind that
  * is not registered fails the run at start instead of silently substituting another driver.
  */
-import { sanitizeEnv } from '../tools/env.js';
+import { sanitizeEnv } from '../../../node/sandbox/env.js';
 import { ClaudeDriver } from './claude.js';
 import { CodexDriver } from './codex.js';
 import type { Driver, DriverKind } from './contract.js';

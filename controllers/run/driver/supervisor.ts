@@ -231,7 +231,7 @@ export class DriverProcess {
         decision = { allow: false, reason: `approval failed: ${(err as Error).message} (fail closed)` };
       }
     }
-    this.write({ type: 'permission.reply', requestId, allow: decision.allow, ...(decision.reason !== undefined ? { reason: decision.reason } : {}) });
+    this.write({ type: 'permission.reply', requestId, allow: decision.allow, ...(decision.reason !== undefined ? { reason: decision.reason } : {}), ...(decision.network ? { network: true } : {}) });
   }
 
   private onClose(exit: DriverExit): void {

@@ -147,11 +147,12 @@ describe('RunCommand', () => {
   });
 
   it('runs with the sanitized environment plus the agent env', async () => {
-    const baseEnv = { PATH: process.env.PATH, GITHUB_TOKEN: 'ghp_secret', HTTPS_PROXY: 'http://proxy', NODE_OPTIONS: '--inspect', KEEP: 'kept' };
-    const command = 'echo "${GITHUB_TOKEN:-none} ${HTTPS_PROXY:-none} ${NODE_OPTIONS:-none} $KEEP $AGENT_VAR"';
-    expect((await call(tools({ baseEnv, env: { AGENT_VAR: 'mine' } }), 'RunCommand', { command })).output).toBe('none none none kept mine\n');
+    const baseEnv = { PATH: process.env.PATH, GITHUB_TOKEN: 'ghp_secret', HTTPS_PROXY: 'http://proxy', NODE_OPTIONS: '--inspect', KEEP: 'kept', LANG: 'C.UTF-8' };
+    const command = 'echo "${GITHUB_TOKEN:-none} ${HTTPS_PROXY:-none} ${NODE_OPTIONS:-none} ${KEEP:-none} $LANG $AGENT_VAR"';
+    // An allowlist: an undeclared variable (KEEP) stays out like the credentials; the agent's own env gets in.
+    expect((await call(tools({ baseEnv, env: { AGENT_VAR: 'mine' } }), 'RunCommand', { command })).output).toBe('none none none none C.UTF-8 mine\n');
     expect((await call(tools({ baseEnv, allowEnvPassthrough: true, env: { AGENT_VAR: 'mine' } }), 'RunCommand', { command })).output).toBe(
-      'ghp_secret http://proxy --inspect kept mine\n',
+      'ghp_secret http://proxy --inspect kept C.UTF-8 mine\n',
     );
   });
 

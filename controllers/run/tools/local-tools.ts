@@ -7,7 +7,7 @@
 import { realpath } from 'node:fs/promises';
 import type { ToolCall, ToolResult } from '../driver/contract.js';
 import type { ToolName } from '../../../resources/kinds/agent-script.js';
-import { sanitizeEnv } from './env.js';
+import { sanitizeEnv } from '../../../node/sandbox/env.js';
 import { editTextFile, listDirectory, readTextFile, writeTextFile, type FileToolOutcome } from './file-tools.js';
 import { runCommand } from './run-command.js';
 import { resolveInWorkspace } from './workspace-path.js';
@@ -30,13 +30,21 @@ export interface LocalToolsOptions {
   outputCapBytes?: number;
   /** Time between SIGTERM and SIGKILL for a stopped command (default 2 s). */
   killGraceMs?: number;
+  /** Set when the host runs in a sandbox: each command runs in a nested one (network only when granted). */
+  sandbox?: { bwrap: string };
   /** The environment to sanitize (default `process.env`). */
   baseEnv?: Readonly<Record<string, string | undefined>>;
 }
 
+/** What the approval of one call granted beyond running it. */
+export interface ToolGrant {
+  /** Approved as NetworkAccess: a sandboxed command may reach the network. */
+  network?: boolean;
+}
+
 /** Runs tool calls; errors become `ok: false` results, only an aborted signal rejects. */
 export interface ToolExecutor {
-  execute(call: ToolCall, signal: AbortSignal): Promise<ToolResult>;
+  execute(call: ToolCall, signal: AbortSignal, grant?: ToolGrant): Promise<ToolResult>;
 }
 
 const maxListEntries = 2000;
@@ -64,14 +72,21 @@ export function createLocalTools(opts: LocalToolsOptions): ToolExecutor {
     }
   };
 
-  const handlers: Record<ToolName, (input: Record<string, unknown>, signal: AbortSignal) => Promise<FileToolOutcome | ToolResult>> = {
-    async RunCommand(input, signal) {
+  const handlers: Record<ToolName, (input: Record<string, unknown>, signal: AbortSignal, grant: ToolGrant) => Promise<FileToolOutcome | ToolResult>> = {
+    async RunCommand(input, signal, grant) {
       if (typeof input.command !== 'string' || input.command.trim() === '') return { ok: false, output: 'input.command must be a non-empty string' };
       const seconds = input.timeoutSeconds;
       if (seconds !== undefined && (typeof seconds !== 'number' || !(seconds > 0))) return { ok: false, output: 'input.timeoutSeconds must be a positive number' };
       return runCommand(
         input.command,
-        { cwd: await root(), env, timeoutMs: Math.min(seconds !== undefined ? seconds * 1000 : commandTimeoutMs, maxTimerMs), outputCapBytes, killGraceMs: opts.killGraceMs ?? 2000 },
+        {
+          cwd: await root(),
+          env,
+          timeoutMs: Math.min(seconds !== undefined ? seconds * 1000 : commandTimeoutMs, maxTimerMs),
+          outputCapBytes,
+          killGraceMs: opts.killGraceMs ?? 2000,
+          ...(opts.sandbox ? { sandbox: { bwrap: opts.sandbox.bwrap, network: grant.network === true } } : {}),
+        },
         signal,
       );
     },
@@ -90,14 +105,14 @@ export function createLocalTools(opts: LocalToolsOptions): ToolExecutor {
   };
 
   return {
-    async execute(call, signal) {
+    async execute(call, signal, grant = {}) {
       signal.throwIfAborted();
       const started = Date.now();
       const handler = Object.hasOwn(handlers, call.tool) ? handlers[call.tool as ToolName] : undefined;
       if (!handler) return { ok: false, output: `unknown tool: ${call.tool}`, durationMs: 0 };
       let outcome: FileToolOutcome | ToolResult;
       try {
-        outcome = await handler(call.input ?? {}, signal);
+        outcome = await handler(call.input ?? {}, signal, grant);
       } catch (err) {
         if (signal.aborted) throw signal.reason;
         outcome = { ok: false, output: `${call.tool} failed: ${err instanceof Error ? err.message : String(err)}` };

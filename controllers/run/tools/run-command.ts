@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { ToolResult } from '../driver/contract.js';
 import { HeadTailBuffer } from './output-cap.js';
+import { nestedCommandArgv } from '../../../node/sandbox/bubblewrap.js';
 
 export interface CommandOptions {
   cwd: string;
@@ -15,6 +16,8 @@ export interface CommandOptions {
   outputCapBytes: number;
   /** Time between SIGTERM and SIGKILL when the command is stopped. */
   killGraceMs: number;
+  /** Run inside a nested bubblewrap sandbox (the host is sandboxed); network only when granted. */
+  sandbox?: { bwrap: string; network: boolean };
 }
 
 /**
@@ -26,7 +29,9 @@ export function runCommand(command: string, opts: CommandOptions, signal: AbortS
   const started = Date.now();
   const output = new HeadTailBuffer(opts.outputCapBytes);
   return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', command], { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const shell = ['/bin/sh', '-c', command];
+    const [file, ...args] = opts.sandbox ? nestedCommandArgv(opts.sandbox.bwrap, opts.sandbox.network, opts.cwd, shell) : shell;
+    const child = spawn(file!, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const signalGroup = (sig: NodeJS.Signals): void => {

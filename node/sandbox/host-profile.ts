@@ -1,0 +1,96 @@
+/**
+ * The sandbox profile of a run's driver host: what the agent (its CLI, its tools and every command
+ * it runs) may see. Built on the daemon's side, where the real paths are known.
+ */
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import type { SandboxProfile } from './bubblewrap.js';
+import { credentialDirs, credentialFiles } from './credential-stores.js';
+
+export interface HostProfileRequest {
+  bwrap: string;
+  /** The run's workspace (worktree, clone, checkout or scratch directory). */
+  workspace: string;
+  readOnly: boolean;
+  /** The agent's own HOME (persists across pause and resume: CLIs keep their sessions there). */
+  agentHome: string;
+  /** SIDEKICK_HOME: database, socket, tokens, other runs' worktrees. */
+  sidekickHome: string;
+  /** The daemon user's home, whose credential stores are hidden. */
+  userHome: string;
+  /** Whether the host keeps the network (a provider CLI or endpoint must be reached). */
+  network: boolean;
+}
+
+/** Builds the host's profile; only paths that exist are hidden (bwrap cannot mount onto nothing). */
+export async function hostProfile(req: HostProfileRequest): Promise<SandboxProfile> {
+  const workspace = await realpath(req.workspace);
+  const agentHome = await realpath(req.agentHome);
+  const gitDir = await gitCommonDir(workspace);
+  const hiddenDirs = [await canonical(req.sidekickHome), '/run'];
+  const hiddenFiles: string[] = [];
+  for (const rel of credentialDirs) {
+    const p = path.join(req.userHome, rel);
+    if ((await kindOf(p)) === 'dir') hiddenDirs.push(await canonical(p));
+  }
+  for (const rel of credentialFiles) {
+    const p = path.join(req.userHome, rel);
+    if ((await kindOf(p)) === 'file') hiddenFiles.push(await canonical(p));
+  }
+  const writable = [agentHome];
+  const readOnly: string[] = [];
+  if (req.readOnly) readOnly.push(workspace);
+  else writable.push(workspace);
+  // A worktree's git directory lives in the main repository: git add/status need it writable, but
+  // its hooks and config run later outside the sandbox (the daemon's commit), so they stay read-only.
+  if (gitDir && !gitDir.startsWith(`${workspace}/`) && !req.readOnly) writable.push(gitDir);
+  if (gitDir && !req.readOnly) readOnly.push(path.join(gitDir, 'hooks'), path.join(gitDir, 'config'));
+  return {
+    bwrap: req.bwrap,
+    writable,
+    readOnly,
+    hiddenDirs,
+    hiddenFiles,
+    reexposed: ['/run/systemd/resolve'],
+    network: req.network,
+    cwd: workspace,
+  };
+}
+
+/** The repository's common git directory (`.git`, or the main repository's for a worktree). */
+export async function gitCommonDir(workspace: string): Promise<string | undefined> {
+  const dotGit = path.join(workspace, '.git');
+  const kind = await kindOf(dotGit);
+  if (kind === 'dir') return dotGit;
+  if (kind !== 'file') return undefined;
+  const match = /^gitdir:\s*(.+)$/m.exec(await readFile(dotGit, 'utf8'));
+  if (!match) return undefined;
+  const adminDir = path.resolve(workspace, match[1]!.trim());
+  try {
+    const common = (await readFile(path.join(adminDir, 'commondir'), 'utf8')).trim();
+    return await canonical(path.resolve(adminDir, common));
+  } catch {
+    return canonical(adminDir);
+  }
+}
+
+async function kindOf(p: string): Promise<'dir' | 'file' | 'other' | undefined> {
+  try {
+    const st = await lstat(p);
+    if (st.isSymbolicLink()) {
+      const target = await realpath(p);
+      return kindOf(target);
+    }
+    return st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  } catch {
+    return undefined;
+  }
+}
+
+async function canonical(p: string): Promise<string> {
+  try {
+    return await realpath(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
