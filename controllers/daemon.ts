@@ -14,6 +14,8 @@ import { EventRecorder } from '../api/events/recorder.js';
 import { sidekickHome, type HomePaths } from '../api/home.js';
 import { ensureToken, SocketPeerAuthenticator, TokenAuthenticator, writeFileAtomic } from '../api/server/auth.js';
 import { ApiServer } from '../api/server/http.js';
+import { RequestAuthorizer } from '../api/server/authorization.js';
+import { requestAuthority } from '../api/server/remember-admission.js';
 import { closeServer, isLoopback, listenTcp, listenUnix, parseListen, type HostPort, type TcpListener } from '../api/server/listen.js';
 import { ensureSelfSigned } from '../api/server/self-signed.js';
 import { ApiService } from '../api/server/service.js';
@@ -46,6 +48,8 @@ export interface DaemonOptions {
   database?: { kind: 'postgres'; url: string };
   /** Changes kept for watch replay (older resourceVersions get 410 Gone). */
   historySize?: number;
+  /** How long a write waits while another process holds the database before it is answered 503 (default 5 s). */
+  storeBusyTimeoutMs?: number;
   /** Bookmark period of watches that allow bookmarks (default 60 s). */
   bookmarkIntervalMs?: number;
   /** Run the controllers (default true; API-only daemons are for API tests). */
@@ -95,19 +99,52 @@ export interface DaemonInfo {
   startedAt: string;
 }
 
-/** The TCP listener's certificate: the given one, or the self-signed loopback one from the home dir. */
-async function tlsFor(address: HostPort, paths: HomePaths, opts: DaemonOptions): Promise<{ cert: string; key: string; caFile: string }> {
-  if (opts.tlsCert || opts.tlsKey) {
-    if (!opts.tlsCert || !opts.tlsKey) throw new Error('--tls-cert and --tls-key must be given together');
+/** The TCP listener's address and given certificate, checked before anything is created. */
+interface CheckedListen {
+  address: HostPort;
+  /** The `--tls-cert`/`--tls-key` pair as read; undefined for the self-signed loopback certificate. */
+  given?: { cert: string; key: string; caFile: string };
+}
+
+/**
+ * Checks the options that can be refused (a malformed or non-loopback `--listen` without TLS, half
+ * a TLS pair, an unreadable certificate, a database that is not a postgres:// URL) and reads what
+ * they name. Creates nothing: a refused daemon leaves no file behind in its home.
+ */
+export async function checkDaemonOptions(opts: Pick<DaemonOptions, 'listen' | 'tlsCert' | 'tlsKey' | 'database'>): Promise<CheckedListen | undefined> {
+  if (opts.database && !/^postgres(ql)?:\/\//.test(opts.database.url)) {
+    throw new Error(`--database: expected a postgres:// URL, got ${JSON.stringify(opts.database.url)}`);
+  }
+  if ((opts.tlsCert || opts.tlsKey) && (!opts.tlsCert || !opts.tlsKey)) throw new Error('--tls-cert and --tls-key must be given together');
+  if (!opts.listen) return undefined;
+  const address = parseListen(opts.listen);
+  if (opts.tlsCert && opts.tlsKey) {
     const [cert, key] = await Promise.all([readFile(opts.tlsCert, 'utf8'), readFile(opts.tlsKey, 'utf8')]);
-    return { cert, key, caFile: opts.tlsCert };
+    return { address, given: { cert, key, caFile: opts.tlsCert } };
   }
   if (!isLoopback(address.host)) {
     throw new Error(`refusing to listen on ${address.host} without TLS: give --tls-cert and --tls-key, or listen on a loopback address`);
   }
+  return { address };
+}
+
+/** The TCP listener's certificate: the given one, or the self-signed loopback one from the home dir. */
+async function tlsFor(listen: CheckedListen, paths: HomePaths): Promise<{ cert: string; key: string; caFile: string }> {
+  if (listen.given) return listen.given;
   const caFile = join(paths.root, 'tls.crt');
   const { cert, key } = await ensureSelfSigned(caFile, join(paths.root, 'tls.key'));
   return { cert, key, caFile };
+}
+
+/**
+ * Creates the home directory and the directories the daemon writes into, 0700 (tightening ones an
+ * older version left open): nothing under the home is for other users.
+ */
+async function prepareHome(paths: HomePaths): Promise<void> {
+  for (const dir of [paths.root, paths.artifacts, paths.worktrees]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+  }
 }
 
 /** The OS user running the daemon: the owner, unless named otherwise. */
@@ -126,21 +163,22 @@ function defaultOwnerName(): string {
 export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandle> {
   const log = opts.log ?? (() => {});
   const paths = sidekickHome(opts.home);
-  await mkdir(paths.root, { recursive: true, mode: 0o700 });
-  await chmod(paths.root, 0o700);
-  const tcpAddress = opts.listen ? parseListen(opts.listen) : undefined;
+  const listen = await checkDaemonOptions(opts);
   const owner = opts.ownerName ?? defaultOwnerName();
   const authorizer = await CedarAuthorizer.load(new AuthzModel(scheme), paths.policies);
   const tokens = await TokenStore.open(paths.tokens);
+  await prepareHome(paths);
 
   const store = await openStore(opts.database ?? { kind: 'sqlite', path: paths.database }, schemeResolver(scheme), {
     historyLimit: opts.historySize,
+    busyTimeoutMs: opts.storeBusyTimeoutMs,
     migrations: [JOURNAL_MIGRATIONS, CHECKPOINT_MIGRATIONS],
     onBackgroundError: (err) => log(`store: ${err instanceof Error ? err.message : String(err)}`),
   });
   const servers: Server[] = [];
   const recorder = new EventRecorder({ store, component: 'sidekick-apiserver', log });
-  const service = new ApiService({ store, scheme, recorder });
+  // Remembered decisions are authorized against the same policies as the requests that write them.
+  const service = new ApiService({ store, scheme, recorder, authority: requestAuthority(new RequestAuthorizer({ authorizer, tokens, owner, store })) });
   const journal = new Journal(store);
   const api = new ApiServer({
     service,
@@ -162,7 +200,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
           recorder: controllerRecorder,
           workspaces: new WorkspaceManager({ worktreesRoot: paths.worktrees }),
           artifacts: new ArtifactStore(paths.artifacts),
-          launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, log }),
+          launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, stateDir: paths.root, log }),
           inspector: new GitMountInspector(),
           probe: new LocalDriverProbe(),
           log,
@@ -183,11 +221,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
   try {
     const token = await ensureToken(paths.token);
     const tokenAuth = new TokenAuthenticator(token, owner, tokens);
-    servers.push(await listenUnix(paths.socket, api.listener(new SocketPeerAuthenticator(owner, tokenAuth))));
+    servers.push(await listenUnix(paths.socket, api.listener(new SocketPeerAuthenticator(tokenAuth))));
     let tcp: (TcpListener & { caFile: string }) | undefined;
-    if (tcpAddress) {
-      const tls = await tlsFor(tcpAddress, paths, opts);
-      const listener = await listenTcp({ address: tcpAddress, tls }, api.listener(tokenAuth));
+    if (listen) {
+      const tls = await tlsFor(listen, paths);
+      const listener = await listenTcp({ address: listen.address, tls }, api.listener(tokenAuth));
       servers.push(listener.server);
       tcp = { ...listener, caFile: tls.caFile };
     }

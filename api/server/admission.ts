@@ -177,6 +177,19 @@ function stampDecider(old: KubeObject | undefined, obj: KubeObject, user: string
   }
 }
 
+/**
+ * Status belongs to the /status subresource, as in kube-apiserver for kinds that have one: a create
+ * starts with none (a client cannot create a Run already `Completed`), and a write of the main
+ * resource keeps the stored status whatever its body says — so admission validates what will be
+ * stored. In-process writers (controllers) write through the store, which keeps status on create.
+ */
+export function ignoreBodyStatus(def: KindDefinition, obj: KubeObject, old?: KubeObject): void {
+  if (!def.hasStatus) return;
+  const target = obj as KubeObject & { status?: unknown };
+  if (old && (old as { status?: unknown }).status !== undefined) target.status = structuredClone((old as { status?: unknown }).status);
+  else delete target.status;
+}
+
 /** Admission of a create, plus the kind rules that depend on the clock; returns the admitted copy. */
 export function admitCreate(obj: KubeObject, req: AdmissionRequest): KubeObject {
   if (req.def.kind === 'Invite' && isMap(obj.spec) && (obj.spec.expiresAt === undefined || obj.spec.expiresAt === '')) {

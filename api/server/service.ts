@@ -12,10 +12,11 @@ import { KeyedLock } from '../keyed-lock.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { checkRunLimits, runLimitsKey } from './run-limits.js';
 import { admitWorkflowCreate, keepStampedStatus, WORKFLOW_PLURALS } from './workflow-admission.js';
-import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, type AdmissionRequest } from './admission.js';
+import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, ignoreBodyStatus, type AdmissionRequest } from './admission.js';
 import { appliedCreateFields, applyConfiguration } from './apply.js';
 import { listKeysOf } from './list-keys.js';
 import { recordUpdate, type OwnershipContext } from './managed-fields.js';
+import { admitRemember, type RememberAuthority } from './remember-admission.js';
 import { jsonPatch, mergePatch, PatchType } from './patch.js';
 
 /** Options every write accepts (the query parameters of a write request). */
@@ -63,6 +64,11 @@ export interface ApiServiceOptions {
   scheme: Scheme;
   recorder?: EventRecorder;
   now?: () => Date;
+  /**
+   * Decides whether a decider may write the ApprovalPolicy their remembered decision goes into.
+   * Without it, API requests may remember for their own runs only.
+   */
+  authority?: RememberAuthority;
 }
 
 /** The API with admission: what the HTTP server serves and controllers use. */
@@ -71,6 +77,7 @@ export class ApiService {
   readonly scheme: Scheme;
   private recorder?: EventRecorder;
   private readonly now: () => Date;
+  private readonly authority?: RememberAuthority;
   /** Run creates of one session, one at a time: each is checked against the runs stored before it. */
   private readonly runCreates = new KeyedLock();
 
@@ -79,6 +86,7 @@ export class ApiService {
     this.scheme = opts.scheme;
     this.recorder = opts.recorder;
     this.now = opts.now ?? (() => new Date());
+    this.authority = opts.authority;
   }
 
   /** Attaches the recorder that logs lifecycle Events (it usually needs the service first). */
@@ -121,7 +129,10 @@ export class ApiService {
   async create(plural: string, namespace: string, body: unknown, req: WriteRequest = {}): Promise<KubeObject> {
     const def = this.kindOf(plural);
     const adm = this.admission(def, namespace, undefined, req);
-    const obj = admitCreate(checkEnvelope(body, adm), adm);
+    const envelope = checkEnvelope(body, adm);
+    ignoreBodyStatus(def, envelope);
+    const obj = admitCreate(envelope, adm);
+    await this.admitStored(def, undefined, obj, req);
     obj.metadata.managedFields = recordUpdate(undefined, obj, this.ownership(def, req));
     return this.storeCreate(def, obj, req);
   }
@@ -136,7 +147,9 @@ export class ApiService {
       const old = await this.store.get(plural, scopeNs(def, namespace), name);
       const candidate = structuredClone(incoming);
       candidate.metadata.resourceVersion = precondition || old.metadata.resourceVersion;
+      ignoreBodyStatus(def, candidate, old);
       const obj = admitUpdate(old, candidate, adm);
+      await this.admitStored(def, old, obj, req);
       obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
       return this.store.update(plural, obj, { dryRun: req.dryRun });
     });
@@ -181,7 +194,9 @@ export class ApiService {
       explicit = candidate.metadata.resourceVersion !== old.metadata.resourceVersion || testsResourceVersion(patch);
       if (!candidate.metadata.resourceVersion) candidate.metadata.resourceVersion = old.metadata.resourceVersion;
       if (req.subresource === 'status') return this.writeStatus(def, old, candidate, candidate.metadata.resourceVersion, adm, req);
+      ignoreBodyStatus(def, candidate, old);
       const obj = admitUpdate(old, candidate, adm);
+      await this.admitStored(def, old, obj, req);
       obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
       return this.store.update(plural, obj, { dryRun: req.dryRun });
     }, (err) => !explicit && isReason(err, StatusReason.Conflict));
@@ -210,6 +225,7 @@ export class ApiService {
       } catch (err) {
         if (!isReason(err, StatusReason.NotFound) || req.subresource === 'status') throw err;
         const obj = admitCreate(structuredClone(applied), adm);
+        await this.admitStored(def, undefined, obj, req);
         obj.metadata.managedFields = appliedCreateFields(applied, ctx);
         return this.storeCreate(def, obj, req);
       }
@@ -219,6 +235,7 @@ export class ApiService {
       const { object, managedFields } = applyConfiguration(live, applied, ctx, { force: req.force === true, subresource: req.subresource });
       if (req.subresource === 'status') return this.writeStatus(def, live, object, object.metadata.resourceVersion, adm, req, managedFields);
       const obj = admitUpdate(live, object, adm);
+      await this.admitStored(def, live, obj, req);
       obj.metadata.managedFields = managedFields;
       return this.store.update(plural, obj, { dryRun: req.dryRun });
     });
@@ -255,6 +272,14 @@ export class ApiService {
   watch(plural: string, opts: WatchOptions, signal: AbortSignal): AsyncIterable<WatchEvent> {
     const def = this.kindOf(plural);
     return this.store.watch(plural, def.namespaced ? opts : { ...opts, namespace: undefined }, signal);
+  }
+
+  /**
+   * The admission rules that read the store or ask the authorizer, after the object itself was
+   * admitted (`old` undefined on create): what a decision remembers.
+   */
+  private async admitStored(def: KindDefinition, old: KubeObject | undefined, obj: KubeObject, req: WriteRequest): Promise<void> {
+    if (def.plural === 'approvals') await admitRemember(old, obj, { store: this.store, authority: this.authority, user: req.user });
   }
 
   private async storeCreate(def: KindDefinition, obj: KubeObject, req: WriteRequest): Promise<KubeObject> {

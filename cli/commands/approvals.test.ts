@@ -13,14 +13,18 @@ function approval(name: string, category = 'ToolExecution', run = 'r1'): string 
     kind: 'Approval',
     metadata: { name, labels: { 'sidekicks.dev/run': run } },
     spec: { session: 's1', run, category, request: { tool: 'RunCommand', command: 'npm install', summary: 'npm install' } },
-    status: { phase: 'Pending' },
   });
 }
+
+const APPROVALS = { group: 'sidekicks.dev', version: 'v1alpha1', plural: 'approvals', kind: 'Approval', namespaced: true };
 
 beforeAll(async () => {
   h = await startHarness();
   for (const [name, category, run] of [['a1'], ['a2'], ['q1', 'UserInput', 'asker']] as const) {
     expect((await h.sk(['apply', '-f', '-'], { stdin: approval(name, category, run) })).code).toBe(0);
+    // Status is ignored on create; with no approval controller here, the test sets it as that controller would.
+    const created = await h.client.get(APPROVALS, 'default', name);
+    await h.client.updateStatus(APPROVALS, 'default', { ...created, status: { phase: 'Pending' } });
   }
 });
 

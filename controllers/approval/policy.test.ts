@@ -4,7 +4,7 @@ import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { ApprovalCategory } from '../../resources/kinds/common.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { ApprovalRequest } from './classify.js';
-import { escapeGlob, evaluatePolicies, matchesRequest, rememberedPolicyName, rememberedRule, type PolicyContext, type PolicyRule } from './policy.js';
+import { escapeGlob, evaluatePolicies, matchesRequest, rememberedPolicyName, rememberedRule, sameRule, type PolicyContext, type PolicyRule } from './policy.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const CTX: PolicyContext = { session: 's1', run: 'r1', agent: 'coder', workspace: '/work/ws' };
@@ -231,7 +231,7 @@ describe('rememberedRule', () => {
     const r = rememberedRule(approval('NetworkAccess', NPM_INSTALL, { verdict: 'Approved', by: 'alice', remember: { scope: 'Run' } }), RUN)!;
     expect(r.policy).toBe('remembered-run-r1');
     expect(r.session).toBe('s1');
-    expect(r.rule).toMatchObject({ category: 'NetworkAccess', action: 'Allow', participant: 'alice' });
+    expect(r.rule).toMatchObject({ category: 'NetworkAccess', action: 'Allow', participant: 'alice', approval: 'r1-abc' });
     expect(r.rule.match).toMatchObject({ tool: 'RunCommand', host: 'registry.npmjs.org' });
 
     expect(decideWith(r, 'NetworkAccess', NPM_INSTALL)).toMatchObject({ action: 'Allow', decidedBy: 'remembered-run-r1/0' });
@@ -291,5 +291,12 @@ describe('rememberedRule', () => {
     ['an answer to a question', approval('UserInput', { summary: 'Which db?' }, { verdict: 'Approved', remember: { scope: 'Session' } }), RUN],
   ])('remembers nothing for %s', (_, a, run) => {
     expect(rememberedRule(a, run)).toBeUndefined();
+  });
+
+  it('knows a rule remembered again (a retried pass, another approval) whatever its time and approval', () => {
+    const r = rememberedRule(approval('ToolExecution', NPM_TEST, { verdict: 'Approved', by: 'alice', remember: { scope: 'Run' } }), RUN)!.rule;
+    expect(sameRule({ ...r, rememberedAt: '2026-01-01T00:00:00Z' }, { ...r, approval: 'other', rememberedAt: '2026-01-02T00:00:00Z' })).toBe(true);
+    expect(sameRule(r, { ...r, action: 'Deny' })).toBe(false);
+    expect(sameRule(r, { ...r, participant: 'bob' })).toBe(false);
   });
 });

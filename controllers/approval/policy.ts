@@ -43,7 +43,14 @@ import path from 'node:path';
 import picomatch from 'picomatch';
 import type { Static } from '@sinclair/typebox';
 import type { Approval } from '../../resources/kinds/approval.js';
-import { PolicyAction, type ApprovalPolicy, type ApprovalRule as ApprovalRuleSchema } from '../../resources/kinds/approvalpolicy.js';
+import {
+  ALWAYS_ASK,
+  PolicyAction,
+  rememberedPolicyName,
+  rememberedTarget,
+  type ApprovalPolicy,
+  type ApprovalRule as ApprovalRuleSchema,
+} from '../../resources/kinds/approvalpolicy.js';
 import { ApprovalCategory, type ApprovalMatch as ApprovalMatchSchema } from '../../resources/kinds/common.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { hostOf, singleCommand, type ApprovalRequest } from './classify.js';
@@ -66,25 +73,10 @@ export interface PolicyVerdict {
   reason: string;
 }
 
-/** Categories a default can never allow (DOMAIN.md, Approvals). */
-export const ALWAYS_ASK: ReadonlySet<ApprovalCategory> = new Set([
-  ApprovalCategory.FileWrite,
-  ApprovalCategory.NetworkAccess,
-  ApprovalCategory.DestructiveGit,
-  ApprovalCategory.McpElicitation,
-]);
+export { ALWAYS_ASK, rememberedPolicyName };
 
 /** Categories whose answer is a person's text, which no policy can give. */
 const NEEDS_A_PERSON: ReadonlySet<ApprovalCategory> = new Set([ApprovalCategory.UserInput, ApprovalCategory.HumanPhaseContribution]);
-
-const RUN_PREFIX = 'remembered-run-';
-const SESSION_PREFIX = 'remembered-session-';
-const AGENT_PREFIX = 'remembered-agent-';
-
-/** The policy that holds rules remembered for one run, session or agent. */
-export function rememberedPolicyName(scope: 'Run' | 'Session' | 'Agent', name: string): string {
-  return `${scope === 'Run' ? RUN_PREFIX : scope === 'Session' ? SESSION_PREFIX : AGENT_PREFIX}${name}`;
-}
 
 const SCOPE_RANK = { Run: 0, Session: 1, Agent: 2, Namespace: 3 } as const;
 type Scope = keyof typeof SCOPE_RANK;
@@ -95,9 +87,8 @@ function scopeOf(policy: ApprovalPolicy, ctx: PolicyContext): Scope | undefined 
   const name = policy.metadata.name ?? '';
   const session = policy.spec.session || undefined;
   if (session !== undefined && session !== ctx.session) return undefined;
-  if (name.startsWith(RUN_PREFIX)) return name.slice(RUN_PREFIX.length) === ctx.run ? 'Run' : undefined;
-  if (name.startsWith(SESSION_PREFIX)) return name.slice(SESSION_PREFIX.length) === ctx.session ? 'Session' : undefined;
-  if (name.startsWith(AGENT_PREFIX)) return name.slice(AGENT_PREFIX.length) === ctx.agent ? 'Agent' : undefined;
+  const target = rememberedTarget(name);
+  if (target) return target.name === { Run: ctx.run, Session: ctx.session, Agent: ctx.agent }[target.scope] ? target.scope : undefined;
   return session !== undefined ? 'Session' : 'Namespace';
 }
 
@@ -233,8 +224,15 @@ export function rememberedRule(approval: Approval, run: Run | undefined): Rememb
     match: given ? remember.pattern! : exactMatch(approval.spec.request ?? {}),
     action: decision.verdict === 'Approved' ? PolicyAction.Allow : PolicyAction.Deny,
     ...(decision.by ? { participant: decision.by } : {}),
+    ...(approval.metadata.name ? { approval: approval.metadata.name } : {}),
   };
   return { policy, ...(session !== undefined ? { session } : {}), rule };
+}
+
+/** Whether two rules decide the same thing (when and from which approval they were remembered aside). */
+export function sameRule(a: PolicyRule, b: PolicyRule): boolean {
+  const gist = ({ rememberedAt: _at, approval: _from, ...rest }: PolicyRule): string => JSON.stringify(rest);
+  return gist(a) === gist(b);
 }
 
 /** A match for exactly this request: its tool, command, path and host, escaped. */

@@ -18,6 +18,7 @@ import type { Run } from '../../resources/kinds/run.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { isTerminalPhase } from '../run/phases.js';
 import { gateActor, isSettled } from './approval-status.js';
+import { sameRule } from './policy.js';
 
 /** Where a remembered decision goes: the policy to append to (created if missing) and the rule. */
 export type Remember = (approval: Approval, run: Run | undefined) => { policy: string; session?: string; rule: NonNullable<ApprovalPolicy['spec']['rules']>[number] } | undefined;
@@ -63,7 +64,9 @@ export class ApprovalReconciler implements Reconciler {
     const by = decision.by ?? 'unknown';
     const at = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const run = approval.spec.run ? await this.d.store.find<Run>('runs', approval.metadata.namespace!, approval.spec.run) : undefined;
-    const remembered = decision.remember ? this.d.remember(approval, run) : undefined;
+    const found = decision.remember ? this.d.remember(approval, run) : undefined;
+    // Who made the rule (participant) comes from the decision; when, from this pass.
+    const remembered = found && { ...found, rule: { ...found.rule, rememberedAt: at } };
     if (remembered) await this.appendRule(approval, remembered);
     const type = phase === 'Approved' ? 'approval.approved' : 'approval.rejected';
     await this.settle(
@@ -93,7 +96,8 @@ export class ApprovalReconciler implements Reconciler {
           return;
         }
         const rules = policy.spec.rules ?? [];
-        if (rules.some((x) => JSON.stringify(x) === JSON.stringify(r.rule))) return;
+        // A retry of this pass (or the same rule remembered twice) finds the rule already there.
+        if (rules.some((x) => sameRule(x, r.rule))) return;
         await this.d.store.update('approvalpolicies', { ...policy, spec: { ...policy.spec, rules: [...rules, r.rule] } });
         return;
       } catch (err) {

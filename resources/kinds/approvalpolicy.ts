@@ -7,6 +7,35 @@ import { ApprovalCategory, ApprovalMatch, closedSet } from './common.js';
 export const PolicyAction = { Allow: 'Allow', Deny: 'Deny', Ask: 'Ask' } as const;
 export type PolicyAction = (typeof PolicyAction)[keyof typeof PolicyAction];
 
+/**
+ * Categories a default can never allow (DOMAIN.md, Approvals): only a rule naming the request can,
+ * which is why a remembered decision of these categories records the request itself, never a pattern.
+ */
+export const ALWAYS_ASK: ReadonlySet<ApprovalCategory> = new Set([
+  ApprovalCategory.FileWrite,
+  ApprovalCategory.NetworkAccess,
+  ApprovalCategory.DestructiveGit,
+  ApprovalCategory.McpElicitation,
+]);
+
+/** How widely a remembered decision applies; each scope has its own derived policy name. */
+export type RememberedScope = 'Run' | 'Session' | 'Agent';
+
+const REMEMBERED_PREFIX: Record<RememberedScope, string> = { Run: 'remembered-run-', Session: 'remembered-session-', Agent: 'remembered-agent-' };
+
+/** The policy that holds rules remembered for one run, session or agent (`remembered-<scope>-<name>`). */
+export function rememberedPolicyName(scope: RememberedScope, name: string): string {
+  return `${REMEMBERED_PREFIX[scope]}${name}`;
+}
+
+/** The scope and the run, session or agent a remembered policy's name targets, or undefined for other names. */
+export function rememberedTarget(policyName: string): { scope: RememberedScope; name: string } | undefined {
+  for (const scope of Object.keys(REMEMBERED_PREFIX) as RememberedScope[]) {
+    if (policyName.startsWith(REMEMBERED_PREFIX[scope])) return { scope, name: policyName.slice(REMEMBERED_PREFIX[scope].length) };
+  }
+  return undefined;
+}
+
 const categoryAction = (category: string) => Type.Optional(closedSet(PolicyAction, `Default action for ${category} requests.`));
 /** One optional action per category, so `explain` lists every category and typos are unknown fields. */
 const categoryDefaults = Object.fromEntries(Object.values(ApprovalCategory).map((c) => [c, categoryAction(c)])) as Record<
@@ -19,7 +48,11 @@ export const ApprovalRule = Type.Object(
     category: closedSet(ApprovalCategory, 'The request category the rule applies to.'),
     match: Type.Optional(ApprovalMatch),
     action: closedSet(PolicyAction, 'What the rule decides.'),
-    participant: Type.Optional(Type.String({ description: 'The member whose decision created the rule; the rule is revoked when their role changes.' })),
+    participant: Type.Optional(
+      Type.String({ description: 'Who made the rule: the authenticated identity whose decision was remembered; the rule is revoked when their role changes.' }),
+    ),
+    rememberedAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the decision that made the rule was remembered.' })),
+    approval: Type.Optional(Type.String({ description: 'The Approval whose decision made the rule.' })),
     expiresAt: Type.Optional(Type.String({ format: 'date-time', description: 'When the rule stops applying.' })),
   },
   { description: 'A rule: requests of this category matching this pattern get this action.', additionalProperties: false },
