@@ -19,6 +19,8 @@ export const StatusReason = {
   TooManyRequests: 'TooManyRequests',
   InternalError: 'InternalError',
   ServiceUnavailable: 'ServiceUnavailable',
+  /** The store's disk is full (HTTP 507, as WebDAV names it; kube-apiserver has no such reason). */
+  InsufficientStorage: 'InsufficientStorage',
 } as const;
 export type StatusReason = (typeof StatusReason)[keyof typeof StatusReason];
 
@@ -39,6 +41,7 @@ const codeFor: Record<StatusReason, number> = {
   TooManyRequests: 429,
   InternalError: 500,
   ServiceUnavailable: 503,
+  InsufficientStorage: 507,
 };
 
 export interface StatusCause {

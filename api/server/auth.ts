@@ -7,7 +7,8 @@
  * adds signed tokens behind the same {@link Authenticator} interface.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { IncomingMessage } from 'node:http';
 import { ApiError, StatusReason } from '../errors.js';
 import { Role } from '../auth/roles.js';
@@ -93,16 +94,8 @@ export function generateToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/**
- * Writes a file so readers see the old content or the new, never a torn one (temp file + rename),
- * with the given mode from the start.
- */
-export async function writeFileAtomic(path: string, content: string, mode = 0o600): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content, { mode, flag: 'wx' });
-  await chmod(tmp, mode);
-  await rename(tmp, path);
-}
+/** Credentials are written atomically and durably (see atomic-file.ts); re-exported for the callers here. */
+export { writeFileAtomic };
 
 /** Reads the daemon token, creating it (0600, atomically) on first start. */
 export async function ensureToken(path: string): Promise<string> {

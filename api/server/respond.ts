@@ -11,6 +11,12 @@ export function writeJson(res: ServerResponse, code: number, body: unknown, warn
   writeJsonText(res, code, JSON.stringify(body), warnings);
 }
 
+/** A Status that tells the client when to come back (503 busy store, 429) carries `Retry-After`, as kube-apiserver sends it. */
+function retryAfter(res: ServerResponse, err: ApiError): void {
+  const seconds = err.details?.retryAfterSeconds;
+  if (seconds !== undefined && !res.headersSent) res.setHeader('retry-after', String(seconds));
+}
+
 /** Writes JSON that is already text (e.g. a list assembled from stored objects). */
 export function writeJsonText(res: ServerResponse, code: number, payload: string, warnings?: readonly string[]): void {
   const headers: Record<string, string | string[] | number> = {
@@ -51,6 +57,7 @@ export function writeError(res: ServerResponse, err: unknown, warnings?: readonl
     res.destroy();
     return apiErr;
   }
+  retryAfter(res, apiErr);
   writeJson(res, apiErr.code, apiErr.toStatus(), warnings);
   return apiErr;
 }

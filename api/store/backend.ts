@@ -114,7 +114,15 @@ export interface BackendOptions {
   historyLimit?: number;
   /** Extra migration sets (other features' tables), applied after the store's own. */
   migrations?: MigrationSet[];
+  /**
+   * How long a write keeps retrying while the database is busy (another process holds SQLite's
+   * write lock; Postgres cannot be reached) before it is answered 503 (default 5 s).
+   */
+  busyTimeoutMs?: number;
 }
+
+/** The busy timeout when none is configured. */
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The history size when none is configured. Every retained change is held in memory too (the watch

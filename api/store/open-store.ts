@@ -15,11 +15,13 @@ export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres';
 export interface OpenStoreOptions extends ObjectStoreOptions {
   /** Other features' tables (e.g. the session journal), migrated at open with the store's own. */
   migrations?: MigrationSet[];
+  /** How long a write waits for a busy database before it is answered 503 (default 5 s). */
+  busyTimeoutMs?: number;
 }
 
 /** Opens (creating and migrating as needed) the store described by `config`. */
 export async function openStore(config: StoreConfig, resolver: ResourceResolver, opts: OpenStoreOptions = {}): Promise<ObjectStore> {
-  const backendOpts = { historyLimit: opts.historyLimit, migrations: opts.migrations, onError: opts.onBackgroundError };
+  const backendOpts = { historyLimit: opts.historyLimit, migrations: opts.migrations, busyTimeoutMs: opts.busyTimeoutMs, onError: opts.onBackgroundError };
   const backend = config.kind === 'sqlite' ? new SqliteBackend(config.path, backendOpts) : await PostgresBackend.open(config.url, backendOpts);
   try {
     return await ObjectStore.open(backend, resolver, opts);

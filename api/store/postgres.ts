@@ -13,6 +13,7 @@
  */
 import m, { IsolationLevel, sql, type ConnectionPool, type Queryable, type SQLQuery, type Transaction } from '@databases/pg';
 import {
+  DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_HISTORY_LIMIT,
   STORE_MIGRATIONS,
   TRIM_EVERY,
@@ -29,6 +30,7 @@ import {
 import { kubeKeyOrder } from './object-meta.js';
 import { CHANGES_CHANNEL, PostgresChangeFeed } from './postgres-feed.js';
 import { migratePostgres } from './postgres-migrate.js';
+import { retryStoreFault, storeFaultError } from './store-faults.js';
 
 const createConnectionPool = m.default;
 
@@ -214,6 +216,7 @@ export class PostgresBackend implements StoreBackend {
     private readonly pool: ConnectionPool,
     private readonly feed: PostgresChangeFeed,
     private readonly historyLimit: number,
+    private readonly busyTimeoutMs: number,
   ) {}
 
   /** Connects to `url`, migrates, and starts listening for other processes' commits. */
@@ -234,27 +237,40 @@ export class PostgresBackend implements StoreBackend {
         onError,
       );
       feed.attach(await reader.currentResourceVersion(), () => undefined);
-      return new PostgresBackend(pool, feed, opts.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+      return new PostgresBackend(pool, feed, opts.historyLimit ?? DEFAULT_HISTORY_LIMIT, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
     } catch (err) {
       await pool.dispose();
       throw err;
     }
   }
 
+  /** Reads are repeated while Postgres cannot be reached (they change nothing), then answer 503. */
   read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T> {
-    return this.pool.tx((tx) => fn(new PgReader(tx)), { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
+    return retryStoreFault(() => this.pool.tx((tx) => fn(new PgReader(tx)), { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true }), {
+      budgetMs: this.busyTimeoutMs,
+    }).catch((err: unknown) => Promise.reject(storeFaultError(err, 'postgres')));
   }
 
+  /**
+   * A write is repeated while no connection could be had; once its transaction has begun a lost
+   * connection is not retried (the COMMIT may have reached the server), only answered 503.
+   */
   async transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
     let done: PgTx | undefined;
-    const result = await this.pool.tx(async (tx) => {
-      const rows = await tx.query(sql`SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE`);
-      const ptx = new PgTx(tx, rows[0].v as number, this.historyLimit);
-      const value = await fn(ptx);
-      await ptx.finish();
-      done = ptx;
-      return value;
-    });
+    let begun = false;
+    const attempt = (): Promise<T> =>
+      this.pool.tx(async (tx) => {
+        begun = true;
+        const rows = await tx.query(sql`SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE`);
+        const ptx = new PgTx(tx, rows[0].v as number, this.historyLimit);
+        const value = await fn(ptx);
+        await ptx.finish();
+        done = ptx;
+        return value;
+      });
+    const result = await retryStoreFault(attempt, { budgetMs: this.busyTimeoutMs, canRetry: () => !begun }).catch((err: unknown) =>
+      Promise.reject(storeFaultError(err, 'postgres')),
+    );
     if (done) {
       this.feed.offer(done.changes);
       for (const hook of done.hooks) hook();

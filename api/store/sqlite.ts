@@ -12,9 +12,10 @@
  * alone), and are acknowledged only after the shared COMMIT. The per-commit cost (locks, WAL
  * frame writes) is paid once per batch instead of once per write.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
+  DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_HISTORY_LIMIT,
   STORE_MIGRATIONS,
   TRIM_EVERY,
@@ -28,7 +29,8 @@ import {
   type StoreBackend,
   type StoredObject,
 } from './backend.js';
-import { connect, migrateSqlite, Statements, toChange, toStored, WriteStatements, type ChangeRow, type Db, type ObjectRow } from './sqlite-statements.js';
+import { connect, migrateSqlite, Statements, toChange, toStored, WriteStatements, type ChangeRow, type Db, type ObjectRow, type Synchronous } from './sqlite-statements.js';
+import { retryStoreFault, storeFaultError } from './store-faults.js';
 
 /** Reads through one connection's prepared statements. */
 class SqliteReader implements BackendReader {
@@ -115,6 +117,18 @@ class SqliteTx extends SqliteReader implements BackendTx {
   }
 }
 
+/**
+ * Creates the database file 0600 before SQLite opens it (tightening an existing one, and its
+ * -wal and -shm): SQLite gives the -wal and -shm files the database file's mode, whatever the
+ * process umask, so this is what keeps the store unreadable to other users.
+ */
+function ownerOnly(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
 /** A queued write transaction. */
 interface Job {
   fn: (tx: BackendTx) => Promise<unknown>;
@@ -125,6 +139,12 @@ interface Job {
 /** Most transactions committed together (bounds the latency of the first one in a batch). */
 const MAX_BATCH = 256;
 
+/** Options of the SQLite backend. */
+export interface SqliteOptions extends BackendOptions {
+  /** Durability of a commit (see connect()); NORMAL exists only for the benchmark's comparison. */
+  synchronous?: Synchronous;
+}
+
 /** The SQLite StoreBackend: one database file, WAL, prepared statements on the hot paths. */
 export class SqliteBackend implements StoreBackend {
   readonly dialect = 'sqlite' as const;
@@ -133,18 +153,22 @@ export class SqliteBackend implements StoreBackend {
   private readonly w: WriteStatements;
   private readonly r: Statements;
   private readonly historyLimit: number;
+  private readonly busyTimeoutMs: number;
   private readonly jobs: Job[] = [];
   private draining: Promise<void> | undefined;
   private readQueue: Promise<unknown> = Promise.resolve();
   private listener: ChangeListener = () => undefined;
 
   /** Opens (creating if needed, directory mode 0700) the database at `path` and migrates it. */
-  constructor(path: string, opts: BackendOptions = {}) {
+  constructor(private readonly path: string, opts: SqliteOptions = {}) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    ownerOnly(path);
     this.historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    this.writer = connect(path);
+    this.busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    this.writer = connect(path, opts.synchronous);
     migrateSqlite(this.writer, [STORE_MIGRATIONS, ...(opts.migrations ?? [])]);
-    this.reader = connect(path);
+    this.writer.pragma('busy_timeout = 0');
+    this.reader = connect(path, opts.synchronous);
     this.w = new WriteStatements(this.writer);
     this.r = new Statements(this.reader);
   }
@@ -158,7 +182,7 @@ export class SqliteBackend implements StoreBackend {
         this.reader.exec('COMMIT');
       }
     };
-    const p = this.readQueue.then(run, run);
+    const p = this.readQueue.then(run, run).catch((err: unknown) => Promise.reject(this.fault(err)));
     this.readQueue = p.catch(() => undefined);
     return p;
   }
@@ -170,13 +194,36 @@ export class SqliteBackend implements StoreBackend {
     });
   }
 
-  /** Runs queued jobs in batches, one SQLite transaction (and one COMMIT) per batch. */
+  /**
+   * Runs queued jobs in batches, one SQLite transaction (and one COMMIT) per batch. Never rejects:
+   * every fault ends up in the promises of the jobs it concerns, so a database error can fail
+   * requests but never escape as an unhandled rejection that would take the daemon down.
+   */
   private async drain(): Promise<void> {
-    while (this.jobs.length) {
-      const done: { job: Job; tx: SqliteTx; result: unknown }[] = [];
-      this.w.begin.run();
-      let failed: unknown;
-      let yielded = false;
+    try {
+      while (this.jobs.length) await this.runBatch();
+    } catch (err) {
+      for (const job of this.jobs.splice(0)) job.reject(this.fault(err));
+    } finally {
+      this.draining = undefined;
+    }
+  }
+
+  /** Takes the write lock (waiting out other processes), runs a batch of jobs, commits it. */
+  private async runBatch(): Promise<void> {
+    try {
+      // The writer has no busy handler of its own (it would block the event loop); waiting for
+      // the lock happens here, between turns of the loop, up to the busy timeout.
+      await retryStoreFault(() => this.w.begin.run(), { budgetMs: this.busyTimeoutMs });
+    } catch (err) {
+      // Every queued job waits for the same lock: all of them are answered now.
+      for (const job of this.jobs.splice(0)) job.reject(this.fault(err));
+      return;
+    }
+    const done: { job: Job; tx: SqliteTx; result: unknown }[] = [];
+    let failed: unknown;
+    let yielded = false;
+    try {
       for (let n = 0; n < MAX_BATCH && failed === undefined; n++) {
         if (!this.jobs.length) {
           // Writers usually arrive one request at a time. One turn of the event loop lets the
@@ -189,36 +236,42 @@ export class SqliteBackend implements StoreBackend {
         }
         const job = this.jobs.shift() as Job;
         const tx = new SqliteTx(this.w, this.historyLimit);
-        this.w.savepoint.run();
         try {
+          this.w.savepoint.run();
           const result = await job.fn(tx);
           tx.finish();
           this.w.release.run();
           done.push({ job, tx, result });
         } catch (err) {
-          job.reject(err);
+          job.reject(this.fault(err));
           if (this.writer.inTransaction) {
             this.w.rollbackTo.run();
             this.w.release.run();
           } else failed = err;
         }
       }
+      if (failed !== undefined) throw failed;
+      this.w.commit.run();
+    } catch (err) {
+      // The whole batch is lost (e.g. disk full): nobody in it was acknowledged.
       try {
-        if (failed !== undefined) throw failed;
-        this.w.commit.run();
-      } catch (err) {
-        // The whole batch is lost (e.g. disk full): nobody in it was acknowledged.
         if (this.writer.inTransaction) this.w.rollback.run();
-        for (const d of done) d.job.reject(err);
-        continue;
+      } catch {
+        // SQLite rolls back by itself on the errors that make ROLLBACK fail (SQLITE_FULL, IOERR).
       }
-      for (const d of done) {
-        if (d.tx.changes.length) this.notify(() => this.listener(d.tx.changes));
-        for (const hook of d.tx.hooks) this.notify(hook);
-        d.job.resolve(d.result);
-      }
+      for (const d of done) d.job.reject(this.fault(err));
+      return;
     }
-    this.draining = undefined;
+    for (const d of done) {
+      if (d.tx.changes.length) this.notify(() => this.listener(d.tx.changes));
+      for (const hook of d.tx.hooks) this.notify(hook);
+      d.job.resolve(d.result);
+    }
+  }
+
+  /** A database fault as the 503/507 it answers with; other errors unchanged. */
+  private fault(err: unknown): unknown {
+    return storeFaultError(err, this.path);
   }
 
   /** Runs a post-commit callback; its failure must not undo or fail the committed write. */

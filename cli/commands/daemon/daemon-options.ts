@@ -2,7 +2,7 @@
  * The options that configure a daemon, shared by `daemon run` (which serves with them) and
  * `daemon start` (which passes them on to the `daemon run` it spawns), so the two never drift.
  */
-import { Option } from 'clipanion';
+import { Option, UsageError } from 'clipanion';
 import { SidekickCommand } from '../../base-command.js';
 
 export abstract class DaemonOptionsCommand extends SidekickCommand {
@@ -12,4 +12,23 @@ export abstract class DaemonOptionsCommand extends SidekickCommand {
   tlsKey = Option.String('--tls-key', { description: 'PEM private key for the TCP listener' });
   database = Option.String('--database', { description: 'postgres://… URL of a Postgres database instead of the embedded SQLite file' });
   allowEnvPassthrough = Option.Boolean('--allow-env-passthrough', false, { description: 'Give agent processes the daemon environment unfiltered (credentials included)' });
+
+  /**
+   * Refuses options the daemon would refuse (non-loopback `--listen` without TLS, …) as a usage
+   * error, before anything is written to the home directory.
+   */
+  protected async checkOptions(tlsBase: string): Promise<void> {
+    const { checkDaemonOptions } = await import('../../../controllers/daemon.js');
+    const { resolve } = await import('node:path');
+    try {
+      await checkDaemonOptions({
+        listen: this.listen,
+        tlsCert: this.tlsCert && resolve(tlsBase, this.tlsCert),
+        tlsKey: this.tlsKey && resolve(tlsBase, this.tlsKey),
+        ...(this.database ? { database: { kind: 'postgres' as const, url: this.database } } : {}),
+      });
+    } catch (err) {
+      throw new UsageError(err instanceof Error ? err.message : String(err));
+    }
+  }
 }

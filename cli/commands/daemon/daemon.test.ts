@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -21,6 +21,13 @@ function sidekick(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> 
       done({ code, stdout, stderr });
     });
   });
+}
+
+/** The permission bits of the home and everything under it, by relative path, as octal text. */
+async function modesUnder(root: string): Promise<Record<string, string>> {
+  const modes: Record<string, string> = { '.': ((await stat(root)).mode & 0o777).toString(8) };
+  for (const entry of await readdir(root, { recursive: true })) modes[entry] = ((await stat(join(root, entry))).mode & 0o777).toString(8);
+  return modes;
 }
 
 let home: string | undefined;
@@ -47,6 +54,12 @@ describe('daemon start/status/stop as a background process', () => {
     expect(socket).toBe(join(home, 'sidekick.sock'));
     expect((await readFile(join(home, 'daemon.pid'), 'utf8')).trim()).toBe(pid);
 
+    // Nothing under the home is readable by others: files 0600 (the database, its -wal and -shm
+    // included), directories 0700.
+    const modes = await modesUnder(home);
+    expect(Object.keys(modes)).toEqual(expect.arrayContaining(['.', 'sidekick.db', 'sidekick.db-wal', 'sidekick.db-shm', 'token', 'daemon.pid', 'daemon.json', 'daemon.log', 'tls.key', 'sidekick.sock']));
+    for (const [path, mode] of Object.entries(modes)) expect(`${path} ${mode}`).toBe(`${path} ${path === '.' || path === 'artifacts' || path === 'worktrees' ? '700' : '600'}`);
+
     const status = await sidekick(['daemon', 'status', '--home', home]);
     expect(status.code).toBe(0);
     expect(status.stdout).toContain(`daemon running (pid ${pid})`);
@@ -70,5 +83,23 @@ describe('daemon start/status/stop as a background process', () => {
     const logs = await sidekick(['daemon', 'logs', '--home', home]);
     expect(logs.stdout).toContain('daemon stopped');
     expect(await sidekick(['daemon', 'stop', '--home', home])).toMatchObject({ code: 1, stderr: `error: the daemon is not running (home: ${home})\n` });
+  }, 60_000);
+});
+
+describe('a refused daemon leaves nothing behind', () => {
+  test.each([
+    ['start', '0.0.0.0:0', /^error: refusing to listen on 0\.0\.0\.0 without TLS/],
+    ['run', '0.0.0.0:0', /^error: refusing to listen on 0\.0\.0\.0 without TLS/],
+    ['start', 'nonsense', /^error: --listen: expected HOST:PORT/],
+  ])('daemon %s --listen %s', async (verb, listen, message) => {
+    const empty = await mkdtemp(join(tmpdir(), 'sidekick-refused-'));
+    try {
+      const refused = await sidekick(['daemon', verb, '--home', empty, '--listen', listen]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(message);
+      expect(await readdir(empty)).toEqual([]);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   }, 60_000);
 });

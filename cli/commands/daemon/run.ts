@@ -1,5 +1,5 @@
 /** `sidekick daemon run`: the daemon in the foreground until SIGTERM / SIGINT. */
-import { Command, UsageError } from 'clipanion';
+import { Command } from 'clipanion';
 import { DaemonOptionsCommand } from './daemon-options.js';
 
 export class DaemonRunCommand extends DaemonOptionsCommand {
@@ -22,10 +22,14 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
   async execute(): Promise<number> {
     const { startDaemon } = await import('../../../controllers/daemon.js');
     const { sidekickHome } = await import('../../../api/home.js');
-    const { writeFile, readFile, rename, unlink } = await import('node:fs/promises');
+    const { writeFileAtomic } = await import('../../../api/atomic-file.js');
+    const { readFile, unlink } = await import('node:fs/promises');
     const home = sidekickHome(this.home, this.context.env).root;
     const log = (line: string): void => void this.context.stderr.write(`${new Date().toISOString()} ${line}\n`);
-    if (this.database && !/^postgres(ql)?:\/\//.test(this.database)) throw new UsageError(`--database: expected a postgres:// URL, got ${JSON.stringify(this.database)}`);
+    await this.checkOptions(this.context.cwd);
+    // Everything this process creates under the home (and elsewhere) is its user's alone; the
+    // database files and credentials also get explicit 0600 modes, so in-process daemons match.
+    process.umask(0o077);
     const daemon = await startDaemon({
       home,
       listen: this.listen,
@@ -40,9 +44,7 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
     const stopIdleGc = startIdleGc();
     // Atomically: `daemon start` has usually written the same pid already, and a reader must never
     // catch the file truncated in between.
-    const pidTemp = `${daemon.paths.pidFile}.${process.pid}.tmp`;
-    await writeFile(pidTemp, `${process.pid}\n`, { mode: 0o600 });
-    await rename(pidTemp, daemon.paths.pidFile);
+    await writeFileAtomic(daemon.paths.pidFile, `${process.pid}\n`);
     log(`daemon running (home: ${daemon.paths.root}, socket ${daemon.socketPath}${daemon.tcp ? `, ${daemon.tcp.url}` : ''}, pid ${process.pid})`);
     await new Promise<void>((resolve) => {
       if (this.context.signal.aborted) return resolve();

@@ -24,6 +24,7 @@ export class DaemonStartCommand extends DaemonOptionsCommand {
     const { sidekickHome } = await import('../../../api/home.js');
     const info = await import('../../daemon/process-info.js');
     const fs = await import('node:fs/promises');
+    const { writeFileAtomic } = await import('../../../api/atomic-file.js');
     const { spawn } = await import('node:child_process');
     const { fileURLToPath } = await import('node:url');
     const { resolve } = await import('node:path');
@@ -34,6 +35,8 @@ export class DaemonStartCommand extends DaemonOptionsCommand {
       this.out(`✓ daemon already running (home: ${paths.root}, socket ${paths.socket}, pid ${running})`);
       return 0;
     }
+    // A refused option leaves the home as it was: checked before the home, log or pid file exist.
+    await this.checkOptions(this.context.cwd);
     await fs.mkdir(paths.root, { recursive: true, mode: 0o700 });
     const main = this.context.env.SIDEKICK_CLI_MAIN ?? fileURLToPath(new URL('../../main.js', import.meta.url));
     const args = [main, 'daemon', 'run', '--home', paths.root];
@@ -50,7 +53,7 @@ export class DaemonStartCommand extends DaemonOptionsCommand {
     let exited: number | null | undefined;
     child.on('exit', (code) => (exited = code));
     child.unref();
-    await fs.writeFile(paths.pidFile, `${pid}\n`, { mode: 0o600 });
+    await writeFileAtomic(paths.pidFile, `${pid}\n`);
 
     const deadline = Date.now() + parseDuration(this.timeout);
     // Ready when daemon.json names this child (written once every listener is up) and the socket answers.
