@@ -3,10 +3,10 @@
  * the exit code) and, for commands that talk to the API, the global connection flags, a lazily
  * built ApiClient and the resource resolver.
  */
-import { Command, Option } from 'clipanion';
+import { Command, Option, UsageError } from 'clipanion';
 import type { CliContext } from './context.js';
 import { ApiClient } from '../api/client/client.js';
-import { resolveConnection } from '../api/client/connection.js';
+import { InsecureTokenError, resolveConnection } from '../api/client/connection.js';
 import { ResourceResolver } from './resource-resolver.js';
 
 /** A command whose failure is captured for runCli instead of being printed by clipanion. */
@@ -57,17 +57,28 @@ export abstract class ApiCommand extends SidekickCommand {
     return this.namespaceFlag || this.context.env.SIDEKICK_NAMESPACE || 'default';
   }
 
-  /** The client for the resolved endpoint, built on first use. */
+  /**
+   * The client for the resolved endpoint, built on first use. Server warnings (unknown fields
+   * with `--validate=warn`, deprecations) are printed as kubectl prints them.
+   */
   client(): ApiClient {
     if (!this.apiClient) {
-      const client = new ApiClient(resolveConnection(
-          { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify },
-          this.context.env,
-        ));
+      const client = this.newClient();
       this.apiClient = client;
       this.onCleanup(() => client.close());
     }
     return this.apiClient;
+  }
+
+  private newClient(): ApiClient {
+    const flags = { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify };
+    try {
+      return new ApiClient(resolveConnection(flags, this.context.env), { onWarning: (text) => this.err(`Warning: ${text}`) });
+    } catch (err) {
+      // A refused endpoint is a usage mistake: one line, exit 1, nothing sent.
+      if (err instanceof InsecureTokenError) throw new UsageError(err.message);
+      throw err;
+    }
   }
 
   /** Maps type names to REST resources through discovery. */

@@ -56,12 +56,20 @@ export interface TableOptions extends ListOptions {
   includeObject?: 'None' | 'Metadata' | 'Object';
 }
 
+/** Options of a client. */
+export interface ClientOptions {
+  /** Receives the text of each `Warning` header a response carries (kubectl prints `Warning: text`). */
+  onWarning?: (text: string) => void;
+}
+
 /** The typed API client. Build one per endpoint and {@link close} it when done. */
 export class ApiClient {
   private readonly transport: Transport;
+  private readonly onWarning?: (text: string) => void;
 
-  constructor(connection: Connection) {
+  constructor(connection: Connection, opts: ClientOptions = {}) {
     this.transport = new Transport(connection);
+    this.onWarning = opts.onWarning;
   }
 
   get connection(): Connection {
@@ -218,6 +226,7 @@ export class ApiClient {
 
   private async json<T>(req: HttpRequest): Promise<T> {
     const res = await this.transport.request({ ...req, headers: { accept: JSON_TYPE, ...req.headers } });
+    if (this.onWarning) for (const text of warningTexts(res.headers.warning)) this.onWarning(text);
     if (res.status >= 300) throw errorFromBody(res.status, res.body);
     return (res.body ? JSON.parse(res.body) : {}) as T;
   }
@@ -235,6 +244,19 @@ function listQuery(opts: ListOptions): HttpRequest['query'] {
 
 function writeQuery(opts: WriteOptions): HttpRequest['query'] {
   return { dryRun: opts.dryRun ? 'All' : undefined, fieldManager: opts.fieldManager, fieldValidation: opts.fieldValidation };
+}
+
+/**
+ * The texts of `Warning` headers (RFC 7234: `299 - "text"`). Node joins repeated headers with
+ * ", ", so the quoted texts are read one by one rather than split on commas.
+ */
+export function warningTexts(header: string | string[] | undefined): string[] {
+  if (header === undefined) return [];
+  const texts: string[] = [];
+  for (const value of Array.isArray(header) ? header : [header]) {
+    for (const m of value.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)) texts.push(m[1]!.replace(/\\(.)/g, '$1'));
+  }
+  return texts;
 }
 
 /** Turns an error body into an ApiError: a Status when the server sent one, else the text. */

@@ -6,7 +6,8 @@
  * Resolved without touching the network so start-up stays cheap.
  */
 import { readFileSync } from 'node:fs';
-import { sidekickHome } from '../home.js';
+import { dirname, join } from 'node:path';
+import { sidekickHome, type HomePaths } from '../home.js';
 
 /** A resolved endpoint: exactly one of `socketPath` or `baseUrl` is set. */
 export interface Connection {
@@ -45,8 +46,67 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     const caFile = flags.certificateAuthority || env.SIDEKICK_CA_FILE || localDaemonCa(baseUrl, flags.home, env);
     return { baseUrl, token: flags.token || env.SIDEKICK_TOKEN, insecureSkipTlsVerify, ca: caFile ? readFileSync(caFile, 'utf8') : undefined };
   }
-  const token = flags.token || env.SIDEKICK_TOKEN;
-  return { socketPath: sidekickHome(flags.home, env).socket, ...(token ? { token } : {}) };
+  const paths = sidekickHome(flags.home, env);
+  const token = flags.token || env.SIDEKICK_TOKEN || ownerToken(paths);
+  return { socketPath: paths.socket, ...(token ? { token } : {}) };
+}
+
+/**
+ * The daemon owner's token from its home (0600, hidden from every sandbox): what proves on the
+ * socket that a caller is the daemon's user. Undefined when it cannot be read (no daemon yet, or
+ * another user's home): the request then answers 401.
+ */
+export function ownerToken(paths: Pick<HomePaths, 'token'>): string | undefined {
+  try {
+    return readFileSync(paths.token, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The `Authorization` header of the daemon owner for the socket at `socketPath` (the token sits
+ * beside the socket in the daemon's home), for local tools that speak raw HTTP to it.
+ */
+export function socketOwnerHeaders(socketPath: string): Record<string, string> {
+  const token = ownerToken({ token: join(dirname(socketPath), 'token') });
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** The connection to the daemon of `paths` over its socket, as its owner. */
+export function ownerConnection(paths: Pick<HomePaths, 'socket' | 'token'>): Connection {
+  const token = ownerToken(paths);
+  return { socketPath: paths.socket, ...(token ? { token } : {}) };
+}
+
+/** Thrown when a token would cross the network unencrypted. */
+export class InsecureTokenError extends Error {
+  constructor(server: string) {
+    super(`refusing to send a token over plain http to ${server}: use https, or a loopback address for a local daemon`);
+    this.name = 'InsecureTokenError';
+  }
+}
+
+/** True for localhost names and the loopback addresses 127.0.0.0/8 and ::1, which never leave the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Throws unless `conn` keeps its token off the wire in the clear. A bearer token is a password:
+ * over plain http to another machine anyone on the path can read it and act as its owner.
+ * Loopback http stays allowed (a local daemon, a tunnel's local end).
+ */
+export function refuseTokenInTheClear(conn: Connection): void {
+  if (!conn.token || !conn.baseUrl) return;
+  let url: URL;
+  try {
+    url = new URL(conn.baseUrl);
+  } catch {
+    return; // Not a URL: the request fails later with its own message.
+  }
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) throw new InsecureTokenError(conn.baseUrl);
 }
 
 /** How an endpoint is named in messages: the socket path or the URL. */

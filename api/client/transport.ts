@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { describeConnection, type Connection } from './connection.js';
+import { describeConnection, refuseTokenInTheClear, type Connection } from './connection.js';
 
 /** Thrown when nothing answers at the resolved endpoint (no daemon, refused, unknown host). */
 export class DaemonUnreachableError extends Error {
@@ -57,7 +57,9 @@ export class Transport {
   private readonly agent: http.Agent;
   private readonly url?: URL;
 
+  /** Throws InsecureTokenError for a token bound for a non-loopback plain http server: nothing is sent. */
   constructor(readonly connection: Connection) {
+    refuseTokenInTheClear(connection);
     if (connection.baseUrl) {
       this.url = new URL(connection.baseUrl);
       this.agent =

@@ -26,6 +26,8 @@ export interface ApplyOptions {
   serverSide: boolean;
   forceConflicts: boolean;
   fieldManager?: string;
+  /** What the server does with fields the schema does not declare; kubectl's default is Strict. */
+  fieldValidation?: 'Strict' | 'Warn' | 'Ignore';
 }
 
 /** The outcome of one manifest. */
@@ -78,8 +80,12 @@ export async function applyManifest(manifest: Manifest, opts: ApplyOptions): Pro
   const body: KubeObject = namespace ? { ...obj, metadata: { ...obj.metadata, namespace } } : obj;
 
   if (opts.serverSide) {
-    if (opts.dryRun === 'client') await validateLocally(ref, body);
-    else await withSource(manifest, 'applying', () => opts.client.apply(ref, namespace, body, { fieldManager: opts.fieldManager ?? 'sidekick', force: opts.forceConflicts, dryRun: opts.dryRun === 'server' }));
+    if (opts.dryRun === 'client') await validateLocally(ref, body, opts.fieldValidation);
+    else {
+      await withSource(manifest, 'applying', () =>
+        opts.client.apply(ref, namespace, body, { fieldManager: opts.fieldManager ?? 'sidekick', force: opts.forceConflicts, dryRun: opts.dryRun === 'server', fieldValidation: opts.fieldValidation }),
+      );
+    }
     return result('serverside-applied');
   }
 
@@ -92,14 +98,18 @@ export async function applyManifest(manifest: Manifest, opts: ApplyOptions): Pro
   }
   const fieldManager = opts.fieldManager ?? 'sidekick-client-side-apply';
   if (!live) {
-    if (opts.dryRun === 'client') await validateLocally(ref, modified);
-    else await withSource(manifest, 'creating', () => opts.client.create(ref, namespace, modified, { dryRun: opts.dryRun === 'server', fieldManager }));
+    if (opts.dryRun === 'client') await validateLocally(ref, modified, opts.fieldValidation);
+    else await withSource(manifest, 'creating', () => opts.client.create(ref, namespace, modified, { dryRun: opts.dryRun === 'server', fieldManager, fieldValidation: opts.fieldValidation }));
     return result('created');
   }
   const patch = threeWayMergePatch(readLastApplied(live), modified as unknown as Record<string, unknown>, live);
   if (Object.keys(patch).length === 0) return result('unchanged');
-  if (opts.dryRun === 'client') await validateLocally(ref, modified);
-  else await withSource(manifest, 'patching', () => opts.client.patch(ref, namespace, name, 'merge', patch, { dryRun: opts.dryRun === 'server', fieldManager }));
+  if (opts.dryRun === 'client') await validateLocally(ref, modified, opts.fieldValidation);
+  else {
+    await withSource(manifest, 'patching', () =>
+      opts.client.patch(ref, namespace, name, 'merge', patch, { dryRun: opts.dryRun === 'server', fieldManager, fieldValidation: opts.fieldValidation }),
+    );
+  }
   return result('configured');
 }
 
@@ -113,13 +123,18 @@ async function withSource<T>(manifest: Manifest, verb: string, fn: () => Promise
   }
 }
 
-/** `--dry-run=client`: defaults and schema validation with the scheme, no request. */
-export async function validateLocally(ref: ResolvedResource, obj: KubeObject): Promise<void> {
+/** `--dry-run=client`: unknown fields (when Strict), defaults and schema validation with the scheme, no request. */
+export async function validateLocally(ref: ResolvedResource, obj: KubeObject, fieldValidation: ApplyOptions['fieldValidation'] = 'Strict'): Promise<void> {
   const { scheme } = await import('../../resources/index.js');
   const validation = await import('../../resources/validation.js');
   const { invalid } = await import('../../api/errors.js');
   const def = scheme.byKind(obj.apiVersion, obj.kind) ?? scheme.resolve(ref.plural);
   if (!def) return;
+  const unknown = fieldValidation === 'Strict' ? validation.findUnknownFields(def, obj) : [];
+  if (unknown.length > 0) {
+    const { ApiError, StatusReason } = await import('../../api/errors.js');
+    throw new ApiError(StatusReason.BadRequest, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  }
   const defaulted = validation.applyDefaults(def, obj);
   const errors = [...validation.validateMetadata(def, defaulted), ...validation.validateObject(def, defaulted)];
   if (errors.length) throw invalid(def.kind, obj.metadata?.name ?? '', errors);

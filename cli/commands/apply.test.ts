@@ -127,4 +127,64 @@ describe('apply', () => {
     expect(await h.sk(['apply', '-f', 'nope.yaml'])).toMatchObject({ code: 1, stderr: 'error: the path "nope.yaml" does not exist\n' });
     expect(await h.sk(['apply', '-f', 'dry.yaml', '--dry-run=maybe'])).toMatchObject({ code: 1, stderr: expect.stringContaining('Invalid dry-run value (maybe)') });
   });
+
+  describe('unknown fields', () => {
+    const POLICIES = { group: 'sidekicks.dev', version: 'v1alpha1', plural: 'approvalpolicies', kind: 'ApprovalPolicy', namespaced: true };
+    // `mtach` instead of `match`: dropped silently, this rule would allow every command.
+    const misspelled = (name: string): string =>
+      `apiVersion: sidekicks.dev/v1alpha1\nkind: ApprovalPolicy\nmetadata:\n  name: ${name}\nspec:\n  session: s\n  rules:\n    - category: ToolExecution\n      mtach: { tool: RunCommand, command: "sh test.sh" }\n      action: Allow\n`;
+    const policyExists = async (name: string): Promise<boolean> =>
+      h.client.get(POLICIES, 'default', name).then(
+        () => true,
+        (err: unknown) => (isReason(err, 'NotFound') ? false : Promise.reject(err)),
+      );
+
+    test('are refused by default, naming the field, and nothing is stored', async () => {
+      await h.write('policy.yaml', misspelled('typo'));
+      for (const extra of [[], ['--validate'], ['--validate=true'], ['--validate=Strict'], ['--server-side'], ['--dry-run=server'], ['--dry-run=client']]) {
+        const r = await h.sk(['apply', '-f', 'policy.yaml', ...extra]);
+        expect([extra, r.code, r.stdout]).toEqual([extra, 1, '']);
+        expect(r.stderr).toContain('strict decoding error: unknown field "spec.rules[0].mtach"');
+      }
+      expect(await policyExists('typo')).toBe(false);
+    });
+
+    test('are refused on update too', async () => {
+      await h.write('update.yaml', runManifest('strict-update'));
+      expect((await h.sk(['apply', '-f', 'update.yaml'])).code).toBe(0);
+      await h.write('update.yaml', runManifest('strict-update', { spec: { priortiy: 3 } }));
+      const r = await h.sk(['apply', '-f', 'update.yaml']);
+      expect(r).toMatchObject({ code: 1, stderr: expect.stringContaining('unknown field "spec.priortiy"') });
+    });
+
+    test('--validate=warn applies without them and prints a warning; ignore and false drop them silently', async () => {
+      await h.write('warn.yaml', misspelled('warned'));
+      expect(await h.sk(['apply', '-f', 'warn.yaml', '--validate=warn'])).toEqual({
+        code: 0,
+        stdout: 'approvalpolicy.sidekicks.dev/warned created\n',
+        stderr: 'Warning: unknown field "spec.rules[0].mtach"\n',
+      });
+      for (const [i, value] of ['ignore', 'false'].entries()) {
+        await h.write(`ignore-${i}.yaml`, misspelled(`ignored-${i}`));
+        expect(await h.sk(['apply', '-f', `ignore-${i}.yaml`, `--validate=${value}`])).toEqual({ code: 0, stdout: `approvalpolicy.sidekicks.dev/ignored-${i} created\n`, stderr: '' });
+      }
+    });
+
+    test('a --validate value other than strict, warn, ignore, true or false is a usage error', async () => {
+      expect(await h.sk(['apply', '-f', 'warn.yaml', '--validate=maybe'])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: invalid - validate option "maybe"; must be one of: strict (or true), warn, ignore (or false)\n',
+      });
+    });
+  });
+
+  test('a file with no objects is an error, as kubectl says it', async () => {
+    await h.write('empty.yaml', '');
+    await h.write('comments.yaml', '# nothing here\n---\n---\n');
+    for (const file of ['empty.yaml', 'comments.yaml']) {
+      expect(await h.sk(['apply', '-f', file])).toEqual({ code: 1, stdout: '', stderr: 'error: no objects passed to apply\n' });
+    }
+    expect(await h.sk(['apply', '-f', '-'], { stdin: '' })).toMatchObject({ code: 1, stderr: 'error: no objects passed to apply\n' });
+  });
 });

@@ -13,6 +13,29 @@ export function parseDryRun(value: string | boolean | undefined): DryRun {
   throw new UsageError(`Invalid dry-run value (${value}). Must be "none", "server", or "client".`);
 }
 
+/** How the server treats fields the schema does not declare (its `fieldValidation` parameter). */
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/**
+ * Parses `--validate` like kubectl: strict (the default; also a bare flag or `true`) refuses
+ * unknown fields, warn prints them and drops them, ignore (or `false`) drops them silently.
+ */
+export function parseValidate(value: string | boolean | undefined): FieldValidation {
+  if (value === undefined || value === true) return 'Strict';
+  if (value === false) return 'Ignore';
+  switch (value.toLowerCase()) {
+    case 'strict':
+    case 'true':
+      return 'Strict';
+    case 'warn':
+      return 'Warn';
+    case 'ignore':
+    case 'false':
+      return 'Ignore';
+  }
+  throw new UsageError(`invalid - validate option "${value}"; must be one of: strict (or true), warn, ignore (or false)`);
+}
+
 export class ApplyCommand extends ApiCommand {
   static override paths = [['apply']];
   static override usage = Command.Usage({
@@ -30,6 +53,10 @@ export class ApplyCommand extends ApiCommand {
       \`--prune -l SELECTOR\` deletes objects with that label which an earlier apply created and which are no longer in
       the manifests. \`--atomic\` validates every document on the server first and applies nothing if one fails.
       \`--watch\` applies again whenever a file under \`-f\` changes.
+
+      Fields the schema does not declare are refused by default (\`--validate=strict\`, as kubectl): a misspelled
+      field would otherwise be dropped and the object mean something else than the file says. \`--validate=warn\`
+      applies without them and prints a warning for each; \`--validate=ignore\` drops them silently.
     `,
     examples: [
       ['Apply a file', 'sidekick apply -f run.yaml'],
@@ -37,6 +64,7 @@ export class ApplyCommand extends ApiCommand {
       ['See what the server would do without storing anything', 'sidekick apply -f run.yaml --dry-run=server'],
       ['Server-side apply as a named manager', 'sidekick apply --server-side --field-manager=ci -f run.yaml'],
       ['Apply from stdin', 'cat run.yaml | sidekick apply -f -'],
+      ['Apply, dropping fields the server does not know with a warning', 'sidekick apply -f old-run.yaml --validate=warn'],
     ],
   });
 
@@ -51,21 +79,23 @@ export class ApplyCommand extends ApiCommand {
   all = Option.Boolean('--all', false, { description: 'With --prune, consider every previously applied object' });
   atomic = Option.Boolean('--atomic', false, { description: 'Validate every document on the server first; apply nothing if any fails' });
   watchFiles = Option.Boolean('-w,--watch', false, { description: 'Apply again whenever a file under -f changes' });
+  validate = Option.String('--validate', { tolerateBoolean: true, description: 'strict (default), warn or ignore: what to do with fields the schema does not declare' });
 
   async execute(): Promise<number> {
     if (this.filenames.length === 0) throw new UsageError('must specify one of -f and -k');
     const dryRun = parseDryRun(this.dryRun);
+    const fieldValidation = parseValidate(this.validate);
     if (this.prune && !this.selector && !this.all) {
       throw new UsageError('all resources selected for prune without explicitly passing --all. To prune all resources, pass the --all flag. If you did not mean to prune all resources, specify a label selector');
     }
     if (this.forceConflicts && !this.serverSide) throw new UsageError('--force-conflicts only works with --server-side');
-    const code = await this.applyOnce(dryRun);
+    const code = await this.applyOnce(dryRun, fieldValidation);
     if (!this.watchFiles) return code;
-    await this.watchAndApply(dryRun);
+    await this.watchAndApply(dryRun, fieldValidation);
     return code;
   }
 
-  private options(dryRun: DryRun): ApplyOptions {
+  private options(dryRun: DryRun, fieldValidation: FieldValidation): ApplyOptions {
     return {
       client: this.client(),
       resolver: this.resolver(),
@@ -75,11 +105,12 @@ export class ApplyCommand extends ApiCommand {
       serverSide: this.serverSide,
       forceConflicts: this.forceConflicts,
       fieldManager: this.fieldManager,
+      fieldValidation,
     };
   }
 
   /** One pass over every manifest; returns the exit code. */
-  private async applyOnce(dryRun: DryRun): Promise<number> {
+  private async applyOnce(dryRun: DryRun, fieldValidation: FieldValidation): Promise<number> {
     const { readManifests } = await import('../apply/manifests.js');
     const { applyManifest } = await import('../apply/applier.js');
     let set;
@@ -90,12 +121,14 @@ export class ApplyCommand extends ApiCommand {
     }
     const errors = set.errors.map((e) => `error: ${e}`);
     const manifests = await this.selected(set.manifests);
+    // An empty file is almost always a mistake (a wrong path, a failed template): say so, as kubectl does.
+    if (manifests.length === 0 && errors.length === 0) throw new UsageError('no objects passed to apply');
 
     if (this.atomic) {
       const failures = [...errors];
       for (const m of manifests) {
         try {
-          await applyManifest(m, { ...this.options(dryRun === 'client' ? 'client' : 'server') });
+          await applyManifest(m, this.options(dryRun === 'client' ? 'client' : 'server', fieldValidation));
         } catch (err) {
           failures.push(formatError(err));
         }
@@ -110,7 +143,7 @@ export class ApplyCommand extends ApiCommand {
     const results: ApplyResult[] = [];
     for (const m of manifests) {
       try {
-        const result = await applyManifest(m, this.options(dryRun));
+        const result = await applyManifest(m, this.options(dryRun, fieldValidation));
         results.push(result);
         this.out(result.line);
       } catch (err) {
@@ -148,7 +181,7 @@ export class ApplyCommand extends ApiCommand {
   }
 
   /** `--watch`: re-applies on every change under the -f paths until interrupted. */
-  private async watchAndApply(dryRun: DryRun): Promise<void> {
+  private async watchAndApply(dryRun: DryRun, fieldValidation: FieldValidation): Promise<void> {
     const { watch } = await import('chokidar');
     const { resolve } = await import('node:path');
     const paths = this.filenames.filter((f) => f !== '-').map((f) => resolve(this.context.cwd, f));
@@ -162,7 +195,7 @@ export class ApplyCommand extends ApiCommand {
       // Serialize passes: a burst of saves becomes one more apply after the running one.
       running = running.then(async () => {
         queued = false;
-        await this.applyOnce(dryRun).catch((err: unknown) => this.err(formatError(err)));
+        await this.applyOnce(dryRun, fieldValidation).catch((err: unknown) => this.err(formatError(err)));
       });
     };
     watcher.on('all', trigger);
