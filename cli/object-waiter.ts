@@ -6,6 +6,7 @@ import type { ApiClient } from '../api/client/client.js';
 import type { ResourceRef } from '../api/client/types.js';
 import type { KubeObject } from '../resources/meta.js';
 import { isStatusError } from './errors.js';
+import { timerDelay } from '../api/timers.js';
 
 /** Thrown when the deadline passes first. */
 export class WaitTimeoutError extends Error {
@@ -35,7 +36,7 @@ export async function waitForObject(target: WaitTarget, opts: { signal: AbortSig
       ? setTimeout(() => {
           timedOut = true;
           ctl.abort();
-        }, opts.timeoutMs)
+        }, timerDelay(opts.timeoutMs))
       : undefined;
   try {
     const result = await follow(target, ctl.signal);

@@ -10,6 +10,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import type { WatchEvent } from '../store/store.js';
 import { isReason, StatusReason } from '../errors.js';
 import { toApiError } from './respond.js';
+import { timerDelay } from '../timers.js';
 
 /** Turns each event's object into what goes on the wire (core Event view, Table row, …). */
 export type WatchEncoder = (event: WatchEvent, first: boolean) => unknown;
@@ -48,12 +49,6 @@ export interface ServeWatchOptions {
   warnings?: readonly string[];
 }
 
-/**
- * Node's longest timer (about 24.8 days); a longer delay overflows into 1 ms. A watch asked to
- * last longer ends at this point instead, which a client treats like any server-ended watch.
- */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 function line(type: string, object: unknown): string {
   return `${JSON.stringify({ type, object })}\n`;
 }
@@ -77,7 +72,8 @@ export async function serveWatch(req: IncomingMessage, res: ServerResponse, opts
     }
     expired = err;
   }
-  const timer = opts.timeoutSeconds && opts.timeoutSeconds > 0 ? setTimeout(stop, Math.min(opts.timeoutSeconds * 1000, MAX_TIMER_MS)) : undefined;
+  // A watch asked to last longer than a timer can wait ends at that limit, like any server-ended watch.
+  const timer = opts.timeoutSeconds && opts.timeoutSeconds > 0 ? setTimeout(stop, timerDelay(opts.timeoutSeconds * 1000)) : undefined;
   timer?.unref();
 
   const headers: Record<string, string | string[]> = {

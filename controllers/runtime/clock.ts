@@ -1,14 +1,19 @@
 /** Time behind an interface, so reconciler tests can step it instead of sleeping. */
+import { clampedTimeout } from '../../api/timers.js';
+
 export interface Clock {
   now(): number;
-  /** Schedules `fn`; returns a cancel function. Timers never keep the process alive. */
+  /**
+   * Schedules `fn`; returns a cancel function. Timers never keep the process alive, and a delay
+   * longer than Node can wait (api/timers.ts) fires at that limit instead of after 1 ms.
+   */
   setTimeout(fn: () => void, ms: number): () => void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(fn, ms) {
-    const t = setTimeout(fn, ms);
+    const t = clampedTimeout(fn, ms);
     t.unref();
     return () => clearTimeout(t);
   },

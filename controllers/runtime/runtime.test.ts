@@ -1,6 +1,7 @@
 import { describe, it, expect } from '@jest/globals';
 import { WorkQueue } from './workqueue.js';
 import { ManualClock } from './clock.js';
+import { MAX_TIMER_MS } from '../../api/timers.js';
 import { Controller, TerminalError, type ObjectKey } from './controller.js';
 import { eventually } from '../../test/eventually.js';
 
@@ -23,6 +24,18 @@ describe('WorkQueue', () => {
     q.add('a');
     expect(q.length).toBe(0);
     q.done(key!);
+    expect(q.length).toBe(1);
+  });
+
+  it('schedules a look further away than a timer can wait at the timer limit, never at once', () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock });
+    q.addAfter('far', 2_147_484 * 1000); // timeoutSeconds: 2,147,484
+    clock.advance(1);
+    expect(q.length).toBe(0);
+    clock.advance(MAX_TIMER_MS - 2);
+    expect(q.length).toBe(0);
+    clock.advance(1);
     expect(q.length).toBe(1);
   });
 

@@ -5,6 +5,7 @@
  */
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
+import { timerDelay } from '../../api/timers.js';
 
 export interface WorkQueueOptions {
   /** First backoff after a failure (doubles per consecutive failure of the same key). */
@@ -53,9 +54,13 @@ export class WorkQueue {
     this.queue.push(key);
   }
 
-  /** Adds a key after a delay; an earlier pending schedule for the key wins. */
-  addAfter(key: string, delayMs: number): void {
+  /**
+   * Adds a key after a delay; an earlier pending schedule for the key wins. A delay beyond what a
+   * timer can wait (a timeout or expiry weeks away) is looked at again at that limit.
+   */
+  addAfter(key: string, requestedMs: number): void {
     if (this.shuttingDown) return;
+    const delayMs = timerDelay(requestedMs);
     if (delayMs <= 0) return this.add(key);
     const at = this.clock.now() + delayMs;
     const existing = this.timers.get(key);

@@ -1,4 +1,5 @@
 /** Abortable waiting, so a driver's timers never hold up an interrupt. */
+import { timerDelay } from '../../../api/timers.js';
 
 /** The error an aborted wait rejects with; drivers treat it as "stop here", never as a failure. */
 export class AbortedError extends Error {
@@ -15,7 +16,7 @@ export function delay(ms: number, signal?: AbortSignal): Promise<void> {
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+    }, timerDelay(ms));
     const onAbort = () => {
       clearTimeout(timer);
       reject(new AbortedError());

@@ -10,6 +10,7 @@ import type { ToolName } from '../../../resources/kinds/agent-script.js';
 import { sanitizeEnv } from '../../../node/sandbox/env.js';
 import { editTextFile, listDirectory, readTextFile, writeTextFile, type FileToolOutcome } from './file-tools.js';
 import { runCommand } from './run-command.js';
+import { timerDelay } from '../../../api/timers.js';
 import { resolveInWorkspace } from './workspace-path.js';
 
 export interface LocalToolsOptions {
@@ -48,8 +49,6 @@ export interface ToolExecutor {
 }
 
 const maxListEntries = 2000;
-// setTimeout fires at once for delays past 2^31-1 ms (~24.8 days).
-const maxTimerMs = 2 ** 31 - 1;
 
 /** Creates the executor for one workspace. */
 export function createLocalTools(opts: LocalToolsOptions): ToolExecutor {
@@ -82,7 +81,7 @@ export function createLocalTools(opts: LocalToolsOptions): ToolExecutor {
         {
           cwd: await root(),
           env,
-          timeoutMs: Math.min(seconds !== undefined ? seconds * 1000 : commandTimeoutMs, maxTimerMs),
+          timeoutMs: timerDelay(seconds !== undefined ? seconds * 1000 : commandTimeoutMs),
           outputCapBytes,
           killGraceMs: opts.killGraceMs ?? 2000,
           ...(opts.sandbox ? { sandbox: { bwrap: opts.sandbox.bwrap, network: grant.network === true } } : {}),
