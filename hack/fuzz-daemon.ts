@@ -1,0 +1,35 @@
+/**
+ * The daemon the API fuzzer talks to: the real `sidekick daemon` (API server, admission, SQLite
+ * store, Unix socket) on a throwaway home, with its controllers off so that the only writes are the
+ * fuzzer's own and "a refused request changed nothing" can be read off the store's resourceVersion.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDaemon } from '../controllers/daemon.js';
+import type { FuzzTarget } from './fuzz-runner.js';
+
+export interface FuzzDaemon extends FuzzTarget {
+  home: string;
+  /** Lines the daemon logged (its 500s among them). */
+  log: string[];
+  stop(): Promise<void>;
+}
+
+/** Starts the daemon on a temporary home; `stop()` removes it. */
+export async function startFuzzDaemon(): Promise<FuzzDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'sidekick-fuzz-'));
+  const log: string[] = [];
+  const daemon = await startDaemon({ home: join(dir, 'home'), controllers: false, log: (line) => log.push(line) });
+  return {
+    home: daemon.paths.root,
+    socketPath: daemon.socketPath,
+    token: daemon.token,
+    log,
+    revision: () => daemon.store.currentResourceVersion(),
+    stop: async () => {
+      await daemon.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
