@@ -53,9 +53,15 @@ describe('ApprovalGate', () => {
     }) as Store;
     const decision = await gateOver(failing).decide(run, { callId: 'c1', tool: 'RunCommand', input: { command: 'make deploy' } });
     expect(decision.allow).toBe(false);
-    expect(decision.reason).toContain('disk I/O error');
+    expect(decision.reason).toBe('the approval could not be recorded (disk I/O error)');
     expect((await store.list('approvals')).items).toEqual([]);
     expect((await store.get<Run>('runs', 'default', 'r')).status?.phase).toBe('Running');
+  });
+
+  it('a refusal says why without saying "refused" itself: the tool result adds that once', async () => {
+    await store.create('approvalpolicies', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'ApprovalPolicy', metadata: { name: 'no-commands', namespace: 'default' }, spec: { defaults: { ToolExecution: 'Deny' } } });
+    const decision = await gateOver(store).decide(run, { callId: 'c3', tool: 'RunCommand', input: { command: 'make deploy' } });
+    expect(decision).toEqual({ allow: false, reason: 'denied by policy no-commands/defaults: the ToolExecution default of namespace policy no-commands: Deny' });
   });
 
   it('lets reads through without an Approval', async () => {

@@ -68,13 +68,17 @@ export class ApprovalGate {
     this.now = d.now ?? (() => new Date());
   }
 
-  /** The permission hook: resolves once the call may run or must not. Never rejects. */
+  /**
+   * The permission hook: resolves once the call may run or must not. Never rejects. A refusal's
+   * reason is a clause ("denied by policy …", "rejected by alice: …"): the tool result that shows it
+   * says `refused: <reason>` itself, so a reason never starts with "refused".
+   */
   async decide(run: Run, call: ToolCall): Promise<PermissionDecision> {
     try {
       return await this.gate(run, call);
     } catch (err) {
       this.d.log?.(`approval gate: ${run.metadata.namespace}/${run.metadata.name} ${call.tool}: ${(err as Error).message}`);
-      return { allow: false, reason: `refused: the approval could not be recorded (${(err as Error).message})` };
+      return { allow: false, reason: `the approval could not be recorded (${(err as Error).message})` };
     }
   }
 
@@ -127,7 +131,7 @@ export class ApprovalGate {
     const denied = verdicts.find((v) => v.action === 'Deny');
     if (denied) {
       await this.file(run, call, denied.category, request, { phase: 'Rejected', verdict: denied });
-      return { allow: false, reason: `refused by policy ${denied.decidedBy ?? ''}: ${denied.reason}`.replace('policy :', 'policy:') };
+      return { allow: false, reason: `denied by policy ${denied.decidedBy ?? ''}: ${denied.reason}`.replace('policy :', 'policy:') };
     }
     // A rule that explicitly allows the request under a graver category (a remembered network
     // install, say) also covers running it: ToolExecution does not ask again for the same call.
