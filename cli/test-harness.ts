@@ -37,7 +37,7 @@ export async function startHarness(): Promise<CliHarness> {
   const home = await mkdtemp(join(tmpdir(), 'sidekick-cli-'));
   // CLI tests exercise the verbs on objects no controller should act on.
   const daemon = await startDaemon({ home, controllers: false });
-  const client = new ApiClient({ socketPath: daemon.socketPath });
+  const client = new ApiClient({ socketPath: daemon.socketPath, token: daemon.token });
   const env = (extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_TOKEN: '', SIDEKICK_NAMESPACE: '', ...extra });
 
   const run = (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) => {

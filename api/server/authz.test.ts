@@ -273,7 +273,7 @@ describe('policies at start (fail closed)', () => {
       const daemon = await startDaemon({ home, controllers: false });
       try {
         const { ApiClient } = await import('../client/client.js');
-        const client = new ApiClient({ socketPath: daemon.socketPath });
+        const client = new ApiClient({ socketPath: daemon.socketPath, token: daemon.token });
         const ref = { group: 'sidekicks.dev', version: 'v1alpha1', plural: 'runs', kind: 'Run', namespaced: true };
         await client.create(ref, 'default', run('r1') as any);
         await expect(client.delete(ref, 'default', 'r1')).rejects.toMatchObject({ reason: 'Forbidden', message: expect.stringContaining(': denied by policy "no-deletes"') });

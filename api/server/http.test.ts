@@ -281,7 +281,7 @@ describe('Table output', () => {
 });
 
 describe('authentication', () => {
-  it('requires the bearer token on TCP and none on the Unix socket', async () => {
+  it('requires the bearer token on TCP and on the Unix socket alike', async () => {
     const anonymous = await server.request('GET', AGENTS, { via: 'tcp-no-token' });
     expect(anonymous.status).toBe(401);
     expect(anonymous.json).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
@@ -289,6 +289,10 @@ describe('authentication', () => {
     expect(wrong.status).toBe(401);
     expect((await server.request('GET', AGENTS, { via: 'tcp' })).status).toBe(200);
     expect((await server.request('GET', AGENTS, { via: 'socket' })).status).toBe(200);
+    // The socket's file mode keeps other users out, not the daemon user's own processes (an agent's commands).
+    const local = await server.request('GET', AGENTS, { via: 'socket-no-token' });
+    expect(local.status).toBe(401);
+    expect(local.json).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
     expect((await server.request('GET', '/healthz', { via: 'tcp-no-token' })).text).toBe('ok');
   });
 });

@@ -26,7 +26,7 @@ export interface RequestOptions {
   accept?: string;
   headers?: Record<string, string>;
   /** Default: TCP with the daemon token. */
-  via?: 'tcp' | 'tcp-no-token' | 'socket';
+  via?: 'tcp' | 'tcp-no-token' | 'socket' | 'socket-no-token';
 }
 
 export interface TestServer {
@@ -62,9 +62,10 @@ export async function startTestServer(opts: Omit<DaemonOptions, 'home' | 'listen
       headers['content-length'] = String(Buffer.byteLength(payload));
     }
     if (opts.accept) headers.accept = opts.accept;
-    if (via === 'tcp') headers.authorization = `Bearer ${daemon.token}`;
+    // Both listeners need the owner's token; a test that means to send none passes `authorization: ''`.
+    if (headers.authorization === undefined && via !== 'tcp-no-token' && via !== 'socket-no-token') headers.authorization = `Bearer ${daemon.token}`;
     const req =
-      via === 'socket'
+      via === 'socket' || via === 'socket-no-token'
         ? httpRequest({ socketPath: daemon.socketPath, method, path, headers })
         : httpsRequest({ host: '127.0.0.1', port: daemon.tcp!.port, ca, method, path, headers });
     req.end(payload);

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { HomePaths } from '../../api/home.js';
 import { ApiClient } from '../../api/client/client.js';
+import { ownerConnection } from '../../api/client/connection.js';
 
 /** What `daemon.json` says about the running daemon. */
 export interface DaemonInfoFile {
@@ -47,7 +48,7 @@ export async function readDaemonInfo(paths: HomePaths): Promise<DaemonInfoFile> 
 
 /** True when the socket answers `/healthz`. */
 export async function socketAnswers(paths: HomePaths): Promise<boolean> {
-  const client = new ApiClient({ socketPath: paths.socket });
+  const client = new ApiClient(ownerConnection(paths));
   try {
     await client.text('/healthz', AbortSignal.timeout(2000));
     return true;

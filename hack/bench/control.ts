@@ -17,6 +17,7 @@
  * Usage: node dist/hack/bench/control.js [--cycles 20] [--settle-ms 1000]
  */
 import { request } from 'node:http';
+import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { join } from 'node:path';
 import { percentile } from './http.js';
 import { startDaemonProcess, type DaemonProcess } from './daemon-process.js';
@@ -67,7 +68,7 @@ function patchSuspend(socketPath: string, suspend: boolean): Promise<void> {
   const body = JSON.stringify({ spec: { suspend } });
   return new Promise((resolve, reject) => {
     const req = request(
-      { socketPath, path: `${API}/runs/control?fieldManager=sidekick`, method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(body) } },
+      { socketPath, path: `${API}/runs/control?fieldManager=sidekick`, method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json', 'content-length': Buffer.byteLength(body), ...socketOwnerHeaders(socketPath) } },
       (res) => {
         res.resume();
         res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`PATCH suspend=${suspend}: HTTP ${res.statusCode}`))));

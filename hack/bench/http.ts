@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { socketOwnerHeaders } from '../../api/client/connection.js';
 
 export interface BenchTarget {
   url: string;
@@ -26,6 +27,7 @@ export function exchange(
         headers: {
           accept: 'application/json',
           ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(options.socketPath ? socketOwnerHeaders(options.socketPath) : {}),
           ...options.headers,
         },
       },

@@ -4,6 +4,7 @@
  * token, so what is timed is the daemon's own work, not a handshake.
  */
 import http from 'node:http';
+import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { exchange } from './http.js';
 
 /** The namespaced path prefix of sidekicks.dev objects in `default`. */
@@ -74,7 +75,7 @@ export class TimelineFollower {
  */
 export function streamLines(socketPath: string, path: string, what: string, onLine: (line: string, arrivedAt: bigint) => void): Promise<http.ClientRequest> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath, path, headers: { accept: 'application/json' } }, (res) => {
+    const req = http.request({ socketPath, path, headers: { accept: 'application/json', ...socketOwnerHeaders(socketPath) } }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`${what}: HTTP ${res.statusCode}`));
         res.resume();

@@ -3,6 +3,7 @@
  * daemon's REST API over its Unix socket (as the CLI reaches it).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -77,7 +78,7 @@ export class SocketApi {
 
   raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
     return new Promise((resolvePromise, reject) => {
-      const req = request({ socketPath: this.socketPath, path, method, headers: body ? { 'content-type': contentType } : {} }, (res) => {
+      const req = request({ socketPath: this.socketPath, path, method, headers: { ...socketOwnerHeaders(this.socketPath), ...(body ? { 'content-type': contentType } : {}) } }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => {
@@ -116,8 +117,8 @@ export async function fetchTimeline(client: SocketApi, session = 'hello'): Promi
 }
 
 /** Starts `sidekick daemon run` as a child process (so a test can kill -9 it); resolves once it serves. */
-export function startDaemonProcess(home: string): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home], { stdio: ['ignore', 'ignore', 'pipe'] });
+export function startDaemonProcess(home: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
+  const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const info = sidekickHome(home).daemonInfo;
