@@ -2,6 +2,7 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { parseTarget } from '../journal/read.js';
+import { NameLabel, nameSelector } from '../../resources/name-labels.js';
 import { APPROVALS, writeDecision } from '../approvals/decide.js';
 import { ExitCodeError } from '../errors.js';
 
@@ -24,7 +25,7 @@ export class RespondCommand extends ApiCommand {
     const run = parseTarget(this.target, ['run', 'runs', 'run.sidekicks.dev', 'runs.sidekicks.dev']);
     if (!run) throw new UsageError(`expected run/NAME, got "${this.target}"`);
     const client = this.client();
-    const { items } = await client.list(APPROVALS, { namespace: this.namespace, labelSelector: `sidekicks.dev/run=${run}` });
+    const { items } = await client.list(APPROVALS, { namespace: this.namespace, labelSelector: nameSelector(NameLabel.Run, run) });
     const pending = items.filter((a) => (a as { spec?: { category?: string } }).spec?.category === 'UserInput' && (a.status as { phase?: string } | undefined)?.phase === 'Pending');
     if (pending.length === 0) {
       this.context.stderr.write(`error: run ${run} is not waiting for input\n`);

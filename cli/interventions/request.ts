@@ -9,6 +9,7 @@ import { UsageError } from 'clipanion';
 import type { ApiClient } from '../../api/client/client.js';
 import type { ResourceRef } from '../../api/client/types.js';
 import type { KubeObject } from '../../resources/meta.js';
+import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 import { parseTarget, RUNS } from '../journal/read.js';
 import { parseDuration, waitForObject, WaitTimeoutError } from '../object-waiter.js';
 
@@ -67,7 +68,7 @@ export async function createIntervention(client: ApiClient, namespace: string, r
     kind: 'Intervention',
     metadata: {
       generateName: `${run}-${req.type.toLowerCase()}-`,
-      labels: { 'sidekicks.dev/run': run, 'sidekicks.dev/session': current.spec.session },
+      labels: nameLabels({ [NameLabel.Run]: run, [NameLabel.Session]: current.spec.session }),
     },
     spec: {
       run,

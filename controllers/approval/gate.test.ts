@@ -9,6 +9,9 @@ import type { ObjectStore } from '../../api/store/object-store.js';
 import type { Store } from '../../api/store/store.js';
 import { scheme } from '../../resources/index.js';
 import type { Run } from '../../resources/kinds/run.js';
+import type { Approval } from '../../resources/kinds/approval.js';
+import { NameLabel, nameSelector } from '../../resources/name-labels.js';
+import { validateMetadata } from '../../resources/validation.js';
 import { RunWriter } from '../run/run-writer.js';
 import { ApprovalGate } from './gate.js';
 import { classifyToolCall } from './classify.js';
@@ -62,6 +65,17 @@ describe('ApprovalGate', () => {
     await store.create('approvalpolicies', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'ApprovalPolicy', metadata: { name: 'no-commands', namespace: 'default' }, spec: { defaults: { ToolExecution: 'Deny' } } });
     const decision = await gateOver(store).decide(run, { callId: 'c3', tool: 'RunCommand', input: { command: 'make deploy' } });
     expect(decision).toEqual({ allow: false, reason: 'denied by policy no-commands/defaults: the ToolExecution default of namespace policy no-commands: Deny' });
+  });
+
+  it('labels the approval of a run named past 63 characters with a valid value its selector finds', async () => {
+    const name = `${'long-'.repeat(30)}run`;
+    const long = await store.create<Run>('runs', { ...run, metadata: { name, namespace: 'default' } } as Run);
+    await store.create('approvalpolicies', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'ApprovalPolicy', metadata: { name: 'no-commands', namespace: 'default' }, spec: { defaults: { ToolExecution: 'Deny' } } });
+    expect((await gateOver(store).decide(long, { callId: 'c4', tool: 'RunCommand', input: { command: 'make deploy' } })).allow).toBe(false);
+    const found = (await store.list<Approval>('approvals', { namespace: 'default', labelSelector: nameSelector(NameLabel.Run, name) })).items;
+    expect(found.map((a) => a.spec.run)).toEqual([name]);
+    // Valid metadata: a later approve, deny or cancel of this object is not refused for its labels.
+    expect(validateMetadata(scheme.byPlural('approvals')!, found[0]!)).toEqual([]);
   });
 
   it('lets reads through without an Approval', async () => {

@@ -13,6 +13,7 @@ import type { Store } from '../../api/store/store.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Run } from '../../resources/kinds/run.js';
+import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval, ApprovalPhase, ApprovalSpec } from '../../resources/kinds/approval.js';
@@ -168,7 +169,7 @@ export class ApprovalGate {
       metadata: {
         generateName: `${run.metadata.name}-`,
         namespace: ns,
-        labels: { 'sidekicks.dev/run': run.metadata.name!, 'sidekicks.dev/session': run.spec.session },
+        labels: nameLabels({ [NameLabel.Run]: run.metadata.name!, [NameLabel.Session]: run.spec.session }),
         annotations: { 'sidekicks.dev/tool-call': call.callId },
         ownerReferences: [{ apiVersion: run.apiVersion, kind: 'Run', name: run.metadata.name!, uid: run.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },

@@ -18,13 +18,14 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Session } from '../../resources/kinds/session.js';
 import { setCondition } from '../../resources/conditions.js';
+import { NameLabel, nameLabels, nameLabelValue } from '../../resources/name-labels.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { findObject } from '../find.js';
 import { planChannel, type ChannelPlan, type ChannelWorld, type SessionState, type Unavailability } from './channel-plan.js';
 import { turnPrompt } from './transcript.js';
 
 /** Label on a turn's run: the Channel (object name) that started it. */
-export const CHANNEL_LABEL = 'sidekicks.dev/channel';
+export const CHANNEL_LABEL = NameLabel.Channel;
 /** Label on a turn's run: its turn number. */
 export const TURN_LABEL = 'sidekicks.dev/channel-turn';
 /** Annotation on a turn's run: the sequence of the message the turn answers. */
@@ -79,7 +80,7 @@ export class ChannelReconciler implements Reconciler {
       sessionName: channel.spec.session,
       session: sessionState(session),
       messages,
-      ...(run ? { current: { name: runName, agent: run.spec.agent, phase: run.status?.phase, ours: run.metadata.labels?.[CHANNEL_LABEL] === name } } : {}),
+      ...(run ? { current: { name: runName, agent: run.spec.agent, phase: run.status?.phase, ours: run.metadata.labels?.[CHANNEL_LABEL] === nameLabelValue(name) } } : {}),
       unavailable: (agent) => unavailability(agent, agents.get(agent)),
     };
     return { world, messages: messages.length, run };
@@ -96,7 +97,7 @@ export class ChannelReconciler implements Reconciler {
       metadata: {
         name: turnRunName(name, turn.turn),
         namespace: ns,
-        labels: { [CHANNEL_LABEL]: name, [TURN_LABEL]: String(turn.turn), 'sidekicks.dev/session': channel.spec.session },
+        labels: { ...nameLabels({ [NameLabel.Channel]: name, [NameLabel.Session]: channel.spec.session }), [TURN_LABEL]: String(turn.turn) },
         annotations: {
           ...(turn.replyTo !== undefined ? { [REPLY_TO_ANNOTATION]: String(turn.replyTo) } : {}),
           // The turn belongs to whoever created the channel: they may steer or cancel it.

@@ -18,6 +18,7 @@ import type { DriverFleet, FleetEntry } from './fleet.js';
 import type { RunWriter } from './run-writer.js';
 import type { ArtifactContent, Workspaces, WorkspaceInfo } from './ports.js';
 import type { Session } from '../../resources/kinds/session.js';
+import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 import { controllerActor, failRun, moveRun, nowTime } from './run-status.js';
 import { addUsage, checkBudget, sessionBudget, totalUsage, turnWarning, usageOf, type Budget, type Usage } from './budget.js';
 
@@ -235,7 +236,7 @@ export class RunEvents {
       metadata: {
         name,
         namespace: run.metadata.namespace,
-        labels: { 'sidekicks.dev/run': run.metadata.name!, 'sidekicks.dev/session': run.spec.session },
+        labels: nameLabels({ [NameLabel.Run]: run.metadata.name!, [NameLabel.Session]: run.spec.session }),
         ownerReferences: [{ apiVersion: run.apiVersion, kind: 'Run', name: run.metadata.name!, uid: run.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
       spec: { session: run.spec.session, run: run.metadata.name!, type: 'Diff', mediaType: 'text/x-diff', visibility: 'LocalOnly' },

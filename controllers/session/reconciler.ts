@@ -17,6 +17,7 @@ import { findObject } from '../find.js';
 import { isActivePhase } from '../run/phases.js';
 import { queueAt, waitingRuns } from '../run/admission.js';
 import type { RunWriter } from '../run/run-writer.js';
+import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 
 /** The object name of a session's main channel (channel names are per namespace). */
 export function mainChannelName(session: string): string {
@@ -73,7 +74,7 @@ export class SessionReconciler implements Reconciler {
       metadata: {
         name,
         namespace: session.metadata.namespace,
-        labels: { 'sidekicks.dev/session': session.metadata.name!, 'sidekicks.dev/channel': 'main' },
+        labels: nameLabels({ [NameLabel.Session]: session.metadata.name!, [NameLabel.Channel]: 'main' }),
         ownerReferences: [{ apiVersion: session.apiVersion, kind: 'Session', name: session.metadata.name!, uid: session.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
       spec: { session: session.metadata.name!, turnPolicy: 'FreeForm', topic: session.spec.title ?? session.metadata.name! },

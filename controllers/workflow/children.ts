@@ -14,7 +14,8 @@ import type { Intervention } from '../../resources/kinds/intervention.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
 import type { KubeObject } from '../../resources/meta.js';
-import { cancelName, childLabels, ownerRef, workflowActor, WORKFLOW_LABEL } from './names.js';
+import { NameLabel, nameLabels } from '../../resources/name-labels.js';
+import { cancelName, childLabels, ownerRef, workflowActor } from './names.js';
 
 const API_VERSION = 'sidekicks.dev/v1alpha1';
 
@@ -89,7 +90,7 @@ export function cancelFor(wf: Workflow, run: Run, reason: string): Intervention 
   return {
     apiVersion: API_VERSION,
     kind: 'Intervention',
-    metadata: { name: cancelName(run.metadata.name!), namespace: wf.metadata.namespace, labels: { [WORKFLOW_LABEL]: wf.metadata.name! }, ownerReferences: [ownerRef(wf)] },
+    metadata: { name: cancelName(run.metadata.name!), namespace: wf.metadata.namespace, labels: nameLabels({ [NameLabel.Workflow]: wf.metadata.name! }), ownerReferences: [ownerRef(wf)] },
     spec: { run: run.metadata.name!, type: 'Cancel', reason },
     status: {},
   } as Intervention;

@@ -12,11 +12,12 @@ import type { Workflow } from '../../resources/kinds/workflow.js';
 import { render } from '../../resources/workflow/expressions.js';
 import { findObject as find } from '../find.js';
 import { approvalFor, cancelFor, channelFor, Children, parseDuration, runFor, type ChildOf } from './children.js';
-import { attemptName, checkName, gateApprovalName, PHASE_LABEL, WORKFLOW_LABEL } from './names.js';
+import { attemptName, checkName, gateApprovalName, PHASE_LABEL } from './names.js';
 import { agentCheckPasses } from './outcomes.js';
 import { baseRefOf, missingMount, renderValues, stepRefOf, stepSpecOf, type Pass } from './pass.js';
 import { isWorkflowTerminal, type PhaseSpec } from './plan.js';
 import type { CommandSteps } from './steps.js';
+import { NameLabel, nameSelector } from '../../resources/name-labels.js';
 
 export class AttemptConverger {
   private readonly children: Children;
@@ -123,7 +124,7 @@ export class AttemptConverger {
     const ns = wf.metadata.namespace!;
     const why = (phase: string | undefined): string => (phase ? wf.status?.phases?.[phase]?.message : undefined) ?? wf.status?.message ?? 'its workflow attempt ended';
     this.d.steps.stopStray(`${ns}/${wf.metadata.name}`, keepSteps, why(undefined));
-    const runs = (await this.d.store.list<Run>('runs', { namespace: ns, labelSelector: `${WORKFLOW_LABEL}=${wf.metadata.name}` })).items;
+    const runs = (await this.d.store.list<Run>('runs', { namespace: ns, labelSelector: nameSelector(NameLabel.Workflow, wf.metadata.name!) })).items;
     for (const run of runs) {
       const ours = run.metadata.ownerReferences?.some((o) => o.uid === wf.metadata.uid);
       if (!ours || keepRuns.has(run.metadata.name!) || isTerminalPhase(run.status?.phase) || run.metadata.deletionTimestamp) continue;

@@ -7,13 +7,14 @@
 import type { Actor } from '../../api/journal/event.js';
 import type { OwnerReference } from '../../resources/meta.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
+import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 
 export const workflowActor: Actor = { kind: 'controller', name: 'workflow-controller' };
 
-export const WORKFLOW_LABEL = 'sidekicks.dev/workflow';
-export const PHASE_LABEL = 'sidekicks.dev/phase';
+export const WORKFLOW_LABEL = NameLabel.Workflow;
+export const PHASE_LABEL = NameLabel.Phase;
 export const ATTEMPT_LABEL = 'sidekicks.dev/attempt';
-export const SESSION_LABEL = 'sidekicks.dev/session';
+export const SESSION_LABEL = NameLabel.Session;
 
 /**
  * `sidekicks.dev/retry: <phase>` (or `*` for every failed phase) on a Workflow asks for new
@@ -44,7 +45,7 @@ export function cancelName(run: string): string {
 
 /** The labels every child of an attempt carries. */
 export function childLabels(wf: Workflow, phase: string, attempt: number): Record<string, string> {
-  return { [WORKFLOW_LABEL]: wf.metadata.name!, [PHASE_LABEL]: phase, [ATTEMPT_LABEL]: String(attempt), [SESSION_LABEL]: wf.spec.session };
+  return { ...nameLabels({ [NameLabel.Workflow]: wf.metadata.name!, [NameLabel.Phase]: phase, [NameLabel.Session]: wf.spec.session }), [ATTEMPT_LABEL]: String(attempt) };
 }
 
 /** The controller owner reference to the workflow: its children go when it goes. */
