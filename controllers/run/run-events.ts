@@ -20,6 +20,7 @@ import type { ArtifactContent, Workspaces, WorkspaceInfo } from './ports.js';
 import type { Session } from '../../resources/kinds/session.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 import { controllerActor, failRun, moveRun, nowTime } from './run-status.js';
+import { isTerminalPhase } from './phases.js';
 import { addUsage, checkBudget, sessionBudget, totalUsage, turnWarning, usageOf, type Budget, type Usage } from './budget.js';
 
 /** Tool output kept in the journal; the rest is summarized (the full text went to the model). */
@@ -78,13 +79,16 @@ export class RunEvents {
     if (event.type === 'checkpoint') return this.d.checkpoints.save(runUid, event.checkpoint);
     if (event.type === 'raw') return;
     // Events of a driver we are stopping on purpose (pause, cancel) change nothing.
-    if (entry.stopping && event.type === 'run.failed') return;
+    if (entry.stopping && event.type === 'run.failed') return this.ignored(ref, event, 'the driver was being stopped (pause, interrupt or cancel)');
     const { namespace, name } = ref;
     const actor: JournalEventInput['actor'] = { kind: 'agent', name: ref.agent };
     switch (event.type) {
       case 'assistant.message':
       case 'assistant.thinking':
         await this.journalOnly(ref, { type: event.type, actor, payload: { text: event.text } });
+        return;
+      case 'driver.warning':
+        await this.journalOnly(ref, { type: event.type, actor, payload: { kind: event.kind, message: event.message } });
         return;
       case 'tool.invoked':
       case 'tool.replayed':
@@ -122,19 +126,27 @@ export class RunEvents {
       case 'usage':
         return this.usage(ref, event);
       case 'request.input': {
+        let phase: string | undefined;
         const run = await this.d.writer.commit(namespace, name, (r) => {
-          if (r.status?.phase !== RunPhase.Running) return null;
+          phase = r.status?.phase;
+          if (phase !== RunPhase.Running) return null;
           moveRun(r, { event: 'INPUT_REQUESTED' });
           return [{ type: 'run.WaitingForInput', actor: controllerActor, payload: { requestId: event.requestId, question: event.question } }];
         });
-        if (run) this.d.askUser?.(run, event.requestId, event.question);
+        if (run && phase === RunPhase.Running) this.d.askUser?.(run, event.requestId, event.question);
+        else if (run) await this.ignored(ref, event, `the run is ${phase}`);
         return;
       }
       case 'run.completed':
-        return this.complete(runUid, namespace, name, event.summary);
+        return this.complete(runUid, ref, event);
       case 'run.failed': {
-        const run = await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: event.category, reason: event.reason, message: event.message, event: 'FAIL' }));
-        if (run) {
+        let ended: string | undefined;
+        const run = await this.d.writer.commit(namespace, name, (r) => {
+          if (isTerminalPhase(r.status?.phase)) ended = r.status!.phase;
+          return failRun(r, { category: event.category, reason: event.reason, message: event.message, event: 'FAIL' });
+        });
+        if (ended) await this.ignored(ref, event, `the run had already ended ${ended}`);
+        else if (run) {
           this.d.recorder?.warning(run, event.reason, event.message);
           this.d.wakeSession(namespace, run.spec.session);
         }
@@ -143,6 +155,15 @@ export class RunEvents {
       }
     }
   };
+
+  /**
+   * Journals a driver event that could not be applied in the run's phase, with the reason: nothing
+   * a driver reports is dropped without a trace.
+   */
+  private async ignored(ref: { namespace: string; name: string; session: string }, event: DriverEvent, reason: string): Promise<void> {
+    this.d.log?.(`run ${ref.namespace}/${ref.name}: driver event ${event.type} not applied: ${reason}`);
+    await this.journalOnly(ref, { type: 'driver.event_ignored', actor: controllerActor, payload: { event: event.type, reason } });
+  }
 
   private async journalOnly(ref: { namespace: string; name: string; session: string }, event: JournalEventInput): Promise<void> {
     await this.d.writer.record(ref, [{ ...event, run: ref.name }]);
@@ -184,10 +205,17 @@ export class RunEvents {
     this.d.wakeSession(namespace, run.spec.session);
   }
 
-  /** Commits the work, publishes the Diff artifact and ends the run Completed. Safe to repeat. */
-  private async complete(runUid: string, namespace: string, name: string, summary: string | undefined): Promise<void> {
+  /**
+   * Commits the work, publishes the Diff artifact and ends the run Completed. Safe to repeat. A
+   * completion that arrives while the run waits for an approval or an answer completes it too
+   * (the agent finished without it; its open approvals are canceled as the run ends); one that
+   * arrives while the run is paused or over is journalled as not applied.
+   */
+  private async complete(runUid: string, ref: TrackedRun, event: Extract<DriverEvent, { type: 'run.completed' }>): Promise<void> {
+    const { namespace, name } = ref;
+    const summary = event.summary;
     const run = await this.d.store.get<Run>('runs', namespace, name);
-    if (run.status?.phase !== RunPhase.Running) return;
+    if (!completable(run.status?.phase)) return this.ignored(ref, event, `the run is ${run.status?.phase}`);
     const ws = await this.d.workspaceOf(run);
     let finished;
     try {
@@ -206,7 +234,9 @@ export class RunEvents {
       await this.publishArtifact(run, artifactName, stored);
     }
     const done = await this.d.writer.commit(namespace, name, (r) => {
-      if (r.status?.phase !== RunPhase.Running) return null;
+      if (!completable(r.status?.phase)) return null;
+      if (r.status!.phase !== RunPhase.Running) moveRun(r, { event: 'RESOLVED' });
+      delete r.status!.pendingApprovals;
       moveRun(r, { event: 'COMPLETE', condition: { type: 'Succeeded', status: 'True', reason: 'AgentFinished', message: summary ?? 'the agent finished' } });
       moveRun(r, { condition: { type: 'DriverRunning', status: 'False', reason: 'Completed', message: 'the driver process exited' } });
       if (summary) r.status!.summary = summary;
@@ -254,6 +284,11 @@ export class RunEvents {
     const { retired } = await this.d.workspaces.retire(ws, mount?.spec.cleanup ?? 'OnDelete', 'RunCompleted');
     if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode } }]);
   }
+}
+
+/** Phases a driver's completion ends the run from: running, or waiting on something the agent no longer needs. */
+function completable(phase: string | undefined): boolean {
+  return phase === RunPhase.Running || phase === RunPhase.WaitingForApproval || phase === RunPhase.WaitingForInput;
 }
 
 function commitMessage(run: Run, summary: string | undefined): string {

@@ -1,9 +1,14 @@
 /**
  * Claude Code through the daemon's approval gate, end to end: a real daemon with its controllers,
- * real git worktrees, the compiled driver host running the Claude driver against the fake Claude
- * CLI (test/fakes/claude/claude, scenario `bash`: it runs its prompt as one Bash command after
- * asking the `--permission-prompt-tool` MCP server). Decisions are made with the real CLI verbs,
- * `sidekick approve` and `sidekick deny`, in-process.
+ * real git worktrees, the compiled driver host running the Claude driver, twice over:
+ * - against the fake Claude CLI (test/fakes/claude/claude, scenario `bash`: it runs its prompt as
+ *   one Bash command after asking the `--permission-prompt-tool` MCP server);
+ * - against the real Claude Code CLI (the pinned devDependency) talking to a fake Anthropic
+ *   Messages API on loopback (test/fakes/anthropic-server.ts) whose model does the same: it runs
+ *   the prompt as one Bash command and ends its turn quoting the tool result it got.
+ * The Agent reaches the API the user-facing way, through spec.env (ANTHROPIC_BASE_URL,
+ * ANTHROPIC_API_KEY, and a HOME of its own so the CLI neither reads nor writes the user's
+ * ~/.claude). Decisions are made with the real CLI verbs, `sidekick approve` and `sidekick deny`.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -14,14 +19,70 @@ import { eventually } from '../eventually.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { Run } from '../../resources/kinds/run.js';
+import { FakeAnthropicServer, lastToolResults } from '../fakes/anthropic-server.js';
 import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, repo, runPhase, sidekick, SocketApi } from './support.js';
 
-const fakeClaude = join(repo, 'test', 'fakes', 'claude', 'claude');
 const apiVersion = 'sidekicks.dev/v1alpha1';
 
 type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown> };
+type EnvVar = { name: string; value: string };
 
-describe('Claude Code approvals (in-process daemon, fake Claude CLI)', () => {
+/** One Claude Code to test against: where the binary is and what the Agent's env must say. */
+interface ClaudeUnderTest {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  command: string;
+  env(): EnvVar[];
+  /** The built-in tools the CLI offered the model in its last model call, when there is a model to ask. */
+  toolsOffered(): string[] | undefined;
+  /** What the model was told a tool call of the run returned, when there is a model to ask. */
+  toolResultsSeen(): string[] | undefined;
+}
+
+const fakeCli: ClaudeUnderTest = {
+  name: 'fake Claude CLI',
+  command: join(repo, 'test', 'fakes', 'claude', 'claude'),
+  start: async () => undefined,
+  stop: async () => undefined,
+  env: () => [{ name: 'FAKE_CLAUDE_SCENARIO', value: 'bash' }],
+  // The fake has no model to offer tools to (claude.test.ts checks the --tools it is given).
+  toolsOffered: () => undefined,
+  toolResultsSeen: () => undefined,
+};
+
+/** The pinned Claude Code CLI against a fake Messages API; set up in `start`. */
+function realCli(): ClaudeUnderTest {
+  let model: FakeAnthropicServer | undefined;
+  return {
+    name: `Claude Code ${claudeVersion()}`,
+    command: join(repo, 'node_modules', '.bin', 'claude'),
+    start: async () => {
+      model = await FakeAnthropicServer.start();
+    },
+    stop: async () => {
+      // A CLI must not have needed anything the fake does not serve (count_tokens, models, …).
+      expect(model?.unknown).toEqual([]);
+      await model?.close();
+    },
+    // HOME is the run's own under the sandbox, so the CLI keeps its sessions away from the user's ~/.claude.
+    env: () => [
+      { name: 'ANTHROPIC_BASE_URL', value: model!.baseURL },
+      { name: 'ANTHROPIC_API_KEY', value: 'sk-ant-test-not-a-key' },
+      { name: 'DISABLE_AUTOUPDATER', value: '1' },
+      { name: 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', value: '1' },
+    ],
+    // Deferred tools (defer_loading) are names only: the model cannot call them without ToolSearch.
+    toolsOffered: () => (model!.requests.at(-1)?.tools ?? []).filter((t) => !t.defer_loading).map((t) => t.name).sort(),
+    toolResultsSeen: () => model!.requests.flatMap((r) => lastToolResults(r).map((t) => t.text)),
+  };
+}
+
+function claudeVersion(): string {
+  return (JSON.parse(readFileSync(join(repo, 'node_modules', '@anthropic-ai', 'claude-code', 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+describe.each([fakeCli, realCli()])('Claude Code approvals (in-process daemon, $name)', (claude) => {
   let dir: string;
   let home: string;
   let daemon: DaemonHandle;
@@ -30,22 +91,25 @@ describe('Claude Code approvals (in-process daemon, fake Claude CLI)', () => {
 
   beforeAll(async () => {
     expect(existsSync(hostCommand[1])).toBe(true);
+    expect(existsSync(claude.command)).toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'sidekick-claude-approvals-'));
     home = join(dir, 'home');
+    await claude.start();
     daemon = await startDaemon({ home, driverHostCommand: hostCommand });
     client = new SocketApi(daemon.socketPath);
     demo = demoRepo(dir);
   });
   afterAll(async () => {
     await daemon.stop();
+    await claude.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** A session with a Claude agent (the fake CLI, which runs its prompt as a Bash command) and a worktree mount. */
-  async function claudeSession(name: string): Promise<void> {
+  /** A session with a Claude agent (which runs its prompt as a Bash command) and a worktree mount. */
+  async function claudeSession(name: string, tools?: string[]): Promise<void> {
     await applyAll(client, [
       { apiVersion, kind: 'Session', metadata: { name }, spec: {} },
-      { apiVersion, kind: 'Agent', metadata: { name }, spec: { driver: 'Claude', command: fakeClaude, env: [{ name: 'FAKE_CLAUDE_SCENARIO', value: 'bash' }] } },
+      { apiVersion, kind: 'Agent', metadata: { name }, spec: { driver: 'Claude', command: claude.command, env: claude.env(), ...(tools ? { tools } : {}) } },
       { apiVersion, kind: 'RepoMount', metadata: { name }, spec: { session: name, path: demo } },
     ]);
   }
@@ -116,8 +180,11 @@ describe('Claude Code approvals (in-process daemon, fake Claude CLI)', () => {
 
     const done = await completed('claude-ok');
     expect(existsSync(join(done.status!.workspace!.path!, 'approved.txt'))).toBe(true);
-    // The fake ends its turn quoting the tool result Claude Code gave it: the command's output.
+    // The model ends its turn quoting the tool result Claude Code gave it: the command's output.
     expect(done.status?.summary).toBe('Bash tool result: created approved.txt');
+    // Every built-in that maps to one of our tools, and nothing else (no WebFetch, Agent, Skill…).
+    const offered = claude.toolsOffered();
+    if (offered) expect(offered).toEqual(['Bash', 'Edit', 'Glob', 'Grep', 'NotebookEdit', 'Read', 'Write']);
     expect(done.status?.pendingApprovals).toBeUndefined();
     expect(await artifactText(diffOf(done))).toContain('approved.txt');
 
@@ -143,8 +210,11 @@ describe('Claude Code approvals (in-process daemon, fake Claude CLI)', () => {
 
     const done = await completed('claude-no');
     expect(existsSync(join(done.status!.workspace!.path!, 'denied.txt'))).toBe(false);
-    // What Claude Code got back from the permission tool, quoted by the fake in its last message.
+    // What Claude Code got back from the permission tool, quoted by the model in its last message.
     expect(done.status?.summary).toMatch(/^Bash tool result: rejected by .+: not in this repository$/);
+    // With a model to ask: the refusal is what Claude Code sent it as the tool result.
+    const seen = claude.toolResultsSeen();
+    if (seen) expect(seen).toContainEqual(expect.stringMatching(/^rejected by .+: not in this repository$/));
     expect(done.status?.diff?.files ?? 0).toBe(0);
 
     const events = await timelineOf('claude-no', 'claude-no');
@@ -175,7 +245,7 @@ describe('Claude Code approvals (in-process daemon, fake Claude CLI)', () => {
     await startRun('claude-rm', 'rm-2', command);
     const done = await completed('rm-2');
     expect(readFileSync(join(done.status!.workspace!.path!, 'notes.txt'), 'utf8')).toBe('remembered\n');
-    expect(done.status?.summary).toBe('Bash tool result: (No content)');
+    expect(done.status?.summary).toBe('Bash tool result: (Bash completed with no output)');
     const second = await approvalsOf('rm-2');
     // The rule's decision is kept on record (born Approved, naming the rule); none was ever Pending.
     expect(second).toHaveLength(1);
@@ -191,5 +261,26 @@ describe('Claude Code approvals (in-process daemon, fake Claude CLI)', () => {
     expect(third.spec.request).toMatchObject({ command: 'echo other >> notes.txt' });
     expect(await sidekick(home, ['deny', third.metadata.name!])).toMatchObject({ code: 0 });
     await completed('rm-3');
+  });
+
+  it('offers the CLI only the built-in tools that stand for the agent\'s tools', async () => {
+    await claudeSession('claude-tools', ['ReadFile', 'RunCommand']);
+    await startRun('claude-tools', 'claude-tools', 'touch limited.txt && echo limited');
+    const approval = await pendingApproval('claude-tools');
+    expect(await sidekick(home, ['approve', approval.metadata.name!])).toMatchObject({ code: 0 });
+    expect((await completed('claude-tools')).status?.summary).toBe('Bash tool result: limited');
+    const offered = claude.toolsOffered();
+    if (offered) expect(offered).toEqual(['Bash', 'Read']);
+  });
+
+  it('a plain read-only command runs without asking: Claude Code allows it itself, and the journal still shows it', async () => {
+    await claudeSession('claude-ro');
+    await startRun('claude-ro', 'claude-ro', 'echo read only');
+    const done = await completed('claude-ro');
+    expect(done.status?.summary).toBe('Bash tool result: read only');
+    expect(await approvalsOf('claude-ro')).toEqual([]);
+    const events = await timelineOf('claude-ro', 'claude-ro');
+    expect(events.find((e) => e.type === 'tool.invoked')?.payload).toMatchObject({ tool: 'RunCommand', input: { command: 'echo read only' } });
+    expect(events.find((e) => e.type === 'tool.result')?.payload).toMatchObject({ ok: true, output: 'read only' });
   });
 });

@@ -4,8 +4,8 @@
  * responses, speaking the real SSE wire format (`data: {chunk}` events, `[DONE]`, the usage chunk
  * with empty `choices`), and records every request it received.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { json, listenLoopback, pieces, startEventStream, write, type LoopbackRequest, type LoopbackServer } from './loopback-http.js';
 
 /** One `chat.completion.chunk` (or any JSON the test wants on a `data:` line). */
 export type FakeChunk = Record<string, unknown>;
@@ -57,13 +57,6 @@ const chunk = (delta: Record<string, unknown>, finishReason: string | null = nul
   choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
 });
 
-/** Splits text into pieces of about `size` characters, the way a model streams tokens. */
-function pieces(text: string, size: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
-  return out;
-}
-
 /** The chunks of one assistant turn, as OpenAI streams them: role first, deltas, finish_reason, then usage. */
 export function reply(r: FakeReply): FakeChunk[] {
   const chunks: FakeChunk[] = [chunk({ role: 'assistant', content: '' })];
@@ -98,16 +91,14 @@ export class FakeOpenAIServer {
   private readonly held = new Set<ServerResponse>();
 
   private constructor(
-    private readonly server: Server,
+    private readonly server: LoopbackServer,
     readonly baseURL: string,
   ) {}
 
   static async start(): Promise<FakeOpenAIServer> {
     let self: FakeOpenAIServer | undefined;
-    const server = createServer((req, res) => void self!.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    self = new FakeOpenAIServer(server, `http://127.0.0.1:${port}/v1`);
+    const server = await listenLoopback((req, res) => self!.handle(req, res));
+    self = new FakeOpenAIServer(server, `${server.origin}/v1`);
     return self;
   }
 
@@ -123,22 +114,16 @@ export class FakeOpenAIServer {
 
   async close(): Promise<void> {
     for (const res of this.held) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.server.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
-    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
-      return json(res, 404, { error: { message: `fake server: no route ${req.method} ${req.url}` } });
+  private async handle(req: LoopbackRequest, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST' || req.path !== '/v1/chat/completions') {
+      return json(res, 404, { error: { message: `fake server: no route ${req.method} ${req.path}` } });
     }
-    let body: RecordedRequest['body'];
-    try {
-      body = JSON.parse(raw) as RecordedRequest['body'];
-    } catch {
-      return json(res, 400, { error: { message: 'fake server: body is not JSON' } });
-    }
-    this.requests.push({ method: req.method, path: req.url, headers: req.headers, body });
+    if (typeof req.body !== 'object' || req.body === null) return json(res, 400, { error: { message: 'fake server: body is not JSON' } });
+    const body = req.body as RecordedRequest['body'];
+    this.requests.push({ method: req.method, path: req.path, headers: req.headers, body });
     const next = this.queue.shift();
     if (!next) return json(res, 500, { error: { message: 'fake server: no scripted response left' } });
     if (next.kind === 'error') {
@@ -146,8 +131,7 @@ export class FakeOpenAIServer {
       res.end(typeof next.body === 'string' ? next.body : JSON.stringify(next.body));
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    res.flushHeaders();
+    startEventStream(res);
     if (next.gate) await next.gate;
     for (const [i, c] of next.chunks.entries()) {
       if (next.dropAfter !== undefined && i >= next.dropAfter) {
@@ -176,25 +160,4 @@ function multiline(c: FakeChunk): string {
     .split('\n')
     .map((line) => `data: ${line}`)
     .join('\r\n')}\r\n\r\n`;
-}
-
-function write(res: ServerResponse, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    if (res.write(text)) resolve();
-    else res.once('drain', () => resolve());
-  });
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -16,9 +16,9 @@ export const CLAUDE_TOOL_NAMES: Readonly<Record<string, string>> = {
   Read: 'ReadFile',
   Write: 'WriteFile',
   Edit: 'EditFile',
-  MultiEdit: 'EditFile',
   NotebookEdit: 'EditFile',
-  LS: 'ListFiles',
+  Glob: 'ListFiles',
+  Grep: 'ListFiles',
 };
 
 /** Maps a Claude Code tool call to ours: the canonical name, and `path` beside Claude's `file_path`. */

@@ -131,7 +131,7 @@ describe('ClaudeDriver', () => {
     expect(h.events.filter((e) => e.type === 'raw')).toHaveLength(7);
   });
 
-  it('passes model, instructions, turn limit, the permission hook and disallowed tools on argv', async () => {
+  it('passes model, instructions, turn limit, the permission hook and the exact built-in tools on argv', async () => {
     const h = harness({ agent: agent({ model: 'claude-opus-4', instructions: 'Be brief.', maxTurns: 7, tools: ['ReadFile', 'ListFiles', 'EditFile', 'WriteFile'] }), readOnly: true });
     await h.started;
     const [{ argv }] = await invocations();
@@ -140,7 +140,10 @@ describe('ClaudeDriver', () => {
     expect(argv).toEqual(expect.arrayContaining(['--model', 'claude-opus-4', '--append-system-prompt', 'Be brief.', '--max-turns', '7']));
     expect(argv[argv.indexOf('--permission-prompt-tool') + 1]).toBe('mcp__sidekicks__permission_prompt');
     expect(argv[argv.indexOf('--mcp-config') + 1]).toMatch(/mcp\.json$/);
-    expect(argv[argv.indexOf('--disallowedTools') + 1].split(',').sort()).toEqual(['Bash', 'Edit', 'MultiEdit', 'NotebookEdit', 'Write']);
+    expect(argv).toContain('--strict-mcp-config');
+    // Reads only: the agent's write tools are dropped in a read-only workspace, RunCommand was never given.
+    expect(argv[argv.indexOf('--tools') + 1]).toBe('Read,Glob,Grep');
+    expect(argv).not.toContain('--disallowedTools');
     expect(argv).not.toContain('--resume');
   });
 

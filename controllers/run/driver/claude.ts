@@ -12,17 +12,22 @@ import { PERMISSION_PROMPT_TOOL } from './claude-permission-wire.js';
 import { ClaudeStreamMapper } from './claude-stream.js';
 import type { AgentConfig, DriverCapabilities, DriverStartContext } from './contract.js';
 
-/** Claude Code tools that each of our tool names stands for; a tool the agent lacks is disallowed. */
+/**
+ * The Claude Code built-in tools each of our tool names stands for (the names `--tools` takes in
+ * 2.1.x; LS and MultiEdit are gone there, and an unknown name is silently ignored). Every other
+ * built-in — WebFetch, WebSearch, Agent/Task, Skill, Workflow, the cron and worktree tools — has no
+ * counterpart of ours, so no agent is offered it.
+ */
 const CLAUDE_TOOLS_FOR: Readonly<Record<string, readonly string[]>> = {
   RunCommand: ['Bash'],
   ReadFile: ['Read'],
   WriteFile: ['Write'],
-  EditFile: ['Edit', 'MultiEdit', 'NotebookEdit'],
-  ListFiles: ['LS', 'Glob', 'Grep'],
+  EditFile: ['Edit', 'NotebookEdit'],
+  ListFiles: ['Glob', 'Grep'],
 };
 /** Longest a permission prompt may wait for its approval (24 h). */
 const APPROVAL_WAIT_MS = 24 * 60 * 60 * 1000;
-const WRITING_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+const WRITING_TOOLS = new Set(['Write', 'Edit', 'NotebookEdit']);
 
 export interface ClaudeDriverOptions extends CliDriverOptions {
   /** Compiled claude-permission-mcp.js (default: the file beside this module). */
@@ -31,14 +36,10 @@ export interface ClaudeDriverOptions extends CliDriverOptions {
   nodePath?: string;
 }
 
-/** The Claude Code tools the CLI must not offer: those the agent lacks, and writes in a read-only workspace. */
-export function disallowedClaudeTools(agent: Pick<AgentConfig, 'tools'>, readOnly: boolean): string[] {
-  const out = new Set<string>();
-  for (const [ours, theirs] of Object.entries(CLAUDE_TOOLS_FOR)) {
-    if (!(agent.tools as string[]).includes(ours)) theirs.forEach((t) => out.add(t));
-  }
-  if (readOnly) WRITING_TOOLS.forEach((t) => out.add(t));
-  return [...out];
+/** The Claude Code built-in tools the CLI may offer: those of the agent's tools, without writes in a read-only workspace. */
+export function claudeToolsFor(agent: Pick<AgentConfig, 'tools'>, readOnly: boolean): string[] {
+  const tools = (agent.tools as string[]).flatMap((ours) => CLAUDE_TOOLS_FOR[ours] ?? []);
+  return [...new Set(tools)].filter((t) => !(readOnly && WRITING_TOOLS.has(t)));
 }
 
 /** The argv for one Claude Code process. */
@@ -48,9 +49,11 @@ export function claudeArgs(ctx: Pick<DriverStartContext, 'agent' | 'workspace'>,
   if (ctx.agent.instructions) args.push('--append-system-prompt', ctx.agent.instructions);
   if (turn.resumeId) args.push('--resume', turn.resumeId);
   args.push('--max-turns', String(Math.max(1, ctx.agent.maxTurns - turn.turns)));
-  args.push('--mcp-config', mcpConfigPath, '--permission-prompt-tool', PERMISSION_PROMPT_TOOL);
-  const disallowed = disallowedClaudeTools(ctx.agent, ctx.workspace.readOnly);
-  if (disallowed.length) args.push('--disallowedTools', disallowed.join(','));
+  // Only our permission hook: MCP servers from the user's or the repository's config would offer
+  // the model tools the agent was not given.
+  args.push('--mcp-config', mcpConfigPath, '--strict-mcp-config', '--permission-prompt-tool', PERMISSION_PROMPT_TOOL);
+  // The exact built-in set ("" for none): a deny list would let through every tool a newer CLI adds.
+  args.push('--tools', claudeToolsFor(ctx.agent, ctx.workspace.readOnly).join(','));
   // Prompt last, as Anthropic's SDK passes it; `--` keeps a prompt that starts with "-" from reading as a flag.
   args.push('-p', ...(turn.prompt.startsWith('-') ? ['--'] : []), turn.prompt);
   return args;

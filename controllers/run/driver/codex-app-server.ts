@@ -21,6 +21,8 @@ export const CODEX_CLIENT_INFO = { name: 'sidekicks', title: 'Sidekicks', versio
 
 export interface AppServerOptions {
   file: string;
+  /** Arguments after `app-server` (config overrides, `-c key=value`). */
+  args?: string[];
   cwd: string;
   env: Record<string, string>;
   /** Every stdout line, before it is parsed (raw output). */
@@ -44,7 +46,7 @@ export class CodexAppServer {
     });
     this.proc = new CliProcess({
       file: opts.file,
-      args: ['app-server'],
+      args: ['app-server', ...(opts.args ?? [])],
       cwd: opts.cwd,
       env: opts.env,
       stdin: 'pipe',

@@ -12,6 +12,8 @@
  * - `turn/plan/updated` {plan: [{step, status}]} is shown as thinking; `error` {error: {message},
  *   willRetry} is remembered, not fatal (a fatal one ends the turn `failed`).
  * - `thread/tokenUsage/updated` {turnId, tokenUsage: {total, last}} becomes `usage` for the turn.
+ * - `warning` / `guardianWarning` {message} and `deprecationNotice` / `configWarning` {summary,
+ *   details} become `driver.warning` (kind: the method), so what Codex warns about is journalled.
  * - `turn/completed` {turn: {status, error}} is read by `turnOutcome`.
  * Unknown methods and item types are ignored (raw output keeps them).
  */
@@ -133,6 +135,14 @@ export class CodexEventMapper {
       case 'error':
         this.lastError = (isObject(params.error) ? str(params.error.message) : '') || this.lastError;
         return [];
+      case 'warning':
+      case 'guardianWarning':
+        return str(params.message) ? [{ type: 'driver.warning', kind: method, message: str(params.message) }] : [];
+      case 'deprecationNotice':
+      case 'configWarning': {
+        const message = [str(params.summary), str(params.details), str(params.path)].filter(Boolean).join(' — ');
+        return message ? [{ type: 'driver.warning', kind: method, message }] : [];
+      }
       default:
         return [];
     }

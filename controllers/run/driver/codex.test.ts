@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually } from '../../../test/eventually.js';
 import { CodexDriver } from './codex.js';
+import { CodexEventMapper } from './codex-events.js';
 import type { AgentConfig, DriverCheckpoint, DriverEvent, PermissionDecision, ToolBroker, ToolCall } from './contract.js';
 import { readLines } from './line-reader.js';
 import { compileHost } from './test-harness.js';
@@ -109,7 +110,8 @@ describe('CodexDriver', () => {
     const h = harness({ agent: agent([{ say: 'ok' }], { model: 'gpt-5-codex', instructions: 'Be brief.' }), readOnly: true });
     await h.started;
     const [start] = await starts();
-    expect(start!.argv).toEqual(['app-server']);
+    // Codex's own web search is off: no tool of ours stands for it (see codexLaunch).
+    expect(start!.argv).toEqual(['app-server', '-c', 'web_search="disabled"']);
     const msgs = await received();
     expect(msgs.slice(0, 4).map((m) => m.method)).toEqual(['initialize', 'initialized', 'thread/start', 'turn/start']);
     expect(msgs[0]).toEqual({ id: 0, method: 'initialize', params: { clientInfo: { name: 'sidekicks', title: 'Sidekicks', version: '0.1.0' } } });
@@ -284,7 +286,8 @@ describe('CodexDriver', () => {
     const h = harness({ checkpoint });
     await h.started;
     const [resume] = await received('thread/resume');
-    expect(resume!.params).toEqual({ threadId: checkpoint.resumeId, cwd: work, approvalPolicy: 'untrusted', sandbox: 'workspace-write' });
+    // excludeTurns: the current form; without it 0.169 answers with a deprecationNotice (journalled, see below).
+    expect(resume!.params).toEqual({ threadId: checkpoint.resumeId, cwd: work, approvalPolicy: 'untrusted', sandbox: 'workspace-write', excludeTurns: true });
     expect((await received('turn/start')).at(-1)!.params!.input[0].text).toBe('Continue the task from where you stopped.');
     expect(h.normalized()).toEqual([
       { type: 'turn', turn: 2 },
@@ -293,6 +296,34 @@ describe('CodexDriver', () => {
       { type: 'run.completed', summary: `Resumed ${checkpoint.resumeId}: Continue the task from where you stopped.` },
     ]);
     expect(h.lastCheckpoint()).toMatchObject({ resumeId: checkpoint.resumeId, turns: 2 });
+  });
+
+  it('passes on what Codex warns about as driver.warning: an unknown model, a deprecated call', async () => {
+    const h = harness({ agent: agent([{ say: 'ok' }], { model: 'gpt-fake' }) });
+    await h.started;
+    expect(h.normalized()).toContainEqual({ type: 'driver.warning', kind: 'warning', message: expect.stringMatching(/^Model metadata for `gpt-fake` not found/) });
+    // What the driver never sends itself, the mapper still reads: a resume without excludeTurns.
+    const threadId = h.lastCheckpoint()!.resumeId!;
+    const old = await converseWithFake([initLine, JSON.stringify({ id: 2, method: 'thread/resume', params: { threadId } })], 3);
+    const notice = old.find((m) => m.method === 'deprecationNotice')!;
+    expect(new CodexEventMapper().map(notice.method, notice.params)).toEqual([{ type: 'driver.warning', kind: 'deprecationNotice', message: expect.stringContaining('use `excludeTurns: true`') }]);
+    expect(h.normalized().filter((e) => e.type === 'driver.warning')).toHaveLength(1);
+  });
+
+  it('makes spec.endpoint a Responses model provider, its key in an env var of its own', async () => {
+    const h = harness({ agent: agent([{ say: 'ok' }], { endpoint: { baseURL: 'http://127.0.0.1:9/v1', apiKey: 'sk-endpoint' } }) });
+    await h.started;
+    const [start] = await starts();
+    expect(start!.argv).toEqual([
+      'app-server',
+      '-c',
+      'web_search="disabled"',
+      '-c',
+      'model_provider="sidekicks"',
+      '-c',
+      'model_providers.sidekicks={ name = "Sidekicks agent endpoint", base_url = "http://127.0.0.1:9/v1", wire_api = "responses", env_key = "SIDEKICKS_CODEX_API_KEY" }',
+    ]);
+    expect(start!.env!.SIDEKICKS_CODEX_API_KEY).toBe('sk-endpoint');
   });
 
   it('fails with ResumeFailed when Codex no longer knows the thread', async () => {
@@ -367,19 +398,22 @@ describe('CodexDriver', () => {
   });
 });
 
+/** Sends lines to a fresh fake app-server and collects its answers until it has said `count` things. */
+async function converseWithFake(lines: string[], count: number): Promise<Record<string, any>[]> {
+  const child = spawn(fakeCodex, ['app-server'], { env: { PATH: childPath, CODEX_HOME: codexHome }, cwd: work, stdio: ['pipe', 'pipe', 'inherit'] });
+  const out: Record<string, any>[] = [];
+  readLines(child.stdout, { onLine: (l) => out.push(JSON.parse(l) as Record<string, any>) });
+  for (const line of lines) child.stdin.write(`${line}\n`);
+  await eventually(() => out.length >= count);
+  child.stdin.end();
+  await new Promise((resolve) => child.once('exit', resolve));
+  return out;
+}
+const initLine = JSON.stringify({ id: 'i', method: 'initialize', params: { clientInfo: { name: 't', version: '1' } } });
+
 describe('the fake app-server speaks JSON-RPC like the real one', () => {
-  /** Sends lines to a fresh fake and collects its answers until it has said `count` things. */
-  async function converse(lines: string[], count: number): Promise<Record<string, any>[]> {
-    const child = spawn(fakeCodex, ['app-server'], { env: { PATH: childPath, CODEX_HOME: codexHome }, cwd: work, stdio: ['pipe', 'pipe', 'inherit'] });
-    const out: Record<string, any>[] = [];
-    readLines(child.stdout, { onLine: (l) => out.push(JSON.parse(l) as Record<string, any>) });
-    for (const line of lines) child.stdin.write(`${line}\n`);
-    await eventually(() => out.length >= count);
-    child.stdin.end();
-    await new Promise((resolve) => child.once('exit', resolve));
-    return out;
-  }
-  const init = JSON.stringify({ id: 'i', method: 'initialize', params: { clientInfo: { name: 't', version: '1' } } });
+  const converse = converseWithFake;
+  const init = initLine;
 
   it('rejects what is not a valid request, and everything before initialize', async () => {
     const out = await converse(

@@ -22,7 +22,7 @@ import { AppServerExited, CodexAppServer } from './codex-app-server.js';
 import { CodexApprovals } from './codex-approvals.js';
 import { CodexEventMapper, type TurnOutcome } from './codex-events.js';
 import { RpcError } from './codex-rpc.js';
-import type { Driver, DriverCapabilities, DriverEvent, DriverStartContext, TranscriptMessage } from './contract.js';
+import type { AgentConfig, Driver, DriverCapabilities, DriverEvent, DriverStartContext, TranscriptMessage } from './contract.js';
 import { abortable } from './delay.js';
 import { isObject, type Json } from './json-lines.js';
 
@@ -44,6 +44,38 @@ export function codexThreadSettings(ctx: Pick<DriverStartContext, 'agent' | 'wor
     // Added to Codex's own instructions; baseInstructions would replace them.
     ...(ctx.agent.instructions ? { developerInstructions: ctx.agent.instructions } : {}),
   };
+}
+
+/** The model provider an Agent's spec.endpoint becomes; its key reaches Codex in this variable. */
+export const CODEX_ENDPOINT_PROVIDER = 'sidekicks';
+export const CODEX_ENDPOINT_KEY_ENV = 'SIDEKICKS_CODEX_API_KEY';
+
+/** A TOML basic string (JSON's escapes are a subset TOML reads the same way). */
+function tomlString(value: string): string {
+  return JSON.stringify(value);
+}
+
+/**
+ * How `codex app-server` is started for an agent: config overrides (`-c key=value`, TOML values)
+ * and the variables they name.
+ * - Codex's own web search is off: no tool of ours stands for it, and its searches would reach the
+ *   network without asking anyone.
+ * - spec.endpoint becomes a model provider speaking the Responses API at that base URL (its key,
+ *   when there is one, in CODEX_ENDPOINT_KEY_ENV), so a Codex agent can use any Responses-compatible
+ *   endpoint without a config.toml of its own.
+ */
+export function codexLaunch(agent: Pick<AgentConfig, 'endpoint'>): { args: string[]; env: Record<string, string> } {
+  const args = ['-c', 'web_search="disabled"'];
+  const env: Record<string, string> = {};
+  if (agent.endpoint) {
+    const provider = [`name = ${tomlString('Sidekicks agent endpoint')}`, `base_url = ${tomlString(agent.endpoint.baseURL)}`, 'wire_api = "responses"'];
+    if (agent.endpoint.apiKey !== undefined) {
+      provider.push(`env_key = ${tomlString(CODEX_ENDPOINT_KEY_ENV)}`);
+      env[CODEX_ENDPOINT_KEY_ENV] = agent.endpoint.apiKey;
+    }
+    args.push('-c', `model_provider=${tomlString(CODEX_ENDPOINT_PROVIDER)}`, '-c', `model_providers.${CODEX_ENDPOINT_PROVIDER}={ ${provider.join(', ')} }`);
+  }
+  return { args, env };
 }
 
 /** A text message as turn input (UserInput `text`). */
@@ -122,10 +154,12 @@ export class CodexDriver implements Driver {
       stopping: () => this.halted(ctx),
       tellAgent: (threadId, turnId, text) => this.inject(threadId, turnId, text),
     });
+    const launch = codexLaunch(ctx.agent);
     const server = (this.server = new CodexAppServer({
       file: cli.file,
+      args: launch.args,
       cwd: ctx.workspace.path,
-      env: cli.env,
+      env: { ...cli.env, ...launch.env },
       onLine: (line) => {
         const data = raw.take(line);
         if (data !== undefined) ctx.emit({ type: 'raw', data });
@@ -165,7 +199,9 @@ export class CodexDriver implements Driver {
     try {
       await server.initialize();
       step = resumeId ? 'thread/resume' : 'thread/start';
-      const result = resumeId ? await server.request(step, { threadId: resumeId, ...settings }) : await server.request(step, settings);
+      // excludeTurns: the thread's history is not needed here, and full-history hydration is
+      // deprecated for paginated threads (0.169 answers it with a deprecationNotice).
+      const result = resumeId ? await server.request(step, { threadId: resumeId, ...settings, excludeTurns: true }) : await server.request(step, settings);
       const id = isObject(result.thread) ? str(result.thread.id) : '';
       if (!id) throw new Error(`${step} answered without a thread id`);
       this.threadId = id;

@@ -76,6 +76,8 @@ export type DriverEvent =
   | { type: 'turn'; turn: number }
   | { type: 'checkpoint'; checkpoint: DriverCheckpoint }
   | { type: 'raw'; data: string }
+  /** Something the provider CLI warned about (Codex `warning`, `deprecationNotice`…): journalled, changes nothing. */
+  | { type: 'driver.warning'; kind: string; message: string }
   | { type: 'run.completed'; summary?: string }
   | { type: 'run.failed'; category: FailureCategoryName; reason: string; message: string };
 

@@ -80,6 +80,7 @@ export const DriverEventSchema = Type.Union([
   Type.Object({ type: Type.Literal('turn'), turn: Type.Integer({ minimum: 1 }) }),
   Type.Object({ type: Type.Literal('checkpoint'), checkpoint: DriverCheckpointSchema }),
   Type.Object({ type: Type.Literal('raw'), data: Type.String() }),
+  Type.Object({ type: Type.Literal('driver.warning'), kind: Type.String(), message: Type.String() }),
   Type.Object({ type: Type.Literal('run.completed'), summary: Type.Optional(Type.String()) }),
   Type.Object({ type: Type.Literal('run.failed'), category: FailureCategorySchema, reason: Type.String(), message: Type.String() }),
 ]);
