@@ -62,6 +62,7 @@ export interface ResourceType {
 const AUTH_TYPES: ResourceType[] = [
   { group: AUTH_GROUP, plural: 'tokens', type: 'Token', namespaced: false, runScoped: false },
   { group: AUTHORIZATION_GROUP, plural: 'selfsubjectaccessreviews', type: 'SelfSubjectAccessReview', namespaced: false, runScoped: false },
+  { group: AUTHORIZATION_GROUP, plural: 'selfsubjectrulesreviews', type: 'SelfSubjectRulesReview', namespaced: false, runScoped: false },
 ];
 
 function hasSpecRun(schema: TSchema): boolean {

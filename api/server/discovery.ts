@@ -28,7 +28,7 @@ export interface DiscoveryDocuments {
   /** auth.sidekicks.dev: identity tokens. */
   authGroup: string;
   authGroupVersion: string;
-  /** authorization.k8s.io: access reviews (`kubectl auth can-i`). */
+  /** authorization.k8s.io: access and rules reviews (`kubectl auth can-i [--list]`). */
   authorizationGroup: string;
   authorizationGroupVersion: string;
 }
@@ -100,7 +100,10 @@ export function buildDiscovery(scheme: Scheme, serverVersion: string): Discovery
       kind: 'APIResourceList',
       apiVersion: 'v1',
       groupVersion: `${AUTHORIZATION_GROUP}/v1`,
-      resources: [{ name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] }],
+      resources: [
+        { name: 'selfsubjectaccessreviews', singularName: 'selfsubjectaccessreview', namespaced: false, kind: 'SelfSubjectAccessReview', verbs: ['create'] },
+        { name: 'selfsubjectrulesreviews', singularName: 'selfsubjectrulesreview', namespaced: false, kind: 'SelfSubjectRulesReview', verbs: ['create'] },
+      ],
     }),
   };
 }

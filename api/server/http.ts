@@ -12,6 +12,7 @@ import type { Scheme } from '../../resources/scheme.js';
 import { ApiError, StatusReason } from '../errors.js';
 import { unauthorized, type Authenticator, type Principal } from './auth.js';
 import { AccessReviews, impersonated } from './access-review.js';
+import { RulesReviews } from './rules-review.js';
 import { RequestAuthorizer, verbOf, type RequestAttributes } from './authorization.js';
 import { ClientGoneError, MAX_BODY_BYTES, readBody } from './body.js';
 import { parseQuery, type RequestQuery } from './query.js';
@@ -60,6 +61,7 @@ export class ApiServer {
   private readonly authz: RequestAuthorizer;
   private readonly tokens: TokensApi;
   private readonly reviews: AccessReviews;
+  private readonly rulesReviews: RulesReviews;
   private readonly maxBodyBytes: number;
   private readonly log: (line: string) => void;
   private stopping = false;
@@ -73,6 +75,7 @@ export class ApiServer {
     this.authz = new RequestAuthorizer({ authorizer, tokens, owner, store: opts.service.store });
     this.tokens = new TokensApi({ tokens, owner });
     this.reviews = new AccessReviews(this.authz);
+    this.rulesReviews = new RulesReviews(this.authz, this.discovery);
     this.resources = new ResourceHandler({
       service: opts.service,
       watches: this.watches,
@@ -194,6 +197,7 @@ export class ApiServer {
       if (req.method !== 'POST') throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
       const user = impersonated(this.authz, principal, req);
       await this.authz.check(user, { verb: Verb.Create, resource, namespace: '', name: '', subresource: '' }, req);
+      if (route.plural === 'selfsubjectrulesreviews') return writeJson(res, 201, this.rulesReviews.review(user, body, req.headers['content-type']));
       return writeJson(res, 201, await this.reviews.review(user, body, req.headers['content-type']));
     }
     const attrs: RequestAttributes = { verb: verbOf(req.method, route.name !== undefined, q.watch), resource, namespace: '', name: route.name ?? '', subresource: '' };

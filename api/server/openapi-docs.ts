@@ -4,6 +4,7 @@
  * `/openapi/v2`. Each document is serialised and hashed once; responses carry an ETag, answer
  * `If-None-Match` with 304, and a request whose `?hash=` matches may be cached forever.
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   openApiDocumentHash,
@@ -31,6 +32,7 @@ export class OpenApiDocs {
   private v3?: Map<string, Doc>;
   private index?: Doc;
   private v2?: Doc;
+  private v2Protobuf?: ProtobufDoc;
 
   constructor(private readonly scheme: Scheme) {}
 
@@ -61,19 +63,28 @@ export class OpenApiDocs {
   }
 
   /**
-   * Answers `GET /openapi/v2` in JSON. kubectl asks for protobuf only; refusing that (406) makes
-   * it fall back cleanly to JSON merge patches for our kinds.
+   * Answers `GET /openapi/v2`: the whole document in JSON, or in protobuf (what kubectl asks for)
+   * a document without definitions. kubectl reads v2 only for what v3 lacks — a kind the server
+   * does not have, while validating a manifest — and must then get a document it can parse, so
+   * that it goes on to say the kind is not found. Our kinds stay out of it on purpose: kubectl
+   * would read a v2 definition as a licence to send strategic merge patches, which the server
+   * refuses; without one it sends JSON merge patches, as for any custom resource.
    */
   serveV2(req: IncomingMessage, res: ServerResponse): void {
+    if (acceptsV2Protobuf(req.headers.accept)) {
+      this.v2Protobuf ??= protobufDoc(encodeOpenApiV2Info(V2_INFO));
+      send(req, res, this.v2Protobuf, false, OPENAPI_V2_PROTOBUF_RESPONSE);
+      return;
+    }
     if (!acceptsJson(req.headers.accept)) {
-      throw new ApiError(StatusReason.NotAcceptable, 'only application/json is served for /openapi/v2');
+      throw new ApiError(StatusReason.NotAcceptable, `only application/json and ${OPENAPI_V2_PROTOBUF} are served for /openapi/v2`);
     }
     this.v2 ??= doc(openApiV2(this.scheme));
     send(req, res, this.v2, false);
   }
 }
 
-function send(req: IncomingMessage, res: ServerResponse, d: Doc, immutable: boolean): void {
+function send(req: IncomingMessage, res: ServerResponse, d: Doc | ProtobufDoc, immutable: boolean, contentType = 'application/json'): void {
   const headers: Record<string, string | number> = {
     etag: d.etag,
     'cache-control': immutable ? 'public, immutable, max-age=31536000' : 'no-cache, private',
@@ -84,8 +95,53 @@ function send(req: IncomingMessage, res: ServerResponse, d: Doc, immutable: bool
     res.end();
     return;
   }
-  res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(d.body) });
+  res.writeHead(200, { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(d.body) });
   res.end(d.body);
+}
+
+/** The media type of gnostic's OpenAPI v2 protobuf (`openapi_v2.Document`), as client-go asks for it. */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+/** The same, as kube-apiserver names it in its answer (Go's mime parser refuses the '@'). */
+const OPENAPI_V2_PROTOBUF_RESPONSE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/** What the protobuf v2 document says of itself (the JSON document's info). */
+const V2_INFO = { swagger: '2.0', title: 'Sidekicks', version: 'unversioned' };
+
+interface ProtobufDoc {
+  body: Buffer;
+  etag: string;
+}
+
+function protobufDoc(body: Buffer): ProtobufDoc {
+  return { body, etag: `"${createHash('sha512').update(body).digest('hex').toUpperCase()}"` };
+}
+
+/** A length-delimited protobuf field: key (field number, wire type 2), varint length, bytes. */
+function lengthDelimited(field: number, bytes: Buffer): Buffer {
+  const varint = (n: number): number[] => {
+    const out: number[] = [];
+    while (n > 0x7f) {
+      out.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    out.push(n);
+    return out;
+  };
+  return Buffer.concat([Buffer.from(varint((field << 3) | 2)), Buffer.from(varint(bytes.length)), bytes]);
+}
+
+/**
+ * Encodes `openapi_v2.Document{swagger = 1, info = 2 {title = 1, version = 2}, paths = 8 {}}`
+ * (gnostic's OpenAPIv2.proto): a valid document with no paths and no definitions.
+ */
+export function encodeOpenApiV2Info(info: { swagger: string; title: string; version: string }): Buffer {
+  const infoMessage = Buffer.concat([lengthDelimited(1, Buffer.from(info.title)), lengthDelimited(2, Buffer.from(info.version))]);
+  return Buffer.concat([lengthDelimited(1, Buffer.from(info.swagger)), lengthDelimited(2, infoMessage), lengthDelimited(8, Buffer.alloc(0))]);
+}
+
+function acceptsV2Protobuf(accept: string | undefined): boolean {
+  return (accept ?? '').split(',').some((t) => t.split(';')[0]!.trim() === OPENAPI_V2_PROTOBUF);
 }
 
 function acceptsJson(accept: string | undefined): boolean {

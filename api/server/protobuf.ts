@@ -1,7 +1,8 @@
 /**
- * Just enough of Kubernetes' protobuf encoding to read a SelfSubjectAccessReview: kubectl's typed
- * client posts built-in kinds as `application/vnd.kubernetes.protobuf` (and accepts JSON back), so
- * `kubectl auth can-i` needs this. The envelope is `k8s\0` + runtime.Unknown{typeMeta, raw}; raw is
+ * Just enough of Kubernetes' protobuf encoding to read a SelfSubjectAccessReview and a
+ * SelfSubjectRulesReview: kubectl's typed client posts built-in kinds as
+ * `application/vnd.kubernetes.protobuf` (and accepts JSON back), so `kubectl auth can-i` (and its
+ * `--list`) needs this. The envelope is `k8s\0` + runtime.Unknown{typeMeta, raw}; raw is
  * the SelfSubjectAccessReview message (k8s.io/api/authorization/v1/generated.proto).
  */
 import { ApiError, StatusReason } from '../errors.js';
@@ -63,11 +64,31 @@ function strings(msg: Buffer | undefined, names: string[]): Record<string, strin
   return out;
 }
 
+/**
+ * Decodes a protobuf SelfSubjectRulesReview into its JSON shape (apiVersion, kind, spec); its
+ * spec is SelfSubjectRulesReviewSpec{namespace = 1}.
+ */
+export function decodeSelfSubjectRulesReview(body: Buffer): Record<string, unknown> {
+  try {
+    const unknown = envelope(body);
+    const typeMeta = strings(unknown.get(1), ['apiVersion', 'kind']);
+    const spec = fields(unknown.get(2) ?? Buffer.alloc(0)).get(2);
+    return { ...typeMeta, spec: strings(spec, ['namespace']) };
+  } catch (err) {
+    throw new ApiError(StatusReason.BadRequest, `error decoding protobuf body: ${(err as Error).message}`);
+  }
+}
+
+/** The fields of the runtime.Unknown inside the `k8s\0` envelope. */
+function envelope(body: Buffer): Map<number, Buffer> {
+  if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('missing the k8s protobuf envelope');
+  return fields(body.subarray(MAGIC.length));
+}
+
 /** Decodes a protobuf SelfSubjectAccessReview into its JSON shape (apiVersion, kind, spec). */
 export function decodeSelfSubjectAccessReview(body: Buffer): Record<string, unknown> {
   try {
-    if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('missing the k8s protobuf envelope');
-    const unknown = fields(body.subarray(MAGIC.length));
+    const unknown = envelope(body);
     const typeMeta = strings(unknown.get(1), ['apiVersion', 'kind']);
     const spec = fields(unknown.get(2) ?? Buffer.alloc(0)).get(2);
     const specFields = spec ? fields(spec) : new Map<number, Buffer>();

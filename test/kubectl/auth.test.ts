@@ -53,6 +53,35 @@ describe('kubectl and authorization', () => {
     expect((await env.run(['--token', bob, 'get', 'runs'])).code).toBe(0);
   });
 
+  it('auth can-i --list shows what each identity may do, from the same policies', async () => {
+    const owner = await env.run(['auth', 'can-i', '--list']);
+    expect(owner).toMatchObject({ code: 0, stderr: '' });
+    expect(owner.stdout).toMatch(/^\*\.\*\s+\[\]\s+\[\]\s+\[\*\]$/m);
+
+    const viewer = await env.run(['--token', bob, 'auth', 'can-i', '--list']);
+    expect(viewer).toMatchObject({ code: 0, stderr: '' });
+    expect(viewer.stdout).toMatch(/^runs\.sidekicks\.dev\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect(viewer.stdout).toMatch(/^\s+\[\/version\]\s+\[\]\s+\[get\]$/m);
+    expect(viewer.stdout).not.toContain('tokens.auth.sidekicks.dev');
+    expect(viewer.stdout).not.toContain('*.*');
+
+    // A Collaborator's rights on their own runs are no rule of resources and verbs: kubectl says the list is incomplete.
+    const collaborator = await env.run(['--token', carol, 'auth', 'can-i', '--list', '-n', 'default']);
+    expect(collaborator.code).toBe(0);
+    expect(collaborator.stdout).toMatch(/^runs\.sidekicks\.dev\s+\[\]\s+\[\]\s+\[create get list watch\]$/m);
+    expect(collaborator.stderr).toBe(
+      'Warning: the list may be incomplete: also allowed only on objects you created or whose run you created: delete, patch, update runs.sidekicks.dev; patch, update approvals.sidekicks.dev; create interventions.sidekicks.dev\n',
+    );
+    // Asked for bob by the owner (--as), the answer is bob's.
+    expect((await env.run(['auth', 'can-i', '--list', '--as', 'bob'])).stdout).toBe(viewer.stdout);
+  });
+
+  it('issues a token through kubectl with validation on: kubectl’s schema lookup for a kind outside OpenAPI v3 is answered', async () => {
+    const r = await env.run(['create', '-o', 'name', '-f', '-'], JSON.stringify({ apiVersion: 'auth.sidekicks.dev/v1alpha1', kind: 'Token', metadata: { name: 'dave' }, spec: { role: 'Viewer' } }));
+    expect(r).toEqual({ code: 0, stdout: 'token.auth.sidekicks.dev/dave\n', stderr: '' });
+    expect((await env.run(['delete', 'tokens.auth.sidekicks.dev', 'dave'])).code).toBe(0);
+  });
+
   it('the owner lists the tokens like any resource', async () => {
     const r = await env.run(['get', 'tokens.auth.sidekicks.dev']);
     expect(r.code).toBe(0);
