@@ -226,3 +226,27 @@ export function describeWithNats(name: string, fn: (getUrl: () => string) => voi
     }, START_TIMEOUT_MS);
   });
 }
+
+/** Whether bubblewrap can build a sandbox on this machine (a real attempt, as the daemon's probe makes). */
+export function sandboxAvailable(): boolean {
+  const bwrap = which('bwrap');
+  if (!bwrap) return false;
+  return spawnSync(bwrap, ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-net', '--unshare-pid', '--', '/bin/true']).status === 0;
+}
+
+/** Declares a suite that needs the agent sandbox (bubblewrap); skipped loudly where it cannot run. */
+export function describeWithSandbox(name: string, fn: () => void): void {
+  if (!sandboxAvailable()) return missing('bubblewrap', name, 'apt-get install bubblewrap', 'PATH', () => fn());
+  describe(name, fn);
+}
+
+/**
+ * The isolation default for e2e daemons: Required where a sandbox can be made (runs are tested as
+ * users get them); elsewhere BestEffort, said loudly, so `npm test` still passes on a machine
+ * without bubblewrap. In CI (SIDEKICK_REQUIRE_SERVICES=1) bubblewrap is required.
+ */
+export function e2eDefaultIsolation(): 'Required' | 'BestEffort' {
+  if (sandboxAvailable() || process.env.SIDEKICK_REQUIRE_SERVICES === '1') return 'Required';
+  console.warn('NOTE: bubblewrap is not available (apt-get install bubblewrap): end-to-end runs go unsandboxed (isolation BestEffort)');
+  return 'BestEffort';
+}

@@ -3,6 +3,7 @@
  * with controllers: the hello example runs a Scripted agent in a real git worktree, then the CLI
  * reads what the journal recorded.
  */
+import { e2eDefaultIsolation } from '../../test/services.js';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -65,7 +66,7 @@ let followed: Result;
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'sidekick-journal-cli-'));
-  daemon = await startDaemon({ home, driverHostCommand: hostCommand });
+  daemon = await startDaemon({ home, driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
   const applied = await sk(['apply', '-f', '-'], { stdin: helloManifests(demoRepo(home)) });
   expect(applied).toMatchObject({ code: 0 });
   // Started before the run finishes: follows live (or from the backlog) and must end by itself.

@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { sandboxDriverHost } from '../../node/sandbox/driver-sandbox.js';
-import { effectivePolicy } from '../../node/sandbox/isolation.js';
+import { platformDefaultPolicy, type IsolationPolicy } from '../../node/sandbox/isolation.js';
 import type { SandboxAvailability } from '../../node/sandbox/probe.js';
 import { defaultHostCommand, DriverProcess } from './driver/supervisor.js';
 import { defaultDriverRegistry, type DriverRegistry } from './driver/registry.js';
@@ -22,6 +22,8 @@ export interface ProcessDriverLauncherOptions {
   stateDir?: string;
   /** The daemon user's home (default: os.homedir()), whose credential stores sandboxes hide. */
   userHome?: string;
+  /** The policy of runs whose agent and repo mount set none (`--default-isolation`; default: the platform's). */
+  defaultIsolation?: IsolationPolicy;
   /** For tests: what the sandbox probe reports (default: probe this machine). */
   sandboxAvailability?: SandboxAvailability;
 }
@@ -47,7 +49,7 @@ export class ProcessDriverLauncher implements DriverLauncher {
     const { isolation: policy, ...start } = req;
     const sandbox = this.opts.stateDir
       ? await sandboxDriverHost({
-          policy: policy ?? effectivePolicy([]),
+          policy: policy ?? this.opts.defaultIsolation ?? platformDefaultPolicy(),
           hostCommand: this.opts.command ?? defaultHostCommand(),
           run: req.run,
           providerRunsCommands: req.agent.driver === 'Claude' || req.agent.driver === 'Codex',

@@ -36,7 +36,7 @@ export interface LaunchRequest {
   checkpoint?: DriverCheckpoint;
   /** Tool calls in flight when the daemon stopped (see DriverStartContext.interruptedCalls). */
   interruptedCalls?: string[];
-  /** How strictly the run must be sandboxed (from its agent and repo mount; default: the platform's). */
+  /** How strictly the run must be sandboxed, when its agent or repo mount says (else the launcher's default). */
   isolation?: IsolationPolicy;
 }
 

@@ -19,7 +19,7 @@ import { KeyedLock } from '../../api/keyed-lock.js';
 import { decideAdmission, queueAt, referenceKey, waitingRuns } from './admission.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
-import { effectivePolicy, IsolationUnavailableError } from '../../node/sandbox/isolation.js';
+import { IsolationUnavailableError, requestedPolicy } from '../../node/sandbox/isolation.js';
 import { exhaustion, runBudget, runMaxTurns, sessionBudget, totalUsage } from './budget.js';
 import type { RunLimits } from './run-events.js';
 import type { CheckpointStore } from './checkpoints.js';
@@ -43,6 +43,8 @@ export interface RunReconcilerDeps {
   recorder?: EventRecorder;
   /** Decides gated tool calls (the approval gate). */
   permission(run: Run, call: ToolCall): Promise<PermissionDecision>;
+  /** Cancels the run's undecided approvals and releases their waiters (the approval gate). */
+  cancelApprovals(run: Run, why: string): Promise<void>;
   /** Called before a run's driver starts, so its events can be routed and its budget checked. */
   track(run: Run, limits: RunLimits): void;
   /** Wakes the other runs of a session (a slot was freed). */
@@ -81,6 +83,8 @@ export class RunReconciler implements Reconciler {
       case RunPhase.Starting:
         return this.start(run);
       case RunPhase.Paused:
+        // Level-based: whatever the pause left open (a failed pass, a late request) is canceled.
+        await this.d.cancelApprovals(run, `run ${run.metadata.name} was paused`);
         return run.spec.suspend ? {} : this.resume(run);
       default:
         return this.supervise(run);
@@ -233,7 +237,7 @@ export class RunReconciler implements Reconciler {
           workspace: { path: ws.path, readOnly: ws.readOnly },
           ...(checkpoint ? { checkpoint } : {}),
           ...(interruptedCalls.length ? { interruptedCalls } : {}),
-          isolation: effectivePolicy([agent.spec.isolation, mount?.spec.isolation]),
+          ...optional('isolation', requestedPolicy([agent.spec.isolation, mount?.spec.isolation])),
         },
         (call) => this.d.permission(run, call),
       );
@@ -269,8 +273,11 @@ export class RunReconciler implements Reconciler {
         if (phase === RunPhase.WaitingForApproval || phase === RunPhase.WaitingForInput) moveRun(r, { event: 'RESOLVED' });
         if (r.status?.phase !== RunPhase.Running) return null;
         moveRun(r, { event: 'PAUSE', condition: { type: 'DriverRunning', status: 'False', reason: 'Paused', message: 'paused by spec.suspend; the transcript is saved' } });
+        // What the stopped driver asked is void: after resuming, the agent asks again if it must.
+        delete r.status!.pendingApprovals;
         return [{ type: 'run.Paused', actor: controllerActor }];
       });
+      await this.d.cancelApprovals(run, `run ${run.metadata.name} was paused`);
       return {};
     }
     if (live) return this.checkIdle(run, live.lastOutputAt);
@@ -392,4 +399,9 @@ function reasonForMode(mode: WorkspaceInfo['mode']): string {
 function describeWorkspace(ws: WorkspaceInfo): string {
   const at = ws.baseCommit ? `@${ws.baseCommit.slice(0, 7)}` : '';
   return ws.branch ? `${ws.mode.toLowerCase()} at ${ws.path} on ${ws.branch} from ${at || 'HEAD'}` : `${ws.mode.toLowerCase()} at ${ws.path}`;
+}
+
+/** `{ [key]: value }` when value is set, else `{}` (for optional fields under exactOptionalPropertyTypes-style spreads). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }

@@ -10,11 +10,17 @@ const strictness: Record<IsolationPolicy, number> = { Off: 0, BestEffort: 1, Req
 
 /**
  * The policy a run gets from its agent's and repo mount's `spec.isolation`: the stricter of those
- * that are set, else the platform default (Required where a sandbox mechanism exists).
+ * that are set, else the default (the daemon's `--default-isolation`, else the platform's:
+ * Required where a sandbox mechanism exists).
  */
-export function effectivePolicy(requested: ReadonlyArray<IsolationPolicy | undefined>, platformDefault: IsolationPolicy = platformDefaultPolicy()): IsolationPolicy {
+export function effectivePolicy(requested: ReadonlyArray<IsolationPolicy | undefined>, fallback: IsolationPolicy = platformDefaultPolicy()): IsolationPolicy {
+  return requestedPolicy(requested) ?? fallback;
+}
+
+/** The stricter of the policies that are set, or undefined when none is. */
+export function requestedPolicy(requested: ReadonlyArray<IsolationPolicy | undefined>): IsolationPolicy | undefined {
   const set = requested.filter((p): p is IsolationPolicy => p !== undefined);
-  if (set.length === 0) return platformDefault;
+  if (set.length === 0) return undefined;
   return set.reduce((a, b) => (strictness[b] > strictness[a] ? b : a));
 }
 

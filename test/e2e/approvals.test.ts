@@ -3,6 +3,7 @@
  * whose tool calls go through the approval gate. Every decision is made the way a user makes it
  * (a merge patch of spec.decision, which is what `sidekick approve|deny` and `kubectl patch` send).
  */
+import { e2eDefaultIsolation } from '../services.js';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +25,7 @@ describe('approvals (in-process daemon)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sidekick-approvals-'));
-    daemon = await startDaemon({ home: join(dir, 'home'), driverHostCommand: hostCommand });
+    daemon = await startDaemon({ home: join(dir, 'home'), driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
     client = new SocketApi(daemon.socketPath);
     demo = demoRepo(dir);
   });

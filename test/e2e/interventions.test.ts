@@ -4,6 +4,7 @@
  * fake chat-completions server, and the CLI verbs in-process. The last suite kills a `sidekick
  * daemon run` process with SIGKILL while a run is paused and resumes it in a fresh daemon.
  */
+import { e2eDefaultIsolation } from '../services.js';
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -78,7 +79,7 @@ describe('interventions end to end (in-process daemon)', () => {
     expect(existsSync(hostCommand[1])).toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'sidekick-iv-'));
     home = join(dir, 'home');
-    daemon = await startDaemon({ home, driverHostCommand: hostCommand });
+    daemon = await startDaemon({ home, driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
     client = new SocketApi(daemon.socketPath);
   });
   // Each OpenAI test scripts its own server: leftover responses cannot leak into the next test.

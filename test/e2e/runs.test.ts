@@ -2,6 +2,7 @@
  * End to end: the real daemon (controllers on), real git, real SQLite, the compiled driver host
  * (npm test builds first). Runs do real work in worktrees; the journal records it.
  */
+import { e2eDefaultIsolation } from '../services.js';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +24,7 @@ describe('runs end to end (in-process daemon)', () => {
   beforeAll(async () => {
     expect(existsSync(hostCommand[1])).toBe(true);
     dir = mkdtempSync(join(tmpdir(), 'sidekick-e2e-'));
-    daemon = await startDaemon({ home: join(dir, 'home'), driverHostCommand: hostCommand });
+    daemon = await startDaemon({ home: join(dir, 'home'), driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
     client = new SocketApi(daemon.socketPath);
   });
   afterAll(async () => {

@@ -18,6 +18,7 @@ import type { Run } from '../../resources/kinds/run.js';
 import { sidekickHome } from '../../api/home.js';
 import { runCli } from '../../cli/run.js';
 import { eventually } from '../eventually.js';
+import { e2eDefaultIsolation } from '../services.js';
 
 export const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
 export const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
@@ -118,7 +119,7 @@ export async function fetchTimeline(client: SocketApi, session = 'hello'): Promi
 
 /** Starts `sidekick daemon run` as a child process (so a test can kill -9 it); resolves once it serves. */
 export function startDaemonProcess(home: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
-  const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home, '--default-isolation', e2eDefaultIsolation()], { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const info = sidekickHome(home).daemonInfo;
@@ -155,7 +156,7 @@ export async function startInProcessDaemon(prefix: string): Promise<InProcessDae
   expect(existsSync(hostCommand[1]!)).toBe(true);
   const dir = mkdtempSync(join(tmpdir(), prefix));
   const home = join(dir, 'home');
-  const daemon = await startDaemon({ home, driverHostCommand: hostCommand });
+  const daemon = await startDaemon({ home, driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
   return {
     dir,
     home,

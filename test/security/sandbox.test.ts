@@ -4,7 +4,7 @@
  * key and an environment full of secrets; a Scripted agent rewrites the one command its policy
  * allows and then runs it. Nothing of the daemon's may be reachable from there.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
+import { describeWithSandbox } from '../services.js';
 import { cliMain, demoRepo, fetchTimeline, GV, SocketApi, startDaemonProcess } from '../e2e/support.js';
 import type { Run } from '../../resources/kinds/run.js';
 
@@ -30,7 +31,7 @@ const secrets = {
   http_proxy: 'http://127.0.0.1:9',
 };
 
-describe('the agent sandbox (bubblewrap)', () => {
+describeWithSandbox('the agent sandbox (bubblewrap)', () => {
   let dir: string;
   let home: string;
   let userHome: string;
