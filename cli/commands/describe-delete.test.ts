@@ -121,6 +121,19 @@ describe('delete', () => {
     expect(await gone('held')).toBe(true);
   });
 
+  test('--field-selector on a field the kind does not declare deletes nothing and says so', async () => {
+    await h.client.create(RUNS, 'default', JSON.parse(runManifest('fs-1')));
+    // A misspelled spec.session: accepted, it would have matched (and deleted) every run.
+    expect(await h.sk(['delete', 'runs', '--field-selector', 'spec.sesion!=x'])).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error from server (BadRequest): field label not supported: "spec.sesion" is not a known field selector for runs; supported: metadata.name, metadata.namespace, spec.session, status.phase\n',
+    });
+    expect(await gone('fs-1')).toBe(false);
+    expect(await h.sk(['delete', 'runs', '--field-selector', 'metadata.name=fs-1'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev "fs-1" deleted\n' });
+  });
+
   test('-l, --all, --ignore-not-found, --dry-run, -f', async () => {
     await h.client.create(RUNS, 'default', JSON.parse(runManifest('sel-1', { labels: { batch: 'x' } })));
     await h.client.create(RUNS, 'default', JSON.parse(runManifest('sel-2', { labels: { batch: 'x' } })));
