@@ -150,6 +150,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
       await fleet.drain(run.metadata.uid!);
       return gate.decide(run, call);
     },
+    cancelApprovals: (run, why) => gate.cancelOpen(run, why),
     track: (run, limits) => events.track(run, limits),
     wakeSession,
     wakeRuns,

@@ -10,6 +10,7 @@
  * answer is a refusal; the tool never runs without a recorded decision.
  */
 import type { Store } from '../../api/store/store.js';
+import { isReason } from '../../api/errors.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Run } from '../../resources/kinds/run.js';
@@ -63,6 +64,12 @@ export interface ApprovalGateDeps {
 export class ApprovalGate {
   /** Callers waiting for an Approval (namespace/name) to be settled. */
   private readonly waiting = new Map<string, (approval: Approval) => void>();
+  /**
+   * The approvals each run (namespace/name) waits on now: its `pendingApprovals` is this set's
+   * size, written whole each time, so a decision that arrives late (for a driver stopped by a
+   * pause) can never leave the count off by one.
+   */
+  private readonly open = new Map<string, Set<string>>();
   private readonly now: () => Date;
 
   constructor(private readonly d: ApprovalGateDeps) {
@@ -203,29 +210,89 @@ export class ApprovalGate {
     this.observe(current ?? asDeleted(approval));
   }
 
-  /** Waits in WaitingForApproval until the Approval is settled; the run is Running again after. */
+  /**
+   * Waits in WaitingForApproval until the Approval is settled; the run is Running again once none
+   * is left. A run that is no longer active when it asks (it was paused or ended meanwhile) gets
+   * its approval canceled at once.
+   */
   private async awaitDecision(run: Run, approval: Approval): Promise<Approval> {
     const ns = run.metadata.namespace!;
+    const runKey = `${ns}/${run.metadata.name}`;
+    const open = this.open.get(runKey) ?? new Set<string>();
+    this.open.set(runKey, open.add(approval.metadata.name!));
     const settled = this.listen(approval);
-    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
-      r.status!.pendingApprovals = (r.status!.pendingApprovals ?? 0) + 1;
-      if (r.status!.phase !== RunPhase.Running) return [];
-      moveRun(r, { event: 'APPROVAL_REQUESTED' });
-      return [{ type: 'run.WaitingForApproval', actor: gateActor, payload: { approval: approval.metadata.name } }];
-    });
-    await this.look(approval);
-    const result = await settled;
-    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
-      const pending = Math.max(0, (r.status!.pendingApprovals ?? 1) - 1);
-      if (pending === 0) delete r.status!.pendingApprovals;
-      else r.status!.pendingApprovals = pending;
-      if (pending !== 0 || r.status!.phase !== RunPhase.WaitingForApproval) return [];
-      moveRun(r, { event: 'RESOLVED' });
-      return [{ type: 'run.Running', actor: gateActor, payload: { approval: approval.metadata.name, verdict: result.status?.phase } }];
-    });
-    return result;
+    let phase: string | undefined;
+    try {
+      await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+        phase = r.status!.phase;
+        if (phase !== RunPhase.Running && phase !== RunPhase.WaitingForApproval) return null;
+        r.status!.pendingApprovals = open.size;
+        if (phase !== RunPhase.Running) return [];
+        moveRun(r, { event: 'APPROVAL_REQUESTED' });
+        return [{ type: 'run.WaitingForApproval', actor: gateActor, payload: { approval: approval.metadata.name } }];
+      });
+      if (phase !== RunPhase.Running && phase !== RunPhase.WaitingForApproval) this.observe(await this.cancel(approval, `run ${run.metadata.name} is ${phase ?? 'gone'}`));
+      else await this.look(approval);
+      return await settled;
+    } finally {
+      open.delete(approval.metadata.name!);
+      if (open.size === 0 && this.open.get(runKey) === open) this.open.delete(runKey);
+      await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+        const now = r.status!.phase;
+        // Paused or ended: whoever moved the run reset its count and canceled the rest.
+        if (now !== RunPhase.Running && now !== RunPhase.WaitingForApproval) return null;
+        if (open.size > 0) r.status!.pendingApprovals = open.size;
+        else delete r.status!.pendingApprovals;
+        if (open.size > 0 || now !== RunPhase.WaitingForApproval) return [];
+        moveRun(r, { event: 'RESOLVED' });
+        return [{ type: 'run.Running', actor: gateActor, payload: { approval: approval.metadata.name } }];
+      });
+    }
+  }
+
+  /**
+   * Cancels the run's undecided approvals — it left its active phase (paused, ended, restarted),
+   * so nobody will act on them — journalling each, and releases whoever waits on them (the call
+   * is refused). A decision that arrived first stands. Safe to repeat.
+   */
+  async cancelOpen(run: Run, why: string): Promise<void> {
+    const ns = run.metadata.namespace!;
+    const mine = (a: Approval): boolean => a.spec.run === run.metadata.name && (a.metadata.ownerReferences ?? []).some((o) => o.uid === run.metadata.uid);
+    const undecided = (await this.d.store.list<Approval>('approvals', { namespace: ns })).items.filter((a) => mine(a) && !isSettled(a) && !a.spec.decision);
+    for (const approval of undecided) this.observe(await this.cancel(approval, why));
+  }
+
+  /** Settles one approval Canceled, journalled in the same transaction; a decision that won the race is kept. */
+  private async cancel(approval: Approval, why: string): Promise<Approval> {
+    const ns = approval.metadata.namespace!;
+    for (let attempt = 0; ; attempt++) {
+      const canceled = { ...approval, status: { phase: 'Canceled', message: why, observedGeneration: approval.metadata.generation } } as Approval;
+      const event: JournalEventInput = {
+        type: 'approval.canceled',
+        actor: gateActor,
+        run: approval.spec.run,
+        payload: { approval: approval.metadata.name, category: approval.spec.category, ...(approval.spec.request?.summary ? { summary: approval.spec.request.summary } : {}), reason: why },
+      };
+      try {
+        return await this.d.store.updateStatus<Approval>('approvals', canceled, {
+          extraWrites: async (tx) => {
+            await this.d.journal.append(sessionKey(ns, approval.spec.session), [event], tx);
+          },
+        });
+      } catch (err) {
+        if (isReason(err, 'NotFound')) return asDeleted(approval);
+        if (!isReason(err, 'Conflict') || attempt >= CANCEL_RETRIES) throw err;
+        const current = await this.d.store.find<Approval>('approvals', ns, approval.metadata.name!);
+        if (!current) return asDeleted(approval);
+        if (isSettled(current) || current.spec.decision) return current;
+        approval = current;
+      }
+    }
   }
 }
+
+/** Attempts to cancel an approval that keeps changing under us (each change is someone else's write). */
+const CANCEL_RETRIES = 5;
 
 function firstLine(text: string): string {
   const line = text.split('\n')[0]!;

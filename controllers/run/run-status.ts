@@ -52,6 +52,8 @@ export function failRun(run: Run, f: Failure): JournalEventInput[] | null {
   moveRun(run, { condition: { type: 'DriverRunning', status: 'False', reason: f.reason, message: f.message } });
   run.status!.reason = f.reason;
   run.status!.message = f.message;
+  // An ended run waits on nothing: its open approvals are canceled (approval controller).
+  delete run.status!.pendingApprovals;
   if (event !== 'INTERRUPT') run.status!.failureCategory = f.category;
   delete run.status!.queuePosition;
   return [{ type: `run.${run.status!.phase}`, actor: controllerActor, payload: { reason: f.reason, message: f.message, ...(event !== 'INTERRUPT' ? { failureCategory: f.category } : {}) } }];
