@@ -248,10 +248,12 @@ function hasBody(method: string | undefined): boolean {
 
 /**
  * Splits a request target into its path and query without resolving it as a URL: `//x` is a path
- * here, not a scheme-relative URL to host `x`, and no path is normalized before it is routed.
+ * here, not a scheme-relative URL to host `x`, and no path is normalized before it is routed. An
+ * absolute-form target (`http://host/api`, what proxies send) is routed by its path, as Go's
+ * net/http does.
  */
 function splitTarget(target: string | undefined): { pathname: string; searchParams: URLSearchParams } {
-  const t = target ?? '/';
+  const t = (target ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/';
   const at = t.indexOf('?');
   return at < 0 ? { pathname: t, searchParams: new URLSearchParams() } : { pathname: t.slice(0, at), searchParams: new URLSearchParams(t.slice(at + 1)) };
 }

@@ -104,11 +104,17 @@ describe('over HTTP', () => {
     stream.close();
   });
 
-  it('answers GET // and other unroutable paths with a 404 Status', async () => {
-    for (const path of ['//', '//apis', '/apis/sidekicks.dev/v1alpha1/namespaces/default/agents/%E0%A4%A']) {
+  it('answers GET // and other unroutable paths with a 4xx Status, and routes an absolute-form target by its path', async () => {
+    for (const [path, status] of [
+      ['//', 404],
+      ['//apis', 404],
+      ['//version', 404],
+      ['/apis/sidekicks.dev/v1alpha1/namespaces/default/agents/%E0%A4%A', 400],
+      ['http://sidekick.local/apis/sidekicks.dev/v1alpha1/namespaces/default/agents/one', 200],
+    ] as const) {
       const res = await server.request('GET', path);
-      expect([path, res.status]).toEqual([path, path.includes('%') ? 400 : 404]);
-      expect(res.json.kind).toBe('Status');
+      expect([path, res.status]).toEqual([path, status]);
+      if (status !== 200) expect(res.json.kind).toBe('Status');
     }
     expect(logged.filter((l) => l.startsWith('api: '))).toEqual([]);
   });
