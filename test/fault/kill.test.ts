@@ -1,6 +1,7 @@
 /**
  * kill -9 of a `sidekick daemon run` process at seeded random points while Scripted runs call
- * tools, wait on approvals and get approved, then a restart; at least 20 kill points, each while
+ * tools, wait on approvals and get approved, and a workflow (examples/parallel-fanout) fans out,
+ * each followed by a restart; at least 20 kill points, each while
  * some run is still working (a new run is started whenever all have finished). After the last
  * restart has settled: every run is Completed or Failed with a reason, no command's side effect
  * (a line appended to a file in the worktree) happened twice, `sidekick timeline verify` passes,
@@ -52,7 +53,20 @@ function runObjects(name: string): Record<string, unknown>[] {
   ];
 }
 
-const PLURAL: Record<string, string> = { Session: 'sessions', RepoMount: 'repomounts', Agent: 'agents', ApprovalPolicy: 'approvalpolicies', Run: 'runs' };
+const PLURAL: Record<string, string> = {
+  Session: 'sessions',
+  RepoMount: 'repomounts',
+  Agent: 'agents',
+  ApprovalPolicy: 'approvalpolicies',
+  Run: 'runs',
+  WorkflowTemplate: 'workflowtemplates',
+  Workflow: 'workflows',
+};
+
+interface WorkflowObject {
+  metadata: { name: string };
+  status?: { phase?: string; message?: string };
+}
 
 /** Creates objects, tolerating AlreadyExists (a create whose answer was lost to a kill may have landed). */
 async function createAll(client: SocketApi, objects: Record<string, unknown>[]): Promise<void> {
@@ -65,7 +79,7 @@ async function createAll(client: SocketApi, objects: Record<string, unknown>[]):
   }
 }
 
-describe(`kill -9 of the daemon at ${KILLS} random points during runs and approvals`, () => {
+describe(`kill -9 of the daemon at ${KILLS} random points during runs, approvals and a workflow`, () => {
   let dir: string;
   let home: string;
   let demo: string;
@@ -93,6 +107,8 @@ describe(`kill -9 of the daemon at ${KILLS} random points during runs and approv
     let client = new SocketApi(sidekickHome(home).socket);
     const base = exampleObjects('hello', demo).filter((o) => o.kind === 'Session' || o.kind === 'RepoMount');
     await createAll(client, base);
+    // A workflow (examples/parallel-fanout: three Scripted phases, then a join) in its own session.
+    await createAll(client, exampleObjects('parallel-fanout', demo));
     let started = 0;
     const startRun = (): Promise<void> => createAll(client, runObjects(`r${started++}`));
     await startRun();
@@ -129,13 +145,20 @@ describe(`kill -9 of the daemon at ${KILLS} random points during runs and approv
     }, { timeoutMs: 60_000 });
 
     expect({ report, unsettled: unsettled(runs) }).toEqual({ report, unsettled: [] });
+    const workflows = await eventually(async () => {
+      const all = ((await client.raw('GET', `${GV}/workflows`)) as { items: WorkflowObject[] }).items;
+      expect(all.map((w) => `${w.metadata.name}:${w.status?.phase}`).filter((w) => !/:(Completed|Failed|Cancelled)$/.test(w))).toEqual([]);
+      return all;
+    }, { timeoutMs: 30_000 });
+    const badWorkflows = workflows.filter((w) => !(w.status?.phase === 'Completed' || (w.status?.phase === 'Failed' && w.status.message))).map((w) => `${w.metadata.name}: ${JSON.stringify(w.status)}`);
+    expect({ report, badWorkflows }).toEqual({ report, badWorkflows: [] });
     const twice: string[] = [];
     for (const r of runs) {
       const log = r.status?.workspace?.path ? join(r.status.workspace.path, 'side.log') : undefined;
       if (log && existsSync(log)) for (const [line, n] of lineCounts(readFileSync(log, 'utf8'))) if (n > 1) twice.push(`${r.metadata.name}: "${line}" ${n} times`);
     }
     expect({ report, twice }).toEqual({ report, twice: [] });
-    expect({ report, timelines: await timelineFailures(home, ['hello']) }).toEqual({ report, timelines: [] });
+    expect({ report, timelines: await timelineFailures(home, ['hello', 'fanout']) }).toEqual({ report, timelines: [] });
     expect({ report, worktrees: leakedWorktrees(demo, runs) }).toEqual({ report, worktrees: [] });
     // Nothing of a killed daemon lives on: its drivers and commands ended with it or were reaped.
     expect({ report, processes: strayProcesses(dir, [child.pid!]) }).toEqual({ report, processes: [] });
