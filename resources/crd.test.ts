@@ -24,6 +24,7 @@ interface Crd {
       schema: { openAPIV3Schema: JsonSchema };
       subresources?: { status?: object };
       additionalPrinterColumns?: { name: string; type: string; jsonPath: string; priority?: number }[];
+      selectableFields?: { jsonPath: string }[];
     }[];
   };
 }
@@ -54,6 +55,18 @@ describe('crdFor', () => {
     expect(crd.spec.names.shortNames?.length).toBeGreaterThan(0);
     expect(crd.spec.versions).toHaveLength(1);
     expect(crd.spec.versions[0]).toMatchObject({ name: 'v1alpha1', served: true, storage: true });
+  });
+
+  it.each(kinds)('%s declares at most 8 selectable fields, each a string field of the schema, as a CRD must', (_kind, def) => {
+    const version = (crdFor(def) as Crd).spec.versions[0]!;
+    const declared = version.selectableFields ?? [];
+    expect(declared.map((f) => f.jsonPath)).toEqual(def.selectableFields.map((f) => `.${f}`));
+    expect(declared.length).toBeLessThanOrEqual(8);
+    for (const { jsonPath } of declared) expect([jsonPath, schemaAt(version.schema.openAPIV3Schema, jsonPath)?.type]).toEqual([jsonPath, 'string']);
+  });
+
+  it('lets runs be selected by session and phase', () => {
+    expect((crdFor(scheme.resolve('runs')!) as Crd).spec.versions[0]!.selectableFields).toEqual([{ jsonPath: '.spec.session' }, { jsonPath: '.status.phase' }]);
   });
 
   it.each(kinds)('%s has printer columns: Age as a date, no Name, every path declared by the schema', (_kind, def) => {

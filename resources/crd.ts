@@ -39,6 +39,7 @@ export function crdFor(def: KindDefinition): object {
     schema: { openAPIV3Schema: structuralSchema(def) },
   };
   if (def.hasStatus) version.subresources = { status: {} };
+  if (def.selectableFields.length > 0) version.selectableFields = def.selectableFields.map((f) => ({ jsonPath: `.${f}` }));
   if (def.printerColumns.length > 0) {
     version.additionalPrinterColumns = def.printerColumns.map((c) => ({
       name: c.name,

@@ -38,7 +38,8 @@ export interface KindDefinition<S extends TObject = TObject> {
   immutableFields: string[];
   /**
    * Fields a field selector may name besides metadata.name and metadata.namespace (dotted paths,
-   * e.g. `spec.session`), as a CRD's `selectableFields`; any other is refused with 400.
+   * e.g. `spec.session`), as a CRD's `selectableFields` (at most 8, string fields); any other is
+   * refused with 400.
    */
   selectableFields: string[];
   /** Fields that may be set once, later than creation, and never changed or removed after (e.g. a decision). */

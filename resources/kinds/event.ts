@@ -53,15 +53,13 @@ export const Event = defineKind({
   description: 'Kubernetes-style Events (Normal/Warning, reason, message, involvedObject, count).',
   topLevel: EventFields,
   immutableFields: ['involvedObject'],
-  // What kube-apiserver lets `kubectl describe` and `kubectl events` select core Events by.
+  // What `kubectl describe` and `kubectl events` select core Events by, within the 8 a CRD may declare.
   selectableFields: [
     'involvedObject.kind',
     'involvedObject.namespace',
     'involvedObject.name',
     'involvedObject.uid',
     'involvedObject.apiVersion',
-    'involvedObject.resourceVersion',
-    'involvedObject.fieldPath',
     'reason',
     'reportingComponent',
     'type',
