@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { MAX_BODY_DEPTH, nestingDepth } from './body.js';
 import { agentManifest, collection, startTestServer, type TestServer } from './test-support.js';
@@ -131,5 +132,34 @@ describe('a client that leaves mid-body', () => {
     // A later request needs a new TLS handshake: by its answer the server has seen the close.
     expect((await server.request('GET', `${AGENTS}/half`)).status).toBe(404);
     expect(internalErrors()).toEqual([]);
+  });
+});
+
+describe('requests the HTTP parser refuses', () => {
+  /** Sends raw bytes over the daemon's socket and reads the answer to the end. */
+  function raw(bytes: string): Promise<{ status: number; body: any }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(server.daemon.socketPath);
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (text += d));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const [head, body] = [text.slice(0, text.indexOf('\r\n\r\n')), text.slice(text.indexOf('\r\n\r\n') + 4)];
+        resolve({ status: Number(head.split(' ')[1]), body: JSON.parse(body) });
+      });
+      socket.end(bytes);
+    });
+  }
+
+  it.each([
+    ['an unknown method', 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n', 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource (BREW)'],
+    ['a malformed request line', 'GET\r\n\r\n', 400, 'BadRequest', 'malformed HTTP request'],
+    ['headers past the limit', `GET /version HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'BadRequest', 'the request headers are too large: the limit is'],
+  ])('answers %s with a Status', async (_what, bytes, status, reason, message) => {
+    const answer = await raw(bytes);
+    expect(answer.status).toBe(status);
+    expect(answer.body).toMatchObject({ kind: 'Status', status: 'Failure', reason, code: status });
+    expect(answer.body.message).toContain(message);
   });
 });

@@ -7,6 +7,7 @@ import { chmod, unlink, lstat } from 'node:fs/promises';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, isIP, type AddressInfo } from 'node:net';
+import { answerClientError } from './client-error.js';
 
 /** A parsed `HOST:PORT` (IPv6 as `[::1]:PORT`). */
 export interface HostPort {
@@ -70,6 +71,7 @@ export async function listenUnix(path: string, handler: RequestListener): Promis
     await unlink(path);
   }
   const server = createHttpServer(handler);
+  server.on('clientError', answerClientError);
   await listenOn(server, path);
   // The directory is 0700, so the moment between bind and chmod exposes nothing to other users.
   await chmod(path, 0o600);
@@ -97,6 +99,7 @@ export async function listenTcp(opts: TcpListenOptions, handler: RequestListener
     throw new Error(`refusing to listen on ${address.host} without TLS: give --tls-cert and --tls-key, or listen on a loopback address`);
   }
   const server: Server = tls ? (createHttpsServer({ cert: tls.cert, key: tls.key }, handler) as unknown as Server) : createHttpServer(handler);
+  server.on('clientError', answerClientError);
   await listenOn(server, address);
   const bound = server.address() as AddressInfo;
   const url = `${tls ? 'https' : 'http'}://${formatHost(address.host)}:${bound.port}`;
