@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -394,6 +395,55 @@ describe('CodexDriver', () => {
       expect(env!.OPENAI_API_KEY).toBe('from-agent-env');
     } finally {
       delete process.env.SK_TEST_API_KEY;
+    }
+  });
+});
+
+describe('what the driver sends is valid for the pinned Codex app-server (its generated JSON Schema)', () => {
+  const realCodex = path.resolve(here, '../../../node_modules/.bin/codex');
+  let schemaDir: string;
+  let ajv: Ajv;
+  beforeAll(async () => {
+    schemaDir = await mkdtemp(path.join(os.tmpdir(), 'sk-codex-schema-'));
+    await new Promise<void>((resolve, reject) =>
+      execFile(realCodex, ['app-server', 'generate-json-schema', '--out', schemaDir], { env: { PATH: childPath, HOME: schemaDir } }, (err) => (err ? reject(err) : resolve())),
+    );
+    // The generated schemas use Rust's integer formats (uint32, int64…): types are what is checked here.
+    ajv = new Ajv({ strict: false, validateFormats: false, allErrors: true });
+  }, 60_000);
+  afterAll(async () => rm(schemaDir, { recursive: true, force: true }));
+
+  const schema = async (name: string) => ajv.compile(JSON.parse(await readFile(path.join(schemaDir, name), 'utf8')) as object);
+  const problems = (validate: ValidateFunction, value: unknown) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+
+  it('handshake, thread/start, turn/start, turn/steer, turn/interrupt, thread/resume and the approval answers', async () => {
+    // One run that is allowed a command and refused a write (accept, decline, the reason as turn/steer)…
+    const b = broker(async (call) => (call.tool === 'RunCommand' ? { allow: true } : { allow: false, reason: 'not that file' }));
+    const first = harness({ agent: agent([{ run: 'echo hi > a.txt' }, { write: 'b.md', content: 'x\n' }, { say: 'done' }], { model: 'gpt-5-codex', instructions: 'Be brief.' }), tools: b.tools });
+    await first.started;
+    // …its resume…
+    await harness({ checkpoint: first.lastCheckpoint()! }).started;
+    // …and a run steered, then interrupted.
+    const third = harness({ agent: agent([{ say: 'waiting' }, { waitForSteer: true }, { hang: true }]) });
+    await eventually(() => third.messages().length > 0);
+    await expect(third.driver.steer('only docs/')).resolves.toBe('applied');
+    await third.driver.interrupt();
+    await third.started;
+
+    const sent = await received();
+    expect([...new Set(sent.map((m) => m.method ?? 'response'))].sort()).toEqual(
+      ['initialize', 'initialized', 'response', 'thread/resume', 'thread/start', 'turn/interrupt', 'turn/start', 'turn/steer'].sort(),
+    );
+    const [request, notification, commandAnswer, fileAnswer] = await Promise.all([
+      schema('ClientRequest.json'),
+      schema('ClientNotification.json'),
+      schema('CommandExecutionRequestApprovalResponse.json'),
+      schema('FileChangeRequestApprovalResponse.json'),
+    ]);
+    for (const m of sent) {
+      if (m.method && m.id !== undefined) expect({ method: m.method, problems: problems(request, m) }).toEqual({ method: m.method, problems: [] });
+      else if (m.method) expect({ method: m.method, problems: problems(notification, m) }).toEqual({ method: m.method, problems: [] });
+      else expect({ answer: m.result, problems: [...problems(commandAnswer, m.result), ...problems(fileAnswer, m.result)] }).toEqual({ answer: m.result, problems: [] });
     }
   });
 });
