@@ -16,6 +16,7 @@ import { ensureToken, SocketPeerAuthenticator, TokenAuthenticator, writeFileAtom
 import { ApiServer } from '../api/server/http.js';
 import { RequestAuthorizer } from '../api/server/authorization.js';
 import { requestAuthority } from '../api/server/remember-admission.js';
+import { AdmittedStore } from '../api/server/admitted-store.js';
 import { closeServer, isLoopback, listenTcp, listenUnix, parseListen, type HostPort, type TcpListener } from '../api/server/listen.js';
 import { ensureSelfSigned } from '../api/server/self-signed.js';
 import { ApiService } from '../api/server/service.js';
@@ -195,7 +196,8 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
     opts.controllers === false
       ? undefined
       : buildControllers({
-          store,
+          // Controllers write through the admission API writes go through (defaults, validation, immutability).
+          store: new AdmittedStore(store, scheme),
           journal,
           recorder: controllerRecorder,
           workspaces: new WorkspaceManager({ worktreesRoot: paths.worktrees }),

@@ -7,6 +7,7 @@ import { schemeResolver } from '../../api/store/scheme-resolver.js';
 import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
 import { readChannelMessages } from '../../api/journal/channel-messages.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
+import { AdmittedStore } from '../../api/server/admitted-store.js';
 import { scheme } from '../../resources/index.js';
 import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
@@ -20,11 +21,14 @@ describe('ChannelReconciler (real store and journal, runs finished by hand)', ()
   let dir: string;
   let store: ObjectStore;
   let journal: Journal;
+  /** What the daemon gives controllers: the store behind API admission. */
+  let admitted: AdmittedStore;
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'channel-'));
     store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
     journal = new Journal(store);
+    admitted = new AdmittedStore(store, scheme);
     await store.create('sessions', { apiVersion: V, kind: 'Session', metadata: { name: 's', namespace: 'default' }, spec: { archived: false }, status: { phase: 'Active' } } as KubeObject);
     await journal.append(sessionKey('default', 's'), [{ type: 'session.created', actor: { kind: 'controller', name: 'test' } }]);
     for (const name of ['a', 'b']) {
@@ -44,7 +48,7 @@ describe('ChannelReconciler (real store and journal, runs finished by hand)', ()
   });
 
   /** A daemon's passes over the channel until it has nothing more to do right away. */
-  async function settle(reconciler = new ChannelReconciler({ store, journal })): Promise<void> {
+  async function settle(reconciler = new ChannelReconciler({ store: admitted, journal })): Promise<void> {
     for (let i = 0; i < 10; i++) {
       const result = await reconciler.reconcile(key);
       if (result.requeueAfterMs !== 0) return;
@@ -63,7 +67,8 @@ describe('ChannelReconciler (real store and journal, runs finished by hand)', ()
     await settle(); // a second pass (or a second daemon start) finds the turn's run by its name
     const [first] = await turnRuns();
     expect((await turnRuns()).map((r) => r.metadata.name)).toEqual(['debate-turn-1']);
-    expect(first!.spec).toMatchObject({ session: 's', agent: 'a', channel: 'debate' });
+    // Written as a person writes a Run; admission filled in the defaults.
+    expect(first!.spec).toMatchObject({ session: 's', agent: 'a', channel: 'debate', priority: 0, suspend: false });
     expect(first!.spec.prompt).toContain('Topic: Plan the release');
     expect(first!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Channel', name: 'debate', controller: true })]);
     expect(first!.metadata.annotations?.['sidekicks.dev/created-by']).toBe('alice');
@@ -71,8 +76,8 @@ describe('ChannelReconciler (real store and journal, runs finished by hand)', ()
 
     await finish('debate-turn-1', { phase: 'Completed', summary: 'Ship on Friday.' });
     // Each pass by a fresh reconciler: nothing is remembered between passes.
-    await settle(new ChannelReconciler({ store, journal }));
-    await settle(new ChannelReconciler({ store, journal }));
+    await settle(new ChannelReconciler({ store: admitted, journal }));
+    await settle(new ChannelReconciler({ store: admitted, journal }));
     expect((await messages()).map((m) => [m.author.name, m.text, m.turn])).toEqual([['a', 'Ship on Friday.', 1]]);
     const second = await store.get<Run>('runs', 'default', 'debate-turn-2');
     expect(second.spec.agent).toBe('b');

@@ -16,6 +16,7 @@ import { CREATED_BY } from '../../api/auth/model.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
+import type { KubeObject } from '../../resources/meta.js';
 import type { Session } from '../../resources/kinds/session.js';
 import { setCondition } from '../../resources/conditions.js';
 import { NameLabel, nameLabels, nameLabelValue } from '../../resources/name-labels.js';
@@ -91,7 +92,8 @@ export class ChannelReconciler implements Reconciler {
     const ns = channel.metadata.namespace!;
     const name = channel.metadata.name!;
     const createdBy = channel.metadata.annotations?.[CREATED_BY];
-    const run = {
+    // As a person would write it: admission fills in the defaults (priority, suspend) on create.
+    const run: KubeObject = {
       apiVersion: 'sidekicks.dev/v1alpha1',
       kind: 'Run',
       metadata: {
@@ -121,11 +123,8 @@ export class ChannelReconciler implements Reconciler {
           replyTo: turn.replyTo,
         }),
         channel: name,
-        priority: 0,
-        suspend: false,
       },
-      status: {},
-    } as Run;
+    };
     try {
       await this.d.store.create('runs', run);
       return true;

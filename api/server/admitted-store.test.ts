@@ -1,0 +1,73 @@
+/** Controllers' writes go through API admission: defaults, validation, immutability, the creator kept. */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scheme } from '../../resources/index.js';
+import type { KubeObject } from '../../resources/meta.js';
+import type { Run } from '../../resources/kinds/run.js';
+import { CREATED_BY } from '../auth/model.js';
+import type { ApiError } from '../errors.js';
+import { openStore } from '../store/open-store.js';
+import { schemeResolver } from '../store/scheme-resolver.js';
+import type { Store } from '../store/store.js';
+import { AdmittedStore } from './admitted-store.js';
+
+let dir: string;
+let raw: Store;
+let store: AdmittedStore;
+
+const run = (name: string, extra: Record<string, unknown> = {}): KubeObject => ({
+  apiVersion: 'sidekicks.dev/v1alpha1',
+  kind: 'Run',
+  metadata: { name, namespace: 'default', annotations: { [CREATED_BY]: 'carol' } },
+  spec: { session: 's1', agent: 'coder', prompt: 'go' },
+  ...extra,
+});
+const refusal = (p: Promise<unknown>) => p.then(() => undefined, (e: ApiError) => ({ reason: e.reason, message: e.message }));
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sidekick-admitted-'));
+  raw = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme));
+  store = new AdmittedStore(raw, scheme);
+});
+afterAll(async () => {
+  await raw?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('AdmittedStore', () => {
+  test('a create is defaulted as an API create is, and keeps the status a controller gives it', async () => {
+    const created = await store.create<Run>('runs', run('r1', { status: { phase: 'Queued' } }));
+    expect(created.spec).toMatchObject({ priority: 0, suspend: false });
+    expect(created.status).toEqual({ phase: 'Queued' });
+  });
+
+  test('what the API would refuse is refused: bad metadata, schema violations, unknown fields', async () => {
+    expect(await refusal(store.create('runs', run('r2', { metadata: { name: 'r2', namespace: 'default', labels: { 'sidekicks.dev/run': 'x'.repeat(64) } } })))).toMatchObject({
+      reason: 'Invalid',
+      message: expect.stringContaining('metadata.labels[sidekicks.dev/run]'),
+    });
+    expect(await refusal(store.create('runs', run('r3', { spec: { session: 's1', agent: 'coder', prompt: 'go', priority: 'high' } })))).toMatchObject({ reason: 'Invalid', message: expect.stringContaining('spec.priority') });
+    expect(await refusal(store.create('runs', run('r4', { spec: { session: 's1', agent: 'coder', prompt: 'go', promtp: 'typo' } })))).toMatchObject({ reason: 'BadRequest', message: expect.stringContaining('unknown field "spec.promtp"') });
+    expect(await raw.find('runs', 'default', 'r2')).toBeUndefined();
+  });
+
+  test('an update keeps immutable fields and the creator; a status write is validated and changes only status', async () => {
+    const live = await store.get<Run>('runs', 'default', 'r1');
+    expect(await refusal(store.update('runs', { ...live, spec: { ...live.spec, session: 'other' } }))).toMatchObject({ reason: 'Invalid', message: expect.stringContaining('spec.session') });
+    const updated = await store.update('runs', { ...live, metadata: { ...live.metadata, annotations: { [CREATED_BY]: 'mallory' } } });
+    expect(updated.metadata.annotations?.[CREATED_BY]).toBe('carol');
+    expect(await refusal(store.updateStatus('runs', { ...updated, status: { phase: 'Sideways' } }))).toMatchObject({ reason: 'Invalid', message: expect.stringContaining('status.phase') });
+    const running = await store.updateStatus<Run>('runs', { ...updated, spec: { ...updated.spec, prompt: 'changed here' }, status: { phase: 'Running' } });
+    expect(running.status?.phase).toBe('Running');
+    expect(running.spec.prompt).toBe('go');
+  });
+
+  test('a write based on an older version is a Conflict, as the store answers it', async () => {
+    const live = await store.get<Run>('runs', 'default', 'r1');
+    await store.updateStatus('runs', { ...live, status: { phase: 'Completed' } });
+    expect(await refusal(store.update('runs', { ...live, spec: { ...live.spec, session: 'other' } }))).toMatchObject({ reason: 'Conflict' });
+    expect(await refusal(store.updateStatus('runs', { ...live, status: { phase: 'Running' } }))).toMatchObject({ reason: 'Conflict' });
+  });
+});
