@@ -36,6 +36,12 @@ export interface RequestQuery {
   labelSelector?: string;
   fieldSelector?: string;
   resourceVersion?: string;
+  /** Only NotOlderThan: a list is always served at the latest resourceVersion. */
+  resourceVersionMatch?: 'NotOlderThan';
+  /** A watch without a resourceVersion always starts with the current objects, as this asks. */
+  sendInitialEvents?: boolean;
+  /** Output is always compact JSON; the parameter is checked, not honoured. */
+  pretty?: boolean;
   includeObject: IncludeObject;
   dryRun: boolean;
   fieldManager?: string;
@@ -126,6 +132,9 @@ export function parseQuery(q: URLSearchParams): RequestQuery {
     labelSelector: first(q, 'labelSelector'),
     fieldSelector: first(q, 'fieldSelector'),
     resourceVersion: first(q, 'resourceVersion'),
+    resourceVersionMatch: oneOf(q, 'resourceVersionMatch', ['NotOlderThan'] as const),
+    sendInitialEvents: boolParam(q, 'sendInitialEvents'),
+    pretty: boolParam(q, 'pretty'),
     includeObject: oneOf(q, 'includeObject', INCLUDE_OBJECT) ?? 'Metadata',
     dryRun: dryRunOf(q.getAll('dryRun')),
     fieldManager: fieldManagerOf(q),
