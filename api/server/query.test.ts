@@ -45,6 +45,7 @@ describe('parseQuery', () => {
     ['includeObject=All', 'includeObject: Unsupported value: "All": supported values: "None", "Metadata", "Object"'],
     ['propagationPolicy=Sideways', 'propagationPolicy: Unsupported value: "Sideways": supported values: "Foreground", "Background", "Orphan"'],
     ['dryRun=true', 'dryRun: Unsupported value: "true": supported values: "All"'],
+    [`fieldManager=${'m'.repeat(129)}`, `fieldManager: Invalid value: "${'m'.repeat(100)}…": must be printable ASCII of at most 128 characters`],
     ['resourceVersionMatch=Exact', 'resourceVersionMatch: Unsupported value: "Exact": supported values: "NotOlderThan"'],
     ['sendInitialEvents=yes', 'sendInitialEvents: Invalid value: "yes": must be a boolean'],
     ['pretty=2', 'pretty: Invalid value: "2": must be a boolean'],

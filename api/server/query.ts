@@ -57,8 +57,10 @@ export interface RequestQuery {
   params: URLSearchParams;
 }
 
+/** 400 naming the parameter, its value (the first 100 characters) and what it must be; a cause carries the name. */
 function badValue(name: string, value: string, want: string, problem = 'Invalid value'): ApiError {
-  const message = `${problem}: ${JSON.stringify(value)}: ${want}`;
+  const shown = value.length > 100 ? `${value.slice(0, 100)}…` : value;
+  const message = `${problem}: ${JSON.stringify(shown)}: ${want}`;
   return new ApiError(StatusReason.BadRequest, `${name}: ${message}`, {
     causes: [{ field: name, reason: problem === 'Invalid value' ? 'FieldValueInvalid' : 'FieldValueNotSupported', message }],
   });
@@ -108,7 +110,7 @@ function oneOf<T extends string>(q: URLSearchParams, name: string, allowed: read
 /** `dryRun=All` (repeatable); any other value is 400, as upstream. */
 export function dryRunOf(values: string[]): boolean {
   for (const v of values) {
-    if (v !== 'All') throw new ApiError(StatusReason.BadRequest, `dryRun: Unsupported value: "${v}": supported values: "All"`);
+    if (v !== 'All') throw badValue('dryRun', v, 'supported values: "All"', 'Unsupported value');
   }
   return values.length > 0;
 }
@@ -116,7 +118,7 @@ export function dryRunOf(values: string[]): boolean {
 function fieldManagerOf(q: URLSearchParams): string | undefined {
   const explicit = first(q, 'fieldManager');
   if (explicit !== undefined && (explicit.length > MAX_MANAGER_LENGTH || /[^\x20-\x7e]/.test(explicit))) {
-    throw new ApiError(StatusReason.BadRequest, 'fieldManager: Invalid value: must be printable ASCII of at most 128 characters');
+    throw badValue('fieldManager', explicit, `must be printable ASCII of at most ${MAX_MANAGER_LENGTH} characters`);
   }
   return explicit;
 }
