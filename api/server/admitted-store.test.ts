@@ -38,7 +38,7 @@ afterAll(async () => {
 
 describe('AdmittedStore', () => {
   test('a create is defaulted as an API create is, and keeps the status a controller gives it', async () => {
-    const created = await store.create<Run>('runs', run('r1', { status: { phase: 'Queued' } }));
+    const created = (await store.create('runs', run('r1', { status: { phase: 'Queued' } }))) as Run;
     expect(created.spec).toMatchObject({ priority: 0, suspend: false });
     expect(created.status).toEqual({ phase: 'Queued' });
   });

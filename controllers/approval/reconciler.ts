@@ -15,6 +15,7 @@ import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Approval, ApprovalStatus } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { Run } from '../../resources/kinds/run.js';
+import type { KubeObject } from '../../resources/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { isTerminalPhase } from '../run/phases.js';
 import { gateActor, isSettled } from './approval-status.js';
@@ -86,13 +87,12 @@ export class ApprovalReconciler implements Reconciler {
       const policy = await this.d.store.find<ApprovalPolicy>('approvalpolicies', ns, r.policy);
       try {
         if (!policy) {
-          await this.d.store.create<ApprovalPolicy>('approvalpolicies', {
+          await this.d.store.create<KubeObject>('approvalpolicies', {
             apiVersion: 'sidekicks.dev/v1alpha1',
             kind: 'ApprovalPolicy',
             metadata: { name: r.policy, namespace: ns, labels: { 'sidekicks.dev/remembered': 'true' } },
             spec: { ...(r.session ? { session: r.session } : {}), rules: [r.rule] },
-            status: {},
-          } as ApprovalPolicy);
+          });
           return;
         }
         const rules = policy.spec.rules ?? [];

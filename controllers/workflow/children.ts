@@ -32,8 +32,8 @@ function meta(c: ChildOf): KubeObject['metadata'] {
 }
 
 /**
- * The Run of an Agent phase attempt (or an agent check). Written past admission, so every default
- * is spelled out; `baseRef` starts its worktree from the head of the phase's line.
+ * The Run of an Agent phase attempt (or an agent check), as a person would write it: admission
+ * fills in the defaults. `baseRef` starts its worktree from the head of the phase's line.
  */
 export function runFor(c: ChildOf, r: { agent: string; prompt: string; baseRef?: string }): Run {
   const { wf } = c;
@@ -48,8 +48,6 @@ export function runFor(c: ChildOf, r: { agent: string; prompt: string; baseRef?:
       ...(wf.spec.repoMount ? { repoMount: wf.spec.repoMount } : {}),
       ...(wf.spec.repoMount && r.baseRef ? { baseRef: r.baseRef } : {}),
       channel: 'main',
-      priority: 0,
-      suspend: false,
     },
   } as Run;
 }
@@ -92,7 +90,6 @@ export function cancelFor(wf: Workflow, run: Run, reason: string): Intervention 
     kind: 'Intervention',
     metadata: { name: cancelName(run.metadata.name!), namespace: wf.metadata.namespace, labels: nameLabels({ [NameLabel.Workflow]: wf.metadata.name! }), ownerReferences: [ownerRef(wf)] },
     spec: { run: run.metadata.name!, type: 'Cancel', reason },
-    status: {},
   } as Intervention;
 }
 
