@@ -144,6 +144,8 @@ describe('ClaudeDriver', () => {
     // Reads only: the agent's write tools are dropped in a read-only workspace, RunCommand was never given.
     expect(argv[argv.indexOf('--tools') + 1]).toBe('Read,Glob,Grep');
     expect(argv).not.toContain('--disallowedTools');
+    // Settings the agent could write (HOME, workspace) must not carry allow rules past the gate.
+    expect(argv[argv.indexOf('--setting-sources') + 1]).toBe('');
     expect(argv).not.toContain('--resume');
   });
 

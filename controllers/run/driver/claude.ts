@@ -54,6 +54,10 @@ export function claudeArgs(ctx: Pick<DriverStartContext, 'agent' | 'workspace'>,
   args.push('--mcp-config', mcpConfigPath, '--strict-mcp-config', '--permission-prompt-tool', PERMISSION_PROMPT_TOOL);
   // The exact built-in set ("" for none): a deny list would let through every tool a newer CLI adds.
   args.push('--tools', claudeToolsFor(ctx.agent, ctx.workspace.readOnly).join(','));
+  // No user, project or local settings: their permissions.allow rules let a tool run without asking
+  // the permission tool, and the agent can write them (~/.claude/settings.json in its own HOME,
+  // .claude/ in its workspace) — a rule written in one turn would skip the gate from the next.
+  args.push('--setting-sources', '');
   // Prompt last, as Anthropic's SDK passes it; `--` keeps a prompt that starts with "-" from reading as a flag.
   args.push('-p', ...(turn.prompt.startsWith('-') ? ['--'] : []), turn.prompt);
   return args;
