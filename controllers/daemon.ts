@@ -12,6 +12,7 @@ import { AuthzModel } from '../api/auth/model.js';
 import { TokenStore } from '../api/auth/token-store.js';
 import { EventRecorder } from '../api/events/recorder.js';
 import { sidekickHome, type HomePaths } from '../api/home.js';
+import type { IsolationPolicy } from '../resources/kinds/common.js';
 import { ensureToken, SocketPeerAuthenticator, TokenAuthenticator, writeFileAtomic } from '../api/server/auth.js';
 import { ApiServer } from '../api/server/http.js';
 import { RequestAuthorizer } from '../api/server/authorization.js';
@@ -57,6 +58,8 @@ export interface DaemonOptions {
   controllers?: boolean;
   /** The driver host command (default: the compiled host next to the supervisor). */
   driverHostCommand?: string[];
+  /** Isolation of runs whose agent and repo mount set none (`--default-isolation`; default: Required on Linux). */
+  defaultIsolation?: IsolationPolicy;
   /** Give agent processes the daemon's environment unfiltered (`--allow-env-passthrough`). */
   allowEnvPassthrough?: boolean;
   /** The owner's identity name (the socket peer and the `token` file); default: the OS user name. */
@@ -202,7 +205,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
           recorder: controllerRecorder,
           workspaces: new WorkspaceManager({ worktreesRoot: paths.worktrees }),
           artifacts: new ArtifactStore(paths.artifacts),
-          launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, stateDir: paths.root, log }),
+          launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, stateDir: paths.root, ...(opts.defaultIsolation ? { defaultIsolation: opts.defaultIsolation } : {}), log }),
           inspector: new GitMountInspector(),
           probe: new LocalDriverProbe(),
           log,

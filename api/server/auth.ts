@@ -1,10 +1,9 @@
 /**
- * Authentication of API requests. The Unix socket trusts its peer as the daemon's owner (the
- * socket file is 0600 in a 0700 directory: the filesystem is the check); TCP listeners require
- * `Authorization: Bearer <token>`: the owner's token (compared in constant time) or a token the
- * owner issued to another identity (the TokenStore). A bearer token sent over the socket is
- * honoured too, so `SIDEKICK_TOKEN=… sidekick …` acts as that identity locally. The control plane
- * adds signed tokens behind the same {@link Authenticator} interface.
+ * Authentication of API requests. Every listener requires `Authorization: Bearer <token>`: the
+ * owner's token (compared in constant time) or a token the owner issued to another identity (the
+ * TokenStore). On the Unix socket, the CLI sends the owner's token from SIDEKICK_HOME, or
+ * `SIDEKICK_TOKEN` to act as another identity locally. The control plane adds signed tokens behind
+ * the same {@link Authenticator} interface.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
@@ -29,19 +28,18 @@ export interface Authenticator {
 }
 
 /**
- * The local user on the Unix socket — the owner: the file mode already restricted who can connect.
- * A request that carries a bearer token is authenticated by `tokens` instead (and is 401 when the
- * token is unknown, never silently the owner).
+ * The Unix socket: a caller must prove who it is with a token, like on TCP. The socket's file mode
+ * keeps other users out, but not the daemon user's own processes — and an agent's commands are
+ * such processes. The owner's token file is 0600 under SIDEKICK_HOME, which no sandbox shows, so
+ * reading it is the proof of being the daemon's user outside a sandbox (the CLI does it for you).
+ * Node offers no SO_PEERCRED, and peer credentials could not tell an agent from its user anyway:
+ * both run as the same uid (docs/decisions/0013).
  */
 export class SocketPeerAuthenticator implements Authenticator {
-  constructor(
-    private readonly name: string = 'local-user',
-    private readonly tokens?: Authenticator,
-  ) {}
+  constructor(private readonly tokens: Authenticator) {}
 
   authenticate(req: IncomingMessage): Principal | undefined | Promise<Principal | undefined> {
-    if (this.tokens && req.headers.authorization !== undefined) return this.tokens.authenticate(req);
-    return { name: this.name, method: 'socket', role: Role.Owner };
+    return this.tokens.authenticate(req);
   }
 }
 

@@ -3,6 +3,7 @@
  * `daemon start` (which passes them on to the `daemon run` it spawns), so the two never drift.
  */
 import { Option, UsageError } from 'clipanion';
+import * as t from 'typanion';
 import { SidekickCommand } from '../../base-command.js';
 
 export abstract class DaemonOptionsCommand extends SidekickCommand {
@@ -12,6 +13,10 @@ export abstract class DaemonOptionsCommand extends SidekickCommand {
   tlsKey = Option.String('--tls-key', { description: 'PEM private key for the TCP listener' });
   database = Option.String('--database', { description: 'postgres://… URL of a Postgres database instead of the embedded SQLite file' });
   allowEnvPassthrough = Option.Boolean('--allow-env-passthrough', false, { description: 'Give agent processes the daemon environment unfiltered (credentials included)' });
+  defaultIsolation = Option.String('--default-isolation', {
+    description: 'Isolation of runs whose agent and repo mount set no spec.isolation: Required (default on Linux), BestEffort or Off',
+    validator: t.isEnum(['Required', 'BestEffort', 'Off'] as const),
+  });
 
   /**
    * Refuses options the daemon would refuse (non-loopback `--listen` without TLS, …) as a usage

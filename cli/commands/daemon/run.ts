@@ -37,6 +37,7 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
       tlsKey: this.tlsKey,
       ...(this.database ? { database: { kind: 'postgres' as const, url: this.database } } : {}),
       allowEnvPassthrough: this.allowEnvPassthrough,
+      ...(this.defaultIsolation ? { defaultIsolation: this.defaultIsolation } : {}),
       log,
     });
     // A long-lived process: give a burst's garbage back once it goes idle (see idle-gc.ts).

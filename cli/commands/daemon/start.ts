@@ -45,6 +45,7 @@ export class DaemonStartCommand extends DaemonOptionsCommand {
     if (this.tlsKey) args.push('--tls-key', resolve(this.context.cwd, this.tlsKey));
     if (this.database) args.push('--database', this.database);
     if (this.allowEnvPassthrough) args.push('--allow-env-passthrough');
+    if (this.defaultIsolation) args.push('--default-isolation', this.defaultIsolation);
     const log = await fs.open(paths.logFile, 'a', 0o600);
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: { ...this.context.env, SIDEKICK_HOME: paths.root }, cwd: paths.root });
     await log.close();
