@@ -125,6 +125,17 @@ describe('CodexEventMapper', () => {
     expect(mapper.activeTurnId).toBeUndefined();
   });
 
+  // As codex 0.169.0 sends them (captured from the real app-server).
+  it.each<[string, Json, unknown[]]>([
+    ['warning', { threadId: 'th-1', message: 'Model metadata for `gpt-fake` not found. Defaulting to fallback metadata; this can degrade performance and cause issues.' }, [{ type: 'driver.warning', kind: 'warning', message: 'Model metadata for `gpt-fake` not found. Defaulting to fallback metadata; this can degrade performance and cause issues.' }]],
+    ['deprecationNotice', { summary: 'Full-history hydration is deprecated for paginated threads.', details: null }, [{ type: 'driver.warning', kind: 'deprecationNotice', message: 'Full-history hydration is deprecated for paginated threads.' }]],
+    ['configWarning', { summary: 'Unknown key', details: 'foo.bar is ignored', path: '/h/.codex/config.toml' }, [{ type: 'driver.warning', kind: 'configWarning', message: 'Unknown key — foo.bar is ignored — /h/.codex/config.toml' }]],
+    ['guardianWarning', { threadId: 'th-1', message: 'reviewer unavailable' }, [{ type: 'driver.warning', kind: 'guardianWarning', message: 'reviewer unavailable' }]],
+    ['warning', { threadId: null, message: '' }, []],
+  ])('passes on %s as driver.warning', (method, params, expected) => {
+    expect(new CodexEventMapper().map(method, params)).toEqual(expected);
+  });
+
   it('falls back to the last error notification when a failed turn carries none', () => {
     const mapper = new CodexEventMapper();
     mapper.map('error', { ...ids, error: { message: 'stream disconnected before completion' }, willRetry: false });
