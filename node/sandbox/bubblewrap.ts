@@ -39,8 +39,10 @@ export function sandboxArgv(profile: SandboxProfile, command: readonly string[])
   for (const dir of hidden.filter((d) => d !== '/tmp')) args.push('--tmpfs', dir);
   for (const file of profile.hiddenFiles.filter((f) => !within(hidden, f))) args.push('--ro-bind', '/dev/null', file);
   for (const p of profile.reexposed) args.push('--ro-bind-try', p, p);
-  for (const p of byDepth(profile.writable)) args.push('--bind', p, p);
-  for (const p of byDepth(profile.readOnly)) args.push('--ro-bind-try', p, p);
+  // Parents before children, whichever their mode: a read-only directory can hold a writable one
+  // (a worktree's own admin directory inside `.git/worktrees`) and that one read-only files.
+  const mounts = [...profile.writable.map((p) => ({ p, rw: true })), ...profile.readOnly.map((p) => ({ p, rw: false }))];
+  for (const { p, rw } of mounts.sort((a, b) => depth(a.p) - depth(b.p))) args.push(rw ? '--bind' : '--ro-bind-try', p, p);
   if (!profile.network) args.push('--unshare-net');
   args.push('--chdir', profile.cwd, '--', ...command);
   return args;
@@ -54,8 +56,12 @@ export function nestedCommandArgv(bwrap: string, network: boolean, cwd: string, 
   return [bwrap, '--bind', '/', '/', ...base, ...(network ? [] : ['--unshare-net']), '--chdir', cwd, '--', ...command];
 }
 
+function depth(p: string): number {
+  return p.split('/').length;
+}
+
 function byDepth(paths: readonly string[]): string[] {
-  return [...new Set(paths)].sort((a, b) => a.split('/').length - b.split('/').length);
+  return [...new Set(paths)].sort((a, b) => depth(a) - depth(b));
 }
 
 /** Whether `p` is inside one of `dirs`. */

@@ -26,7 +26,8 @@ export interface HostProfileRequest {
 export async function hostProfile(req: HostProfileRequest): Promise<SandboxProfile> {
   const workspace = await realpath(req.workspace);
   const agentHome = await realpath(req.agentHome);
-  const gitDir = await gitCommonDir(workspace);
+  const git = await gitLayout(workspace);
+  const gitDir = git?.common;
   const hiddenDirs = [await canonical(req.sidekickHome), '/run'];
   const hiddenFiles: string[] = [];
   for (const rel of credentialDirs) {
@@ -44,7 +45,14 @@ export async function hostProfile(req: HostProfileRequest): Promise<SandboxProfi
   // A worktree's git directory lives in the main repository: git add/status need it writable, but
   // its hooks and config run later outside the sandbox (the daemon's commit), so they stay read-only.
   if (gitDir && !gitDir.startsWith(`${workspace}/`) && !req.readOnly) writable.push(gitDir);
-  if (gitDir && !req.readOnly) readOnly.push(path.join(gitDir, 'hooks'), path.join(gitDir, 'config'));
+  // So are the pointers of every worktree of the repository (other runs' included): rewritten, they
+  // would lead a later commit to a git directory (and hooks) of the agent's making.
+  if (gitDir && !req.readOnly) readOnly.push(path.join(gitDir, 'hooks'), path.join(gitDir, 'config'), path.join(gitDir, 'worktrees'));
+  // This run's own worktree admin directory stays writable (index, HEAD), its pointer files not.
+  if (git?.admin && !req.readOnly) {
+    readOnly.push(path.join(workspace, '.git'), ...['commondir', 'gitdir', 'config.worktree'].map((f) => path.join(git.admin!, f)));
+    writable.push(git.admin);
+  }
   return {
     bwrap: req.bwrap,
     writable,
@@ -57,20 +65,23 @@ export async function hostProfile(req: HostProfileRequest): Promise<SandboxProfi
   };
 }
 
-/** The repository's common git directory (`.git`, or the main repository's for a worktree). */
-export async function gitCommonDir(workspace: string): Promise<string | undefined> {
+/**
+ * Where a workspace's git data lives: the common git directory (`.git`, or the main repository's
+ * for a worktree) and, for a worktree, its admin directory (`<common>/worktrees/<name>`).
+ */
+export async function gitLayout(workspace: string): Promise<{ common: string; admin?: string } | undefined> {
   const dotGit = path.join(workspace, '.git');
   const kind = await kindOf(dotGit);
-  if (kind === 'dir') return dotGit;
+  if (kind === 'dir') return { common: dotGit };
   if (kind !== 'file') return undefined;
   const match = /^gitdir:\s*(.+)$/m.exec(await readFile(dotGit, 'utf8'));
   if (!match) return undefined;
-  const adminDir = path.resolve(workspace, match[1]!.trim());
+  const admin = await canonical(path.resolve(workspace, match[1]!.trim()));
   try {
-    const common = (await readFile(path.join(adminDir, 'commondir'), 'utf8')).trim();
-    return await canonical(path.resolve(adminDir, common));
+    const common = (await readFile(path.join(admin, 'commondir'), 'utf8')).trim();
+    return { common: await canonical(path.resolve(admin, common)), admin };
   } catch {
-    return canonical(adminDir);
+    return { common: admin };
   }
 }
 

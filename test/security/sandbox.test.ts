@@ -132,6 +132,26 @@ describeWithSandbox('the agent sandbox (bubblewrap)', () => {
     expect(output).toMatch(/Read-only file system|No such file|ENOENT|ECONNREFUSED|connect/);
   });
 
+  it('an agent cannot plant a git hook or repoint its worktree, which the daemon\'s commit would follow outside the sandbox', async () => {
+    const common = join(dir, 'demo', '.git');
+    const hook = `printf '#!/bin/sh\\necho pwned > ${join(outside, 'hook.txt')}\\n'`;
+    const attack = [
+      `${hook} > ${join(common, 'hooks', 'post-commit')} && chmod +x ${join(common, 'hooks', 'post-commit')} && echo PLANTED-HOOK`,
+      `echo '[core]' >> ${join(common, 'config')} && echo EDITED-CONFIG`,
+      `echo "gitdir: ${outside}" > .git && echo REPOINTED-WORKTREE`,
+      `for f in ${join(common, 'worktrees')}/*/commondir; do echo ${outside} > "$f" && echo REPOINTED-COMMONDIR; done`,
+      'echo change > agent.txt',
+      'echo exit-ok',
+    ].join('\n');
+    const { run, output } = await allowedCommandRuns('hooks', `${attack}\n`);
+    expect(output).toContain('exit-ok');
+    for (const marker of ['PLANTED-HOOK', 'EDITED-CONFIG', 'REPOINTED-WORKTREE', 'REPOINTED-COMMONDIR']) expect(output).not.toContain(marker);
+    // The daemon committed the run's change in the real repository, and no hook of the agent's ran.
+    expect(run.status?.phase).toBe('Completed');
+    expect(run.status?.diff?.files).toBeGreaterThan(0);
+    expect(existsSync(join(outside, 'hook.txt'))).toBe(false);
+  });
+
   it('an approved command cannot read SIDEKICK_HOME, ~/.ssh or ~/.npmrc', async () => {
     const { output } = await allowedCommandRuns('secrets', [`ls -a ${home}`, `cat ${join(userHome, '.ssh', 'id_ed25519')}`, `cat ${join(userHome, '.npmrc')}`, 'echo HOME=$HOME'].join('; ') + '\n');
     expect(output).not.toContain('sidekick.db');
