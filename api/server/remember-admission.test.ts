@@ -153,6 +153,10 @@ describe('admitRemember', () => {
     });
   });
 
+  test('an answer to a question remembers nothing, so it needs no authority', async () => {
+    await admitRemember(undefined, approval('UserInput', approve({ scope: 'Session' }), { summary: 'Which db?' }), { store, authority, user: 'carol' });
+  });
+
   test('a decision already stored is final and not admitted again', async () => {
     const decided = approval('ToolExecution', approve({ scope: 'Session' }));
     await admitRemember(decided, decided, { store, authority, user: 'carol' });

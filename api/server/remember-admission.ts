@@ -71,6 +71,9 @@ export function matchesEverything(glob: string): boolean {
   }
 }
 
+/** Categories whose answer is a person's text: nothing is remembered for them. */
+const ANSWERED_BY_A_PERSON: ReadonlySet<string> = new Set(['UserInput', 'HumanPhaseContribution']);
+
 type Remember = NonNullable<NonNullable<Approval['spec']['decision']>['remember']>;
 
 /** The `remember` of a decision this write adds; undefined when the decision was already stored (it is final) or remembers nothing. */
@@ -110,6 +113,8 @@ function matchEverything(field: string, value: string, what: string): FieldError
 
 /** The policy a remembered decision writes, or undefined when nothing will be remembered (as the approval controller decides). */
 async function targetPolicy(store: Store, approval: Approval, scope: Remember['scope']): Promise<{ policy: string; run?: Run } | undefined> {
+  // A person's answer is never remembered (controllers/approval/policy.ts, rememberedRule).
+  if (ANSWERED_BY_A_PERSON.has(approval.spec.category)) return undefined;
   const ns = approval.metadata.namespace ?? '';
   const run = approval.spec.run ? await store.find<Run>('runs', ns, approval.spec.run) : undefined;
   switch (scope) {
