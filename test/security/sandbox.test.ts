@@ -152,6 +152,50 @@ describeWithSandbox('the agent sandbox (bubblewrap)', () => {
     expect(existsSync(join(outside, 'hook.txt'))).toBe(false);
   });
 
+  it('file tools refuse .., absolute paths, symlinks out of the workspace and .git; the sandbox backs each refusal', async () => {
+    const token = sidekickHome(home).token;
+    await client.create('agents', 'default', {
+      apiVersion: 'sidekicks.dev/v1alpha1',
+      kind: 'Agent',
+      metadata: { name: 'paths' },
+      spec: {
+        driver: 'Scripted',
+        tools: ['ReadFile', 'WriteFile', 'RunCommand'],
+        script: [
+          { tool: 'ReadFile', input: { path: '../../../../../../etc/hostname' } },
+          { tool: 'ReadFile', input: { path: token } },
+          { tool: 'WriteFile', input: { path: 'test.sh', content: `ln -s ${token} token-link; ln -s ${outside} out-link; echo linked\n` } },
+          { tool: 'RunCommand', input: { command: 'sh test.sh' } },
+          { tool: 'ReadFile', input: { path: 'token-link' } },
+          { tool: 'WriteFile', input: { path: 'out-link/escaped.txt', content: 'x' } },
+          { tool: 'WriteFile', input: { path: '.git/hooks/post-commit', content: '#!/bin/sh\necho pwned\n' } },
+          { say: 'done' },
+        ],
+      },
+    });
+    await client.create('runs', 'default', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'paths' }, spec: { session: 'sbx', agent: 'paths', repoMount: 'demo', prompt: 'escape' } });
+    await eventually(async () => {
+      const r = (await client.get('runs', 'default', 'paths')) as Run;
+      if (r.status?.phase !== 'Completed') throw new Error(`phase ${r.status?.phase}`);
+      return r;
+    }, { timeoutMs: 30_000 });
+    const results = (await fetchTimeline(client, 'sbx'))
+      .filter((e) => (e.type === 'tool.result' || e.type === 'tool.error') && (e as { run?: string }).run === 'paths')
+      .map((e) => ({ type: e.type, ...(e.payload as { tool: string; output: string }) }));
+    const refused = results.filter((r) => r.tool !== 'RunCommand' && r.type === 'tool.error');
+    expect(refused.map((r) => r.tool)).toEqual(['ReadFile', 'ReadFile', 'ReadFile', 'WriteFile', 'WriteFile']);
+    expect(refused.map((r) => r.output)).toEqual([
+      'path escapes the workspace: ../../../../../../etc/hostname',
+      `path escapes the workspace: ${token}`,
+      // Inside the sandbox the links' targets (SIDEKICK_HOME, a directory under the private /tmp) do not exist at all.
+      'path is a symbolic link to a missing target: token-link',
+      'path is a symbolic link to a missing target: out-link/escaped.txt',
+      // A worktree's .git is a (read-only) pointer file, not a directory.
+      'not a directory: .git/hooks/post-commit',
+    ]);
+    expect(existsSync(join(outside, 'escaped.txt'))).toBe(false);
+  });
+
   it('an approved command cannot read SIDEKICK_HOME, ~/.ssh or ~/.npmrc', async () => {
     const { output } = await allowedCommandRuns('secrets', [`ls -a ${home}`, `cat ${join(userHome, '.ssh', 'id_ed25519')}`, `cat ${join(userHome, '.npmrc')}`, 'echo HOME=$HOME'].join('; ') + '\n');
     expect(output).not.toContain('sidekick.db');
