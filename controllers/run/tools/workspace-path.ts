@@ -27,7 +27,9 @@ export function lexicalResolve(root: string, input: string): PathResolution {
  * ancestor — must stay inside. With `write`, anything inside `.git` is refused too.
  *
  * WARNING: this is a check, not a sandbox: a process racing to swap a directory for a symlink
- * between the check and the use can still win. RunCommand is not confined at all.
+ * between the check and the use can still win, and RunCommand is not checked at all. What holds
+ * either in is the run's bubblewrap sandbox (node/sandbox), where outside the workspace nothing is
+ * writable and the daemon's home does not exist.
  */
 export async function resolveInWorkspace(root: string, input: string, opts: { write: boolean }): Promise<PathResolution> {
   const lexical = lexicalResolve(root, input);
