@@ -163,3 +163,26 @@ describe('requests the HTTP parser refuses', () => {
     expect(answer.body.message).toContain(message);
   });
 });
+
+describe('a DeleteOptions body', () => {
+  it('is refused, naming the field, when a field has the wrong type — never ignored into a real delete', async () => {
+    await server.request('POST', AGENTS, { body: agentManifest('kept') });
+    const cases: [unknown, string][] = [
+      [{ dryRun: 'All' }, 'DeleteOptions dryRun: Invalid value: "All": must be a list of strings, e.g. ["All"]'],
+      [{ dryRun: ['Some'] }, 'dryRun: Unsupported value: "Some": supported values: "All"'],
+      [{ preconditions: { uid: 5 } }, 'DeleteOptions preconditions.uid: Invalid value: 5: must be a string'],
+      [{ preconditions: 'x' }, 'DeleteOptions preconditions: Invalid value: "x": must be an object with uid and/or resourceVersion'],
+      [{ orphanDependents: 'true' }, 'DeleteOptions orphanDependents: Invalid value: "true": must be a boolean'],
+      [{ gracePeriodSeconds: 1.5 }, 'DeleteOptions gracePeriodSeconds: Invalid value: 1.5: must be an integer'],
+      [{ propagationPolicy: 5 }, 'propagationPolicy: Unsupported value: 5'],
+      [[1], 'the body of a DELETE must be a DeleteOptions object'],
+    ];
+    for (const [body, message] of cases) {
+      const res = await server.request('DELETE', `${AGENTS}/kept`, { body });
+      expect([body, res.status, res.json.message]).toEqual([body, 400, expect.stringContaining(message)]);
+    }
+    expect((await server.request('DELETE', `${AGENTS}/kept`, { body: { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'], preconditions: { uid: null } } })).status).toBe(200);
+    expect((await server.request('GET', `${AGENTS}/kept`)).status).toBe(200);
+    expect(internalErrors()).toEqual([]);
+  });
+});

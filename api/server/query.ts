@@ -6,14 +6,15 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { ApiError, StatusReason } from '../errors.js';
-import type { DeleteOptions, ListOptions, PropagationPolicy } from '../store/store.js';
+import type { ListOptions, PropagationPolicy } from '../store/store.js';
 import { parseFieldValidation, type FieldValidation } from './admission.js';
 import type { WriteRequest } from './service.js';
 import type { IncludeObject } from './table.js';
 import type { KindDefinition } from '../../resources/scheme.js';
 import { checkFieldSelector } from './field-selectors.js';
 
-const PROPAGATION: readonly PropagationPolicy[] = ['Foreground', 'Background', 'Orphan'];
+/** The propagation policies a DELETE may ask for (query or body). */
+export const PROPAGATION: readonly PropagationPolicy[] = ['Foreground', 'Background', 'Orphan'];
 const INCLUDE_OBJECT: readonly IncludeObject[] = ['None', 'Metadata', 'Object'];
 const MAX_MANAGER_LENGTH = 128;
 
@@ -182,35 +183,4 @@ export function listOptionsOf(q: RequestQuery, def: KindDefinition, namespace: s
     limit: q.limit || undefined,
     continue: q.continue,
   };
-}
-
-/** Delete options from a DeleteOptions body (if any) and the query, the query winning. */
-export function deleteOptionsOf(q: RequestQuery, body: unknown): DeleteOptions {
-  const b = (typeof body === 'object' && body !== null && !Array.isArray(body) ? body : {}) as {
-    propagationPolicy?: unknown;
-    preconditions?: unknown;
-    dryRun?: unknown;
-    orphanDependents?: unknown;
-  };
-  let policy = q.propagationPolicy ?? bodyPolicy(b.propagationPolicy);
-  if (policy === undefined && (q.orphanDependents ?? b.orphanDependents === true)) policy = 'Orphan';
-  const bodyDryRun = Array.isArray(b.dryRun) ? b.dryRun.map(String) : [];
-  const pre = (typeof b.preconditions === 'object' && b.preconditions !== null ? b.preconditions : {}) as { uid?: unknown; resourceVersion?: unknown };
-  const preconditions = {
-    ...(typeof pre.uid === 'string' && pre.uid ? { uid: pre.uid } : {}),
-    ...(typeof pre.resourceVersion === 'string' && pre.resourceVersion ? { resourceVersion: pre.resourceVersion } : {}),
-  };
-  return {
-    propagationPolicy: policy,
-    dryRun: q.dryRun || dryRunOf(bodyDryRun),
-    ...(Object.keys(preconditions).length > 0 ? { preconditions } : {}),
-  };
-}
-
-function bodyPolicy(value: unknown): PropagationPolicy | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string' || !(PROPAGATION as readonly string[]).includes(value)) {
-    throw new ApiError(StatusReason.BadRequest, `propagationPolicy: Unsupported value: ${JSON.stringify(value)}: supported values: "Foreground", "Background", "Orphan"`);
-  }
-  return value as PropagationPolicy;
 }
