@@ -1,7 +1,8 @@
 /**
  * The daemon the API fuzzer talks to: the real `sidekick daemon` (API server, admission, SQLite
  * store, Unix socket) on a throwaway home, with its controllers off so that the only writes are the
- * fuzzer's own and "a refused request changed nothing" can be read off the store's resourceVersion.
+ * fuzzer's own (and the Events the API server records about them) and "a refused request changed
+ * nothing" can be read off the store's resourceVersion.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,11 @@ export async function startFuzzDaemon(): Promise<FuzzDaemon> {
     token: daemon.token,
     log,
     revision: () => daemon.store.currentResourceVersion(),
+    eventWritesBetween: async (before, after) => {
+      // resourceVersions count writes one by one: an Event at a version in (before, after] is one of them.
+      const { items } = await daemon.store.list('events', {});
+      return items.filter((e) => Number(e.metadata.resourceVersion) > Number(before) && Number(e.metadata.resourceVersion) <= Number(after)).length;
+    },
     stop: async () => {
       await daemon.stop();
       rmSync(dir, { recursive: true, force: true });

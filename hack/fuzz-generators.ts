@@ -3,7 +3,8 @@
  * (the examples' manifests, and a schema-made object for kinds no example has) are mixed with
  * mutations — wrong types in metadata, unknown fields, deep nesting, huge and unicode strings —
  * and sent as creates, updates, patches (merge, JSON patch, apply) and status writes, as JSON or
- * YAML; lists and watches get garbage query parameters; paths get `//`, `..` and encodings.
+ * YAML, and as manifests through `sidekick apply -f`; lists and watches get garbage query
+ * parameters; paths get `//`, `..` and encodings.
  *
  * Each request carries what a refusal of it may name (`names`) and, where the answer is known
  * regardless of the server's state, an oracle (`expect`).
@@ -405,7 +406,30 @@ export function requestArbitrary(repoRoot: string): fc.Arbitrary<FuzzRequest> {
     shape: `${method} raw body ${contentType || 'none'} ${body.length > 1000 ? `nested ${body.length}` : ''}`.trim(),
   }));
 
+  // `sidekick apply -f` of one to three documents (method APPLY; the path carries the CLI flags).
+  const manifest = fc
+    .tuple(fc.array(fc.tuple(objectFor, mutations), { minLength: 0, maxLength: 3 }), fc.constantFrom('', '', '--validate=warn', '--validate=ignore', '--atomic', '--dry-run=server'), fc.constantFrom('', '---\n', '# only a comment\n', 'a: [\n', 'kind: [x]\n'))
+    .map(([docs, flags, extra]): FuzzRequest => {
+      const texts = docs.map(([{ o }, muts]) => stringify(muts.reduce((acc, m) => m.apply(acc), o)));
+      const body = docs.length === 0 ? extra : texts.join('---\n') + (extra && extra !== '---\n' ? `---\n${extra}` : '');
+      const muts = docs.flatMap(([, m]) => m);
+      // The extra text is a document of its own unless it is only a separator or a comment.
+      const count = docs.length + (/^(---\n|# .*\n)?$/.test(extra) ? 0 : 1);
+      const unknown = muts.some((m) => m.unknown?.some((f) => !f.startsWith('status'))) && !flags.startsWith('--validate=');
+      const why = [...muts.filter((m) => m.refused).map((m) => m.label), ...(unknown ? ['unknown field under strict apply'] : []), ...(body.trim() === '' || body.trim() === '---' || body.trim() === '# only a comment' ? ['no objects'] : [])];
+      return {
+        method: 'APPLY',
+        path: flags,
+        body,
+        names: [...muts.flatMap((m) => m.names), ...docs.flatMap(([{ o }]) => keyPaths(o))],
+        shape: `apply ${count} doc${count === 1 ? '' : 's'} ${flags} ${muts.map((m) => m.label).join(' + ') || 'valid'}${extra ? ` + ${JSON.stringify(extra.trim())}` : ''}`,
+        expect: why.length > 0 ? { kind: 'refused', why: why.join(' + ') } : undefined,
+        dryRun: flags === '--dry-run=server',
+      };
+    });
+
   return fc.oneof(
+    { weight: 1, arbitrary: manifest },
     { weight: 6, arbitrary: write },
     { weight: 3, arbitrary: patch },
     { weight: 3, arbitrary: list },

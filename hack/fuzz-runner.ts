@@ -9,14 +9,30 @@ import fc from 'fast-check';
 import { exchange, type Answer } from './fuzz-http.js';
 import { requestArbitrary, type FuzzRequest } from './fuzz-generators.js';
 import { checkAnswer, type Violation } from './fuzz-invariants.js';
+import { applyManifest, checkApply, type ApplyResult } from './fuzz-apply.js';
 
 /** The daemon under test. */
 export interface FuzzTarget {
+  /** The daemon's home, for the CLI (`sidekick apply`). */
+  home: string;
   socketPath: string;
   /** The owner's bearer token, sent with every request (the socket asks for proof of identity). */
   token: string;
   /** The store's latest resourceVersion: any write moves it. */
   revision(): Promise<string>;
+  /**
+   * How many of the writes after `before` up to `after` were Events (the API server records a
+   * create's or delete's Event in the background, so it may land while the next request is in
+   * flight). Without it every move of the revision counts.
+   */
+  eventWritesBetween?(before: string, after: string): Promise<number>;
+}
+
+/** True when something other than a background Event was written between two revisions. */
+async function storeMoved(target: FuzzTarget, before: string, after: string): Promise<boolean> {
+  if (after === before) return false;
+  if (!target.eventWritesBetween) return true;
+  return (await target.eventWritesBetween(before, after)) < Number(after) - Number(before);
 }
 
 /** One distinct way the daemon broke an invariant, with the first request that showed it. */
@@ -67,7 +83,11 @@ function normalize(text: string): string {
 
 function signatureOf(v: Violation, req: FuzzRequest, answer: Answer | undefined): string {
   // A finding is grouped by what the daemon said; an acceptance by why it should have been refused.
-  const said = v.invariant === 'invalid request accepted' && req.expect?.kind === 'refused' ? req.expect.why : normalize(v.detail);
+  // An invalid query accepted is grouped by what was wrong with it; an invalid object by where it
+  // was sent (`PUT status`, `POST participants`), whichever of its fields was wrong.
+  const accepted = v.invariant === 'invalid request accepted' || v.invariant === 'invalid manifest applied';
+  const why = req.expect?.kind === 'refused' ? req.expect.why : '';
+  const said = !accepted ? normalize(v.detail) : req.method === 'GET' ? why : req.shape.split(' ').slice(0, 2).join(' ');
   return `${v.invariant} | ${answer?.status ?? 'no answer'} | ${said}`;
 }
 
@@ -100,6 +120,7 @@ function watchTimerOverflows(): { take(): number; stop(): void } {
 /** Sends one request and checks the answer. */
 async function checkOne(target: FuzzTarget, req: FuzzRequest, overflows: { take(): number }): Promise<Outcome> {
   const before = await target.revision();
+  if (req.method === 'APPLY') return checkOneApply(target, req, before);
   const headers: Record<string, string> = { authorization: `Bearer ${target.token}`, ...(req.contentType ? { 'content-type': req.contentType } : {}) };
   let answer: Answer | undefined;
   const violations: Violation[] = [];
@@ -116,10 +137,23 @@ async function checkOne(target: FuzzTarget, req: FuzzRequest, overflows: { take(
   } catch (err) {
     return { answer, violations: [...violations, { invariant: 'daemon down', detail: (err as Error).message }] };
   }
-  if (answer) violations.push(...checkAnswer(req, answer, after !== before));
+  if (answer) violations.push(...checkAnswer(req, answer, await storeMoved(target, before, after)));
   const overflowed = overflows.take();
   if (overflowed > 0) violations.push({ invariant: 'timer overflow', detail: `${overflowed} timer(s) asked for more than 2^31-1 ms, which Node fires after 1 ms` });
   return { answer, violations };
+}
+
+/** Applies one generated manifest with the CLI and checks the outcome. */
+async function checkOneApply(target: FuzzTarget, req: FuzzRequest, before: string): Promise<Outcome> {
+  let result: ApplyResult;
+  try {
+    result = await applyManifest(target.home, req);
+  } catch (err) {
+    return { violations: [{ invariant: 'apply threw', detail: (err as Error).stack?.slice(0, 400) ?? String(err) }] };
+  }
+  const after = await target.revision();
+  const answer: Answer = { status: result.code === 0 ? 200 : 400, headers: {}, text: result.stderr, streamed: false };
+  return { answer, violations: checkApply(req, result, await storeMoved(target, before, after)) };
 }
 
 /** A request as it is printed in a finding: bodies past a few hundred characters are cut. */
