@@ -1,6 +1,7 @@
 /**
  * The API fuzzer in CI: 2,000 requests drawn by fast-check (valid objects of every kind and their
- * mutations, patches, YAML, garbage queries and paths) against the real daemon over its socket.
+ * mutations, patches, YAML, manifests through `sidekick apply -f`, garbage queries and paths)
+ * against the real daemon over its socket.
  * Invariants: no 5xx, no hang, the daemon stays up, every refusal is a Status naming the field,
  * a refused request changes nothing. Set FUZZ_SEED to replay a run; the seed is printed.
  */
