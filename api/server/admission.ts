@@ -113,6 +113,11 @@ function pruneField(obj: unknown, path: string): void {
   }
 }
 
+/** kube-apiserver's 400 for unknown fields under `fieldValidation=Strict`. */
+export function strictDecodingError(unknown: string[]): ApiError {
+  return new ApiError(StatusReason.BadRequest, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+}
+
 /**
  * Runs the unknown-field policy, defaults and validation on an envelope-checked object and returns
  * the defaulted copy. Throws 400 (Strict, unknown fields) or 422 Invalid with every violated field.
@@ -121,9 +126,7 @@ export function admit(obj: KubeObject, req: AdmissionRequest): KubeObject {
   const { def } = req;
   const unknown = findUnknownFields(def, obj);
   if (unknown.length > 0) {
-    if (req.fieldValidation === FieldValidation.Strict) {
-      throw new ApiError(StatusReason.BadRequest, `strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
-    }
+    if (req.fieldValidation === FieldValidation.Strict) throw strictDecodingError(unknown);
     if (req.fieldValidation === FieldValidation.Warn) for (const f of unknown) req.warnings.push(`unknown field "${f}"`);
     // Like a CRD's structural pruning: unknown fields are dropped, never stored.
     for (const f of unknown) pruneField(obj, f);

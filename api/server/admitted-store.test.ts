@@ -64,6 +64,12 @@ describe('AdmittedStore', () => {
     expect(running.spec.prompt).toBe('go');
   });
 
+  test('a status write refuses unknown status fields, and is not failed by what the stored object carries elsewhere', async () => {
+    const legacy = await raw.create<Run>('runs', { ...run('legacy'), spec: { session: 's1', agent: 'coder', prompt: 'go', priority: 0, suspend: false, retired: true } } as KubeObject as Run);
+    expect(await refusal(store.updateStatus('runs', { ...legacy, status: { phase: 'Running', bogus: 1 } }))).toMatchObject({ reason: 'BadRequest', message: 'strict decoding error: unknown field "status.bogus"' });
+    expect((await store.updateStatus<Run>('runs', { ...legacy, status: { phase: 'Running' } })).status?.phase).toBe('Running');
+  });
+
   test('a write based on an older version is a Conflict, as the store answers it', async () => {
     const live = await store.get<Run>('runs', 'default', 'r1');
     await store.updateStatus('runs', { ...live, status: { phase: 'Completed' } });

@@ -25,7 +25,8 @@ import type {
   WatchOptions,
   WriteOptions,
 } from '../store/store.js';
-import { admitCreate, admitUpdate, FieldValidation, type AdmissionRequest } from './admission.js';
+import { findUnknownFields } from '../../resources/validation.js';
+import { admitCreate, admitUpdate, FieldValidation, strictDecodingError, type AdmissionRequest } from './admission.js';
 
 export class AdmittedStore implements Store {
   /** Present when the inner store has it (the Store contract makes it optional). */
@@ -58,9 +59,13 @@ export class AdmittedStore implements Store {
     const def = this.scheme.byPlural(plural);
     if (!def) return this.inner.updateStatus(plural, obj, opts);
     const old = await this.current(def, obj);
-    // Only status changes here: admitted on the stored object, as the API's /status does.
+    // Only status changes here: admitted on the stored object, as the API's /status does. Unknown
+    // fields are the writer's only under status; elsewhere they are the stored object's, which
+    // this write neither changes nor should fail for.
     const candidate = { ...structuredClone(old), status: structuredClone((obj as { status?: unknown }).status) } as KubeObject;
-    const admitted = admitUpdate(old, candidate, this.request(def, obj));
+    const unknown = findUnknownFields(def, candidate).filter((f) => f === 'status' || f.startsWith('status.') || f.startsWith('status['));
+    if (unknown.length > 0) throw strictDecodingError(unknown);
+    const admitted = admitUpdate(old, candidate, { ...this.request(def, obj), fieldValidation: FieldValidation.Ignore });
     return this.inner.updateStatus(plural, { ...obj, status: (admitted as { status?: unknown }).status } as T, opts);
   }
 
