@@ -76,13 +76,34 @@ export async function parseInto(set: ManifestSet, source: string, text: string):
       continue;
     }
     const obj = value as KubeObject;
-    if (obj.kind === 'List' && Array.isArray(obj.items)) {
-      for (const item of obj.items as KubeObject[]) set.manifests.push({ source, object: normalize(item) });
-    } else if (!obj.apiVersion || !obj.kind) {
-      const missing = !obj.apiVersion ? 'apiVersion' : 'kind';
-      set.errors.push(`error validating "${source}": error validating data: ${missing} not set`);
-    } else set.manifests.push({ source, object: normalize(obj) });
+    const items = obj.kind === 'List' && Array.isArray(obj.items) ? (obj.items as unknown[]) : [obj];
+    for (const item of items) {
+      const problem = envelopeProblem(item);
+      if (problem) set.errors.push(`error validating "${source}": error validating data: ${problem}`);
+      else set.manifests.push({ source, object: normalize(item as KubeObject) });
+    }
   }
+}
+
+/**
+ * What keeps a document from being an object to send, or undefined: apiVersion and kind must be
+ * set and be strings, metadata (when given) a mapping and its name a string — everything after
+ * this (kind lookup, namespaces, paths) relies on those types.
+ */
+function envelopeProblem(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return 'a manifest must be a mapping with apiVersion and kind';
+  const { apiVersion, kind, metadata } = item as Record<string, unknown>;
+  for (const [field, v] of [['apiVersion', apiVersion], ['kind', kind]] as const) {
+    if (v === undefined || v === null || v === '') return `${field} not set`;
+    if (typeof v !== 'string') return `${field} must be a string, got ${JSON.stringify(v)}`;
+  }
+  if (metadata === undefined || metadata === null) return undefined;
+  if (typeof metadata !== 'object' || Array.isArray(metadata)) return `metadata must be a mapping, got ${JSON.stringify(metadata)}`;
+  for (const field of ['name', 'namespace', 'generateName'] as const) {
+    const v = (metadata as Record<string, unknown>)[field];
+    if (v !== undefined && v !== null && typeof v !== 'string') return `metadata.${field} must be a string, got ${JSON.stringify(v)}`;
+  }
+  return undefined;
 }
 
 function normalize(obj: KubeObject): KubeObject {

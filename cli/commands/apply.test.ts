@@ -179,6 +179,26 @@ describe('apply', () => {
     });
   });
 
+  test('a document whose envelope has the wrong types is reported, naming the field; the others are applied', async () => {
+    const docs = [
+      'apiVersion: 5\nkind: Run\nmetadata: {name: x}',
+      'apiVersion: sidekicks.dev/v1alpha1\nkind: [Run]\nmetadata: {name: x}',
+      'apiVersion: sidekicks.dev/v1alpha1\nkind: Run\nmetadata: just-a-string',
+      'apiVersion: sidekicks.dev/v1alpha1\nkind: Run\nmetadata: {name: 5}',
+      runManifest('typed-ok'),
+    ];
+    await h.write('typed.yaml', docs.join('\n---\n'));
+    const r = await h.sk(['apply', '-f', 'typed.yaml']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('run.sidekicks.dev/typed-ok created\n');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'error: error validating "typed.yaml": error validating data: apiVersion must be a string, got 5',
+      'error: error validating "typed.yaml": error validating data: kind must be a string, got ["Run"]',
+      'error: error validating "typed.yaml": error validating data: metadata must be a mapping, got "just-a-string"',
+      'error: error validating "typed.yaml": error validating data: metadata.name must be a string, got 5',
+    ]);
+  });
+
   test('a file with no objects is an error, as kubectl says it', async () => {
     await h.write('empty.yaml', '');
     await h.write('comments.yaml', '# nothing here\n---\n---\n');
