@@ -156,11 +156,26 @@ describe('requests the HTTP parser refuses', () => {
     ['an unknown method', 'BREW / HTTP/1.1\r\nHost: x\r\n\r\n', 405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource (BREW)'],
     ['a malformed request line', 'GET\r\n\r\n', 400, 'BadRequest', 'malformed HTTP request'],
     ['headers past the limit', `GET /version HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'BadRequest', 'the request headers are too large: the limit is'],
+    ['a raw non-ASCII byte in the path', 'GET /\xe9 HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'BadRequest', 'malformed HTTP request'],
   ])('answers %s with a Status', async (_what, bytes, status, reason, message) => {
     const answer = await raw(bytes);
     expect(answer.status).toBe(status);
     expect(answer.body).toMatchObject({ kind: 'Status', status: 'Failure', reason, code: status });
     expect(answer.body.message).toContain(message);
+  });
+
+  it('answers a HEAD with the headers only', async () => {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(server.daemon.socketPath);
+      let got = '';
+      socket.setEncoding('latin1');
+      socket.on('data', (d: string) => (got += d));
+      socket.on('error', reject);
+      socket.on('end', () => resolve(got));
+      socket.end(Buffer.from('HEAD /\xe9 HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1'));
+    });
+    expect(text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(text.endsWith('\r\n\r\n')).toBe(true);
   });
 });
 

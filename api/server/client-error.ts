@@ -43,8 +43,10 @@ export function answerClientError(err: ClientError, socket: Duplex): void {
   }
   const status = statusForClientError(err);
   const body = JSON.stringify(status.toStatus());
+  // The answer to a HEAD carries the headers of the Status but never its body.
+  const head = methodOf(err.rawPacket) === 'HEAD';
   socket.end(
     `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\n` +
-      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${head ? '' : body}`,
   );
 }
