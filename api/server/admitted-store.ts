@@ -26,7 +26,7 @@ import type {
   WriteOptions,
 } from '../store/store.js';
 import { findUnknownFields } from '../../resources/validation.js';
-import { admitCreate, admitUpdate, FieldValidation, strictDecodingError, type AdmissionRequest } from './admission.js';
+import { admit, admitCreate, admitUpdate, FieldValidation, strictDecodingError, type AdmissionRequest } from './admission.js';
 
 export class AdmittedStore implements Store {
   /** Present when the inner store has it (the Store contract makes it optional). */
@@ -58,14 +58,13 @@ export class AdmittedStore implements Store {
   async updateStatus<T extends KubeObject>(plural: string, obj: T, opts?: WriteOptions): Promise<T> {
     const def = this.scheme.byPlural(plural);
     if (!def) return this.inner.updateStatus(plural, obj, opts);
-    const old = await this.current(def, obj);
-    // Only status changes here: admitted on the stored object, as the API's /status does. Unknown
-    // fields are the writer's only under status; elsewhere they are the stored object's, which
-    // this write neither changes nor should fail for.
-    const candidate = { ...structuredClone(old), status: structuredClone((obj as { status?: unknown }).status) } as KubeObject;
+    // Only status is written (the store keeps the rest as stored, and answers a stale write with
+    // Conflict), so there is nothing immutable to compare and no stored object to read. Unknown
+    // fields are the writer's only under status; elsewhere they are the object's as it was read.
+    const candidate = structuredClone(obj) as KubeObject;
     const unknown = findUnknownFields(def, candidate).filter((f) => f === 'status' || f.startsWith('status.') || f.startsWith('status['));
     if (unknown.length > 0) throw strictDecodingError(unknown);
-    const admitted = admitUpdate(old, candidate, { ...this.request(def, obj), fieldValidation: FieldValidation.Ignore });
+    const admitted = admit(candidate, { ...this.request(def, obj), fieldValidation: FieldValidation.Ignore });
     return this.inner.updateStatus(plural, { ...obj, status: (admitted as { status?: unknown }).status } as T, opts);
   }
 
