@@ -286,7 +286,7 @@ export function validateMetadata(def: KindDefinition, obj: KubeObject): FieldErr
   }
   for (const [key, value] of Object.entries(isPlainObject(meta.labels) ? meta.labels : {})) {
     errors.push(...qualifiedName('metadata.labels', key));
-    errors.push(...labelValue(`metadata.labels`, key, value));
+    if (typeof value === 'string') errors.push(...labelValue(`metadata.labels`, key, value));
   }
   let annotationBytes = 0;
   for (const [key, value] of Object.entries(isPlainObject(meta.annotations) ? meta.annotations : {})) {

@@ -93,6 +93,12 @@ describe('metadata of the wrong type', () => {
     expect(internalErrors()).toEqual([]);
   });
 
+  it('is reported once, by the schema, not again by the shape checks', async () => {
+    const res = await server.request('POST', AGENTS, { body: agentManifest('typed-once', {}, { labels: { a: 5 }, finalizers: [5] }) });
+    expect(res.status).toBe(422);
+    expect(res.json.details.causes.map((c: { field: string }) => c.field).sort()).toEqual(['metadata.finalizers[0]', 'metadata.labels[a]']);
+  });
+
   it('is a 4xx on update, merge patch, JSON patch and server-side apply too', async () => {
     const live = (await server.request('POST', AGENTS, { body: agentManifest('typed-live') })).json;
     const path = `${AGENTS}/typed-live`;
