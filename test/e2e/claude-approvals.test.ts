@@ -283,4 +283,36 @@ describe.each([fakeCli, realCli()])('Claude Code approvals (in-process daemon, $
     expect(events.find((e) => e.type === 'tool.invoked')?.payload).toMatchObject({ tool: 'RunCommand', input: { command: 'echo read only' } });
     expect(events.find((e) => e.type === 'tool.result')?.payload).toMatchObject({ ok: true, output: 'read only' });
   });
+
+  it('pausing while an approval waits cancels it; after resume Claude asks again, and approving completes the run', async () => {
+    await claudeSession('claude-pause');
+    await startRun('claude-pause', 'claude-pause', 'touch paused.txt && echo made');
+    const first = await pendingApproval('claude-pause');
+    expect(await sidekick(home, ['pause', 'run/claude-pause'])).toMatchObject({ code: 0 });
+    await eventually(async () => {
+      const run = await runPhase(client, 'claude-pause');
+      expect(run.status?.phase).toBe('Paused');
+      expect(run.status?.pendingApprovals).toBeUndefined();
+      expect(((await client.get('approvals', 'default', first.metadata.name!)) as Approval).status?.phase).toBe('Canceled');
+      return true;
+    }, { timeoutMs: 30_000 });
+
+    expect(await sidekick(home, ['resume', 'run/claude-pause'])).toMatchObject({ code: 0 });
+    // The session was stopped before the call was answered: resumed, the agent makes it again.
+    const again = await eventually(async () => {
+      const pending = (await approvalsOf('claude-pause')).filter((a) => a.status?.phase === 'Pending');
+      expect(pending).toHaveLength(1);
+      expect(pending[0]!.metadata.name).not.toBe(first.metadata.name);
+      return pending[0]!;
+    }, { timeoutMs: 30_000 });
+    expect(again.spec.request).toMatchObject({ command: 'touch paused.txt && echo made' });
+    expect(await sidekick(home, ['approve', again.metadata.name!])).toMatchObject({ code: 0 });
+    const done = await completed('claude-pause');
+    expect(done.status?.summary).toBe('Bash tool result: made');
+    expect(done.status?.pendingApprovals).toBeUndefined();
+    expect(existsSync(join(done.status!.workspace!.path!, 'paused.txt'))).toBe(true);
+    const types = (await timelineOf('claude-pause', 'claude-pause')).map((e) => e.type);
+    expect(types.indexOf('run.Paused')).toBeLessThan(types.indexOf('approval.canceled'));
+    expect(types.filter((t) => t === 'approval.requested')).toHaveLength(2);
+  }, 60_000);
 });

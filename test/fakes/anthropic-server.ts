@@ -48,14 +48,14 @@ function textsOf(content: string | AnthropicBlock[]): string[] {
   return content.flatMap((b) => (b.type === 'text' && typeof b.text === 'string' ? [b.text] : []));
 }
 
-/**
- * What the user asked in the last user message: its last text block that is not context the CLI
- * attached itself (Claude Code prepends `<system-reminder>` blocks to the prompt).
- */
-export function userPrompt(body: AnthropicRequestBody): string {
-  const user = body.messages.filter((m) => m.role === 'user' && textsOf(m.content).some((t) => !t.startsWith('<system-reminder>')));
-  const texts = user.length ? textsOf(user[user.length - 1]!.content).filter((t) => !t.startsWith('<system-reminder>')) : [];
-  return texts[texts.length - 1] ?? '';
+/** The user's texts in order, without the context the CLI attaches itself (`<system-reminder>` blocks). */
+function userTexts(body: AnthropicRequestBody): string[] {
+  return body.messages.filter((m) => m.role === 'user').flatMap((m) => textsOf(m.content).filter((t) => !t.startsWith('<system-reminder>')));
+}
+
+/** What the user asked first in the conversation: the task (a resumed session repeats all of it). */
+export function firstPrompt(body: AnthropicRequestBody): string {
+  return userTexts(body)[0] ?? '';
 }
 
 /**
@@ -78,14 +78,15 @@ function resultsIn(blocks: AnthropicBlock[]): { toolUseId: string; text: string;
 }
 
 /**
- * The model of the Claude e2e suite: it runs the user's prompt as one Bash command, and once it
- * has the tool result it ends its turn quoting it ("Bash tool result: …" — the output, or the
- * refusal the permission tool gave).
+ * The model of the Claude e2e suite: it runs the task (the first prompt) as one Bash command, and
+ * once it has the tool result it ends its turn quoting it ("Bash tool result: …" — the output, or
+ * the refusal the permission tool gave). Like a real model, a session resumed before the call was
+ * answered ("Continue the task…") makes the call again.
  */
 export const runPromptAsBash: AnthropicResponder = (body) => {
   const results = lastToolResults(body);
   if (results.length) return { text: `Bash tool result: ${results[results.length - 1]!.text}` };
-  const command = userPrompt(body);
+  const command = firstPrompt(body);
   return { text: `Running \`${command}\`.`, toolUse: { name: 'Bash', input: { command, description: 'Run the requested command' } } };
 };
 
