@@ -6,7 +6,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import m from 'ajv-formats';
 import { KUBERNETES_KEYWORDS, toJsonSchema, type JsonSchema } from './json-schema.js';
-import type { KubeObject } from './meta.js';
+import { ObjectMeta, type KubeObject } from './meta.js';
 import { TOTAL_ANNOTATION_BYTES, dnsLabel, dnsSubdomain, labelValue, qualifiedName, show } from './names.js';
 import type { KindDefinition } from './scheme.js';
 import { crossFieldErrors } from './validation-rules.js';
@@ -134,6 +134,30 @@ export function validateObject(def: KindDefinition, obj: KubeObject): FieldError
   }
   errors.push(...listMapDuplicates(obj, schema, ''));
   errors.push(...crossFieldErrors(def.kind, obj));
+  return errors;
+}
+
+let metadataValidator: { schema: JsonSchema; validate: ValidateFunction } | undefined;
+
+/**
+ * Checks `obj.metadata` alone against the ObjectMeta schema (types, formats) and returns every
+ * violation, paths starting `metadata.`. For the first look at a request body, before anything
+ * reads its metadata — also on writes that keep none of it (status), which must not take a
+ * malformed one silently.
+ */
+export function validateMetadataSchema(obj: unknown): FieldError[] {
+  if (!metadataValidator) {
+    const schema = toJsonSchema(ObjectMeta);
+    const wrapper: JsonSchema = { type: 'object', properties: { metadata: schema } };
+    metadataValidator = { schema: wrapper, validate: ajv().compile(wrapper) };
+  }
+  const { schema, validate } = metadataValidator;
+  if (validate(obj)) return [];
+  const errors: FieldError[] = [];
+  for (const e of validate.errors ?? []) {
+    const converted = fromAjv(e, schema, obj);
+    if (converted && !errors.some((x) => x.field === converted.field && x.message === converted.message)) errors.push(converted);
+  }
   return errors;
 }
 

@@ -12,6 +12,7 @@ import {
   findUnknownFields,
   immutableFieldChanges,
   validateMetadata,
+  validateMetadataSchema,
   validateObject,
 } from '../../resources/validation.js';
 import { CREATED_BY } from '../auth/model.js';
@@ -78,6 +79,11 @@ export function checkEnvelope(body: unknown, req: Pick<AdmissionRequest, 'def' |
   if (body.metadata === undefined || body.metadata === null) body.metadata = {};
   if (!isMap(body.metadata)) throw new ApiError(StatusReason.BadRequest, 'metadata must be an object');
   const meta = body.metadata;
+  // Metadata is checked against its schema before anything reads it, as kube-apiserver coerces a
+  // custom resource's metadata first: a status write, which keeps none of it, refuses a malformed
+  // one too instead of dropping it silently.
+  const malformed = validateMetadataSchema(body);
+  if (malformed.length > 0) throw invalid(def.kind, typeof meta.name === 'string' ? meta.name : (req.name ?? ''), malformed);
   if (def.namespaced) {
     if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== req.namespace) {
       throw new ApiError(StatusReason.BadRequest, 'the namespace of the provided object does not match the namespace sent on the request');

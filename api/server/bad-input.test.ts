@@ -207,3 +207,24 @@ describe('a DeleteOptions body', () => {
     expect(internalErrors()).toEqual([]);
   });
 });
+
+describe('a status write', () => {
+  it('refuses malformed metadata in its body (naming the field) though it keeps none of it, as kube-apiserver does', async () => {
+    const live = (await server.request('POST', collection('runtimenodes').replace('/namespaces/default', ''), { body: { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RuntimeNode', metadata: { name: 'node-a' }, spec: { owner: 'o', maxRuns: 1 } } })).json;
+    expect(live.metadata.name).toBe('node-a');
+    const path = '/apis/sidekicks.dev/v1alpha1/runtimenodes/node-a/status';
+    const answers = [
+      await server.request('PUT', path, { body: { ...live, metadata: { name: 'node-a', labels: { a: 5 } } } }),
+      await server.request('PUT', path, { body: { ...live, metadata: { name: 'node-a', generateName: 5 } } }),
+      await server.request('PATCH', path, { body: { metadata: { finalizers: [5] } }, contentType: 'application/merge-patch+json' }),
+      await server.request('PATCH', `${path}?fieldManager=t`, { body: { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RuntimeNode', metadata: { name: 'node-a', annotations: { a: [] } } }, contentType: 'application/apply-patch+yaml' }),
+    ];
+    expect(answers.map((a) => [a.status, a.json.details?.causes?.[0]?.field])).toEqual([
+      [422, 'metadata.labels[a]'],
+      [422, 'metadata.generateName'],
+      [422, 'metadata.finalizers[0]'],
+      [422, 'metadata.annotations[a]'],
+    ]);
+    expect(internalErrors()).toEqual([]);
+  });
+});
