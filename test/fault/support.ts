@@ -108,3 +108,50 @@ export function lineCounts(text: string): Map<string, number> {
 }
 
 
+
+/** One create's outcome, as the client saw it. */
+export interface WriteAnswer {
+  name: string;
+  code: number;
+  reason?: string;
+  message?: string;
+}
+
+/** Creates a Session every 50 ms until stopped, recording each answer: the load a fault lands on. */
+export function startSessionWriter(client: SocketApi, prefix: string): { stop(): Promise<WriteAnswer[]> } {
+  const answers: WriteAnswer[] = [];
+  let writing = true;
+  const loop = (async () => {
+    for (let i = 0; writing; i++) {
+      const name = `${prefix}-${i}`;
+      try {
+        await client.create('sessions', 'default', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name }, spec: { title: name } });
+        answers.push({ name, code: 201 });
+      } catch (err) {
+        const e = err as { code?: number; reason?: string; message?: string };
+        answers.push({ name, code: e.code ?? 0, reason: e.reason, message: e.message });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      writing = false;
+      await loop;
+      return answers;
+    },
+  };
+}
+
+/**
+ * What a store fault may do to writes: answers other than 201 or a 503/507 with a message, and
+ * writes lost (acknowledged, yet absent) or phantom (refused, yet present).
+ */
+export async function writeViolations(client: SocketApi, answers: WriteAnswer[]): Promise<{ bad: WriteAnswer[]; lost: string[]; phantom: string[] }> {
+  const sessions = new Set(((await client.raw('GET', `${GV}/sessions`)) as { items: { metadata: { name: string } }[] }).items.map((s) => s.metadata.name));
+  return {
+    bad: answers.filter((a) => !(a.code === 201 || ((a.code === 503 || a.code === 507) && a.message))),
+    lost: answers.filter((a) => a.code === 201 && !sessions.has(a.name)).map((a) => a.name),
+    phantom: answers.filter((a) => a.code !== 201 && sessions.has(a.name)).map((a) => `${a.name} (${a.code})`),
+  };
+}
