@@ -10,15 +10,20 @@ import type { DriverEvent } from './contract.js';
 import { clip, type LineMapper } from './cli-process.js';
 import { isObject, parseTypedJsonLine, type Json } from './json-lines.js';
 
-/** Claude Code's built-in tools that have a Sidekicks equivalent, so policies name one tool set. */
+/**
+ * Claude Code's built-in tools that have a Sidekicks equivalent, so policies name one tool set.
+ * MultiEdit and LS are gone from 2.1.x but still recognized: an agent may pin an older CLI.
+ */
 export const CLAUDE_TOOL_NAMES: Readonly<Record<string, string>> = {
   Bash: 'RunCommand',
   Read: 'ReadFile',
   Write: 'WriteFile',
   Edit: 'EditFile',
+  MultiEdit: 'EditFile',
   NotebookEdit: 'EditFile',
   Glob: 'ListFiles',
   Grep: 'ListFiles',
+  LS: 'ListFiles',
 };
 
 /** Maps a Claude Code tool call to ours: the canonical name, and `path` beside Claude's `file_path`. */
