@@ -10,12 +10,13 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sidekickHome } from '../../api/home.js';
+import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { GV, startDaemonProcess } from './support.js';
 
 /** A POST over the daemon's socket, answered with status, Retry-After and body. */
 function post(socketPath: string, path: string, body: unknown): Promise<{ status: number; retryAfter?: string; body: Record<string, any> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath, path, method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+    const req = request({ socketPath, path, method: 'POST', headers: { 'content-type': 'application/json', ...socketOwnerHeaders(socketPath) } }, (res) => {
       let text = '';
       res.on('data', (c: Buffer) => (text += c.toString()));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body: JSON.parse(text) }));
