@@ -155,3 +155,27 @@ export async function writeViolations(client: SocketApi, answers: WriteAnswer[])
     phantom: answers.filter((a) => a.code !== 201 && sessions.has(a.name)).map((a) => `${a.name} (${a.code})`),
   };
 }
+
+/** A Scripted agent's step, as far as the journal shows it. */
+export interface ScriptStep {
+  say?: string;
+  tool?: string;
+}
+
+/**
+ * What a Completed Scripted run's journal lacks of its script: every `say` as an
+ * assistant.message, every tool call invoked once and answered. A fault may delay events, never
+ * drop them.
+ */
+export function missingFromJournal(events: { type: string; payload: unknown }[], script: ScriptStep[]): string[] {
+  const missing: string[] = [];
+  const said = events.filter((e) => e.type === 'assistant.message').length;
+  const says = script.filter((s) => s.say !== undefined).length;
+  if (said !== says) missing.push(`${says} assistant messages in the script, ${said} in the journal`);
+  const invoked = events.filter((e) => e.type === 'tool.invoked').map((e) => e.payload as { tool: string; callId: string });
+  const tools = script.filter((s) => s.tool !== undefined).map((s) => s.tool);
+  if (JSON.stringify(invoked.map((i) => i.tool)) !== JSON.stringify(tools)) missing.push(`tools invoked ${JSON.stringify(invoked.map((i) => i.tool))}, script ${JSON.stringify(tools)}`);
+  const answered = new Set(events.filter((e) => e.type === 'tool.result' || e.type === 'tool.error').map((e) => (e.payload as { callId: string }).callId));
+  for (const i of invoked) if (!answered.has(i.callId)) missing.push(`${i.tool} ${i.callId} has no result`);
+  return missing;
+}
