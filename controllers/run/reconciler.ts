@@ -249,7 +249,12 @@ export class RunReconciler implements Reconciler {
     const isolation = entry.handle.isolation;
     await this.d.writer.commit(ns, run.metadata.name!, (r) => {
       if (isolation) r.status = { ...r.status, isolation };
-      if (event === 'RECOVER') return [{ type: 'run.recovered', actor: controllerActor, payload: { fromTurn: checkpoint?.turns ?? 0 } }];
+      if (event === 'RECOVER') {
+        // The approval or answer the stopped driver waited on was canceled: the run works again.
+        if (r.status?.phase === RunPhase.WaitingForApproval || r.status?.phase === RunPhase.WaitingForInput) moveRun(r, { event: 'RESOLVED' });
+        delete r.status!.pendingApprovals;
+        return [{ type: 'run.recovered', actor: controllerActor, payload: { fromTurn: checkpoint?.turns ?? 0, ...(checkpoint ? {} : { fromStart: true }) } }];
+      }
       if (event === 'DRIVER_STARTED' && r.status?.phase !== RunPhase.Starting) return null;
       if (event === 'RESUME' && r.status?.phase !== RunPhase.Paused) return null;
       moveRun(r, { event, condition: { type: 'DriverRunning', status: 'True', reason: 'DriverStarted', message: `${config.driver} driver process started` } });
@@ -301,21 +306,36 @@ export class RunReconciler implements Reconciler {
     return {};
   }
 
-  /** After a restart: resume from the checkpoint where the driver can, otherwise fail RecoveryNeeded. */
+  /**
+   * After a restart: resume from the checkpoint where the driver can. A run that had saved no
+   * checkpoint yet (killed at its first approval or during its first tool call) starts again from
+   * its prompt — its conversation so far is in the journal — as long as no tool call of it had
+   * finished (those would run twice); the call that was in flight follows the recovery rules
+   * (re-run only if idempotent). Otherwise it fails RecoveryNeeded.
+   */
   private async recover(run: Run): Promise<Result> {
     const agent = await find<Agent>(this.d.store, 'agents', run.metadata.namespace!, run.spec.agent);
     const caps = agent ? this.d.launcher.capabilitiesOf(agent.spec.driver) : undefined;
     const checkpoint = caps?.resume ? await this.d.checkpoints.load(run.metadata.uid!) : undefined;
     const ws = run.status?.workspace;
-    if (!caps?.resume || !checkpoint || !ws?.path) {
+    const fromStart = caps?.resume && !checkpoint && ws?.path && (await this.d.writer.toolCallsOf(run)).finished === 0;
+    if (!caps?.resume || (!checkpoint && !fromStart) || !ws?.path) {
       await this.fail(run, {
         category: 'Persistence',
         reason: 'RecoveryNeeded',
-        message: !caps ? 'the agent is gone' : !caps.resume ? `the ${agent!.spec.driver} driver cannot resume a run` : 'no checkpoint was saved before the restart',
+        message: !caps
+          ? 'the agent is gone'
+          : !caps.resume
+            ? `the ${agent!.spec.driver} driver cannot resume a run`
+            : !ws?.path
+              ? 'the run has no workspace to resume in'
+              : 'no checkpoint was saved before the restart, and tool calls had already finished',
         event: 'FAIL',
       });
       return {};
     }
+    // What the stopped driver asked is void: the resumed agent asks again if it must.
+    await this.d.cancelApprovals(run, `the daemon restarted while run ${run.metadata.name} waited`);
     return this.launch(run, await this.workspaceFromStatus(run), 'RECOVER');
   }
 

@@ -40,17 +40,36 @@ export class RunWriter {
    * in flight when the daemon stopped. Read from the journal, the record that survives a kill -9.
    */
   async interruptedToolCalls(run: Run): Promise<string[]> {
-    const open = new Map<string, true>();
+    return (await this.toolCallsOf(run)).inFlight;
+  }
+
+  /**
+   * What the journal says about a run's tool calls: those in flight (invoked, no result — a call
+   * still waiting for its approval never started, so it is not among them: it is simply asked
+   * again) and how many finished.
+   */
+  async toolCallsOf(run: Run): Promise<{ inFlight: string[]; finished: number }> {
+    const open = new Set<string>();
+    // Approval name → the call it decides; the call has not started until its approval lets it
+    // (those events name the approval, not always the call). Refused or canceled, it never did.
+    const awaiting = new Map<string, string>();
+    let finished = 0;
     const key = sessionKey(run.metadata.namespace!, run.spec.session);
     for (let after = 0; ; ) {
-      const page = await this.journal.read(key, { after, limit: 10_000, run: run.metadata.name!, types: ['tool.'] });
+      const page = await this.journal.read(key, { after, limit: 10_000, run: run.metadata.name!, types: ['tool.', 'approval.'] });
       for (const e of page.events) {
-        const callId = (e.payload as { callId?: string } | undefined)?.callId;
-        if (!callId) continue;
-        if (e.type === 'tool.invoked' || e.type === 'tool.replayed') open.set(callId, true);
-        else open.delete(callId);
+        const { callId, approval } = (e.payload ?? {}) as { callId?: string; approval?: string };
+        if (e.type === 'approval.requested' && approval && callId) awaiting.set(approval, callId);
+        else if (e.type.startsWith('approval.')) {
+          if (approval && startsTheCall(e.type, e.payload)) awaiting.delete(approval);
+        } else if (!callId) continue;
+        else if (e.type === 'tool.invoked' || e.type === 'tool.replayed') open.add(callId);
+        else if (e.type.startsWith('tool.') && open.delete(callId)) finished++;
       }
-      if (!page.hasMore) return [...open.keys()];
+      if (!page.hasMore) {
+        const unstarted = new Set(awaiting.values());
+        return { inFlight: [...open].filter((id) => !unstarted.has(id)), finished };
+      }
       after = page.next;
     }
   }
@@ -82,4 +101,9 @@ export class RunWriter {
       }
     }
   }
+}
+
+/** Whether a settled approval's journal event let its tool call run. */
+function startsTheCall(type: string, payload: unknown): boolean {
+  return type === 'approval.approved' || (type === 'approval.expired' && (payload as { onExpiry?: string } | undefined)?.onExpiry === 'Approve');
 }
