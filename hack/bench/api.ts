@@ -1,9 +1,10 @@
 /**
  * API benchmark (issue 2): create throughput with 16 concurrent clients against a raw SQLite
  * baseline measured in the same run, single-create latency, listing 10,000 objects, 1,000
- * watchers receiving one update, `sidekick get` beside `kubectl get`, and idle daemon RSS.
+ * watchers receiving one update, `sidekick get` beside `kubectl get`, and idle daemon RSS. For
+ * SQLite also what durability costs (issue 9): the store with synchronous=NORMAL beside FULL.
  *
- * Usage: node dist/hack/bench/api.js [--backend sqlite|postgres|both] [--objects N]
+ * Usage: node dist/hack/bench/api.js [--backend sqlite|postgres|both] [--objects N] [--sync-dir DIR]
  */
 import https from 'node:https';
 import type { ClientRequest } from 'node:http';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { request, percentile, msSince, type BenchTarget } from './http.js';
 import { startDaemonProcess, rssMiB, settledRssMiB, cliEntry, type DaemonProcess } from './daemon-process.js';
+import { compareSynchronous } from './durability.js';
 
 const RUNS = '/apis/sidekicks.dev/v1alpha1/namespaces/default/runs';
 
@@ -198,15 +200,24 @@ function cliVersusKubectl(d: DaemonProcess): { ours: number; kubectl: number } {
   return { ours, kubectl };
 }
 
-async function benchBackend(label: string, database: string | undefined, objects: number): Promise<Figures> {
+/** The store's creates with synchronous NORMAL and FULL, and what FULL keeps of NORMAL's speed. */
+async function durabilityFigures(f: Figures, dir: string, objects: number): Promise<void> {
+  const { NORMAL: normal, FULL: full } = await compareSynchronous(dir, objects);
+  f['store creates, 16 writers, NORMAL vs FULL (objects/s)'] = `${normal.concurrent.toFixed(0)} vs ${full.concurrent.toFixed(0)} = ${(full.concurrent / normal.concurrent).toFixed(2)}x`;
+  f['store create, 1 writer, p50 NORMAL vs FULL (ms)'] = `${normal.sequentialP50.toFixed(2)} vs ${full.sequentialP50.toFixed(2)} = ${(full.sequentialP50 / normal.sequentialP50).toFixed(2)}x`;
+  f['store create, 1 writer, p99 NORMAL vs FULL (ms)'] = `${normal.sequentialP99.toFixed(2)} vs ${full.sequentialP99.toFixed(2)}`;
+}
+
+async function benchBackend(label: string, database: string | undefined, objects: number, syncDir: string): Promise<Figures> {
   const d = await startDaemonProcess({ database });
   const target = { url: d.url, token: d.token, ca: d.ca };
   const f: Figures = {};
   try {
     const raw = rawSqliteInserts(objects);
+    if (!database) await durabilityFigures(f, syncDir, objects);
     const api = await createThroughput(target, objects, 16, 'tp');
     f['create throughput, 16 clients (objects/s)'] = `${api.toFixed(0)}  (target >= 2000)`;
-    f['raw SQLite inserts, same count (rows/s)'] = raw.toFixed(0);
+    f['raw SQLite inserts, same count (rows/s)'] = `${raw.toFixed(0)}  (autocommit, synchronous=NORMAL)`;
     f['API / raw SQLite'] = `${((api / raw) * 100).toFixed(1)}%  (target >= 25%)`;
     const ceiling = await transportCeiling(target, objects, 16);
     f['transport ceiling: GET /version, 16 clients (req/s)'] = `${ceiling.toFixed(0)}  (creates reach ${((api / ceiling) * 100).toFixed(0)}% of it)`;
@@ -236,8 +247,9 @@ async function main(): Promise<void> {
   const flag = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
   const backend = flag('--backend') ?? 'both';
   const objects = Number(flag('--objects') ?? 4000);
+  const syncDir = flag('--sync-dir') ?? tmpdir();
   console.log(`API benchmark: ${objects} creates, node ${process.version}, ${new Date().toISOString()}`);
-  if (backend === 'sqlite' || backend === 'both') await benchBackend('SQLite (embedded)', undefined, objects);
+  if (backend === 'sqlite' || backend === 'both') await benchBackend('SQLite (embedded)', undefined, objects, syncDir);
   if (backend === 'postgres' || backend === 'both') {
     const url = process.env.SIDEKICK_BENCH_PG_URL ?? process.env.SIDEKICK_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
     const dbName = `sidekick_bench_${process.pid}`;
@@ -250,7 +262,7 @@ async function main(): Promise<void> {
     parsed.pathname = `/${dbName}`;
     const dbUrl = parsed.toString();
     try {
-      await benchBackend('Postgres', dbUrl, objects);
+      await benchBackend('Postgres', dbUrl, objects, syncDir);
     } finally {
       spawnSync('psql', [url, '-qtAc', `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`]);
     }
