@@ -105,7 +105,7 @@ const weirdStrings = fc.oneof(
 );
 const hugeString = fc.constantFrom(100_000, 1_000_000, 3_200_000).map((n) => 'é'.repeat(n / 2));
 
-/** A change to an object that makes it invalid in a way the server must refuse, naming the field. */
+/** A change to an object; `refused` when it makes the object invalid, so that the server must refuse it naming one of `names`. */
 interface Mutation {
   apply(o: Obj): Obj;
   names: string[];
