@@ -4,12 +4,14 @@
  * after so that a refused request which wrote anything is caught. The run goes on after a
  * violation and gathers the distinct findings (grouped by invariant and what the answer said);
  * each is then replayed from its seed and path and shrunk to a smallest request that still shows it.
+ * The requests of earlier findings (fuzz-corpus.ts) go first in every run, whatever the seed.
  */
 import fc from 'fast-check';
 import { exchange, type Answer } from './fuzz-http.js';
 import { requestArbitrary, type FuzzRequest } from './fuzz-generators.js';
 import { checkAnswer, type Violation } from './fuzz-invariants.js';
 import { applyManifest, checkApply, type ApplyResult } from './fuzz-apply.js';
+import { regressions } from './fuzz-corpus.js';
 
 /** The daemon under test. */
 export interface FuzzTarget {
@@ -183,7 +185,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
         if (opts.progress && (i + 1) % 1000 === 0) opts.progress(`fuzz: ${i + 1}/${opts.cases} cases, ${findings.size} distinct findings`);
         return true;
       }),
-      { seed: opts.seed, numRuns: opts.cases },
+      // Every earlier finding first, whatever the seed draws.
+      { seed: opts.seed, numRuns: opts.cases, examples: regressions.map((r) => [r] as [FuzzRequest]) },
     );
     if (opts.shrink !== false) {
       for (const f of findings.values()) f.shrunk = await shrink(opts, arb, f, overflows);
