@@ -3,7 +3,7 @@
  * machine can do, prepares the agent's HOME, and returns the command, environment and the
  * `status.isolation` to report. Never falls back silently: Required and unavailable throws.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IsolationStatus } from '../../resources/kinds/common.js';
 import { sanitizeEnv } from './env.js';
@@ -56,6 +56,7 @@ export async function sandboxDriverHost(req: DriverSandboxRequest): Promise<Driv
   }
   const agentHome = agentHomeDir(req.stateDir, req.run);
   await mkdir(agentHome, { recursive: true, mode: 0o700 });
+  const frozen = await freezeCliSettings(agentHome);
   const profile = await hostProfile({
     bwrap: found.bwrap,
     workspace: req.workspace.path,
@@ -65,6 +66,7 @@ export async function sandboxDriverHost(req: DriverSandboxRequest): Promise<Driv
     userHome: req.userHome,
     // The host reaches the model (endpoint or CLI); each command it runs gets its own network decision.
     network: true,
+    frozen,
   });
   return {
     command: sandboxArgv(profile, req.hostCommand),
@@ -80,4 +82,34 @@ export async function sandboxDriverHost(req: DriverSandboxRequest): Promise<Driv
  */
 export function agentHomeDir(stateDir: string, run: { namespace: string; name: string; uid: string }): string {
   return path.join(stateDir, 'agent-homes', run.namespace, `${run.name}-${run.uid.replace(/-/g, '').slice(0, 8)}`);
+}
+
+/**
+ * Settings through which a CLI would run commands without asking our approval gate, if the agent
+ * could write them into its own HOME in one turn and the CLI read them in the next: Codex's
+ * execution-policy rules and config, Claude Code's user settings (also ignored through
+ * `--setting-sources ''`). They are created empty and mounted read-only.
+ */
+export const frozenCliSettings: ReadonlyArray<{ path: string; kind: 'dir' | 'file'; content?: string }> = [
+  { path: '.codex/rules', kind: 'dir' },
+  { path: '.codex/config.toml', kind: 'file', content: '' },
+  { path: '.claude/settings.json', kind: 'file', content: '{}\n' },
+  { path: '.claude/settings.local.json', kind: 'file', content: '{}\n' },
+];
+
+async function freezeCliSettings(agentHome: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const f of frozenCliSettings) {
+    const p = path.join(agentHome, f.path);
+    if (f.kind === 'dir') await mkdir(p, { recursive: true, mode: 0o700 });
+    else {
+      await mkdir(path.dirname(p), { recursive: true, mode: 0o700 });
+      // 'wx': an existing file (a resumed run) keeps what it has; it was read-only all along.
+      await writeFile(p, f.content ?? '', { flag: 'wx', mode: 0o600 }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err;
+      });
+    }
+    paths.push(p);
+  }
+  return paths;
 }

@@ -20,6 +20,8 @@ export interface HostProfileRequest {
   userHome: string;
   /** Whether the host keeps the network (a provider CLI or endpoint must be reached). */
   network: boolean;
+  /** Paths (existing) the agent may read but not change, inside otherwise writable places. */
+  frozen?: string[];
 }
 
 /** Builds the host's profile; only paths that exist are hidden (bwrap cannot mount onto nothing). */
@@ -39,7 +41,7 @@ export async function hostProfile(req: HostProfileRequest): Promise<SandboxProfi
     if ((await kindOf(p)) === 'file') hiddenFiles.push(await canonical(p));
   }
   const writable = [agentHome];
-  const readOnly: string[] = [];
+  const readOnly: string[] = await Promise.all((req.frozen ?? []).map(canonical));
   if (req.readOnly) readOnly.push(workspace);
   else writable.push(workspace);
   // A worktree's git directory lives in the main repository: git add/status need it writable, but

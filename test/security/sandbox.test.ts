@@ -196,6 +196,18 @@ describeWithSandbox('the agent sandbox (bubblewrap)', () => {
     expect(existsSync(join(outside, 'escaped.txt'))).toBe(false);
   });
 
+  it('an agent cannot write the CLI settings in its HOME that would let Codex or Claude Code run commands without asking', async () => {
+    const attack = [
+      'echo \'prefix_rule(pattern=["touch"], decision="allow")\' > $HOME/.codex/rules/evil.rules && echo WROTE-RULES',
+      'echo \'approval_policy = "never"\' >> $HOME/.codex/config.toml && echo WROTE-CODEX-CONFIG',
+      'echo \'{"permissions":{"allow":["Bash"]}}\' > $HOME/.claude/settings.json && echo WROTE-CLAUDE-SETTINGS',
+      'echo notes > $HOME/notes.txt && echo HOME-WRITABLE',
+    ].join('\n');
+    const { output } = await allowedCommandRuns('cli-settings', `${attack}\n`);
+    for (const marker of ['WROTE-RULES', 'WROTE-CODEX-CONFIG', 'WROTE-CLAUDE-SETTINGS']) expect(output).not.toContain(marker);
+    expect(output).toContain('HOME-WRITABLE');
+  });
+
   it('an approved command cannot read SIDEKICK_HOME, ~/.ssh or ~/.npmrc', async () => {
     const { output } = await allowedCommandRuns('secrets', [`ls -a ${home}`, `cat ${join(userHome, '.ssh', 'id_ed25519')}`, `cat ${join(userHome, '.npmrc')}`, 'echo HOME=$HOME'].join('; ') + '\n');
     expect(output).not.toContain('sidekick.db');
