@@ -58,7 +58,7 @@ function isMap(v: unknown): v is Record<string, unknown> {
  * match, the namespace must match the path's (it is filled in when missing), the name must match
  * the path's. Returns the body as a KubeObject (the same value, mutated).
  */
-export function checkEnvelope(body: unknown, req: Pick<AdmissionRequest, 'def' | 'namespace' | 'name'>): KubeObject {
+export function checkEnvelope(body: unknown, req: Pick<AdmissionRequest, 'def' | 'namespace' | 'name'>, opts: { replace?: boolean } = {}): KubeObject {
   const { def } = req;
   if (!isMap(body)) throw new ApiError(StatusReason.BadRequest, `the body of the request must be a ${def.kind} object`);
   if (typeof body.kind !== 'string' || body.kind === '') {
@@ -93,9 +93,15 @@ export function checkEnvelope(body: unknown, req: Pick<AdmissionRequest, 'def' |
     delete meta.namespace;
   }
   if (req.name !== undefined) {
-    if (meta.name === undefined || meta.name === '') meta.name = req.name;
+    // A PUT replaces the object: like kube-apiserver's checkName, its body must name it, or a
+    // body without metadata would silently become the object named in the URL.
+    if ((meta.name === undefined || meta.name === '') && !opts.replace) meta.name = req.name;
     else if (meta.name !== req.name) {
-      throw new ApiError(StatusReason.BadRequest, `the name of the object (${String(meta.name)}) does not match the name on the URL (${req.name})`);
+      throw new ApiError(StatusReason.BadRequest, `the name of the object (${String(meta.name ?? '')}) does not match the name on the URL (${req.name})`, {
+        name: req.name,
+        kind: def.plural,
+        causes: [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `must be ${JSON.stringify(req.name)}, the name on the URL` }],
+      });
     }
   }
   return body as KubeObject;

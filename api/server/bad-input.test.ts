@@ -228,3 +228,19 @@ describe('a status write', () => {
     expect(internalErrors()).toEqual([]);
   });
 });
+
+describe('a PUT whose body does not name the object', () => {
+  it('is refused (400 naming metadata.name) instead of becoming the object named in the URL, on the object and on /status', async () => {
+    const path = '/apis/sidekicks.dev/v1alpha1/runtimenodes/node-b';
+    const live = (await server.request('POST', '/apis/sidekicks.dev/v1alpha1/runtimenodes', { body: { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RuntimeNode', metadata: { name: 'node-b' }, spec: { owner: 'o', maxRuns: 1 } } })).json;
+    const answers = [
+      await server.request('PUT', path, { body: { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RuntimeNode', metadata: null, spec: { owner: 'x', maxRuns: 2 } } }),
+      await server.request('PUT', `${path}/status`, { body: { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RuntimeNode', spec: live.spec, status: { phase: 'Online' } } }),
+    ];
+    expect(answers.map((a) => [a.status, a.json.message, a.json.details?.causes?.[0]?.field])).toEqual([
+      [400, 'the name of the object () does not match the name on the URL (node-b)', 'metadata.name'],
+      [400, 'the name of the object () does not match the name on the URL (node-b)', 'metadata.name'],
+    ]);
+    expect((await server.request('GET', path)).json.metadata.resourceVersion).toBe(live.metadata.resourceVersion);
+  });
+});

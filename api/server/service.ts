@@ -141,7 +141,7 @@ export class ApiService {
   async update(plural: string, namespace: string, name: string, body: unknown, req: WriteRequest = {}): Promise<KubeObject> {
     const def = this.kindOf(plural);
     const adm = this.admission(def, namespace, name, req);
-    const incoming = checkEnvelope(body, adm);
+    const incoming = checkEnvelope(body, adm, { replace: true });
     const precondition = incoming.metadata.resourceVersion;
     return this.retrying(precondition, async () => {
       const old = await this.store.get(plural, scopeNs(def, namespace), name);
@@ -160,7 +160,7 @@ export class ApiService {
     const def = this.kindOf(plural);
     this.requireStatus(def);
     const adm = this.admission(def, namespace, name, req);
-    const incoming = checkEnvelope(body, adm);
+    const incoming = checkEnvelope(body, adm, { replace: true });
     const precondition = incoming.metadata.resourceVersion;
     return this.retrying(precondition, async () => {
       const old = await this.store.get(plural, scopeNs(def, namespace), name);
