@@ -3,6 +3,7 @@
  * events, in order, to a handler. Only what is running now lives here; everything a restarted
  * daemon needs (phase, checkpoint, journal) is in the store.
  */
+import { isReason, StatusReason } from '../../api/errors.js';
 import type { DriverEvent } from './driver/contract.js';
 import type { DriverHandle, DriverHooks, DriverLauncher, LaunchRequest } from './ports.js';
 
@@ -17,6 +18,11 @@ export interface FleetEntry {
 /** Called for each event of a run's driver, one at a time, in order. */
 export type EventHandler = (runUid: string, event: DriverEvent, entry: FleetEntry) => Promise<void>;
 
+/** Attempts for an event whose handling fails for another reason than a store fault. */
+const MAX_HANDLER_ATTEMPTS = 5;
+const RETRY_BASE_MS = 50;
+const RETRY_MAX_MS = 2000;
+
 export class DriverFleet {
   private readonly entries = new Map<string, FleetEntry>();
   private readonly pumps = new Map<string, Promise<void>>();
@@ -25,6 +31,7 @@ export class DriverFleet {
     private readonly launcher: DriverLauncher,
     private readonly onEvent: EventHandler,
     private readonly log: (line: string) => void = () => undefined,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
   get(runUid: string): FleetEntry | undefined {
@@ -89,13 +96,30 @@ export class DriverFleet {
   private enqueue(runUid: string, entry: FleetEntry, event: DriverEvent): void {
     entry.lastOutputAt = Date.now();
     const previous = this.pumps.get(runUid) ?? Promise.resolve();
-    const next = previous.then(async () => {
+    const next = previous.then(() => this.deliver(runUid, entry, event));
+    this.pumps.set(runUid, next);
+  }
+
+  /**
+   * Hands one event to the handler until it takes it. A store that is busy or full (503/507) is
+   * waited out, with backoff, for as long as it takes: the pump holds the later events, so order
+   * is kept and nothing the driver said is lost (a dropped completion would leave the run Running
+   * for ever). Any other failure is a bug in handling that event: retried a few times, then logged.
+   */
+  private async deliver(runUid: string, entry: FleetEntry, event: DriverEvent): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.onEvent(runUid, event, entry);
+        return;
       } catch (err) {
-        this.log(`driver ${runUid}: handling ${event.type} failed: ${(err as Error).stack ?? String(err)}`);
+        const storeFault = isReason(err, StatusReason.ServiceUnavailable) || isReason(err, StatusReason.InsufficientStorage);
+        if (!storeFault && attempt >= MAX_HANDLER_ATTEMPTS) {
+          this.log(`driver ${runUid}: handling ${event.type} failed ${attempt} times, giving up on it: ${(err as Error).stack ?? String(err)}`);
+          return;
+        }
+        if (attempt === 1 || attempt % 10 === 0) this.log(`driver ${runUid}: handling ${event.type} failed (attempt ${attempt}, retrying): ${(err as Error).message}`);
+        await this.sleep(Math.min(RETRY_BASE_MS * 2 ** Math.min(attempt - 1, 10), RETRY_MAX_MS));
       }
-    });
-    this.pumps.set(runUid, next);
+    }
   }
 }
