@@ -16,13 +16,20 @@ import { applyAll, demoRepo, fetchTimeline, git, GV, runPhase, sidekick, SocketA
 
 let dir: string;
 let child: ChildProcess | undefined;
+// Every daemon a test started: one left running by a failed test would keep jest from exiting.
+const started: ChildProcess[] = [];
+async function startDaemon(home: string): Promise<ChildProcess> {
+  const p = await startDaemonProcess(home);
+  started.push(p);
+  return p;
+}
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sidekick-from-start-'));
 });
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
+  for (const p of started.filter((c) => c.exitCode === null && c.signalCode === null)) {
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill('SIGTERM');
     await exited;
   }
   rmSync(dir, { recursive: true, force: true });
@@ -46,7 +53,7 @@ async function approvals(client: SocketApi): Promise<Approval[]> {
 async function killAndRestart(home: string): Promise<SocketApi> {
   child!.kill('SIGKILL');
   await new Promise((r) => child!.once('exit', r));
-  child = await startDaemonProcess(home);
+  child = await startDaemon(home);
   return new SocketApi(sidekickHome(home).socket);
 }
 
@@ -62,7 +69,7 @@ describe('a run killed before its first checkpoint resumes from its start', () =
   it('killed while waiting on its first approval: the approval is asked again, and the command runs once', async () => {
     const home = join(dir, 'home-approval');
     const demo = demoRepo(join(dir, 'approval'));
-    child = await startDaemonProcess(home);
+    child = await startDaemon(home);
     let client = new SocketApi(sidekickHome(home).socket);
     await applyAll(client, objects(demo, 'echo ran >> ran.log', false));
     const first = await eventually(async () => {
@@ -94,7 +101,7 @@ describe('a run killed before its first checkpoint resumes from its start', () =
   it('killed during its first tool call: the command is not run again, the agent is told, and the run finishes', async () => {
     const home = join(dir, 'home-inflight');
     const demo = demoRepo(join(dir, 'inflight'));
-    child = await startDaemonProcess(home);
+    child = await startDaemon(home);
     let client = new SocketApi(sidekickHome(home).socket);
     const command = 'echo started >> runs.log; sleep 3; echo finished >> runs.log';
     await applyAll(client, objects(demo, command, true));

@@ -120,6 +120,10 @@ export async function fetchTimeline(client: SocketApi, session = 'hello'): Promi
 /** Starts `sidekick daemon run` as a child process (so a test can kill -9 it); resolves once it serves. */
 export function startDaemonProcess(home: string, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
   const p = spawn(process.execPath, [cliMain, 'daemon', 'run', '--home', home, '--default-isolation', e2eDefaultIsolation()], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  // A safety net: a daemon a failed test left running must not outlive the test process.
+  const reap = (): void => void (p.exitCode === null && p.signalCode === null && p.kill('SIGKILL'));
+  process.once('exit', reap);
+  p.once('exit', () => process.off('exit', reap));
   let stderr = '';
   p.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const info = sidekickHome(home).daemonInfo;
