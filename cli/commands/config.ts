@@ -51,11 +51,9 @@ export class ConfigCommand extends SidekickCommand {
       'current-context': 'sidekick',
       preferences: {},
     };
-    // Atomic: write a private temp file beside the target, then rename over it.
-    const tmp = `${paths.kubeconfig}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, await toYaml(kubeconfig), { mode: 0o600 });
-    await fs.chmod(tmp, 0o600);
-    await fs.rename(tmp, paths.kubeconfig);
+    // It holds the token: private, atomic and durable (temp file, fsync, rename).
+    const { writeFileAtomic } = await import('../../api/atomic-file.js');
+    await writeFileAtomic(paths.kubeconfig, await toYaml(kubeconfig));
     this.out(`kubeconfig written to ${paths.kubeconfig} (context "sidekick", server ${info.tcp})`);
     return 0;
   }
