@@ -300,9 +300,13 @@ export class RunReconciler implements Reconciler {
     if (!timeout) return {};
     const idleMs = Date.now() - lastOutputAt;
     if (idleMs < timeout * 1000) return { requeueAfterMs: timeout * 1000 - idleMs + 10 };
-    void this.d.fleet.stop(run.metadata.uid!, 'interrupt').then(() =>
-      this.fail(run, { category: 'Timeout', reason: 'Timeout', message: `no driver output for ${timeout}s`, event: 'FAIL' }),
-    );
+    // Not awaited (the pass returns now), so a store fault here must be caught: as an unhandled
+    // rejection it would end the daemon. It is logged; the run, driver stopped, is recovered on
+    // its next pass.
+    void this.d.fleet
+      .stop(run.metadata.uid!, 'interrupt')
+      .then(() => this.fail(run, { category: 'Timeout', reason: 'Timeout', message: `no driver output for ${timeout}s`, event: 'FAIL' }))
+      .catch((err: unknown) => this.d.log?.(`run ${run.metadata.namespace}/${run.metadata.name}: timing out failed: ${(err as Error).message}`));
     return {};
   }
 
