@@ -9,6 +9,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, StatusReason } from '../errors.js';
+import pg from 'pg';
+import { describeWithPostgres } from '../../test/services.js';
+import { PostgresBackend } from './postgres.js';
 import { SqliteBackend } from './sqlite.js';
 import { retryStoreFault, storeFault, storeFaultError } from './store-faults.js';
 
@@ -85,6 +88,33 @@ describe('SQLite faults', () => {
     await write(backend, 2);
     expect((await backend.recentChanges(10)).map((c) => c.resourceVersion)).toEqual([2]);
     await backend.close();
+  });
+});
+
+describeWithPostgres('Postgres faults', (getUrl) => {
+  async function admin(text: string): Promise<void> {
+    const c = new pg.Client({ connectionString: getUrl() });
+    await c.connect();
+    try {
+      await c.query(text);
+    } finally {
+      await c.end();
+    }
+  }
+
+  it('a connection the server dropped is replaced: the next write and read succeed, nothing escapes', async () => {
+    const backend = await PostgresBackend.open(getUrl(), { onError: () => undefined });
+    try {
+      await backend.transaction((tx) => tx.appendChange({ resourceVersion: 1, plural: 'notes', namespace: 'default', name: 'n1', type: 'ADDED', json: '{}' }));
+      // Every other session of this database ends, as on a server restart or a failover.
+      const db = new URL(getUrl()).pathname.slice(1);
+      await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${db}' AND pid <> pg_backend_pid()`);
+      await backend.transaction((tx) => tx.appendChange({ resourceVersion: 2, plural: 'notes', namespace: 'default', name: 'n2', type: 'ADDED', json: '{}' }));
+      expect(await backend.read((r) => r.currentResourceVersion())).toBe(0);
+      expect((await backend.recentChanges(10)).map((c) => c.resourceVersion)).toEqual([1, 2]);
+    } finally {
+      await backend.close();
+    }
   });
 });
 
