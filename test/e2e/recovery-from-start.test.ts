@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sidekickHome } from '../../api/home.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, fetchTimeline, git, GV, runPhase, sidekick, SocketApi, startDaemonProcess } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, git, GV, runPhase, sidekick, SocketApi, startDaemonProcess, stopDaemonProcess } from './support.js';
 
 let dir: string;
 let child: ChildProcess | undefined;
@@ -27,11 +27,7 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sidekick-from-start-'));
 });
 afterAll(async () => {
-  for (const p of started.filter((c) => c.exitCode === null && c.signalCode === null)) {
-    const exited = new Promise((r) => p.once('exit', r));
-    p.kill('SIGTERM');
-    await exited;
-  }
+  for (const p of started) await stopDaemonProcess(p);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -135,6 +135,14 @@ export function startDaemonProcess(home: string, env: NodeJS.ProcessEnv = proces
   }, { timeoutMs: 15_000 });
 }
 
+/** Stops a daemon child with SIGTERM and waits for it; one already gone (or never started) is fine. */
+export async function stopDaemonProcess(p: ChildProcess | undefined): Promise<void> {
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGTERM');
+  await exited;
+}
+
 /** Runs the `sidekick` CLI in-process against the daemon in `home`, as a user would; resolves exit code and output. */
 export async function sidekick(home: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const [stdout, stderr] = [new PassThrough(), new PassThrough()];

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, fetchTimeline, helloObjects, runPhase, SocketApi, startDaemonProcess } from '../e2e/support.js';
-import { faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations, type ScriptStep } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, runPhase, SocketApi, startDaemonProcess, stopDaemonProcess } from '../e2e/support.js';
+import { pacedHelloObjects, faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations } from './support.js';
 
 const seed = faultSeed();
 
@@ -45,11 +45,7 @@ describe('full disk: the filesystem under SIDEKICK_HOME fills up at random point
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m,mode=0700', 'tmpfs', home]);
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopDaemonProcess(child);
     // Lazy: a driver process of a failed run may still hold a file there; the mount goes when it ends.
     execFileSync('umount', ['-l', home]);
     rmSync(dir, { recursive: true, force: true });
@@ -60,12 +56,7 @@ describe('full disk: the filesystem under SIDEKICK_HOME fills up at random point
     const demo = demoRepo(dir);
     child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
-    let script: ScriptStep[] = [];
-    const objects = helloObjects(demo).map((o: Record<string, any>) => {
-      if (o.kind !== 'Agent') return o;
-      script = [{ say: 'one' }, { wait: 1 }, ...o.spec.script, { wait: 1 }, { say: 'done' }];
-      return { ...o, spec: { ...o.spec, script } };
-    });
+    const { objects, script } = pacedHelloObjects(demo);
     await applyAll(client, objects);
     const exits: string[] = [];
     child.once('exit', (code, signal) => exits.push(`daemon exited: code ${code} signal ${signal}`));

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
-import { demoRepo, exampleObjects, GV, SocketApi, startDaemonProcess } from '../e2e/support.js';
+import { demoRepo, exampleObjects, GV, SocketApi, startDaemonProcess, stopDaemonProcess } from '../e2e/support.js';
 import { approvePending, faultSeed, leakedWorktrees, lineCounts, listRuns, prng, strayProcesses, TERMINAL, timelineFailures, unsettled } from './support.js';
 
 const KILLS = Number(process.env.FAULT_KILLS ?? 20);
@@ -92,11 +92,7 @@ describe(`kill -9 of the daemon at ${KILLS} random points during runs, approvals
     demo = demoRepo(dir);
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopDaemonProcess(child);
     rmSync(dir, { recursive: true, force: true });
   });
 

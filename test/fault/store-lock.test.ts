@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, fetchTimeline, helloObjects, runPhase, SocketApi, startDaemonProcess } from '../e2e/support.js';
-import { faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations, type ScriptStep } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, runPhase, SocketApi, startDaemonProcess, stopDaemonProcess } from '../e2e/support.js';
+import { pacedHelloObjects, faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations } from './support.js';
 
 const seed = faultSeed();
 
@@ -29,11 +29,7 @@ describe('busy store: another connection holds the SQLite write lock at random p
     home = join(dir, 'home');
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child!.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await stopDaemonProcess(child);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -42,12 +38,7 @@ describe('busy store: another connection holds the SQLite write lock at random p
     const demo = demoRepo(dir);
     child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
-    let script: ScriptStep[] = [];
-    const objects = helloObjects(demo).map((o: Record<string, any>) => {
-      if (o.kind !== 'Agent') return o;
-      script = [{ say: 'one' }, { wait: 1 }, ...o.spec.script, { wait: 1 }, { say: 'done' }];
-      return { ...o, spec: { ...o.spec, script } };
-    });
+    const { objects, script } = pacedHelloObjects(demo);
     await applyAll(client, objects);
 
     // Holds: seeded gaps and lengths, one past the 5 s that used to crash the daemon.

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Run } from '../../resources/kinds/run.js';
-import { GV, git, sidekick, type SocketApi } from '../e2e/support.js';
+import { GV, git, helloObjects, sidekick, type SocketApi } from '../e2e/support.js';
 
 /** mulberry32: a small seeded PRNG; `next()` is uniform in [0, 1). */
 export function prng(seed: number): { next(): number; between(lo: number, hi: number): number } {
@@ -178,4 +178,18 @@ export function missingFromJournal(events: { type: string; payload: unknown }[],
   const answered = new Set(events.filter((e) => e.type === 'tool.result' || e.type === 'tool.error').map((e) => (e.payload as { callId: string }).callId));
   for (const i of invoked) if (!answered.has(i.callId)) missing.push(`${i.tool} ${i.callId} has no result`);
   return missing;
+}
+
+/**
+ * The hello example's objects with its agent's script paced (a say and a second's wait before and
+ * after it), so faults injected by time land while the run works. Returns the script it plays.
+ */
+export function pacedHelloObjects(demo: string): { objects: Record<string, any>[]; script: ScriptStep[] } {
+  let script: ScriptStep[] = [];
+  const objects = helloObjects(demo).map((o: Record<string, any>) => {
+    if (o.kind !== 'Agent') return o;
+    script = [{ say: 'one' }, { wait: 1 }, ...o.spec.script, { wait: 1 }, { say: 'done' }];
+    return { ...o, spec: { ...o.spec, script } };
+  });
+  return { objects, script };
 }
