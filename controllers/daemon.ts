@@ -58,6 +58,8 @@ export interface DaemonOptions {
   controllers?: boolean;
   /** The driver host command (default: the compiled host next to the supervisor). */
   driverHostCommand?: string[];
+  /** The umask agent processes get (default: this process's); `daemon run` keeps its own 077 for the home. */
+  agentUmask?: number;
   /** Isolation of runs whose agent and repo mount set none (`--default-isolation`; default: Required on Linux). */
   defaultIsolation?: IsolationPolicy;
   /** Give agent processes the daemon's environment unfiltered (`--allow-env-passthrough`). */
@@ -205,7 +207,7 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
           recorder: controllerRecorder,
           workspaces: new WorkspaceManager({ worktreesRoot: paths.worktrees }),
           artifacts: new ArtifactStore(paths.artifacts),
-          launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, stateDir: paths.root, ...(opts.defaultIsolation ? { defaultIsolation: opts.defaultIsolation } : {}), log }),
+          launcher: new ProcessDriverLauncher({ command: opts.driverHostCommand, allowEnvPassthrough: opts.allowEnvPassthrough, stateDir: paths.root, ...(opts.agentUmask !== undefined ? { agentUmask: opts.agentUmask } : {}), ...(opts.defaultIsolation ? { defaultIsolation: opts.defaultIsolation } : {}), log }),
           inspector: new GitMountInspector(),
           probe: new LocalDriverProbe(),
           log,

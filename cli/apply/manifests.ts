@@ -103,6 +103,16 @@ function envelopeProblem(item: unknown): string | undefined {
     const v = (metadata as Record<string, unknown>)[field];
     if (v !== undefined && v !== null && typeof v !== 'string') return `metadata.${field} must be a string, got ${JSON.stringify(v)}`;
   }
+  // Apply adds its own annotation and reads the labels: a string there would be spread into a
+  // map of its characters and sent as valid, so the maps are checked here, before anything reads them.
+  for (const field of ['labels', 'annotations'] as const) {
+    const v = (metadata as Record<string, unknown>)[field];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'object' || Array.isArray(v)) return `metadata.${field} must be a mapping of strings, got ${JSON.stringify(v)}`;
+    for (const [key, value] of Object.entries(v)) {
+      if (typeof value !== 'string') return `metadata.${field}[${key}] must be a string, got ${JSON.stringify(value)}`;
+    }
+  }
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { sandboxDriverHost } from '../../node/sandbox/driver-sandbox.js';
 import { platformDefaultPolicy, type IsolationPolicy } from '../../node/sandbox/isolation.js';
 import type { SandboxAvailability } from '../../node/sandbox/probe.js';
 import { defaultHostCommand, DriverProcess } from './driver/supervisor.js';
+import { AGENT_UMASK_ENV } from './driver/protocol.js';
 import { defaultDriverRegistry, type DriverRegistry } from './driver/registry.js';
 import type { DriverCapabilities, DriverKind } from './driver/contract.js';
 import type { DriverHandle, DriverHooks, DriverLauncher, LaunchRequest } from './ports.js';
@@ -22,6 +23,8 @@ export interface ProcessDriverLauncherOptions {
   stateDir?: string;
   /** The daemon user's home (default: os.homedir()), whose credential stores sandboxes hide. */
   userHome?: string;
+  /** The umask the host sets for the agent's processes (default: the daemon's own). */
+  agentUmask?: number;
   /** The policy of runs whose agent and repo mount set none (`--default-isolation`; default: the platform's). */
   defaultIsolation?: IsolationPolicy;
   /** For tests: what the sandbox probe reports (default: probe this machine). */
@@ -61,7 +64,8 @@ export class ProcessDriverLauncher implements DriverLauncher {
           ...(this.opts.sandboxAvailability ? { availability: this.opts.sandboxAvailability } : {}),
         })
       : undefined;
-    const p = DriverProcess.spawn({ command: sandbox?.command ?? this.opts.command, ...(sandbox ? { env: sandbox.env } : {}), log: this.opts.log });
+    const env = { ...(sandbox?.env ?? process.env), ...(this.opts.agentUmask !== undefined ? { [AGENT_UMASK_ENV]: this.opts.agentUmask.toString(8) } : {}) };
+    const p = DriverProcess.spawn({ command: sandbox?.command ?? this.opts.command, env, log: this.opts.log });
     p.onPermissionRequest(hooks.onPermission);
     void (async () => {
       for await (const event of p.events) hooks.onEvent(event);

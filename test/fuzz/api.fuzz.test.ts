@@ -12,7 +12,9 @@ import { formatReport, runFuzz } from '../../hack/fuzz-runner.js';
 
 const repoRoot = resolve(import.meta.dirname, '..', '..');
 const CASES = Number(process.env.FUZZ_CASES ?? 2000);
-const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+// A fixed seed in CI: the same 2,000 cases each run, so a red run means a change broke something,
+// never that the dice found an old bug. Long runs (npm run fuzz) pick fresh seeds to find new ones.
+const seed = Number(process.env.FUZZ_SEED ?? 20261205);
 
 describe('API fuzzing against a real daemon', () => {
   let daemon: FuzzDaemon;

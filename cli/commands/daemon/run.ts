@@ -29,7 +29,8 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
     await this.checkOptions(this.context.cwd);
     // Everything this process creates under the home (and elsewhere) is its user's alone; the
     // database files and credentials also get explicit 0600 modes, so in-process daemons match.
-    process.umask(0o077);
+    // Agents write the user's files, though: they get the umask the user had (the driver host restores it).
+    const agentUmask = process.umask(0o077);
     const daemon = await startDaemon({
       home,
       listen: this.listen,
@@ -37,6 +38,7 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
       tlsKey: this.tlsKey,
       ...(this.database ? { database: { kind: 'postgres' as const, url: this.database } } : {}),
       allowEnvPassthrough: this.allowEnvPassthrough,
+      agentUmask,
       ...(this.defaultIsolation ? { defaultIsolation: this.defaultIsolation } : {}),
       log,
     });

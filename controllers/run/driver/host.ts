@@ -7,13 +7,18 @@
 import { createLocalTools } from '../tools/local-tools.js';
 import { HostSession } from './host-session.js';
 import { readLines } from './line-reader.js';
-import { encodeMessage, parseDaemonToHost, type HostToDaemon } from './protocol.js';
+import { AGENT_UMASK_ENV, encodeMessage, parseDaemonToHost, type HostToDaemon } from './protocol.js';
 import { defaultDriverRegistry } from './registry.js';
 
 /** How long a signalled host waits for its driver to checkpoint before exiting anyway (DOMAIN: interrupt < 5 s). */
 const STOP_GRACE_MS = 4500;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+// The daemon keeps a 077 umask for its own files; the agent writes the user's, with the user's umask.
+const agentUmask = process.env[AGENT_UMASK_ENV];
+delete process.env[AGENT_UMASK_ENV];
+if (agentUmask && /^[0-7]{1,4}$/.test(agentUmask)) process.umask(parseInt(agentUmask, 8));
 
 // stdout belongs to the protocol: a stray console.log from a driver or library would corrupt it.
 console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);

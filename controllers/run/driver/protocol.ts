@@ -72,3 +72,6 @@ function parseWith<T>(line: string, checker: Checker): ParseResult<T> {
   const type = typeof value === 'object' && value !== null && 'type' in value ? String((value as { type: unknown }).type) : '?';
   return { ok: false, error: `invalid ${type} message${first ? ` at ${first.path || '/'}: ${first.message}` : ''}` };
 }
+
+/** Tells the driver host the umask to give the agent's processes (octal); the host removes it from its env. */
+export const AGENT_UMASK_ENV = 'SIDEKICK_AGENT_UMASK';
