@@ -218,6 +218,12 @@ describeWithSandbox('the agent sandbox (bubblewrap)', () => {
     expect(output).toContain(`HOME=${join(home, 'agent-homes')}`);
   });
 
+  it('the agent writes with the user\'s umask, not the daemon\'s private one', async () => {
+    const userUmask = process.umask();
+    const { output } = await allowedCommandRuns('umask', 'touch made.txt && stat -c %a made.txt\n');
+    expect(output.trim()).toBe((0o666 & ~userUmask).toString(8));
+  });
+
   it('every withheld variable class is absent from env inside a run', async () => {
     const { output } = await allowedCommandRuns('env', 'env\n');
     const names = output.split('\n').map((l) => l.split('=')[0]);
