@@ -30,19 +30,27 @@ export interface SandboxProfile {
 const base = ['--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--die-with-parent'];
 
 /**
- * Returns the argv that runs `command` inside the profile's sandbox. Mount order matters:
- * hidden paths first (parents before children), then what is exposed again beneath them.
+ * Returns the argv that runs `command` inside the profile's sandbox. Every mount is applied
+ * parents before children, whatever it does: a hidden directory can hold a writable one (the
+ * worktrees under SIDEKICK_HOME), a re-exposed one a hidden one (a SIDEKICK_HOME inside a checkout
+ * under /tmp), a writable one read-only parts (`.git/hooks`) and those a writable part again.
  */
 export function sandboxArgv(profile: SandboxProfile, command: readonly string[]): string[] {
+  type Mount = { path: string; args: (p: string) => string[] };
+  const exposed = [...profile.reexposed, ...profile.writable, ...profile.readOnly];
+  // A hidden path that nothing exposes again sits under /tmp's (or another) empty tmpfs already.
+  const shadowed = (p: string, hidden: readonly string[]): boolean => within(hidden, p) && !within(exposed, p);
+  const hiddenDirs = nonNested(['/tmp', ...profile.hiddenDirs]).concat(profile.hiddenDirs.filter((d) => within(exposed, d)));
+  const mounts: Mount[] = [
+    ...[...new Set(hiddenDirs)].filter((d) => d !== '/tmp').map((path) => ({ path, args: (p: string) => ['--tmpfs', p] })),
+    ...profile.hiddenFiles.filter((f) => !shadowed(f, ['/tmp', ...profile.hiddenDirs])).map((path) => ({ path, args: (p: string) => ['--ro-bind', '/dev/null', p] })),
+    ...profile.reexposed.map((path) => ({ path, args: (p: string) => ['--ro-bind-try', p, p] })),
+    ...profile.writable.map((path) => ({ path, args: (p: string) => ['--bind', p, p] })),
+    ...profile.readOnly.map((path) => ({ path, args: (p: string) => ['--ro-bind-try', p, p] })),
+  ];
   const args = [profile.bwrap, '--ro-bind', '/', '/', ...base, '--tmpfs', '/tmp'];
-  const hidden = nonNested(['/tmp', ...profile.hiddenDirs]);
-  for (const dir of hidden.filter((d) => d !== '/tmp')) args.push('--tmpfs', dir);
-  for (const file of profile.hiddenFiles.filter((f) => !within(hidden, f))) args.push('--ro-bind', '/dev/null', file);
-  for (const p of profile.reexposed) args.push('--ro-bind-try', p, p);
-  // Parents before children, whichever their mode: a read-only directory can hold a writable one
-  // (a worktree's own admin directory inside `.git/worktrees`) and that one read-only files.
-  const mounts = [...profile.writable.map((p) => ({ p, rw: true })), ...profile.readOnly.map((p) => ({ p, rw: false }))];
-  for (const { p, rw } of mounts.sort((a, b) => depth(a.p) - depth(b.p))) args.push(rw ? '--bind' : '--ro-bind-try', p, p);
+  // Stable: at one depth, hiding comes before exposing (the order of the list above).
+  for (const m of mounts.sort((a, b) => depth(a.path) - depth(b.path))) args.push(...m.args(m.path));
   if (!profile.network) args.push('--unshare-net');
   args.push('--chdir', profile.cwd, '--', ...command);
   return args;

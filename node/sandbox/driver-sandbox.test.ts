@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sandboxArgv } from './bubblewrap.js';
-import { sandboxDriverHost } from './driver-sandbox.js';
+import { programRoots, sandboxDriverHost } from './driver-sandbox.js';
 import { hostProfile } from './host-profile.js';
 import { effectivePolicy, IsolationUnavailableError } from './isolation.js';
 
@@ -78,5 +78,27 @@ describe('sandboxArgv', () => {
     expect(argv).not.toContain('/tmp/h');
     expect(argv).not.toContain('/tmp/h/token');
     expect(argv).toContain('--unshare-net');
+  });
+});
+
+describe('sandboxArgv with a checkout under /tmp', () => {
+  it('shows the installation again, hides the daemon home inside it, and binds the worktree inside that', () => {
+    const argv = sandboxArgv(
+      { bwrap: 'bwrap', writable: ['/tmp/pkg/.sk/worktrees/w'], readOnly: [], hiddenDirs: ['/tmp/pkg/.sk', '/tmp/other'], hiddenFiles: [], reexposed: ['/tmp/pkg'], network: true, cwd: '/tmp/pkg/.sk/worktrees/w' },
+      ['node', '/tmp/pkg/dist/host.js'],
+    );
+    const at = (flag: string, p: string): number => argv.findIndex((a, i) => a === flag && argv[i + 1] === p);
+    expect(at('--ro-bind-try', '/tmp/pkg')).toBeGreaterThan(at('--tmpfs', '/tmp'));
+    expect(at('--tmpfs', '/tmp/pkg/.sk')).toBeGreaterThan(at('--ro-bind-try', '/tmp/pkg'));
+    expect(at('--bind', '/tmp/pkg/.sk/worktrees/w')).toBeGreaterThan(at('--tmpfs', '/tmp/pkg/.sk'));
+    expect(argv).not.toContain('/tmp/other');
+    expect(argv).not.toContain('--unshare-net');
+  });
+});
+
+describe('programRoots', () => {
+  it('finds the installation of the host script (its package.json) and the directory of a binary', async () => {
+    const repo = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+    expect(await programRoots(['/usr/bin/node', join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')])).toEqual(['/usr/bin', repo]);
   });
 });

@@ -3,7 +3,7 @@
  * machine can do, prepares the agent's HOME, and returns the command, environment and the
  * `status.isolation` to report. Never falls back silently: Required and unavailable throws.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { IsolationStatus } from '../../resources/kinds/common.js';
 import { sanitizeEnv } from './env.js';
@@ -67,6 +67,7 @@ export async function sandboxDriverHost(req: DriverSandboxRequest): Promise<Driv
     // The host reaches the model (endpoint or CLI); each command it runs gets its own network decision.
     network: true,
     frozen,
+    programs: await programRoots(req.hostCommand),
   });
   return {
     command: sandboxArgv(profile, req.hostCommand),
@@ -112,4 +113,26 @@ async function freezeCliSettings(agentHome: string): Promise<string[]> {
     paths.push(p);
   }
   return paths;
+}
+
+/**
+ * The installations a command runs from: for each absolute path in it, the nearest directory
+ * above that holds a package.json (the Sidekicks checkout with its node_modules), else its own
+ * directory (the Node binary's).
+ */
+export async function programRoots(command: readonly string[]): Promise<string[]> {
+  const roots = new Set<string>();
+  for (const arg of command) {
+    if (!path.isAbsolute(arg)) continue;
+    let dir = path.dirname(arg);
+    let root = dir;
+    for (; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      if (await access(path.join(dir, 'package.json')).then(() => true, () => false)) {
+        root = dir;
+        break;
+      }
+    }
+    roots.add(root);
+  }
+  return [...roots];
 }

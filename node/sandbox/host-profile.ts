@@ -22,6 +22,11 @@ export interface HostProfileRequest {
   network: boolean;
   /** Paths (existing) the agent may read but not change, inside otherwise writable places. */
   frozen?: string[];
+  /**
+   * Directories the host needs to run (the Sidekicks installation, Node): shown read-only even
+   * where the profile hides their parent — a checkout under /tmp is under the private /tmp.
+   */
+  programs?: string[];
 }
 
 /** Builds the host's profile; only paths that exist are hidden (bwrap cannot mount onto nothing). */
@@ -61,7 +66,7 @@ export async function hostProfile(req: HostProfileRequest): Promise<SandboxProfi
     readOnly,
     hiddenDirs,
     hiddenFiles,
-    reexposed: ['/run/systemd/resolve'],
+    reexposed: ['/run/systemd/resolve', ...(await Promise.all((req.programs ?? []).map(canonical)))],
     network: req.network,
     cwd: workspace,
   };
