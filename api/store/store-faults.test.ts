@@ -14,6 +14,7 @@ import { describeWithPostgres } from '../../test/services.js';
 import { PostgresBackend } from './postgres.js';
 import { SqliteBackend } from './sqlite.js';
 import { retryStoreFault, storeFault, storeFaultError } from './store-faults.js';
+import { rejection } from '../../test/rejection.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -31,14 +32,6 @@ function write(b: SqliteBackend, rv: number, json = '{}'): Promise<unknown> {
   return b.transaction((tx) => tx.appendChange({ resourceVersion: rv, plural: 'notes', namespace: 'default', name: `n${rv}`, type: 'ADDED', json }));
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ApiError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('SQLite faults', () => {
   it('answers 503 with Retry-After while another process holds the write lock, then writes once it is released', async () => {

@@ -7,13 +7,13 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { ApiError } from '../errors.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { eventually } from '../../test/eventually.js';
 import { describeWithPostgres } from '../../test/services.js';
 import type { ObjectStore } from './object-store.js';
 import { openStore, type OpenStoreOptions, type StoreConfig } from './open-store.js';
 import type { ResourceInfo, ResourceResolver, WatchEvent, WatchOptions } from './store.js';
+import { rejection } from '../../test/rejection.js';
 
 const API = 'sidekicks.dev/v1alpha1';
 const KINDS: Record<string, ResourceInfo> = {
@@ -40,14 +40,6 @@ function owner(o: KubeObject): NonNullable<KubeObject['metadata']['ownerReferenc
   return { apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name as string, uid: o.metadata.uid as string, controller: true };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as ApiError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** Collects a watch's events in the background until stopped. */
 function collect(store: ObjectStore, plural: string, opts: WatchOptions): { events: WatchEvent[]; stop(): void; done: Promise<void> } {

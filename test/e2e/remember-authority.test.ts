@@ -4,29 +4,14 @@
  * may remember for her own run only; the Owner's later run in that session still asks.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { request } from 'node:http';
-import { ApiError } from '../../api/errors.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, GV, runPhase, sidekick, startInProcessDaemon, type InProcessDaemon } from './support.js';
+import { applyAll, demoRepo, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, type InProcessDaemon } from './support.js';
 
 /** The API over the daemon's socket as the identity holding `token`. */
 function as(d: InProcessDaemon, token: string, method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<any> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...(body ? { 'content-type': contentType } : {}) };
-    const req = request({ socketPath: d.daemon.socketPath, path, method, headers }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => {
-        const parsed = text ? JSON.parse(text) : undefined;
-        if ((res.statusCode ?? 500) >= 400) reject(ApiError.fromStatus(parsed, res.statusCode ?? 500));
-        else resolve(parsed);
-      });
-    });
-    req.on('error', reject);
-    req.end(body ? JSON.stringify(body) : undefined);
-  });
+  return new SocketApi(d.daemon.socketPath, token).raw(method, path, body, contentType);
 }
 
 const MERGE = 'application/merge-patch+json';

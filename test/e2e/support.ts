@@ -75,11 +75,15 @@ export const GV = '/apis/sidekicks.dev/v1alpha1/namespaces/default';
 
 /** The daemon's REST API over its Unix socket, as the CLI reaches it. */
 export class SocketApi {
-  constructor(private readonly socketPath: string) {}
+  /** Requests act as the daemon's owner (its token beside the socket), or as `token`'s identity. */
+  constructor(
+    private readonly socketPath: string,
+    private readonly token?: string,
+  ) {}
 
   raw(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
     return new Promise((resolvePromise, reject) => {
-      const req = request({ socketPath: this.socketPath, path, method, headers: { ...socketOwnerHeaders(this.socketPath), ...(body ? { 'content-type': contentType } : {}) } }, (res) => {
+      const req = request({ socketPath: this.socketPath, path, method, headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : socketOwnerHeaders(this.socketPath)), ...(body ? { 'content-type': contentType } : {}) } }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => {
