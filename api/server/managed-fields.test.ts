@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { isReason } from '../errors.js';
 import { displayPath, fieldsOf, fromFieldsV1, removeAt, toFieldsV1, valueAt } from './fieldset.js';
-import { planApply, recordUpdate, type OwnershipContext } from './managed-fields.js';
+import { keepTimestampsOfNoOp, planApply, recordUpdate, type OwnershipContext } from './managed-fields.js';
 import { listKeysOf } from './list-keys.js';
 import { mergeApplied, mergePatch } from './patch.js';
 import { Session } from '../../resources/kinds/session.js';
@@ -99,5 +99,25 @@ describe('merge', () => {
     expect(mergeApplied(live, applied, keys)).toEqual({
       spec: { members: [{ participant: 'a', role: 'Owner' }, { participant: 'b', role: 'Owner' }, { participant: 'c' }], tags: ['y'] },
     });
+  });
+});
+
+describe('keepTimestampsOfNoOp', () => {
+  const entry = (time: string, fields = { 'f:spec': { 'f:title': {} } }) => ({ manager: 'kubectl', operation: 'Apply' as const, apiVersion: 'sidekicks.dev/v1alpha1', time, fieldsType: 'FieldsV1' as const, fieldsV1: fields });
+  const obj = (title: string, time: string, fields?: Record<string, unknown>) => ({ metadata: { name: 'x', resourceVersion: '3', managedFields: [entry(time, fields as never)] }, spec: { title } });
+
+  it('keeps the stored timestamps when nothing else changed (so the write is a no-op)', () => {
+    const next = obj('a', '2026-12-05T02:18:33Z');
+    keepTimestampsOfNoOp(obj('a', '2026-12-05T02:18:32Z'), next);
+    expect(next.metadata.managedFields[0]!.time).toBe('2026-12-05T02:18:32Z');
+  });
+
+  it('leaves the new timestamps when the object or its field ownership changed', () => {
+    const changed = obj('b', '2026-12-05T02:18:33Z');
+    keepTimestampsOfNoOp(obj('a', '2026-12-05T02:18:32Z'), changed);
+    expect(changed.metadata.managedFields[0]!.time).toBe('2026-12-05T02:18:33Z');
+    const owned = obj('a', '2026-12-05T02:18:33Z', { 'f:spec': {} });
+    keepTimestampsOfNoOp(obj('a', '2026-12-05T02:18:32Z'), owned);
+    expect(owned.metadata.managedFields[0]!.time).toBe('2026-12-05T02:18:33Z');
   });
 });

@@ -182,3 +182,18 @@ export function applyConflictError(conflicts: ApplyConflict[]): ApiError {
     causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: displayPath(c.path) })),
   });
 }
+
+/**
+ * Keeps the stored managedFields when a write changes nothing else, as kube-apiserver's
+ * IgnoreManagedFieldsTimestampsTransformer does: otherwise re-applying an unchanged manifest a
+ * second later would rewrite the object (a new resourceVersion, a watch event) for a timestamp.
+ */
+export function keepTimestampsOfNoOp(old: { metadata: object }, next: { metadata: object }): void {
+  const fields = (o: { metadata: object }): unknown => (o.metadata as { managedFields?: unknown }).managedFields;
+  if (isDeepStrictEqual(fields(old), fields(next))) return;
+  const without = (o: { metadata: object }): unknown => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
+  const stamps = (o: { metadata: object }): unknown => ((fields(o) as ManagedFieldsEntry[] | undefined) ?? []).map((e) => ({ ...e, time: undefined }));
+  if (isDeepStrictEqual(without(old), without(next)) && isDeepStrictEqual(stamps(old), stamps(next))) {
+    (next.metadata as { managedFields?: unknown }).managedFields = fields(old);
+  }
+}

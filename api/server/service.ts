@@ -15,7 +15,7 @@ import { admitWorkflowCreate, keepStampedStatus, WORKFLOW_PLURALS } from './work
 import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, ignoreBodyStatus, type AdmissionRequest } from './admission.js';
 import { appliedCreateFields, applyConfiguration } from './apply.js';
 import { listKeysOf } from './list-keys.js';
-import { recordUpdate, type OwnershipContext } from './managed-fields.js';
+import { keepTimestampsOfNoOp, recordUpdate, type OwnershipContext } from './managed-fields.js';
 import { admitRemember, type RememberAuthority } from './remember-admission.js';
 import { jsonPatch, mergePatch, PatchType } from './patch.js';
 
@@ -151,6 +151,7 @@ export class ApiService {
       const obj = admitUpdate(old, candidate, adm);
       await this.admitStored(def, old, obj, req);
       obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
+      keepTimestampsOfNoOp(old, obj);
       return this.store.update(plural, obj, { dryRun: req.dryRun });
     });
   }
@@ -198,6 +199,7 @@ export class ApiService {
       const obj = admitUpdate(old, candidate, adm);
       await this.admitStored(def, old, obj, req);
       obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
+      keepTimestampsOfNoOp(old, obj);
       return this.store.update(plural, obj, { dryRun: req.dryRun });
     }, (err) => !explicit && isReason(err, StatusReason.Conflict));
   }
@@ -237,6 +239,7 @@ export class ApiService {
       const obj = admitUpdate(live, object, adm);
       await this.admitStored(def, live, obj, req);
       obj.metadata.managedFields = managedFields;
+      keepTimestampsOfNoOp(live, obj);
       return this.store.update(plural, obj, { dryRun: req.dryRun });
     });
   }
@@ -313,6 +316,7 @@ export class ApiService {
     candidate.metadata.resourceVersion = precondition || old.metadata.resourceVersion;
     const obj = admitUpdate(old, candidate, adm);
     obj.metadata.managedFields = managedFields ?? recordUpdate(old, obj, this.ownership(def, req), 'status');
+    keepTimestampsOfNoOp(old, obj);
     return this.store.updateStatus(def.plural, obj, { dryRun: req.dryRun });
   }
 
