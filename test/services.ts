@@ -163,7 +163,8 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function admin(url: string, statement: string): Promise<void> {
+/** Runs one statement on its own connection (CREATE/DROP DATABASE, pg_terminate_backend). */
+export async function pgAdmin(url: string, statement: string): Promise<void> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -190,7 +191,7 @@ export function describeWithPostgres(name: string, fn: (getUrl: () => string) =>
       server = given ? undefined : await startPostgres(bin as string);
       const base = given ?? (server as Running).url;
       database = `sk_test_${randomBytes(6).toString('hex')}`;
-      await admin(base, `CREATE DATABASE ${database}`);
+      await pgAdmin(base, `CREATE DATABASE ${database}`);
       url = withDatabase(base, database);
     }, START_TIMEOUT_MS);
     fn(() => {
@@ -200,7 +201,7 @@ export function describeWithPostgres(name: string, fn: (getUrl: () => string) =>
     // Declared after the suite's own hooks so those run first (they may still use the database).
     afterAll(async () => {
       const base = given ?? server?.url;
-      if (base && database) await admin(base, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      if (base && database) await pgAdmin(base, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await server?.stop();
     }, START_TIMEOUT_MS);
   });

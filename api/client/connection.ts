@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { sidekickHome, type HomePaths } from '../home.js';
+import { isLoopbackHost } from '../loopback.js';
 
 /** A resolved endpoint: exactly one of `socketPath` or `baseUrl` is set. */
 export interface Connection {
@@ -64,13 +65,21 @@ export function ownerToken(paths: Pick<HomePaths, 'token'>): string | undefined 
   }
 }
 
+const ownerHeadersBySocket = new Map<string, Record<string, string>>();
+
 /**
  * The `Authorization` header of the daemon owner for the socket at `socketPath` (the token sits
- * beside the socket in the daemon's home), for local tools that speak raw HTTP to it.
+ * beside the socket in the daemon's home), for local tools that speak raw HTTP to it. Read once
+ * per socket and kept: benchmarks call this per request, and a home's token never changes.
  */
 export function socketOwnerHeaders(socketPath: string): Record<string, string> {
+  const known = ownerHeadersBySocket.get(socketPath);
+  if (known) return known;
   const token = ownerToken({ token: join(dirname(socketPath), 'token') });
-  return token ? { authorization: `Bearer ${token}` } : {};
+  if (!token) return {};
+  const headers = { authorization: `Bearer ${token}` };
+  ownerHeadersBySocket.set(socketPath, headers);
+  return headers;
 }
 
 /** The connection to the daemon of `paths` over its socket, as its owner. */
@@ -87,11 +96,7 @@ export class InsecureTokenError extends Error {
   }
 }
 
-/** True for localhost names and the loopback addresses 127.0.0.0/8 and ::1, which never leave the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
-}
+export { isLoopbackHost };
 
 /**
  * Throws unless `conn` keeps its token off the wire in the clear. A bearer token is a password:

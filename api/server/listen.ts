@@ -8,6 +8,7 @@ import { createServer as createHttpServer, type RequestListener, type Server } f
 import { createServer as createHttpsServer } from 'node:https';
 import { connect, isIP, type AddressInfo } from 'node:net';
 import { answerClientError } from './client-error.js';
+import { isLoopbackHost } from '../loopback.js';
 
 /** A parsed `HOST:PORT` (IPv6 as `[::1]:PORT`). */
 export interface HostPort {
@@ -23,12 +24,8 @@ export function parseListen(value: string): HostPort {
   return { host: (m[1] ?? m[2])!, port };
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1' || host === '0:0:0:0:0:0:0:1';
-}
+/** True for addresses only this machine can reach (the rule clients use too: ../loopback.ts). */
+export const isLoopback = isLoopbackHost;
 
 function formatHost(host: string): string {
   return isIP(host) === 6 ? `[${host}]` : host;

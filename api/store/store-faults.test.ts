@@ -9,8 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, StatusReason } from '../errors.js';
-import pg from 'pg';
-import { describeWithPostgres } from '../../test/services.js';
+import { describeWithPostgres, pgAdmin } from '../../test/services.js';
 import { PostgresBackend } from './postgres.js';
 import { SqliteBackend } from './sqlite.js';
 import { retryStoreFault, storeFault, storeFaultError } from './store-faults.js';
@@ -85,15 +84,7 @@ describe('SQLite faults', () => {
 });
 
 describeWithPostgres('Postgres faults', (getUrl) => {
-  async function admin(text: string): Promise<void> {
-    const c = new pg.Client({ connectionString: getUrl() });
-    await c.connect();
-    try {
-      await c.query(text);
-    } finally {
-      await c.end();
-    }
-  }
+  const admin = (text: string): Promise<void> => pgAdmin(getUrl(), text);
 
   it('a connection the server dropped is replaced: the next write and read succeed, nothing escapes', async () => {
     const backend = await PostgresBackend.open(getUrl(), { onError: () => undefined });

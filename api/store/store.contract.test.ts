@@ -6,10 +6,9 @@ import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import type { KubeObject } from '../../resources/meta.js';
 import { eventually } from '../../test/eventually.js';
-import { describeWithPostgres } from '../../test/services.js';
+import { describeWithPostgres, pgAdmin } from '../../test/services.js';
 import type { ObjectStore } from './object-store.js';
 import { openStore, type OpenStoreOptions, type StoreConfig } from './open-store.js';
 import type { ResourceInfo, ResourceResolver, WatchEvent, WatchOptions } from './store.js';
@@ -566,15 +565,7 @@ describe('Store contract: SQLite', () => {
 
 describeWithPostgres('Store contract: Postgres', (getUrl) => {
   const databases: string[] = [];
-  async function adminQuery(text: string): Promise<void> {
-    const c = new pg.Client({ connectionString: getUrl() });
-    await c.connect();
-    try {
-      await c.query(text);
-    } finally {
-      await c.end();
-    }
-  }
+  const adminQuery = (text: string): Promise<void> => pgAdmin(getUrl(), text);
   async function postgresLocation(): Promise<Location> {
     const name = `${new URL(getUrl()).pathname.slice(1)}_${databases.length}`;
     await adminQuery(`CREATE DATABASE ${name}`);

@@ -67,7 +67,7 @@ export async function sandboxDriverHost(req: DriverSandboxRequest): Promise<Driv
     // The host reaches the model (endpoint or CLI); each command it runs gets its own network decision.
     network: true,
     frozen,
-    programs: await programRoots(req.hostCommand),
+    programs: await (rootsByCommand.get(req.hostCommand.join('\0')) ?? remember(req.hostCommand)),
   });
   return {
     command: sandboxArgv(profile, req.hostCommand),
@@ -113,6 +113,15 @@ async function freezeCliSettings(agentHome: string): Promise<string[]> {
     paths.push(p);
   }
   return paths;
+}
+
+/** The host command is the same for every launch: its installation is looked up once. */
+const rootsByCommand = new Map<string, Promise<string[]>>();
+
+function remember(command: readonly string[]): Promise<string[]> {
+  const roots = programRoots(command);
+  rootsByCommand.set(command.join('\0'), roots);
+  return roots;
 }
 
 /**

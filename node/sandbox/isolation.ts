@@ -4,20 +4,14 @@
  */
 import { IsolationPolicy } from '../../resources/kinds/common.js';
 
-export { IsolationMode, IsolationPolicy, NetworkIsolation } from '../../resources/kinds/common.js';
+export { IsolationPolicy };
 
 const strictness: Record<IsolationPolicy, number> = { Off: 0, BestEffort: 1, Required: 2 };
 
 /**
- * The policy a run gets from its agent's and repo mount's `spec.isolation`: the stricter of those
- * that are set, else the default (the daemon's `--default-isolation`, else the platform's:
- * Required where a sandbox mechanism exists).
+ * The stricter of the policies an agent and a repo mount set, or undefined when neither does (the
+ * launcher then applies the daemon's `--default-isolation`, else the platform default).
  */
-export function effectivePolicy(requested: ReadonlyArray<IsolationPolicy | undefined>, fallback: IsolationPolicy = platformDefaultPolicy()): IsolationPolicy {
-  return requestedPolicy(requested) ?? fallback;
-}
-
-/** The stricter of the policies that are set, or undefined when none is. */
 export function requestedPolicy(requested: ReadonlyArray<IsolationPolicy | undefined>): IsolationPolicy | undefined {
   const set = requested.filter((p): p is IsolationPolicy => p !== undefined);
   if (set.length === 0) return undefined;

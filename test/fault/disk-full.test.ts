@@ -11,10 +11,9 @@ import { execFileSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, fetchTimeline, runPhase, SocketApi, startDaemonProcess, stopDaemonProcess } from '../e2e/support.js';
-import { pacedHelloObjects, faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations } from './support.js';
+import { fetchTimeline, runPhase, stopDaemonProcess } from '../e2e/support.js';
+import { startPacedHello, faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations } from './support.js';
 
 const seed = faultSeed();
 
@@ -53,11 +52,9 @@ describe('full disk: the filesystem under SIDEKICK_HOME fills up at random point
 
   it('answers 507 while full, loses no acknowledged write, writes no refused one, and the run settles (seed printed on failure)', async () => {
     const rng = prng(seed);
-    const demo = demoRepo(dir);
-    child = await startDaemonProcess(home);
-    const client = new SocketApi(sidekickHome(home).socket);
-    const { objects, script } = pacedHelloObjects(demo);
-    await applyAll(client, objects);
+    const started = await startPacedHello(dir, home);
+    child = started.child;
+    const { client, script } = started;
     const exits: string[] = [];
     child.once('exit', (code, signal) => exits.push(`daemon exited: code ${code} signal ${signal}`));
 

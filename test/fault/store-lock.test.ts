@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, fetchTimeline, runPhase, SocketApi, startDaemonProcess, stopDaemonProcess } from '../e2e/support.js';
-import { pacedHelloObjects, faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations } from './support.js';
+import { fetchTimeline, runPhase, stopDaemonProcess } from '../e2e/support.js';
+import { startPacedHello, faultSeed, missingFromJournal, prng, startSessionWriter, timelineFailures, unsettled, writeViolations } from './support.js';
 
 const seed = faultSeed();
 
@@ -35,11 +35,9 @@ describe('busy store: another connection holds the SQLite write lock at random p
 
   it('answers 503 while locked, loses no acknowledged write, writes no refused one, and the run completes (seed printed on failure)', async () => {
     const rng = prng(seed);
-    const demo = demoRepo(dir);
-    child = await startDaemonProcess(home);
-    const client = new SocketApi(sidekickHome(home).socket);
-    const { objects, script } = pacedHelloObjects(demo);
-    await applyAll(client, objects);
+    const started = await startPacedHello(dir, home);
+    child = started.child;
+    const { client, script } = started;
 
     // Holds: seeded gaps and lengths, one past the 5 s that used to crash the daemon.
     const holds = Array.from({ length: 4 }, (_, i) => ({ gap: rng.between(100, 800), ms: i === 1 ? 6_000 : rng.between(300, 2_500) }));

@@ -5,7 +5,9 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { Run } from '../../resources/kinds/run.js';
-import { GV, git, helloObjects, sidekick, type SocketApi } from '../e2e/support.js';
+import type { ChildProcess } from 'node:child_process';
+import { sidekickHome } from '../../api/home.js';
+import { applyAll, demoRepo, GV, git, helloObjects, sidekick, SocketApi, startDaemonProcess } from '../e2e/support.js';
 
 /** mulberry32: a small seeded PRNG; `next()` is uniform in [0, 1). */
 export function prng(seed: number): { next(): number; between(lo: number, hi: number): number } {
@@ -178,6 +180,19 @@ export function missingFromJournal(events: { type: string; payload: unknown }[],
   const answered = new Set(events.filter((e) => e.type === 'tool.result' || e.type === 'tool.error').map((e) => (e.payload as { callId: string }).callId));
   for (const i of invoked) if (!answered.has(i.callId)) missing.push(`${i.tool} ${i.callId} has no result`);
   return missing;
+}
+
+/**
+ * Starts a daemon process on `home` and applies the paced hello example (a demo repository made
+ * in `dir`): the run every store-fault suite injects its faults into.
+ */
+export async function startPacedHello(dir: string, home: string): Promise<{ child: ChildProcess; client: SocketApi; script: ScriptStep[] }> {
+  const demo = demoRepo(dir);
+  const child = await startDaemonProcess(home);
+  const client = new SocketApi(sidekickHome(home).socket);
+  const { objects, script } = pacedHelloObjects(demo);
+  await applyAll(client, objects);
+  return { child, client, script };
 }
 
 /**
