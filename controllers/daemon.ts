@@ -29,9 +29,9 @@ import { scheme } from '../resources/index.js';
 import { buildControllers } from './controller-set.js';
 import { Manager } from './runtime/manager.js';
 import { CHECKPOINT_MIGRATIONS } from './run/checkpoints.js';
-import { ProcessDriverLauncher } from './run/driver-launcher.js';
-import { WorkspaceManager } from './run/workspace/workspace-manager.js';
-import { ArtifactStore } from './run/workspace/artifact-store.js';
+import { ProcessDriverLauncher } from '../node/drivers/launcher.js';
+import { WorkspaceManager } from '../node/workspace/workspace-manager.js';
+import { ArtifactStore } from '../node/workspace/artifact-store.js';
 import { GitMountInspector } from './repomount/inspector.js';
 import { LocalDriverProbe } from './agent/probe.js';
 

@@ -8,7 +8,7 @@ import type { Agent } from '../../resources/kinds/agent.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { findObject } from '../find.js';
-import type { DriverCapabilities } from '../run/driver/contract.js';
+import type { DriverCapabilities } from '../../node/drivers/contract.js';
 import type { DriverProbe } from './probe.js';
 
 const REPROBE_MS = 60_000;

@@ -51,9 +51,9 @@ import path from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import type { ApprovalRequest as ApprovalRequestSchema } from '../../resources/kinds/approval.js';
 import { ApprovalCategory, Driver } from '../../resources/kinds/common.js';
-import { normalizeClaudeTool } from '../run/driver/claude-stream.js';
-import { fileChangeTool, mcpToolName } from '../run/driver/codex-events.js';
-import { lexicalResolve } from '../run/tools/workspace-path.js';
+import { normalizeClaudeTool } from '../../node/drivers/claude/stream.js';
+import { fileChangeTool, mcpToolName } from '../../node/drivers/codex/events.js';
+import { lexicalResolve } from '../../node/tools/workspace-path.js';
 
 export type ApprovalRequest = Static<typeof ApprovalRequestSchema>;
 

@@ -20,7 +20,7 @@ import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval, ApprovalPhase, ApprovalSpec } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { ApprovalCategory } from '../../resources/kinds/common.js';
-import type { PermissionDecision, ToolCall } from '../run/driver/contract.js';
+import type { PermissionDecision, ToolCall } from '../../node/drivers/contract.js';
 import type { RunWriter } from '../run/run-writer.js';
 import { moveRun } from '../run/run-status.js';
 import { allows, asDeleted, gateActor, isSettled, refusalFor } from './approval-status.js';

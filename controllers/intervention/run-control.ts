@@ -9,7 +9,7 @@ import { isReason } from '../../api/errors.js';
 import type { EventRecorder } from '../../api/events/recorder.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import type { Run } from '../../resources/kinds/run.js';
-import type { DriverFleet } from '../run/fleet.js';
+import type { DriverFleet } from '../../node/fleet.js';
 import type { RunWriter } from '../run/run-writer.js';
 import { failRun } from '../run/run-status.js';
 import { INTERRUPTED_BY, interventionActor } from './intervention-status.js';

@@ -3,7 +3,7 @@
  * text with `source: steer`, so `sidekick logs` shows it in the conversation as `[steer] ...`.
  */
 import { InterventionPhase } from '../../resources/kinds/intervention.js';
-import type { DriverHandle } from '../run/ports.js';
+import type { DriverHandle } from '../../node/ports.js';
 import type { Outcome } from './status-writer.js';
 
 /** What the status says for each answer (TOUR.md: "Degraded: delivered after the current turn"). */

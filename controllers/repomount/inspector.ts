@@ -1,6 +1,6 @@
 /** Observes mounted paths with real git: the WorkspaceManager's inspection plus the run worktrees present. */
-import { inspectMount, listWorktrees } from '../run/workspace/repo.js';
-import { SimpleGitRunner, type Git } from '../run/workspace/git.js';
+import { inspectMount, listWorktrees } from '../../node/workspace/repo.js';
+import { SimpleGitRunner, type Git } from '../../node/workspace/git.js';
 import type { MountInspector, MountObservation } from './reconciler.js';
 
 export class GitMountInspector implements MountInspector {

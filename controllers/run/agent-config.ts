@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Agent } from '../../resources/kinds/agent.js';
 import { ToolName } from '../../resources/kinds/agent-script.js';
-import type { AgentConfig } from './driver/contract.js';
+import type { AgentConfig } from '../../node/drivers/contract.js';
 
 /** A secret reference that cannot be resolved: the run fails with a clear reason. */
 export class SecretError extends Error {

@@ -6,7 +6,7 @@
 import type { Store } from '../../api/store/store.js';
 import { forDialect as q } from '../../api/store/placeholders.js';
 import type { MigrationSet } from '../../api/store/backend.js';
-import type { DriverCheckpoint } from './driver/contract.js';
+import type { DriverCheckpoint } from '../../node/drivers/contract.js';
 
 export const CHECKPOINT_MIGRATIONS: MigrationSet = {
   component: 'run-checkpoints',

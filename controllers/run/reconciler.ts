@@ -23,13 +23,13 @@ import { IsolationUnavailableError, requestedPolicy } from '../../node/sandbox/i
 import { exhaustion, runBudget, runMaxTurns, sessionBudget, totalUsage } from './budget.js';
 import type { RunLimits } from './run-events.js';
 import type { CheckpointStore } from './checkpoints.js';
-import type { DriverFleet } from './fleet.js';
+import type { DriverFleet } from '../../node/fleet.js';
 import type { RunWriter } from './run-writer.js';
-import type { Workspaces, WorkspaceInfo } from './ports.js';
-import type { PrepareRequest } from './workspace/workspace.js';
-import type { DriverLauncher } from './ports.js';
+import type { Workspaces, WorkspaceInfo } from '../../node/ports.js';
+import type { PrepareRequest } from '../../node/workspace/workspace.js';
+import type { DriverLauncher } from '../../node/ports.js';
 import { controllerActor, failRun, moveRun, workspaceOf } from './run-status.js';
-import type { PermissionDecision, ToolCall } from './driver/contract.js';
+import type { PermissionDecision, ToolCall } from '../../node/drivers/contract.js';
 
 export const WORKSPACE_FINALIZER = 'sidekicks.dev/worktree';
 

@@ -14,8 +14,8 @@ import type { ObjectStore } from '../../api/store/object-store.js';
 import { scheme } from '../../resources/index.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { CHECKPOINT_MIGRATIONS, CheckpointStore } from './checkpoints.js';
-import type { DriverFleet, FleetEntry } from './fleet.js';
-import type { ArtifactContent, Workspaces } from './ports.js';
+import type { DriverFleet, FleetEntry } from '../../node/fleet.js';
+import type { ArtifactContent, Workspaces } from '../../node/ports.js';
 import { RunEvents } from './run-events.js';
 import { RunWriter } from './run-writer.js';
 

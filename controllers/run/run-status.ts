@@ -7,8 +7,8 @@ import { RunPhase } from '../../resources/kinds/run.js';
 import { setCondition, type ConditionUpdate } from '../../resources/conditions.js';
 import type { Actor, JournalEventInput } from '../../api/journal/event.js';
 import { nextPhase, isTerminalPhase, type RunPhaseEvent } from './phases.js';
-import type { FailureCategoryName } from './driver/contract.js';
-import type { WorkspaceInfo } from './ports.js';
+import type { FailureCategoryName } from '../../node/drivers/contract.js';
+import type { WorkspaceInfo } from '../../node/ports.js';
 
 export const controllerActor: Actor = { kind: 'controller', name: 'run-controller' };
 

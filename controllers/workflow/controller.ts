@@ -16,7 +16,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import { Controller } from '../runtime/controller.js';
 import { Informer, objectKey } from '../runtime/informer.js';
 import type { Runnable } from '../runtime/manager.js';
-import type { Workspaces } from '../run/ports.js';
+import type { Workspaces } from '../../node/ports.js';
 import { owningWorkflow } from './names.js';
 import { WorkflowReconciler } from './reconciler.js';
 import { CommandSteps } from './steps.js';

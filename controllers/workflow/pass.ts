@@ -8,7 +8,7 @@ import type { Workflow } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplateSpec } from '../../resources/kinds/workflowtemplate.js';
 import type { RenderValues } from '../../resources/workflow/expressions.js';
 import { phaseGraph } from '../../resources/workflow/graph.js';
-import type { PrepareRequest } from '../run/workspace/workspace.js';
+import type { PrepareRequest } from '../../node/workspace/workspace.js';
 import { lineHead } from './line.js';
 import type { PhaseSpec } from './plan.js';
 import type { StepRef, StepSpec } from './steps.js';

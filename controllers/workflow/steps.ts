@@ -13,9 +13,9 @@
 import type { Journal } from '../../api/journal/journal.js';
 import { sessionKey } from '../../api/journal/journal.js';
 import type { JournalEvent, JournalEventInput } from '../../api/journal/event.js';
-import { createLocalTools } from '../run/tools/local-tools.js';
-import type { Workspaces } from '../run/ports.js';
-import type { DiffStats, PrepareRequest, Workspace } from '../run/workspace/workspace.js';
+import { createLocalTools } from '../../node/tools/local-tools.js';
+import type { Workspaces } from '../../node/ports.js';
+import type { DiffStats, PrepareRequest, Workspace } from '../../node/workspace/workspace.js';
 import { workflowActor } from './names.js';
 
 /** Tool output kept in the journal (as for runs); the outputs keep a shorter tail. */

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v7 as uuidv7 } from 'uuid';
-import { WorkspaceManager } from '../../controllers/run/workspace/workspace-manager.js';
+import { WorkspaceManager } from '../../node/workspace/workspace-manager.js';
 import { msSince } from './http.js';
 
 /** The file the benchmark agent edits (tracked, so the edit shows in the run's diff). */

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { runCommand } from '../../controllers/run/tools/run-command.js';
+import { runCommand } from '../../node/tools/run-command.js';
 import { hostProfile } from '../../node/sandbox/host-profile.js';
 import { sandboxArgv } from '../../node/sandbox/bubblewrap.js';
 import { probeSandbox } from '../../node/sandbox/probe.js';

@@ -99,6 +99,6 @@ describe('sandboxArgv with a checkout under /tmp', () => {
 describe('programRoots', () => {
   it('finds the installation of the host script (its package.json) and the directory of a binary', async () => {
     const repo = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
-    expect(await programRoots(['/usr/bin/node', join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')])).toEqual(['/usr/bin', repo]);
+    expect(await programRoots(['/usr/bin/node', join(repo, 'dist', 'node', 'drivers', 'host.js')])).toEqual(['/usr/bin', repo]);
   });
 });
