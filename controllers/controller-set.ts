@@ -23,6 +23,7 @@ import { RepoMountReconciler, type MountInspector } from './repomount/reconciler
 import { RunReconciler } from './run/reconciler.js';
 import { RunEvents } from './run/run-events.js';
 import { RunWriter } from './run/run-writer.js';
+import { StatusWriter } from './runtime/status-writer.js';
 import { CheckpointStore } from './run/checkpoints.js';
 import { DriverFleet } from '../node/fleet.js';
 import type { ArtifactContent, DriverLauncher, Workspaces, WorkspaceInfo } from '../node/ports.js';
@@ -91,7 +92,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   const approvals = informer<Approval>('approvals');
 
   const controller = (name: string, reconciler: Reconciler, workers = 2): Controller => new Controller(reconciler, { name, workers, log });
-  const writer = new RunWriter(o.store, o.journal);
+  const writer = new RunWriter(new StatusWriter(o.store, o.journal));
   const checkpoints = new CheckpointStore(o.store);
   const gate = new ApprovalGate({ store: o.store, journal: o.journal, writer, assess: classifyToolCall, evaluate: evaluatePolicies, log });
 

@@ -13,6 +13,7 @@ import type { Approval } from '../../resources/kinds/approval.js';
 import { NameLabel, nameSelector } from '../../resources/name-labels.js';
 import { validateMetadata } from '../../resources/validation.js';
 import { RunWriter } from '../run/run-writer.js';
+import { StatusWriter } from '../runtime/status-writer.js';
 import { ApprovalGate } from './gate.js';
 import { classifyToolCall } from './classify.js';
 import { evaluatePolicies } from './policy.js';
@@ -39,7 +40,7 @@ describe('ApprovalGate', () => {
   });
 
   function gateOver(s: Store): ApprovalGate {
-    return new ApprovalGate({ store: s, journal: new Journal(s), writer: new RunWriter(s, new Journal(s)), assess: classifyToolCall, evaluate: evaluatePolicies });
+    return new ApprovalGate({ store: s, journal: new Journal(s), writer: new RunWriter(new StatusWriter(s, new Journal(s))), assess: classifyToolCall, evaluate: evaluatePolicies });
   }
 
   it('fails closed: when the Approval cannot be stored, the call is refused and nothing waits', async () => {

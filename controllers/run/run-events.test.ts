@@ -18,6 +18,7 @@ import type { DriverFleet, FleetEntry } from '../../node/fleet.js';
 import type { ArtifactContent, Workspaces } from '../../node/ports.js';
 import { RunEvents } from './run-events.js';
 import { RunWriter } from './run-writer.js';
+import { StatusWriter } from '../runtime/status-writer.js';
 
 let dir: string | undefined;
 let store: ObjectStore | undefined;
@@ -34,7 +35,7 @@ async function setup(): Promise<{ events: RunEvents; journal: Journal; store: Ob
   const fleet = { stop: async () => undefined } as unknown as DriverFleet;
   const events = new RunEvents({
     store,
-    writer: new RunWriter(store, journal),
+    writer: new RunWriter(new StatusWriter(store, journal)),
     fleet: () => fleet,
     checkpoints: new CheckpointStore(store),
     workspaces,

@@ -1,32 +1,33 @@
 /**
- * Writes a Run's status together with the journal events that record the change, in one store
- * transaction: a state change is committed with its event, or not at all. Writes of one run are
- * serialized (the driver event pump and the reconciler both write), and a write that loses an
- * optimistic-concurrency race re-reads and re-applies its mutation.
+ * Writes a Run's status together with the journal events that record the change, through the
+ * controllers' one StatusWriter (one transaction, serialized per run, conflict retries), and
+ * reads what the journal says about the run's tool calls.
  */
-import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Run } from '../../resources/kinds/run.js';
-import { KeyedLock } from '../../api/keyed-lock.js';
+import { StatusWriter, type StatusTarget, type StatusMutation } from '../runtime/status-writer.js';
 
 /** A mutation of a fresh copy of the run: returns the events to journal, or null for "no change". */
-export type RunMutation = (run: Run) => JournalEventInput[] | null;
+export type RunMutation = StatusMutation<Run>;
 
-const CONFLICT_RETRIES = 8;
+/** Where a Run's status and events go: its session's journal, each event naming the run. */
+const runStatus: StatusTarget<Run> = {
+  plural: 'runs',
+  sessionOf: (run) => run.spec.session,
+  eventDefaults: (run) => ({ run: run.metadata.name }),
+};
 
 export class RunWriter {
-  private readonly lock = new KeyedLock();
+  private readonly journal: Journal;
 
-  constructor(
-    private readonly store: Store,
-    private readonly journal: Journal,
-  ) {}
+  constructor(private readonly status: StatusWriter) {
+    this.journal = status.journal;
+  }
 
   /** Applies `mutate` to the stored run and commits status + events; resolves the written run (or undefined if gone). */
   commit(namespace: string, name: string, mutate: RunMutation): Promise<Run | undefined> {
-    return this.lock.run(`${namespace}/${name}`, () => this.commitNow(namespace, name, mutate));
+    return this.status.commit(runStatus, namespace, name, mutate);
   }
 
   /** Appends events about a run without changing its status. */
@@ -71,34 +72,6 @@ export class RunWriter {
         return { inFlight: [...open].filter((id) => !unstarted.has(id)), finished };
       }
       after = page.next;
-    }
-  }
-
-  private async commitNow(namespace: string, name: string, mutate: RunMutation): Promise<Run | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      let current: Run;
-      try {
-        current = await this.store.get<Run>('runs', namespace, name);
-      } catch (err) {
-        if (isReason(err, 'NotFound')) return undefined;
-        throw err;
-      }
-      const draft = structuredClone(current);
-      draft.status ??= {};
-      const events = mutate(draft);
-      if (events === null) return current;
-      draft.status.observedGeneration = current.metadata.generation;
-      try {
-        return await this.store.updateStatus<Run>('runs', draft, {
-          extraWrites: async (tx) => {
-            await this.journal.append(sessionKey(namespace, current.spec.session), events.map((e) => ({ run: name, ...e })), tx);
-          },
-        });
-      } catch (err) {
-        if (isReason(err, 'Conflict') && attempt < CONFLICT_RETRIES) continue;
-        if (isReason(err, 'NotFound')) return undefined;
-        throw err;
-      }
     }
   }
 }
