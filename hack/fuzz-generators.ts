@@ -8,6 +8,9 @@
  *
  * Each request carries what a refusal of it may name (`names`) and, where the answer is known
  * regardless of the server's state, an oracle (`expect`).
+ *
+ * Why this file is long: one arbitrary per request shape, each a few lines; they share the
+ * mutation helpers at the top and read best side by side.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

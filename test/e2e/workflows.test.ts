@@ -3,6 +3,9 @@
  * command steps, approvals decided with the real CLI — for the two examples (review-workflow,
  * parallel-fanout), the join policies, outputs flowing into prompts, pinned template versions,
  * annotation-driven retry, Automated phases, and a kill -9 of the daemon mid-workflow.
+ *
+ * Why this file is long: the cases share one daemon (starting one per file costs seconds on CI),
+ * and each case is a short story of the tour.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
