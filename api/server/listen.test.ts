@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDaemon } from '../../controllers/daemon.js';
 import { X509Certificate } from 'node:crypto';
-import { ensureToken } from './auth.js';
+import { ensureToken } from '../auth/tokens.js';
 import { isLoopback, parseListen } from './listen.js';
 import { createSelfSigned } from './self-signed.js';
 
