@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import { startDaemon, type DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';

@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import { startDaemon, type DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';

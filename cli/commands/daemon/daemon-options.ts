@@ -23,7 +23,7 @@ export abstract class DaemonOptionsCommand extends SidekickCommand {
    * error, before anything is written to the home directory.
    */
   protected async checkOptions(tlsBase: string): Promise<void> {
-    const { checkDaemonOptions } = await import('../../../controllers/daemon.js');
+    const { checkDaemonOptions } = await import('../../daemon/options.js');
     const { resolve } = await import('node:path');
     try {
       await checkDaemonOptions({
