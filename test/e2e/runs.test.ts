@@ -57,7 +57,8 @@ describe('runs end to end (in-process daemon)', () => {
     await eventually(async () => client.get('runs', 'default', 'hello').then(() => false, (err: ApiError) => err.reason === 'NotFound'));
     expect(git(demo, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
     expect(git(demo, 'branch', '--list', 'sidekicks/hello/hello')).toContain('sidekicks/hello/hello');
-    await expect(client.get('artifacts', 'default', 'hello-diff')).rejects.toMatchObject({ reason: 'NotFound' });
+    // Background propagation: the store's garbage collector deletes the Diff artifact after the Run is gone.
+    await eventually(async () => client.get('artifacts', 'default', 'hello-diff').then(() => false, (err: ApiError) => err.reason === 'NotFound'));
   });
 
   it('runs examples/openai against an OpenAI-compatible server (SSE, tool loop) to a committed diff', async () => {
