@@ -15,7 +15,7 @@ export class ServingApi {
   private readonly servers: Server[] = [];
   private closed: Promise<void> | undefined;
 
-  constructor(private readonly api: ApiServer) {}
+  constructor(private readonly api: Pick<ApiServer, 'listener' | 'stop'>) {}
 
   /** Listens on the Unix socket at `path` (mode 0600), authenticating with `auth`. */
   async listenUnix(path: string, auth: Authenticator): Promise<void> {

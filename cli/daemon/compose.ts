@@ -63,7 +63,7 @@ export interface DaemonHandle {
   journal: Journal;
   /** Watch streams currently open over HTTP (diagnostics: `daemon status`, leak tests). */
   openWatches(): number;
-  /** Stops listeners, ends watches, flushes events and closes the store, in that order. */
+  /** Aborts the manager (the API server ends watches and closes its listeners; controllers stop), then stops drivers, flushes events and closes the store. */
   stop(): Promise<void>;
 }
 
