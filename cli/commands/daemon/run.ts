@@ -1,6 +1,6 @@
 /** `sidekick daemon run`: the daemon in the foreground until SIGTERM / SIGINT. */
 import { Command } from 'clipanion';
-import { DaemonOptionsCommand } from './daemon-options.js';
+import { DaemonOptionsCommand } from '../../daemon/options-command.js';
 
 export class DaemonRunCommand extends DaemonOptionsCommand {
   static override paths = [['daemon', 'run']];
