@@ -6,11 +6,12 @@
  */
 import type { CommandClass } from 'clipanion';
 import type { CliContext } from './context.js';
+import { verbs, type Verb } from './verbs.js';
 
 type Loader = () => Promise<CommandClass<CliContext>[]>;
 
-/** Verbs in help order, with their loaders. */
-export const commandLoaders: Record<string, Loader> = {
+/** Each verb's loader (the type requires one for every verb in ./verbs.ts, and no other). */
+export const commandLoaders: Record<Verb, Loader> = {
   get: async () => [(await import('./commands/get.js')).GetCommand],
   describe: async () => [(await import('./commands/describe.js')).DescribeCommand],
   apply: async () => [(await import('./commands/apply.js')).ApplyCommand],
@@ -26,9 +27,9 @@ export const commandLoaders: Record<string, Loader> = {
   events: async () => [(await import('./commands/events.js')).EventsCommand],
   logs: async () => [(await import('./commands/logs.js')).LogsCommand],
   post: async () => [(await import('./commands/post.js')).PostCommand],
-  timeline: async () => [(await import('./commands/timeline.js')).TimelineCommand, (await import('./commands/timeline-verify.js')).TimelineVerifyCommand],
+  timeline: async () => [(await import('./commands/timeline.js')).TimelineCommand, (await import('./commands/timeline/verify.js')).TimelineVerifyCommand],
   replay: async () => [(await import('./commands/replay.js')).ReplayCommand],
-  artifact: async () => [(await import('./commands/artifact-get.js')).ArtifactGetCommand],
+  artifact: async () => [(await import('./commands/artifact/get.js')).ArtifactGetCommand],
   approve: async () => [(await import('./commands/approve.js')).ApproveCommand],
   deny: async () => [(await import('./commands/deny.js')).DenyCommand],
   respond: async () => [(await import('./commands/respond.js')).RespondCommand],
@@ -39,9 +40,9 @@ export const commandLoaders: Record<string, Loader> = {
   resume: async () => [(await import('./commands/resume.js')).ResumeCommand],
   submit: async () => [(await import('./commands/submit.js')).SubmitCommand],
   workflow: async () => [
-    (await import('./commands/workflow-retry.js')).WorkflowRetryCommand,
-    (await import('./commands/workflow-stop.js')).WorkflowStopCommand,
-    (await import('./commands/workflow-resume.js')).WorkflowResumeCommand,
+    (await import('./commands/workflow/retry.js')).WorkflowRetryCommand,
+    (await import('./commands/workflow/stop.js')).WorkflowStopCommand,
+    (await import('./commands/workflow/resume.js')).WorkflowResumeCommand,
   ],
   auth: async () => [(await import('./commands/auth/can-i.js')).AuthCanICommand],
   token: async () => {
@@ -63,16 +64,13 @@ export const commandLoaders: Record<string, Loader> = {
   },
 };
 
-/** Every verb. */
-export const verbs = Object.keys(commandLoaders);
-
 /** The command classes for `verb`, or every command when the verb is unknown or absent. */
 export async function loadCommands(verb?: string): Promise<CommandClass<CliContext>[]> {
-  const loader = verb !== undefined ? commandLoaders[verb] : undefined;
+  const loader = verb !== undefined && Object.hasOwn(commandLoaders, verb) ? commandLoaders[verb as Verb] : undefined;
   if (loader) return loader();
   // One at a time: loading is rare here (help, unknown verbs) and concurrent dynamic imports that
   // share dependencies trip jest's ESM loader, which runs this code in tests.
   const all: CommandClass<CliContext>[] = [];
-  for (const load of Object.values(commandLoaders)) all.push(...(await load()));
+  for (const verb of verbs) all.push(...(await commandLoaders[verb]()));
   return all;
 }

@@ -6,7 +6,7 @@ import { Option, UsageError } from 'clipanion';
 import { ApiCommand } from './base-command.js';
 import { ExitCodeError, formatError } from './errors.js';
 import { kindGroup } from './resource-resolver.js';
-import { parseDryRun } from './commands/apply.js';
+import { parseDryRun } from './apply/dry-run.js';
 
 /** A change to a label or annotation map: a value to set, or null to remove. */
 export type MapChanges = Record<string, string | null>;

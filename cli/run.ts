@@ -8,7 +8,8 @@ import { Builtins, Cli, UsageError } from 'clipanion';
 import type { CliContext } from './context.js';
 import { SidekickCommand } from './base-command.js';
 import { ExitCodeError, PrintedError, formatError } from './errors.js';
-import { loadCommands, verbs } from './command-list.js';
+import { loadCommands } from './command-list.js';
+import { verbs } from './verbs.js';
 
 /** The binary name used in messages and completion scripts. */
 export const BINARY = 'sidekick';
@@ -73,7 +74,7 @@ export async function runCli(argv: string[], ctx: RunContext): Promise<number> {
 function processError(cli: Cli<CliContext>, argv: string[], err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   const verb = argv.find((a) => !a.startsWith('-'));
-  if (verb && !verbs.includes(verb) && argv[0] === verb) return `error: unknown command "${verb}" for "${BINARY}"`;
+  if (verb && !(verbs as readonly string[]).includes(verb) && argv[0] === verb) return `error: unknown command "${verb}" for "${BINARY}"`;
   const flag = unknownFlag(cli, argv);
   if (flag) return flag.startsWith('--') ? `error: unknown flag: ${flag.replace(/=.*$/, '')}` : `error: unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
   const unsupported = /Unsupported option name \("([^"]+)"\)/.exec(message);

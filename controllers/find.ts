@@ -7,9 +7,3 @@ export function findObject<T extends KubeObject>(store: Store, plural: string, n
   return store.find<T>(plural, namespace, name);
 }
 
-/** Writes `status` when it differs from what is stored (ignoring nothing); returns true when written. */
-export async function writeStatusIfChanged<T extends KubeObject>(store: Store, plural: string, obj: T, status: T['status']): Promise<boolean> {
-  if (JSON.stringify(obj.status ?? {}) === JSON.stringify(status ?? {})) return false;
-  await store.updateStatus(plural, { ...obj, status });
-  return true;
-}

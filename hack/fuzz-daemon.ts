@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon } from '../controllers/daemon.js';
+import { startDaemon } from '../cli/daemon/compose.js';
 import type { FuzzTarget } from './fuzz-runner.js';
 
 export interface FuzzDaemon extends FuzzTarget {

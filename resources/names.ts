@@ -3,7 +3,7 @@
  * `metadata.name: Invalid value: "Foo": a lowercase RFC 1123 subdomain must ...` reads the same
  * from us as from a real API server.
  */
-import type { FieldError } from './validation.js';
+import type { FieldError } from './field-error.js';
 
 const DNS1123_LABEL = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
 const DNS1123_SUBDOMAIN = `${DNS1123_LABEL}(\\.${DNS1123_LABEL})*`;

@@ -2,7 +2,7 @@
  * Cross-field rules a JSON Schema cannot say (one of two fields, a field another requires). They
  * run after schema validation and report in the same FieldError shape.
  */
-import type { FieldError } from './validation.js';
+import type { FieldError } from './field-error.js';
 
 type Obj = Record<string, unknown>;
 type Rule = (obj: Obj) => FieldError[];

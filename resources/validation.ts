@@ -10,24 +10,11 @@ import { ObjectMeta, type KubeObject } from './meta.js';
 import { TOTAL_ANNOTATION_BYTES, dnsLabel, dnsSubdomain, labelValue, qualifiedName, show } from './names.js';
 import type { KindDefinition } from './scheme.js';
 import { crossFieldErrors } from './validation-rules.js';
+import type { FieldError } from './field-error.js';
+
+export type { FieldError } from './field-error.js';
 
 const addFormats = m.default;
-
-/** One invalid field, in the shape of a Kubernetes `Status` cause. */
-export interface FieldError {
-  /** Dotted path kubectl-style: `spec.agent`, `spec.members[0].role`, `metadata.labels[team]`. */
-  field: string;
-  /** What is wrong, as Kubernetes words it: `Required value`, `Unsupported value: ...`, `Invalid value: ...`. */
-  message: string;
-  reason:
-    | 'FieldValueRequired'
-    | 'FieldValueInvalid'
-    | 'FieldValueNotSupported'
-    | 'FieldValueTypeInvalid'
-    | 'FieldValueDuplicate'
-    | 'FieldValueTooLong'
-    | 'FieldValueForbidden';
-}
 
 let ajvInstance: Ajv | undefined;
 /** The whole object schema as plain JSON Schema (metadata included, not closed), per kind. */

@@ -7,7 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { generateToken, writeFileAtomic } from '../server/auth.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { generateToken } from './tokens.js';
 import { invalidIdentityName, parseRole, type Role } from './roles.js';
 
 /** What is stored about an identity. */

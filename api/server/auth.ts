@@ -5,9 +5,7 @@
  * `SIDEKICK_TOKEN` to act as another identity locally. The control plane adds signed tokens behind
  * the same {@link Authenticator} interface.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmod, readFile } from 'node:fs/promises';
-import { writeFileAtomic } from '../atomic-file.js';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { ApiError, StatusReason } from '../errors.js';
 import { Role } from '../auth/roles.js';
@@ -85,28 +83,4 @@ export class TokenAuthenticator implements Authenticator {
 /** The 401 every unauthenticated request gets. */
 export function unauthorized(): ApiError {
   return new ApiError(StatusReason.Unauthorized, 'Unauthorized');
-}
-
-/** A fresh token: 32 random bytes, base64url. */
-export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
-}
-
-/** Credentials are written atomically and durably (see atomic-file.ts); re-exported for the callers here. */
-export { writeFileAtomic };
-
-/** Reads the daemon token, creating it (0600, atomically) on first start. */
-export async function ensureToken(path: string): Promise<string> {
-  try {
-    const existing = (await readFile(path, 'utf8')).trim();
-    if (existing.length > 0) {
-      await chmod(path, 0o600);
-      return existing;
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const token = generateToken();
-  await writeFileAtomic(path, `${token}\n`);
-  return token;
 }

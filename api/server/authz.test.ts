@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon } from '../../controllers/daemon.js';
-import { collection, startTestServer, type Reply, type RequestOptions, type TestServer } from './test-support.js';
+import { startDaemon } from '../../cli/daemon/compose.js';
+import { collection, startTestServer, type Reply, type RequestOptions, type TestServer } from '../../test/support/api-server.js';
 
 let server: TestServer;
 const token: Record<string, string> = {};

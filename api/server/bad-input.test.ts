@@ -8,7 +8,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { MAX_BODY_DEPTH, nestingDepth } from './body.js';
-import { agentManifest, collection, startTestServer, type TestServer } from './test-support.js';
+import { agentManifest, collection, startTestServer, type TestServer } from '../../test/support/api-server.js';
 
 let server: TestServer;
 const AGENTS = collection('agents');

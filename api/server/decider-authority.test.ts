@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { RememberRule } from './remember-admission.js';
-import { collection, startTestServer, type Reply, type RequestOptions, type TestServer } from './test-support.js';
+import { collection, startTestServer, type Reply, type RequestOptions, type TestServer } from '../../test/support/api-server.js';
 
 let server: TestServer;
 const token: Record<string, string> = {};

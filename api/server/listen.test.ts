@@ -3,9 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon } from '../../controllers/daemon.js';
+import { startDaemon } from '../../cli/daemon/compose.js';
 import { X509Certificate } from 'node:crypto';
-import { ensureToken } from './auth.js';
+import { ensureToken } from '../auth/tokens.js';
 import { isLoopback, parseListen } from './listen.js';
 import { createSelfSigned } from './self-signed.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '../../test/eventually.js';
 import { ApiError } from '../errors.js';
 import { parseQuery } from './query.js';
-import { agentManifest, collection, startTestServer, type TestServer } from './test-support.js';
+import { agentManifest, collection, startTestServer, type TestServer } from '../../test/support/api-server.js';
 
 const parse = (qs: string) => parseQuery(new URLSearchParams(qs));
 

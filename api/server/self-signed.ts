@@ -9,7 +9,7 @@
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './auth.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 function length(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);

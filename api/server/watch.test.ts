@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '../../test/eventually.js';
-import { agentManifest, collection, startTestServer, type TestServer } from './test-support.js';
+import { agentManifest, collection, startTestServer, type TestServer } from '../../test/support/api-server.js';
 
 let server: TestServer;
 const AGENTS = collection('agents');

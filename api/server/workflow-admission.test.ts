@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stringify as toYaml } from 'yaml';
 import { canonicalJson } from '../../resources/canonical-json.js';
-import { agentManifest, collection, startTestServer, type Reply, type TestServer } from './test-support.js';
+import { agentManifest, collection, startTestServer, type Reply, type TestServer } from '../../test/support/api-server.js';
 
 let server: TestServer;
 const TEMPLATES = collection('workflowtemplates');

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { RUNS, runManifest, startHarness, type CliHarness } from '../test-harness.js';
+import { RUNS, runManifest, startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 import { isReason } from '../../api/errors.js';
 import { eventually } from '../../test/eventually.js';
 

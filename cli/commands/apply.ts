@@ -4,14 +4,7 @@ import { ApiCommand } from '../base-command.js';
 import { formatError } from '../errors.js';
 import type { ApplyOptions, ApplyResult, DryRun } from '../apply/applier.js';
 import type { Manifest } from '../apply/manifests.js';
-
-/** Parses `--dry-run` like kubectl (a bare flag means client). */
-export function parseDryRun(value: string | boolean | undefined): DryRun {
-  if (value === undefined || value === false) return 'none';
-  if (value === true) return 'client';
-  if (value === 'none' || value === 'client' || value === 'server') return value;
-  throw new UsageError(`Invalid dry-run value (${value}). Must be "none", "server", or "client".`);
-}
+import { parseDryRun } from '../apply/dry-run.js';
 
 /** How the server treats fields the schema does not declare (its `fieldValidation` parameter). */
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

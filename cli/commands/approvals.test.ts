@@ -3,7 +3,7 @@
  * these verbs write; the approval controller that acts on it is covered end to end elsewhere).
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startHarness, type CliHarness } from '../test-harness.js';
+import { startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 
 let h: CliHarness;
 

@@ -4,7 +4,7 @@
  * SIDEKICK_TOKEN (or --token) over the same socket.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { parseTable, runManifest, startHarness, type CliHarness } from '../test-harness.js';
+import { parseTable, runManifest, startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 
 let h: CliHarness;
 const token: Record<string, string> = {};

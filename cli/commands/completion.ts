@@ -21,7 +21,7 @@ export class CompletionCommand extends SidekickCommand {
   async execute(): Promise<number> {
     if (this.shell !== 'bash' && this.shell !== 'zsh') throw new UsageError(`Unsupported shell type "${this.shell}".`);
     const { scheme } = await import('../../resources/index.js');
-    const { verbs: allVerbs } = await import('../command-list.js');
+    const { verbs: allVerbs } = await import('../verbs.js');
     const verbs = [...allVerbs].sort();
     const types = [...new Set(scheme.all().flatMap((d) => [d.plural, ...d.shortNames]))].sort();
     const body = bashFunction(verbs, types);

@@ -3,7 +3,7 @@ import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { ExitCodeError, formatError, isStatusError } from '../errors.js';
 import { pluralGroup } from '../resource-resolver.js';
-import { parseDryRun } from './apply.js';
+import { parseDryRun } from '../apply/dry-run.js';
 
 const CASCADE = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan', true: 'Background', false: 'Orphan' } as const;
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFile, stat } from 'node:fs/promises';
 import { parse } from 'yaml';
-import { parseTable, startHarness, type CliHarness } from '../test-harness.js';
+import { parseTable, startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 
 let h: CliHarness;
 beforeAll(async () => {
@@ -82,7 +82,7 @@ describe('version, completion, config', () => {
 
 describe('config with a TCP daemon', () => {
   test('writes a 0600 kubeconfig with server, token and context; view redacts the token', async () => {
-    const { startDaemon } = await import('../../controllers/daemon.js');
+    const { startDaemon } = await import('../daemon/compose.js');
     const { mkdtemp, rm } = await import('node:fs/promises');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { parse } from 'yaml';
-import { RUNS, parseTable, runManifest, startHarness, type CliHarness } from '../test-harness.js';
+import { RUNS, parseTable, runManifest, startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 import { eventually } from '../../test/eventually.js';
 
 let h: CliHarness;

@@ -3,26 +3,18 @@
  * with controllers: the hello example runs a Scripted agent in a real git worktree, then the CLI
  * reads what the journal recorded.
  */
-import { e2eDefaultIsolation } from '../../test/services.js';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseAllDocuments, stringify } from 'yaml';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
-import { runCli } from '../run.js';
+import type { DaemonHandle } from '../daemon/compose.js';
+import { runCli, startCli, type CliResult, type RunningCli } from '../../test/support/cli.js';
+import { tempDaemon } from '../../test/support/daemon.js';
 import { eventually } from '../../test/eventually.js';
 import type { JournalEvent } from '../../api/journal/event.js';
-import { demoRepo, git, hostCommand, repo } from '../../test/e2e/support.js';
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { demoRepo } from '../../test/e2e/support.js';
+import { repo } from '../../test/support/daemon.js';
 
 const KIND_ORDER = ['Session', 'Agent', 'RepoMount', 'Run'];
 
@@ -41,32 +33,15 @@ function helloManifests(demo: string): string {
 
 let home: string;
 let daemon: DaemonHandle;
+let stopDaemon: (() => Promise<void>) | undefined;
 
-/** Runs the CLI in-process against the test daemon; `output()` reads stdout so far. */
-function start(argv: string[], opts: { stdin?: string; signal?: AbortSignal } = {}): { done: Promise<Result>; output: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const result = { stdout: '', stderr: '' };
-  stdout.on('data', (d: Buffer) => (result.stdout += d.toString()));
-  stderr.on('data', (d: Buffer) => (result.stderr += d.toString()));
-  const done = runCli(argv, {
-    stdout,
-    stderr,
-    stdin: Readable.from(opts.stdin !== undefined ? [opts.stdin] : []),
-    env: { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_NAMESPACE: '', NO_COLOR: '1', FORCE_COLOR: '' },
-    cwd: home,
-    signal: opts.signal,
-  }).then((code) => ({ code, ...result }));
-  return { done, output: () => result.stdout };
-}
+const start = (argv: string[], opts: { stdin?: string; signal?: AbortSignal } = {}): RunningCli => startCli(home, argv, opts);
+const sk = (argv: string[], opts: { stdin?: string } = {}): Promise<CliResult> => runCli(home, argv, opts);
 
-const sk = (argv: string[], opts: { stdin?: string } = {}): Promise<Result> => start(argv, opts).done;
-
-let followed: Result;
+let followed: CliResult;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), 'sidekick-journal-cli-'));
-  daemon = await startDaemon({ home, driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
+  ({ home, daemon, stop: stopDaemon } = await tempDaemon({ prefix: 'sidekick-journal-cli-' }));
   const applied = await sk(['apply', '-f', '-'], { stdin: helloManifests(demoRepo(home)) });
   expect(applied).toMatchObject({ code: 0 });
   // Started before the run finishes: follows live (or from the backlog) and must end by itself.
@@ -77,8 +52,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await daemon?.stop();
-  if (home) rmSync(home, { recursive: true, force: true });
+  await stopDaemon?.();
 });
 
 async function timelineEvents(): Promise<JournalEvent[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { chmod } from 'node:fs/promises';
-import { RUNS, runManifest, startHarness, type CliHarness } from '../test-harness.js';
+import { RUNS, runManifest, startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 
 let h: CliHarness;
 beforeAll(async () => {

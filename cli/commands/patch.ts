@@ -1,7 +1,7 @@
 /** `sidekick patch`: update fields of a resource with a merge or JSON patch. */
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
-import { parseDryRun } from './apply.js';
+import { parseDryRun } from '../apply/dry-run.js';
 import { kindGroup } from '../resource-resolver.js';
 
 export class PatchCommand extends ApiCommand {

@@ -5,7 +5,7 @@
  * refused while the channel is muted or its session archived.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { startHarness, type CliHarness } from '../test-harness.js';
+import { startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 import { sessionKey } from '../../api/journal/journal.js';
 import { readChannelMessages } from '../../api/journal/channel-messages.js';
 import type { KubeObject } from '../../resources/meta.js';

@@ -2,9 +2,8 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { ExitCodeError, isStatusError } from '../errors.js';
-import { RUNS, parseTarget, readTimeline, verifyTimeline, type RunView } from '../journal/read.js';
+import { RUNS, SESSION_TYPES, parseTarget, readTimeline, verifyTimeline, type RunView } from '../journal/read.js';
 import { ConversationRenderer, paletteFor, payloadSummary } from '../journal/render.js';
-import { SESSION_TYPES } from './timeline.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 
 /** A stretch of the replay: one run's events, or session-level events between runs. */

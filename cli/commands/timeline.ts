@@ -1,12 +1,9 @@
 /** `sidekick timeline session/NAME`: a session's journal, one event per line. */
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
-import { SESSIONS, followTimeline, parseTarget, readTimeline, type TimelineFilter } from '../journal/read.js';
+import { SESSIONS, SESSION_TYPES, followTimeline, parseTarget, readTimeline, type TimelineFilter } from '../journal/read.js';
 import { timelineLine, timelineWidths } from '../journal/render.js';
 import type { JournalEvent } from '../../api/journal/event.js';
-
-/** The spellings of a session target. */
-export const SESSION_TYPES = ['session', 'sessions', 'session.sidekicks.dev', 'sessions.sidekicks.dev'];
 
 export class TimelineCommand extends ApiCommand {
   static override paths = [['timeline']];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { RUNS, runManifest, startHarness, type CliHarness } from '../test-harness.js';
+import { RUNS, runManifest, startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 import { parseWaitFor } from '../wait-condition.js';
 
 let h: CliHarness;

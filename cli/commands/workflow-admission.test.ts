@@ -1,7 +1,7 @@
 /** `sidekick apply -f` with workflow templates: a refused template is one line naming the field; an unchanged one is a no-op. */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { stringify as toYaml } from 'yaml';
-import { startHarness, type CliHarness } from '../test-harness.js';
+import { startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 import { isReason } from '../../api/errors.js';
 import type { WorkflowTemplate } from '../../resources/kinds/workflowtemplate.js';
 

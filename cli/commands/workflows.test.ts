@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { stringify } from 'yaml';
-import { startHarness, type CliHarness } from '../test-harness.js';
+import { startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 import { RETRY_ANNOTATION, WORKFLOWS } from '../workflows/refs.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
 

@@ -47,6 +47,9 @@ export interface VerifyResult {
   reason?: string;
 }
 
+/** The spellings of a session target (`timeline`, `timeline verify`, `replay`). */
+export const SESSION_TYPES = ['session', 'sessions', 'session.sidekicks.dev', 'sessions.sidekicks.dev'];
+
 /** Splits `TYPE/NAME` (TYPE one of `types`) or a bare NAME; anything else is a usage mistake. */
 export function parseTarget(arg: string, types: string[]): string | undefined {
   const slash = arg.indexOf('/');

@@ -7,7 +7,6 @@ import { isReason } from '../../api/errors.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
-import { findObject } from '../find.js';
 import type { DriverCapabilities } from '../../node/drivers/contract.js';
 import type { DriverProbe } from './probe.js';
 
@@ -17,7 +16,7 @@ export class AgentReconciler implements Reconciler {
   constructor(private readonly d: { store: Store; probe: DriverProbe; capabilitiesOf(driver: Agent['spec']['driver']): DriverCapabilities }) {}
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const agent = await findObject<Agent>(this.d.store, 'agents', key.namespace, key.name);
+    const agent = await this.d.store.find<Agent>('agents', key.namespace, key.name);
     if (!agent || agent.metadata.deletionTimestamp) return {};
     const probe = await this.d.probe.probe(agent);
     const status: NonNullable<Agent['status']> = {

@@ -8,7 +8,6 @@ import { isReason } from '../../api/errors.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
-import { findObject } from '../find.js';
 
 export interface MountObservation {
   root: string;
@@ -30,7 +29,7 @@ export class RepoMountReconciler implements Reconciler {
   constructor(private readonly d: { store: Store; inspector: MountInspector }) {}
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const mount = await findObject<RepoMount>(this.d.store, 'repomounts', key.namespace, key.name);
+    const mount = await this.d.store.find<RepoMount>('repomounts', key.namespace, key.name);
     if (!mount || mount.metadata.deletionTimestamp) return {};
     const generation = mount.metadata.generation ?? 1;
     let status: NonNullable<RepoMount['status']>;

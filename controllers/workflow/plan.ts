@@ -21,9 +21,11 @@ import type { WorkflowTemplateSpec } from '../../resources/kinds/workflowtemplat
 import { attemptName } from './names.js';
 import { endInPlace, goBackRange, isWorkflowTerminal, joinOutcome, readyPhases, timeOf } from './rules.js';
 
+import type { PhaseStatus, Plan, WorkflowEvent } from './plan-types.js';
+
+export type { PhaseStatus, Plan, WorkflowEvent } from './plan-types.js';
 export { endPlan, goBackRange, isWorkflowTerminal, joinOutcome, readyPhases, timeOf } from './rules.js';
 
-export type PhaseStatus = NonNullable<WorkflowStatus['phases']>[string];
 export type PhaseSpec = WorkflowTemplateSpec['phases'][number];
 
 /** Phase transitions a workflow may make before it is failed (DOMAIN.md limits). */
@@ -59,18 +61,6 @@ export interface PlanInput {
   now: Date;
   /** The value of the retry annotation, when set. */
   retry?: string;
-}
-
-export interface WorkflowEvent {
-  type: string;
-  payload: Record<string, unknown>;
-}
-
-export interface Plan {
-  status: WorkflowStatus;
-  events: WorkflowEvent[];
-  /** Why the retry annotation was not acted on (unknown phase); undefined when acted on or absent. */
-  retryIgnored?: string;
 }
 
 const SETTLED_PHASE = new Set(['Succeeded', 'Failed', 'Skipped', 'Cancelled']);

@@ -6,7 +6,7 @@
 import { ancestors, descendants, phaseGraph, topologicalOrder, type PhaseGraph } from '../../resources/workflow/graph.js';
 import type { WorkflowStatus } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplateSpec } from '../../resources/kinds/workflowtemplate.js';
-import type { PhaseStatus, Plan, WorkflowEvent } from './plan.js';
+import type { PhaseStatus, Plan, WorkflowEvent } from './plan-types.js';
 
 /** RFC 3339, second precision (metav1.Time). */
 export function timeOf(d: Date): string {

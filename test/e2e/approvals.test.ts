@@ -3,17 +3,15 @@
  * whose tool calls go through the approval gate. Every decision is made the way a user makes it
  * (a merge patch of spec.decision, which is what `sidekick approve|deny` and `kubectl patch` send).
  */
-import { e2eDefaultIsolation } from '../services.js';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
-import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, runPhase, SocketApi } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, GV, runPhase, SocketApi, startInProcessDaemon } from './support.js';
 
 type Step = Record<string, unknown>;
 
@@ -22,17 +20,13 @@ describe('approvals (in-process daemon)', () => {
   let daemon: DaemonHandle;
   let client: SocketApi;
   let demo: string;
+  let stop: () => Promise<void>;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-approvals-'));
-    daemon = await startDaemon({ home: join(dir, 'home'), driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
-    client = new SocketApi(daemon.socketPath);
+    ({ dir, daemon, client, stop } = await startInProcessDaemon('sidekick-approvals-'));
     demo = demoRepo(dir);
   });
-  afterAll(async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stop());
 
   /** A session with one Scripted agent and one run in a worktree of the demo repo. */
   async function startRun(name: string, script: Step[], extra: Record<string, unknown>[] = []): Promise<void> {

@@ -11,10 +11,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { type DaemonHandle } from '../../controllers/daemon.js';
+import { type DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
-import { runCli } from '../../cli/run.js';
+import { startCli } from '../support/cli.js';
 import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { JournalEvent } from '../../api/journal/event.js';
@@ -71,16 +70,6 @@ describe('channels (in-process daemon, Scripted agents)', () => {
   beforeAll(async () => ({ dir, home, daemon, client, stop } = await startInProcessDaemon('sidekick-channels-')));
   afterAll(() => stop());
 
-  /** `sidekick ...` in-process, abortable (for -f); `output()` is stdout so far. */
-  function startCli(argv: string[], signal: AbortSignal): { done: Promise<number>; output: () => string } {
-    const stdout = new PassThrough();
-    let out = '';
-    stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_NAMESPACE: '', NO_COLOR: '1' };
-    const done = runCli(argv, { stdout, stderr: new PassThrough(), stdin: Readable.from([]), env, cwd: home, signal });
-    return { done, output: () => out };
-  }
-
   it('RoundRobin: two agents alternate a, b, a, b, each seeing the conversation so far, then the channel is muted and refuses posts', async () => {
     await create(client, session('rr'), saying('rr-a', 'Ship on Friday.'), saying('rr-b', 'Only after the freeze.'));
     await create(client, channel('rr-debate', { session: 'rr', turnPolicy: 'RoundRobin', agents: ['rr-a', 'rr-b'], maxTurns: 4, topic: 'When do we release?' }));
@@ -130,14 +119,14 @@ describe('channels (in-process daemon, Scripted agents)', () => {
     expect(ready(idle)?.message).toBe('waiting for a person to post');
 
     const follow = new AbortController();
-    const live = startCli(['logs', 'channel/ff-chat', '-f'], follow.signal);
+    const live = startCli(home, ['logs', 'channel/ff-chat', '-f'], { signal: follow.signal });
     const posted = await sidekick(home, ['post', 'channel/ff-chat', '-m', 'Hello agents, status?']);
     expect(posted.code).toBe(0);
     expect(posted.stdout).toMatch(new RegExp(`^channel\\.sidekicks\\.dev/ff-chat: message #\\d+ posted as ${daemon.owner}\\n$`));
     const expected = [`${daemon.owner}: Hello agents, status?`, 'ff-a: A here.', 'ff-b: B here.', '  Second line.'];
     await eventually(() => live.output() === `${expected.join('\n')}\n`, { timeoutMs: 30_000 });
     follow.abort();
-    expect(await live.done).toBe(0);
+    expect((await live.done).code).toBe(0);
 
     const done = await channelWhere(client, 'ff-chat', (c) => c.status?.turn === 2 && ready(c)?.reason === 'Idle');
     expect(done.status?.messages).toBe(3);

@@ -14,7 +14,7 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import { startDaemon, type DaemonHandle } from '../../cli/daemon/compose.js';
 import { eventually } from '../eventually.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';

@@ -4,18 +4,17 @@
  * fake chat-completions server, and the CLI verbs in-process. The last suite kills a `sidekick
  * daemon run` process with SIGKILL while a run is paused and resumes it in a fresh daemon.
  */
-import { e2eDefaultIsolation } from '../services.js';
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, reply, streamed, type FakeResponse, type RecordedRequest } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, fetchTimeline, GV, hostCommand, runPhase, sidekick, SocketApi, startDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, startDaemonProcess } from './support.js';
 
 type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown>; correlationId?: string };
 
@@ -74,14 +73,9 @@ describe('interventions end to end (in-process daemon)', () => {
   let daemon: DaemonHandle;
   let client: SocketApi;
   let fake: FakeOpenAIServer;
+  let stopDaemon: () => Promise<void>;
 
-  beforeAll(async () => {
-    expect(existsSync(hostCommand[1])).toBe(true);
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-iv-'));
-    home = join(dir, 'home');
-    daemon = await startDaemon({ home, driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
-    client = new SocketApi(daemon.socketPath);
-  });
+  beforeAll(async () => ({ dir, home, daemon, client, stop: stopDaemon } = await startInProcessDaemon('sidekick-iv-')));
   // Each OpenAI test scripts its own server: leftover responses cannot leak into the next test.
   beforeEach(async () => {
     fake = await FakeOpenAIServer.start();
@@ -89,10 +83,7 @@ describe('interventions end to end (in-process daemon)', () => {
   afterEach(async () => {
     await fake.close();
   });
-  afterAll(async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopDaemon());
 
   it('steers an OpenAI run: Degraded, and the text is the next request\'s last user message', async () => {
     const turn = released();

@@ -2,35 +2,27 @@
  * End to end: the real daemon (controllers on), real git, real SQLite, the compiled driver host
  * (npm test builds first). Runs do real work in worktrees; the journal records it.
  */
-import { e2eDefaultIsolation } from '../services.js';
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed, httpError } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, hostCommand, runPhase, SocketApi, startDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, runPhase, SocketApi, startInProcessDaemon, startDaemonProcess } from './support.js';
 
 describe('runs end to end (in-process daemon)', () => {
   let dir: string;
   let daemon: DaemonHandle;
   let client: SocketApi;
+  let stop: () => Promise<void>;
 
-  beforeAll(async () => {
-    expect(existsSync(hostCommand[1])).toBe(true);
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-e2e-'));
-    daemon = await startDaemon({ home: join(dir, 'home'), driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
-    client = new SocketApi(daemon.socketPath);
-  });
-  afterAll(async () => {
-    await daemon.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  beforeAll(async () => ({ dir, daemon, client, stop } = await startInProcessDaemon('sidekick-e2e-')));
+  afterAll(() => stop());
 
   it('runs examples/hello in its own worktree: commit with trailers, Diff artifact, verified timeline, main checkout untouched', async () => {
     const demo = demoRepo(dir);
@@ -65,7 +57,8 @@ describe('runs end to end (in-process daemon)', () => {
     await eventually(async () => client.get('runs', 'default', 'hello').then(() => false, (err: ApiError) => err.reason === 'NotFound'));
     expect(git(demo, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
     expect(git(demo, 'branch', '--list', 'sidekicks/hello/hello')).toContain('sidekicks/hello/hello');
-    await expect(client.get('artifacts', 'default', 'hello-diff')).rejects.toMatchObject({ reason: 'NotFound' });
+    // Background propagation: the store's garbage collector deletes the Diff artifact after the Run is gone.
+    await eventually(async () => client.get('artifacts', 'default', 'hello-diff').then(() => false, (err: ApiError) => err.reason === 'NotFound'));
   });
 
   it('runs examples/openai against an OpenAI-compatible server (SSE, tool loop) to a committed diff', async () => {

@@ -5,24 +5,21 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { expect } from '@jest/globals';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
-import { join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
+import { cliMain, repo, tempDaemon } from '../support/daemon.js';
+import { join } from 'node:path';
 import { request } from 'node:http';
-import { PassThrough, Readable } from 'node:stream';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../api/errors.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { sidekickHome } from '../../api/home.js';
-import { runCli } from '../../cli/run.js';
 import { eventually } from '../eventually.js';
 import { e2eDefaultIsolation } from '../services.js';
 
-export const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-export const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
-export const cliMain = join(repo, 'dist', 'cli', 'main.js');
+export { cliMain, hostCommand, repo } from '../support/daemon.js';
+/** Runs the `sidekick` CLI in-process against the daemon in `home`, as a user would; resolves exit code and output. */
+export { runCli as sidekick } from '../support/cli.js';
 
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', ...args], { cwd, encoding: 'utf8' });
@@ -147,17 +144,6 @@ export async function stopDaemonProcess(p: ChildProcess | undefined): Promise<vo
   await exited;
 }
 
-/** Runs the `sidekick` CLI in-process against the daemon in `home`, as a user would; resolves exit code and output. */
-export async function sidekick(home: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const [stdout, stderr] = [new PassThrough(), new PassThrough()];
-  let [out, err] = ['', ''];
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_NAMESPACE: '' };
-  const code = await runCli(argv, { stdout, stderr, stdin: Readable.from([]), env, cwd: home });
-  return { code, stdout: out, stderr: err };
-}
-
 /** A daemon in this process (controllers on, the built driver host) in a temp dir; `stop()` removes it. */
 export interface InProcessDaemon {
   dir: string;
@@ -169,18 +155,6 @@ export interface InProcessDaemon {
 
 /** Starts an in-process daemon for a describe block: `beforeAll(async () => ({ dir, home, client, stop } = await startInProcessDaemon('x-')))`. */
 export async function startInProcessDaemon(prefix: string): Promise<InProcessDaemon> {
-  expect(existsSync(hostCommand[1]!)).toBe(true);
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const home = join(dir, 'home');
-  const daemon = await startDaemon({ home, driverHostCommand: hostCommand, defaultIsolation: e2eDefaultIsolation() });
-  return {
-    dir,
-    home,
-    daemon,
-    client: new SocketApi(daemon.socketPath),
-    stop: async () => {
-      await daemon.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const temp = await tempDaemon({ prefix });
+  return { ...temp, client: new SocketApi(temp.daemon.socketPath) };
 }

@@ -6,10 +6,10 @@
  * sends a token over plain http), trusted through the kubeconfig's certificate-authority.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../controllers/daemon.js';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
+import { tempDaemon } from '../support/daemon.js';
 
 export const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
 
@@ -35,9 +35,8 @@ export interface KubectlEnv {
 
 /** Starts a daemon on a temp home with `--listen 127.0.0.1:0` and writes a kubeconfig for it. */
 export async function kubectlEnv(): Promise<KubectlEnv> {
-  const dir = await mkdtemp(join(tmpdir(), 'sidekick-kubectl-'));
   // Conformance is about the API; its objects are not meant to be run by controllers.
-  const daemon = await startDaemon({ home: join(dir, 'home'), listen: '127.0.0.1:0', controllers: false });
+  const { dir, daemon, stop } = await tempDaemon({ prefix: 'sidekick-kubectl-', listen: '127.0.0.1:0', controllers: false });
   const kubeconfig = join(dir, 'kubeconfig');
   await writeFile(
     kubeconfig,
@@ -103,8 +102,7 @@ export async function kubectlEnv(): Promise<KubectlEnv> {
       return path;
     },
     close: async () => {
-      await daemon.stop();
-      await rm(dir, { recursive: true, force: true });
+      await stop();
     },
   };
 }

@@ -1,6 +1,6 @@
 /** `sidekick daemon run`: the daemon in the foreground until SIGTERM / SIGINT. */
 import { Command } from 'clipanion';
-import { DaemonOptionsCommand } from './daemon-options.js';
+import { DaemonOptionsCommand } from '../../daemon/options-command.js';
 
 export class DaemonRunCommand extends DaemonOptionsCommand {
   static override paths = [['daemon', 'run']];
@@ -20,7 +20,7 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
 
 
   async execute(): Promise<number> {
-    const { startDaemon } = await import('../../../controllers/daemon.js');
+    const { startDaemon } = await import('../../daemon/compose.js');
     const { sidekickHome } = await import('../../../api/home.js');
     const { writeFileAtomic } = await import('../../../api/atomic-file.js');
     const { readFile, unlink } = await import('node:fs/promises');

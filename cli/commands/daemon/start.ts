@@ -1,6 +1,6 @@
 /** `sidekick daemon start`: the daemon as a background process, logging to the home's daemon.log. */
 import { Command, Option, UsageError } from 'clipanion';
-import { DaemonOptionsCommand } from './daemon-options.js';
+import { DaemonOptionsCommand } from '../../daemon/options-command.js';
 
 export class DaemonStartCommand extends DaemonOptionsCommand {
   static override paths = [['daemon', 'start']];

@@ -1,9 +1,8 @@
 /** `sidekick timeline verify session/NAME`: checks a session's hash chain. */
 import { Command, Option, UsageError } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { ExitCodeError } from '../errors.js';
-import { parseTarget, verifyTimeline } from '../journal/read.js';
-import { SESSION_TYPES } from './timeline.js';
+import { ApiCommand } from '../../base-command.js';
+import { ExitCodeError } from '../../errors.js';
+import { SESSION_TYPES, parseTarget, verifyTimeline } from '../../journal/read.js';
 
 export class TimelineVerifyCommand extends ApiCommand {
   static override paths = [['timeline', 'verify']];

@@ -1,21 +1,15 @@
 /**
- * Test support: a real daemon on a temp home and the CLI run in-process against it, with output
- * captured. Used by the command tests; never imported by production code.
+ * The CLI command suites' harness: the temporary daemon (./daemon.ts, controllers off: the verbs act
+ * on objects no controller should touch) and the in-process CLI (./cli.ts) against it.
  */
-import { mkdtemp, rm, writeFile, mkdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
-import { startDaemon, type DaemonHandle } from '../controllers/daemon.js';
-import { ApiClient } from '../api/client/client.js';
-import { runCli } from './run.js';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
+import { ApiClient } from '../../api/client/client.js';
+import { runCli, startCli, type CliOptions, type CliResult, type RunningCli } from './cli.js';
+import { tempDaemon } from './daemon.js';
 
-/** The result of one CLI run. */
-export interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CliResult } from './cli.js';
 
 /** A daemon plus helpers to run the CLI against it. */
 export interface CliHarness {
@@ -24,57 +18,24 @@ export interface CliHarness {
   /** A client on the daemon socket, to act as "another client". */
   client: ApiClient;
   /** Runs the CLI to completion. */
-  sk(argv: string[], opts?: { stdin?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<CliResult>;
+  sk(argv: string[], opts?: CliOptions): Promise<CliResult>;
   /** Starts a long-running CLI command; stdout so far is readable at any time; `stop()` aborts and awaits it. */
-  start(argv: string[]): { output: () => string; errors: () => string; done: Promise<CliResult>; stop: () => Promise<CliResult> };
+  start(argv: string[]): RunningCli;
   /** Writes a file under the home directory and returns its path. */
   write(name: string, text: string): Promise<string>;
   close(): Promise<void>;
 }
 
-/** Starts a daemon on a fresh temp home. */
+/** Starts a daemon (controllers off) on a fresh temp home. */
 export async function startHarness(): Promise<CliHarness> {
-  const home = await mkdtemp(join(tmpdir(), 'sidekick-cli-'));
-  // CLI tests exercise the verbs on objects no controller should act on.
-  const daemon = await startDaemon({ home, controllers: false });
+  const { home, daemon, stop } = await tempDaemon({ prefix: 'sidekick-cli-', controllers: false });
   const client = new ApiClient({ socketPath: daemon.socketPath, token: daemon.token });
-  const env = (extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_TOKEN: '', SIDEKICK_NAMESPACE: '', ...extra });
-
-  const run = (argv: string[], opts: { stdin?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}) => {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    const result = { stdout: '', stderr: '' };
-    stdout.on('data', (d: Buffer) => (result.stdout += d.toString()));
-    stderr.on('data', (d: Buffer) => (result.stderr += d.toString()));
-    const done = runCli(argv, {
-      stdout,
-      stderr,
-      stdin: opts.stdin !== undefined ? Readable.from([opts.stdin]) : Readable.from([]),
-      env: env(opts.env),
-      cwd: home,
-      signal: opts.signal,
-    }).then((code) => ({ code, ...result }));
-    return { done, result };
-  };
-
   return {
     home,
     daemon,
     client,
-    sk: (argv, opts) => run(argv, opts).done,
-    start(argv) {
-      const ctl = new AbortController();
-      const { done, result } = run(argv, { signal: ctl.signal });
-      return {
-        output: () => result.stdout,
-        errors: () => result.stderr,
-        done,
-        stop: async () => {
-          ctl.abort();
-          return done;
-        },
-      };
-    },
+    sk: (argv, opts) => runCli(home, argv, opts),
+    start: (argv) => startCli(home, argv),
     async write(name, text) {
       const path = join(home, name);
       await mkdir(dirname(path), { recursive: true });
@@ -83,8 +44,7 @@ export async function startHarness(): Promise<CliHarness> {
     },
     async close() {
       client.close();
-      await daemon.stop();
-      await rm(home, { recursive: true, force: true });
+      await stop();
     },
   };
 }

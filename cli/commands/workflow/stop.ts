@@ -1,8 +1,8 @@
 /** `sidekick workflow stop NAME`: no new phases start; running ones finish (spec.suspend: true). */
 import { Command, Option } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { workflowName } from '../workflows/refs.js';
-import { setSuspend } from '../workflows/suspend.js';
+import { ApiCommand } from '../../base-command.js';
+import { workflowName } from '../../workflows/refs.js';
+import { setSuspend } from '../../workflows/suspend.js';
 
 export class WorkflowStopCommand extends ApiCommand {
   static override paths = [['workflow', 'stop']];

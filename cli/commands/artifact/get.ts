@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Command, Option, UsageError } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { artifactContent, parseTarget } from '../journal/read.js';
+import { ApiCommand } from '../../base-command.js';
+import { artifactContent, parseTarget } from '../../journal/read.js';
 
 export class ArtifactGetCommand extends ApiCommand {
   static override paths = [['artifact', 'get']];

@@ -4,7 +4,7 @@
  */
 import { Option, UsageError } from 'clipanion';
 import * as t from 'typanion';
-import { SidekickCommand } from '../../base-command.js';
+import { SidekickCommand } from '../base-command.js';
 
 export abstract class DaemonOptionsCommand extends SidekickCommand {
   home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
@@ -23,7 +23,7 @@ export abstract class DaemonOptionsCommand extends SidekickCommand {
    * error, before anything is written to the home directory.
    */
   protected async checkOptions(tlsBase: string): Promise<void> {
-    const { checkDaemonOptions } = await import('../../../controllers/daemon.js');
+    const { checkDaemonOptions } = await import('./options.js');
     const { resolve } = await import('node:path');
     try {
       await checkDaemonOptions({

@@ -3,12 +3,11 @@
  * self-signed certificate trusted), and a minimal client that talks to it over TCP (with or
  * without the token) or over the Unix socket (plain http).
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startDaemon, type DaemonHandle, type DaemonOptions } from '../../controllers/daemon.js';
+import type { DaemonHandle, DaemonOptions } from '../../cli/daemon/compose.js';
+import { tempDaemon } from './daemon.js';
 
 export interface Reply {
   status: number;
@@ -47,9 +46,8 @@ export interface WatchStream {
 
 /** Starts a daemon on a temp home, listening on the socket and 127.0.0.1:0. */
 export async function startTestServer(opts: Omit<DaemonOptions, 'home' | 'listen'> = {}): Promise<TestServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'sidekick-api-'));
   // API tests exercise the machinery with objects no controller should act on.
-  const daemon = await startDaemon({ controllers: false, ...opts, home: join(dir, 'home'), listen: '127.0.0.1:0' });
+  const { daemon, stop } = await tempDaemon({ prefix: 'sidekick-api-', controllers: false, ...opts, listen: '127.0.0.1:0' });
   const ca = await readFile(daemon.tcp!.caFile);
 
   const send = (method: string, path: string, opts: RequestOptions = {}) => {
@@ -118,10 +116,7 @@ export async function startTestServer(opts: Omit<DaemonOptions, 'home' | 'listen
           resolve({ status: res.statusCode ?? 0, events, ended, close: () => req.destroy() });
         });
       }),
-    close: async () => {
-      await daemon.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
+    close: () => stop(),
   };
 }
 

@@ -1,73 +1,45 @@
 /**
- * The composition root of `sidekick daemon`: state directory, store, API service, event recorder
- * and listeners, started in order and stopped in reverse. The CLI (`sidekick daemon run|start`)
- * and end-to-end tests start the daemon through {@link startDaemon}.
+ * The composition root of `sidekick daemon`: state directory, store, API service, event recorder,
+ * controllers and listeners. The API server and every controller are Runnables of one Manager, so
+ * one AbortSignal stops them; what they use (drivers, recorders, the store) is closed after them.
+ * The CLI (`sidekick daemon run|start`) and end-to-end tests start the daemon through
+ * {@link startDaemon}.
  */
-import { chmod, mkdir, readFile, unlink } from 'node:fs/promises';
-import type { Server } from 'node:http';
+import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { CedarAuthorizer } from '../api/auth/authorizer.js';
-import { AuthzModel } from '../api/auth/model.js';
-import { TokenStore } from '../api/auth/token-store.js';
-import { EventRecorder } from '../api/events/recorder.js';
-import { sidekickHome, type HomePaths } from '../api/home.js';
-import type { IsolationPolicy } from '../resources/kinds/common.js';
-import { ensureToken, SocketPeerAuthenticator, TokenAuthenticator, writeFileAtomic } from '../api/server/auth.js';
-import { ApiServer } from '../api/server/http.js';
-import { RequestAuthorizer } from '../api/server/authorization.js';
-import { requestAuthority } from '../api/server/remember-admission.js';
-import { AdmittedStore } from '../api/server/admitted-store.js';
-import { closeServer, isLoopback, listenTcp, listenUnix, parseListen, type HostPort, type TcpListener } from '../api/server/listen.js';
-import { ensureSelfSigned } from '../api/server/self-signed.js';
-import { ApiService } from '../api/server/service.js';
-import { openStore } from '../api/store/open-store.js';
-import type { Store } from '../api/store/store.js';
-import { schemeResolver } from '../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS } from '../api/journal/journal.js';
-import { scheme } from '../resources/index.js';
-import { buildControllers } from './controller-set.js';
-import { Manager } from './runtime/manager.js';
-import { CHECKPOINT_MIGRATIONS } from './run/checkpoints.js';
-import { ProcessDriverLauncher } from '../node/drivers/launcher.js';
-import { WorkspaceManager } from '../node/workspace/workspace-manager.js';
-import { ArtifactStore } from '../node/workspace/artifact-store.js';
-import { GitMountInspector } from './repomount/inspector.js';
-import { LocalDriverProbe } from './agent/probe.js';
+import { writeFileAtomic } from '../../api/atomic-file.js';
+import { CedarAuthorizer } from '../../api/auth/authorizer.js';
+import { AuthzModel } from '../../api/auth/model.js';
+import { TokenStore } from '../../api/auth/token-store.js';
+import { ensureToken } from '../../api/auth/tokens.js';
+import { EventRecorder } from '../../api/events/recorder.js';
+import { sidekickHome, type HomePaths } from '../../api/home.js';
+import { SocketPeerAuthenticator, TokenAuthenticator } from '../../api/server/auth.js';
+import { ApiServer } from '../../api/server/http.js';
+import { RequestAuthorizer } from '../../api/server/authorization.js';
+import { requestAuthority } from '../../api/server/remember-admission.js';
+import { AdmittedStore } from '../../api/server/admitted-store.js';
+import type { TcpListener } from '../../api/server/listen.js';
+import { ensureSelfSigned } from '../../api/server/self-signed.js';
+import { ServingApi } from '../../api/server/serving.js';
+import { ApiService } from '../../api/server/service.js';
+import { openStore } from '../../api/store/open-store.js';
+import type { Store } from '../../api/store/store.js';
+import { schemeResolver } from '../../api/store/scheme-resolver.js';
+import { Journal, JOURNAL_MIGRATIONS } from '../../api/journal/journal.js';
+import { scheme } from '../../resources/index.js';
+import { buildControllers } from '../../controllers/controller-set.js';
+import { Manager } from '../../controllers/runtime/manager.js';
+import { CHECKPOINT_MIGRATIONS } from '../../controllers/run/checkpoints.js';
+import { GitMountInspector } from '../../controllers/repomount/inspector.js';
+import { LocalDriverProbe } from '../../controllers/agent/probe.js';
+import { ProcessDriverLauncher } from '../../node/drivers/launcher.js';
+import { WorkspaceManager } from '../../node/workspace/workspace-manager.js';
+import { ArtifactStore } from '../../node/workspace/artifact-store.js';
+import { checkDaemonOptions, type CheckedListen, type DaemonOptions } from './options.js';
 
-export interface DaemonOptions {
-  /** State directory; default `$SIDEKICK_HOME` or `~/.sidekick`. */
-  home?: string;
-  /**
-   * `HOST:PORT` for a TCP listener (port 0 picks a free one). Always HTTPS: with `tlsCert` and
-   * `tlsKey` when given (required off loopback), else with the daemon's self-signed loopback
-   * certificate (kubectl sends its token only over https).
-   */
-  listen?: string;
-  tlsCert?: string;
-  tlsKey?: string;
-  /** Use Postgres instead of the embedded SQLite file. */
-  database?: { kind: 'postgres'; url: string };
-  /** Changes kept for watch replay (older resourceVersions get 410 Gone). */
-  historySize?: number;
-  /** How long a write waits while another process holds the database before it is answered 503 (default 5 s). */
-  storeBusyTimeoutMs?: number;
-  /** Bookmark period of watches that allow bookmarks (default 60 s). */
-  bookmarkIntervalMs?: number;
-  /** Run the controllers (default true; API-only daemons are for API tests). */
-  controllers?: boolean;
-  /** The driver host command (default: the compiled host next to the supervisor). */
-  driverHostCommand?: string[];
-  /** The umask agent processes get (default: this process's); `daemon run` keeps its own 077 for the home. */
-  agentUmask?: number;
-  /** Isolation of runs whose agent and repo mount set none (`--default-isolation`; default: Required on Linux). */
-  defaultIsolation?: IsolationPolicy;
-  /** Give agent processes the daemon's environment unfiltered (`--allow-env-passthrough`). */
-  allowEnvPassthrough?: boolean;
-  /** The owner's identity name (the socket peer and the `token` file); default: the OS user name. */
-  ownerName?: string;
-  log?: (line: string) => void;
-}
+export { checkDaemonOptions, type DaemonOptions } from './options.js';
 
 /** A running daemon. */
 export interface DaemonHandle {
@@ -91,7 +63,7 @@ export interface DaemonHandle {
   journal: Journal;
   /** Watch streams currently open over HTTP (diagnostics: `daemon status`, leak tests). */
   openWatches(): number;
-  /** Stops listeners, ends watches, flushes events and closes the store, in that order. */
+  /** Aborts the manager (the API server ends watches and closes its listeners; controllers stop), then stops drivers, flushes events and closes the store. */
   stop(): Promise<void>;
 }
 
@@ -103,35 +75,6 @@ export interface DaemonInfo {
   /** PEM file to trust for `tcp` (kubeconfig certificate-authority). */
   ca?: string;
   startedAt: string;
-}
-
-/** The TCP listener's address and given certificate, checked before anything is created. */
-interface CheckedListen {
-  address: HostPort;
-  /** The `--tls-cert`/`--tls-key` pair as read; undefined for the self-signed loopback certificate. */
-  given?: { cert: string; key: string; caFile: string };
-}
-
-/**
- * Checks the options that can be refused (a malformed or non-loopback `--listen` without TLS, half
- * a TLS pair, an unreadable certificate, a database that is not a postgres:// URL) and reads what
- * they name. Creates nothing: a refused daemon leaves no file behind in its home.
- */
-export async function checkDaemonOptions(opts: Pick<DaemonOptions, 'listen' | 'tlsCert' | 'tlsKey' | 'database'>): Promise<CheckedListen | undefined> {
-  if (opts.database && !/^postgres(ql)?:\/\//.test(opts.database.url)) {
-    throw new Error(`--database: expected a postgres:// URL, got ${JSON.stringify(opts.database.url)}`);
-  }
-  if ((opts.tlsCert || opts.tlsKey) && (!opts.tlsCert || !opts.tlsKey)) throw new Error('--tls-cert and --tls-key must be given together');
-  if (!opts.listen) return undefined;
-  const address = parseListen(opts.listen);
-  if (opts.tlsCert && opts.tlsKey) {
-    const [cert, key] = await Promise.all([readFile(opts.tlsCert, 'utf8'), readFile(opts.tlsKey, 'utf8')]);
-    return { address, given: { cert, key, caFile: opts.tlsCert } };
-  }
-  if (!isLoopback(address.host)) {
-    throw new Error(`refusing to listen on ${address.host} without TLS: give --tls-cert and --tls-key, or listen on a loopback address`);
-  }
-  return { address };
 }
 
 /** The TCP listener's certificate: the given one, or the self-signed loopback one from the home dir. */
@@ -181,7 +124,6 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
     migrations: [JOURNAL_MIGRATIONS, CHECKPOINT_MIGRATIONS],
     onBackgroundError: (err) => log(`store: ${err instanceof Error ? err.message : String(err)}`),
   });
-  const servers: Server[] = [];
   const recorder = new EventRecorder({ store, component: 'sidekick-apiserver', log });
   // Remembered decisions are authorized against the same policies as the requests that write them.
   const service = new ApiService({ store, scheme, recorder, authority: requestAuthority(new RequestAuthorizer({ authorizer, tokens, owner, store })) });
@@ -195,7 +137,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
     log,
     authorization: { authorizer, tokens, owner },
   });
-  const manager = new Manager(log);
+  const serving = new ServingApi(api);
+  // The API server first: on abort, it stops taking requests before the controllers stop.
+  const manager = new Manager(log).add(serving);
   const controllerRecorder = new EventRecorder({ store, component: 'run-controller', log });
   const controllers =
     opts.controllers === false
@@ -215,9 +159,9 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
   if (controllers) manager.add(...controllers.runnables);
 
   const stop = async (): Promise<void> => {
-    api.stop();
-    await Promise.all(servers.map(closeServer));
     await manager.stop();
+    // A start that failed before the manager ran: close the listeners it bound.
+    await serving.close();
     await controllers?.stopDrivers();
     await controllerRecorder.close();
     await recorder.close();
@@ -228,12 +172,11 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
   try {
     const token = await ensureToken(paths.token);
     const tokenAuth = new TokenAuthenticator(token, owner, tokens);
-    servers.push(await listenUnix(paths.socket, api.listener(new SocketPeerAuthenticator(tokenAuth))));
+    await serving.listenUnix(paths.socket, new SocketPeerAuthenticator(tokenAuth));
     let tcp: (TcpListener & { caFile: string }) | undefined;
     if (listen) {
       const tls = await tlsFor(listen, paths);
-      const listener = await listenTcp({ address: listen.address, tls }, api.listener(tokenAuth));
-      servers.push(listener.server);
+      const listener = await serving.listenTcp({ address: listen.address, tls }, tokenAuth);
       tcp = { ...listener, caFile: tls.caFile };
     }
     const info: DaemonInfo = {

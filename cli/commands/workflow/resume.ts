@@ -1,8 +1,8 @@
 /** `sidekick workflow resume NAME`: phases start again (spec.suspend: false). */
 import { Command, Option } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { workflowName } from '../workflows/refs.js';
-import { setSuspend } from '../workflows/suspend.js';
+import { ApiCommand } from '../../base-command.js';
+import { workflowName } from '../../workflows/refs.js';
+import { setSuspend } from '../../workflows/suspend.js';
 
 export class WorkflowResumeCommand extends ApiCommand {
   static override paths = [['workflow', 'resume']];

@@ -1,9 +1,9 @@
 /** `sidekick workflow retry NAME [--from PHASE]`: new attempts of failed phases, or from one phase on. */
 import { Command, Option } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { PrintedError } from '../errors.js';
-import type { Workflow } from '../../resources/kinds/workflow.js';
-import { RETRY_ANNOTATION, WORKFLOWS, workflowName } from '../workflows/refs.js';
+import { ApiCommand } from '../../base-command.js';
+import { PrintedError } from '../../errors.js';
+import type { Workflow } from '../../../resources/kinds/workflow.js';
+import { RETRY_ANNOTATION, WORKFLOWS, workflowName } from '../../workflows/refs.js';
 
 export class WorkflowRetryCommand extends ApiCommand {
   static override paths = [['workflow', 'retry']];
