@@ -123,4 +123,23 @@ describe('WorkflowReconciler (real SQLite store and journal, manual clock, runs 
     expect(approvals[0]!.spec).toMatchObject({ category: 'HumanPhaseContribution', workflow: 'wf', phase: 'ask', onExpiry: 'Reject', expiresAt: '2026-01-01T12:10:00Z' });
     expect((await events()).filter((e) => e.type === 'approval.requested')).toHaveLength(1);
   });
+
+  it('times out a phase attempt when the clock passes its timeout, and cancels its run through an Intervention', async () => {
+    await workflow({ phases: [{ name: 'slow', type: 'Agent', agent: 'a', prompt: 'go', timeoutSeconds: 60 }] });
+    await settle();
+    // It asks to be looked at again just after the timeout: nothing else would wake it.
+    const look = await reconciler.reconcile(key);
+    expect(look.requeueAfterMs).toBeGreaterThanOrEqual(60_000);
+    expect(look.requeueAfterMs).toBeLessThan(61_000);
+
+    clock.advance(59_000);
+    expect((await settle()).status?.phases?.slow?.phase).toBe('Running');
+
+    clock.advance(1_000);
+    const wf = await settle();
+    expect(wf.status?.phase).toBe('Failed');
+    expect(wf.status?.phases?.slow?.message).toBe('Timeout: attempt 1 ran longer than 60s');
+    const cancels = (await raw.list<KubeObject & { spec: { run: string; type: string } }>('interventions', { namespace: ns })).items;
+    expect(cancels.map((c) => c.spec)).toEqual([expect.objectContaining({ run: 'wf-slow-1', type: 'Cancel' })]);
+  });
 });
