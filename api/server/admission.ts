@@ -2,8 +2,9 @@
  * Admission: everything a write goes through before it reaches the store, in kube-apiserver's
  * order — envelope checks (apiVersion, kind, namespace, name), defaults, unknown fields per
  * `fieldValidation`, metadata and schema validation (all violations in one 422), then the rules
- * of particular kinds (immutable fields, Invite expiry) and the identity stamps: who created an
- * object and who decided an Approval are recorded by the server, never taken from the body.
+ * of particular kinds (immutable fields, each kind's plugin in {@link KIND_ADMISSION}) and the
+ * identity stamps: who created an object and who decided an Approval are recorded by the server,
+ * never taken from the body.
  */
 import type { KubeObject } from '../../resources/meta.js';
 import type { KindDefinition } from '../../resources/scheme.js';
@@ -45,6 +46,18 @@ export interface AdmissionRequest {
   now: Date;
   /** The authenticated identity of an API request; undefined for in-process writes (controllers). */
   user?: string;
+}
+
+/**
+ * A kind's own admission, as kube-apiserver's admission plugins: it mutates the object before the
+ * schema's defaults and validation run (what only the server may fill in: a clock-dependent
+ * default, an identity stamp). Kinds without a plugin are admitted by their schema alone.
+ */
+export interface KindAdmission {
+  /** Mutates an object being created. */
+  create?(obj: KubeObject, req: AdmissionRequest): void;
+  /** Mutates an object being updated, given the stored one. */
+  update?(old: KubeObject, obj: KubeObject, req: AdmissionRequest): void;
 }
 
 const INVITE_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -205,20 +218,33 @@ export function ignoreBodyStatus(def: KindDefinition, obj: KubeObject, old?: Kub
   else delete target.status;
 }
 
-/** Admission of a create, plus the kind rules that depend on the clock; returns the admitted copy. */
-export function admitCreate(obj: KubeObject, req: AdmissionRequest): KubeObject {
-  if (req.def.kind === 'Invite' && isMap(obj.spec) && (obj.spec.expiresAt === undefined || obj.spec.expiresAt === '')) {
+/** An Invite expires a week after it is made unless it says when (the clock is the server's). */
+function defaultInviteExpiry(obj: KubeObject, req: AdmissionRequest): void {
+  if (isMap(obj.spec) && (obj.spec.expiresAt === undefined || obj.spec.expiresAt === '')) {
     obj.spec.expiresAt = new Date(req.now.getTime() + INVITE_TTL_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
   }
+}
+
+/** The admission plugins, by kind. */
+export const KIND_ADMISSION: Readonly<Record<string, KindAdmission>> = {
+  Invite: { create: defaultInviteExpiry },
+  Approval: {
+    create: (obj, req) => stampDecider(undefined, obj, req.user),
+    update: (old, obj, req) => stampDecider(old, obj, req.user),
+  },
+};
+
+/** Admission of a create: the creator stamp, the kind's plugin, then defaults and validation; returns the admitted copy. */
+export function admitCreate(obj: KubeObject, req: AdmissionRequest): KubeObject {
   stampCreator(obj, req.user);
-  if (req.def.kind === 'Approval') stampDecider(undefined, obj, req.user);
+  KIND_ADMISSION[req.def.kind]?.create?.(obj, req);
   return admit(obj, req);
 }
 
 /** Admission of an update, plus the kind's immutable fields (422 naming each one); returns the admitted copy. */
 export function admitUpdate(old: KubeObject, obj: KubeObject, req: AdmissionRequest): KubeObject {
   keepCreator(old, obj);
-  if (req.def.kind === 'Approval') stampDecider(old, obj, req.user);
+  KIND_ADMISSION[req.def.kind]?.update?.(old, obj, req);
   const admitted = admit(obj, req);
   const changes = immutableFieldChanges(req.def, old, admitted);
   if (changes.length > 0) throw invalid(req.def.kind, objectName(admitted), changes);

@@ -76,4 +76,20 @@ describe('AdmittedStore', () => {
     expect(await refusal(store.update('runs', { ...live, spec: { ...live.spec, session: 'other' } }))).toMatchObject({ reason: 'Conflict' });
     expect(await refusal(store.updateStatus('runs', { ...live, status: { phase: 'Running' } }))).toMatchObject({ reason: 'Conflict' });
   });
+
+  test("the kinds' admission plugins run for controllers too: an Invite expires a week after the server's now, a decision keeps its decider", async () => {
+    const at = new Date(Date.UTC(2026, 0, 1, 12, 0, 0));
+    const clocked = new AdmittedStore(raw, scheme, () => at);
+    const invite = await clocked.create<KubeObject>('invites', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Invite', metadata: { name: 'i1', namespace: 'default' }, spec: { session: 's1', role: 'Viewer' } });
+    expect(invite.spec).toMatchObject({ expiresAt: '2026-01-08T12:00:00Z', revoked: false });
+    const approval = await store.create<KubeObject>('approvals', {
+      apiVersion: 'sidekicks.dev/v1alpha1',
+      kind: 'Approval',
+      metadata: { name: 'a1', namespace: 'default' },
+      spec: { session: 's1', run: 'r1', category: 'ToolExecution', decision: { verdict: 'Approved', by: 'alice' } },
+    });
+    // An update cannot rewrite who decided: the stored decider stays.
+    const rewritten = await store.update<KubeObject>('approvals', { ...approval, spec: { ...(approval.spec as object), decision: { verdict: 'Approved', by: 'mallory' } } });
+    expect((rewritten.spec as { decision: { by: string } }).decision.by).toBe('alice');
+  });
 });

@@ -1,8 +1,16 @@
 /** Small shared facts about Approvals: when one is settled, what a refusal says, who acts. */
 import type { Actor } from '../../api/journal/event.js';
 import type { Approval } from '../../resources/kinds/approval.js';
+import type { StatusTarget } from '../runtime/status-writer.js';
 
 export const gateActor: Actor = { kind: 'controller', name: 'approval-controller' };
+
+/** Where an Approval's status and events go (through the StatusWriter): its session's journal, each event naming its run. */
+export const approvalStatus: StatusTarget<Approval> = {
+  plural: 'approvals',
+  sessionOf: (approval) => approval.spec.session,
+  eventDefaults: (approval) => (approval.spec.run ? { run: approval.spec.run } : {}),
+};
 
 /** Settled: nothing more will happen to it (the gate may act on it). */
 export function isSettled(approval: Approval): boolean {

@@ -10,10 +10,10 @@
  * answer is a refusal; the tool never runs without a recorded decision.
  */
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Run } from '../../resources/kinds/run.js';
+import type { KubeObject } from '../../resources/meta.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
@@ -23,7 +23,9 @@ import type { ApprovalCategory } from '../../resources/kinds/common.js';
 import type { PermissionDecision, ToolCall } from '../../node/drivers/contract.js';
 import type { RunWriter } from '../run/run-writer.js';
 import { moveRun } from '../run/run-status.js';
-import { allows, asDeleted, gateActor, isSettled, refusalFor } from './approval-status.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { StatusWriter } from '../runtime/status-writer.js';
+import { allows, approvalStatus, asDeleted, gateActor, isSettled, refusalFor } from './approval-status.js';
 
 /** What a tool call needs approved: its categories and the request shown to people. */
 export interface Assessment {
@@ -57,7 +59,9 @@ export interface ApprovalGateDeps {
   writer: RunWriter;
   assess: Assess;
   evaluate: Evaluate;
-  now?: () => Date;
+  /** Commits an approval's status with its events (default: one over `store` and `journal`). */
+  status?: StatusWriter;
+  clock?: Clock;
   log?: (line: string) => void;
 }
 
@@ -70,10 +74,12 @@ export class ApprovalGate {
    * pause) can never leave the count off by one.
    */
   private readonly open = new Map<string, Set<string>>();
-  private readonly now: () => Date;
+  private readonly clock: Clock;
+  private readonly status: StatusWriter;
 
   constructor(private readonly d: ApprovalGateDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.clock = d.clock ?? systemClock;
+    this.status = d.status ?? new StatusWriter(d.store, d.journal);
   }
 
   /**
@@ -134,7 +140,7 @@ export class ApprovalGate {
 
     const policies = (await this.d.store.list<ApprovalPolicy>('approvalpolicies', { namespace: ns })).items;
     const ctx = { session: run.spec.session, run: run.metadata.name!, agent: run.spec.agent, workspace };
-    const now = this.now();
+    const now = new Date(this.clock.now());
     const verdicts = ordered(categories).map((category) => ({ category, ...this.d.evaluate(policies, ctx, category, request, now) }));
     const denied = verdicts.find((v) => v.action === 'Deny');
     if (denied) {
@@ -169,8 +175,9 @@ export class ApprovalGate {
     decided?: { phase: ApprovalPhase; verdict: PolicyVerdict },
   ): Promise<Approval> {
     const ns = run.metadata.namespace!;
-    const at = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const draft: Approval = {
+    const at = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    // As a person would write it: admission fills in the defaults (onExpiry) on create.
+    const draft: KubeObject = {
       apiVersion: 'sidekicks.dev/v1alpha1',
       kind: 'Approval',
       metadata: {
@@ -180,23 +187,24 @@ export class ApprovalGate {
         annotations: { 'sidekicks.dev/tool-call': call.callId },
         ownerReferences: [{ apiVersion: run.apiVersion, kind: 'Run', name: run.metadata.name!, uid: run.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
-      spec: { session: run.spec.session, run: run.metadata.name!, category, request, onExpiry: 'Reject' },
+      spec: { session: run.spec.session, run: run.metadata.name!, category, request },
       status: decided
         ? { phase: decided.phase, decidedBy: `policy ${decided.verdict.decidedBy}`, decidedAt: at, rule: decided.verdict.decidedBy, message: decided.verdict.reason }
         : { phase: 'Pending' },
-    } as Approval;
+    };
     const events = (name: string): JournalEventInput[] => {
       const base = { approval: name, category, callId: call.callId, tool: call.tool, summary: request.summary };
       if (!decided) return [{ type: 'approval.requested', actor: gateActor, run: run.metadata.name, payload: base }];
       const type = decided.phase === 'Approved' ? 'approval.approved' : 'approval.rejected';
       return [{ type, actor: gateActor, run: run.metadata.name, payload: { ...base, by: `policy ${decided.verdict.decidedBy}`, rule: decided.verdict.decidedBy, reason: decided.verdict.reason } }];
     };
-    const created = await this.d.store.create<Approval>('approvals', draft, {
+    const created = await this.d.store.create('approvals', draft, {
       extraWrites: async (tx, obj) => {
-        await this.d.journal.append(sessionKey(ns, run.spec.session), events((obj as Approval).metadata.name!), tx);
+        await this.d.journal.append(sessionKey(ns, run.spec.session), events(obj.metadata.name!), tx);
       },
     });
-    return created;
+    // As stored: admitted, so every default is there.
+    return created as Approval;
   }
 
   /** Resolves once `approval` is settled (see observe). Call before `look`, so nothing falls between. */
@@ -264,35 +272,15 @@ export class ApprovalGate {
 
   /** Settles one approval Canceled, journalled in the same transaction; a decision that won the race is kept. */
   private async cancel(approval: Approval, why: string): Promise<Approval> {
-    const ns = approval.metadata.namespace!;
-    for (let attempt = 0; ; attempt++) {
-      const canceled = { ...approval, status: { phase: 'Canceled', message: why, observedGeneration: approval.metadata.generation } } as Approval;
-      const event: JournalEventInput = {
-        type: 'approval.canceled',
-        actor: gateActor,
-        run: approval.spec.run,
-        payload: { approval: approval.metadata.name, category: approval.spec.category, ...(approval.spec.request?.summary ? { summary: approval.spec.request.summary } : {}), reason: why },
-      };
-      try {
-        return await this.d.store.updateStatus<Approval>('approvals', canceled, {
-          extraWrites: async (tx) => {
-            await this.d.journal.append(sessionKey(ns, approval.spec.session), [event], tx);
-          },
-        });
-      } catch (err) {
-        if (isReason(err, 'NotFound')) return asDeleted(approval);
-        if (!isReason(err, 'Conflict') || attempt >= CANCEL_RETRIES) throw err;
-        const current = await this.d.store.find<Approval>('approvals', ns, approval.metadata.name!);
-        if (!current) return asDeleted(approval);
-        if (isSettled(current) || current.spec.decision) return current;
-        approval = current;
-      }
-    }
+    const written = await this.status.commit(approvalStatus, approval.metadata.namespace!, approval.metadata.name!, (draft) => {
+      if (isSettled(draft) || draft.spec.decision) return null;
+      draft.status = { phase: 'Canceled', message: why };
+      const summary = draft.spec.request?.summary;
+      return [{ type: 'approval.canceled', actor: gateActor, payload: { approval: draft.metadata.name, category: draft.spec.category, ...(summary ? { summary } : {}), reason: why } }];
+    });
+    return written ?? asDeleted(approval);
   }
 }
-
-/** Attempts to cancel an approval that keeps changing under us (each change is someone else's write). */
-const CANCEL_RETRIES = 5;
 
 function firstLine(text: string): string {
   const line = text.split('\n')[0]!;

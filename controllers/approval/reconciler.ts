@@ -9,16 +9,18 @@
  * - otherwise Pending, looked at again when it would expire.
  */
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
-import { sessionKey, type Journal } from '../../api/journal/journal.js';
+import type { Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Approval, ApprovalStatus } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { KubeObject } from '../../resources/meta.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import { createOrUpdate } from '../runtime/create-or-update.js';
+import { StatusWriter } from '../runtime/status-writer.js';
 import { isTerminalPhase } from '../run/phases.js';
-import { gateActor, isSettled } from './approval-status.js';
+import { approvalStatus, gateActor, isSettled } from './approval-status.js';
 import { sameRule } from './policy.js';
 
 /** Where a remembered decision goes: the policy to append to (created if missing) and the rule. */
@@ -28,14 +30,18 @@ export interface ApprovalReconcilerDeps {
   store: Store;
   journal: Journal;
   remember: Remember;
-  now?: () => Date;
+  /** Commits status with its events (default: one over `store` and `journal`). */
+  status?: StatusWriter;
+  clock?: Clock;
 }
 
 export class ApprovalReconciler implements Reconciler {
-  private readonly now: () => Date;
+  private readonly clock: Clock;
+  private readonly status: StatusWriter;
 
   constructor(private readonly d: ApprovalReconcilerDeps) {
-    this.now = d.now ?? (() => new Date());
+    this.clock = d.clock ?? systemClock;
+    this.status = d.status ?? new StatusWriter(d.store, d.journal);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -50,20 +56,20 @@ export class ApprovalReconciler implements Reconciler {
       return {};
     }
     const expiresAt = approval.spec.expiresAt ? Date.parse(approval.spec.expiresAt) : undefined;
-    if (expiresAt !== undefined && expiresAt <= this.now().getTime()) {
+    if (expiresAt !== undefined && expiresAt <= this.clock.now()) {
       const message = `expired at ${approval.spec.expiresAt} without a decision; onExpiry: ${approval.spec.onExpiry ?? 'Reject'}`;
       await this.settle(approval, { phase: 'Expired', message }, 'approval.expired', { onExpiry: approval.spec.onExpiry ?? 'Reject' });
       return {};
     }
     if (approval.status?.phase !== 'Pending') await this.writeStatus(approval, { phase: 'Pending' }, []);
-    return expiresAt !== undefined ? { requeueAfterMs: Math.max(10, expiresAt - this.now().getTime() + 10) } : {};
+    return expiresAt !== undefined ? { requeueAfterMs: Math.max(10, expiresAt - this.clock.now() + 10) } : {};
   }
 
   private async decide(approval: Approval): Promise<Result> {
     const decision = approval.spec.decision!;
     const phase = decision.verdict === 'Approved' ? 'Approved' : 'Rejected';
     const by = decision.by ?? 'unknown';
-    const at = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const at = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const run = approval.spec.run ? await this.d.store.find<Run>('runs', approval.metadata.namespace!, approval.spec.run) : undefined;
     const found = decision.remember ? this.d.remember(approval, run) : undefined;
     // Who made the rule (participant) comes from the decision; when, from this pass.
@@ -82,28 +88,21 @@ export class ApprovalReconciler implements Reconciler {
 
   /** Appends a remembered rule to its policy, creating the policy when it does not exist. */
   private async appendRule(approval: Approval, r: NonNullable<ReturnType<Remember>>): Promise<void> {
-    const ns = approval.metadata.namespace!;
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const policy = await this.d.store.find<ApprovalPolicy>('approvalpolicies', ns, r.policy);
-      try {
-        if (!policy) {
-          await this.d.store.create<KubeObject>('approvalpolicies', {
-            apiVersion: 'sidekicks.dev/v1alpha1',
-            kind: 'ApprovalPolicy',
-            metadata: { name: r.policy, namespace: ns, labels: { 'sidekicks.dev/remembered': 'true' } },
-            spec: { ...(r.session ? { session: r.session } : {}), rules: [r.rule] },
-          });
-          return;
-        }
-        const rules = policy.spec.rules ?? [];
+    const policy: KubeObject = {
+      apiVersion: 'sidekicks.dev/v1alpha1',
+      kind: 'ApprovalPolicy',
+      metadata: { name: r.policy, namespace: approval.metadata.namespace!, labels: { 'sidekicks.dev/remembered': 'true' } },
+      spec: { ...(r.session ? { session: r.session } : {}), rules: [r.rule] },
+    };
+    await createOrUpdate<ApprovalPolicy>(this.d.store, 'approvalpolicies', policy, {
+      mutate: (existing) => {
+        const rules = existing.spec.rules ?? [];
         // A retry of this pass (or the same rule remembered twice) finds the rule already there.
-        if (rules.some((x) => sameRule(x, r.rule))) return;
-        await this.d.store.update('approvalpolicies', { ...policy, spec: { ...policy.spec, rules: [...rules, r.rule] } });
-        return;
-      } catch (err) {
-        if (!isReason(err, 'Conflict') && !isReason(err, 'AlreadyExists')) throw err;
-      }
-    }
+        if (rules.some((x) => sameRule(x, r.rule))) return false;
+        existing.spec.rules = [...rules, r.rule];
+        return true;
+      },
+    });
   }
 
   private async settle(approval: Approval, status: ApprovalStatus, type: string, payload: Record<string, unknown>, more: JournalEventInput[] = []): Promise<void> {
@@ -112,17 +111,15 @@ export class ApprovalReconciler implements Reconciler {
     await this.writeStatus(approval, status, events);
   }
 
+  /**
+   * Commits the status this pass decided, with its events. An approval that meanwhile settled or
+   * got a new spec (a decision arrived) is left alone: that change brings it back here.
+   */
   private async writeStatus(approval: Approval, status: ApprovalStatus, events: JournalEventInput[]): Promise<void> {
-    const next = { ...approval, status: { ...status, observedGeneration: approval.metadata.generation } };
-    try {
-      await this.d.store.updateStatus('approvals', next, {
-        extraWrites: async (tx) => {
-          if (events.length) await this.d.journal.append(sessionKey(approval.metadata.namespace!, approval.spec.session), events, tx);
-        },
-      });
-    } catch (err) {
-      // Changed meanwhile (a decision arrived): the update event brings it back here.
-      if (!isReason(err, 'Conflict') && !isReason(err, 'NotFound')) throw err;
-    }
+    await this.status.commit(approvalStatus, approval.metadata.namespace!, approval.metadata.name!, (draft) => {
+      if (isSettled(draft) || draft.metadata.generation !== approval.metadata.generation) return null;
+      draft.status = { ...status };
+      return events;
+    });
   }
 }

@@ -21,6 +21,7 @@ import type { Session } from '../../resources/kinds/session.js';
 import { setCondition } from '../../resources/conditions.js';
 import { NameLabel, nameLabels, nameLabelValue } from '../../resources/name-labels.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { createOrUpdate, WriteOutcome } from '../runtime/create-or-update.js';
 import { findObject } from '../find.js';
 import { planChannel, type ChannelPlan, type ChannelWorld, type SessionState, type Unavailability } from './channel-plan.js';
 import { turnPrompt } from './transcript.js';
@@ -125,13 +126,7 @@ export class ChannelReconciler implements Reconciler {
         channel: name,
       },
     };
-    try {
-      await this.d.store.create('runs', run);
-      return true;
-    } catch (err) {
-      if (isReason(err, 'AlreadyExists')) return false;
-      throw err;
-    }
+    return (await createOrUpdate(this.d.store, 'runs', run)).outcome === WriteOutcome.Created;
   }
 
   /**

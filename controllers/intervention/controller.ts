@@ -9,9 +9,11 @@ import type { Journal } from '../../api/journal/journal.js';
 import type { EventRecorder } from '../../api/events/recorder.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import type { Run } from '../../resources/kinds/run.js';
+import type { Clock } from '../runtime/clock.js';
 import { Controller } from '../runtime/controller.js';
 import { Informer, objectKey } from '../runtime/informer.js';
 import type { Runnable } from '../runtime/manager.js';
+import { StatusWriter } from '../runtime/status-writer.js';
 import type { DriverFleet } from '../../node/fleet.js';
 import type { DriverLauncher } from '../../node/ports.js';
 import type { RunWriter } from '../run/run-writer.js';
@@ -32,6 +34,9 @@ export interface InterventionControllerOptions {
   /** Wakes a session's queued runs (a canceled run frees a slot). */
   wakeSession(namespace: string, session: string): void;
   recorder?: EventRecorder;
+  /** Commits an intervention's status with its events (default: one over `store` and `journal`). */
+  status?: StatusWriter;
+  clock?: Clock;
   /** Informer resync period (default 5 min). */
   resyncMs?: number;
   log?: (line: string) => void;
@@ -50,7 +55,7 @@ export function buildInterventionController(o: InterventionControllerOptions): I
   const interventions = new Informer<Intervention>(o.store, 'interventions', { resyncMs: o.resyncMs ?? 300_000, log });
   const reconciler = new InterventionReconciler({
     store: o.store,
-    writer: new InterventionWriter(o.store, o.journal),
+    writer: new InterventionWriter(o.status ?? new StatusWriter(o.store, o.journal), o.clock),
     control: new RunControl({ store: o.store, runs: o.writer, fleet: o.fleet, wakeSession: o.wakeSession, recorder: o.recorder }),
     fleet: o.fleet,
     capabilitiesOf: (driver) => o.launcher.capabilitiesOf(driver),

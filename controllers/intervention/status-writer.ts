@@ -3,13 +3,12 @@
  * transaction: `intervention.requested` with the first status the controller writes, and the
  * outcome event (`intervention.applied|degraded|rejected|expired`) with the settled status.
  */
-import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
-import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Intervention, InterventionStatus } from '../../resources/kinds/intervention.js';
 import { InterventionPhase } from '../../resources/kinds/intervention.js';
 import type { Run } from '../../resources/kinds/run.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
+import type { StatusTarget, StatusWriter } from '../runtime/status-writer.js';
 import { interventionActor, isAccepted, isSettled, outcomeEventType, requestActor, requesterOf, type SettledPhase } from './intervention-status.js';
 
 /** What a pass decided: still being carried out (Accepted), or settled. */
@@ -20,13 +19,10 @@ export interface Outcome {
   payload?: Record<string, unknown>;
 }
 
-const CONFLICT_RETRIES = 5;
-
 export class InterventionWriter {
   constructor(
-    private readonly store: Store,
-    private readonly journal: Journal,
-    private readonly now: () => Date = () => new Date(),
+    private readonly status: StatusWriter,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -35,37 +31,24 @@ export class InterventionWriter {
    * intervention that settled meanwhile is left alone (a settled outcome is final).
    */
   async record(iv: Intervention, run: Run | undefined, outcome: Outcome): Promise<void> {
-    let current = iv;
-    for (let attempt = 0; ; attempt++) {
-      if (isSettled(current)) return;
-      if (outcome.phase === InterventionPhase.Accepted && isAccepted(current) && current.status?.message === outcome.message) return;
-      const next: Intervention = { ...current, status: this.statusFor(current, outcome) };
+    // The events go to the run's session; the intervention lives in the same namespace.
+    const target: StatusTarget<Intervention> = { plural: 'interventions', sessionOf: () => run?.spec.session };
+    await this.status.commit(target, iv.metadata.namespace!, iv.metadata.name!, (current) => {
+      if (isSettled(current)) return null;
+      if (outcome.phase === InterventionPhase.Accepted && isAccepted(current) && current.status?.message === outcome.message) return null;
       const events = run ? this.eventsFor(current, run, outcome) : [];
-      try {
-        await this.store.updateStatus('interventions', next, {
-          extraWrites: async (tx) => {
-            if (events.length) await this.journal.append(sessionKey(run!.metadata.namespace!, run!.spec.session), events, tx);
-          },
-        });
-        return;
-      } catch (err) {
-        if (isReason(err, 'NotFound')) return;
-        if (!isReason(err, 'Conflict') || attempt >= CONFLICT_RETRIES) throw err;
-        // Someone changed its metadata (a label): write the same outcome on the fresh copy.
-        const fresh = await this.store.find<Intervention>('interventions', iv.metadata.namespace!, iv.metadata.name!);
-        if (!fresh) return;
-        current = fresh;
-      }
-    }
+      current.status = this.statusFor(outcome);
+      return events;
+    });
   }
 
-  private statusFor(iv: Intervention, outcome: Outcome): InterventionStatus {
+  /** The status an outcome writes (the StatusWriter stamps `observedGeneration`). */
+  private statusFor(outcome: Outcome): InterventionStatus {
     const delivered = outcome.phase === InterventionPhase.Applied || outcome.phase === InterventionPhase.Degraded;
     return {
       phase: outcome.phase,
       message: outcome.message,
-      ...(delivered ? { appliedAt: this.now().toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
-      observedGeneration: iv.metadata.generation,
+      ...(delivered ? { appliedAt: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
     };
   }
 

@@ -30,11 +30,15 @@ export interface CreateOrUpdateOptions<T extends KubeObject> {
 
 const CONFLICT_RETRIES = 5;
 
-/** Creates `desired` or updates the stored copy through `mutate`; says which it did. */
+/**
+ * Creates `desired` or updates the stored copy through `mutate`; says which it did. `desired` is
+ * written as a person would write it (a manifest): admission fills in the kind's defaults, so the
+ * object returned, not `desired`, is the `T` with every default.
+ */
 export async function createOrUpdate<T extends KubeObject>(
   store: Store,
   plural: string,
-  desired: T,
+  desired: KubeObject,
   opts: CreateOrUpdateOptions<T> = {},
 ): Promise<CreateOrUpdateResult<T>> {
   const { namespace, name } = desired.metadata;
@@ -42,7 +46,7 @@ export async function createOrUpdate<T extends KubeObject>(
     const existing = await store.find<T>(plural, namespace ?? '', name!);
     if (!existing) {
       try {
-        return { outcome: WriteOutcome.Created, object: await store.create(plural, desired, opts.createOptions) };
+        return { outcome: WriteOutcome.Created, object: await store.create<T>(plural, desired as T, opts.createOptions) };
       } catch (err) {
         // Made meanwhile (another worker, or an earlier try whose answer was lost): look again.
         if (isReason(err, 'AlreadyExists') && attempt < CONFLICT_RETRIES) continue;

@@ -28,6 +28,16 @@ export interface StatusTarget<T extends KubeObject> {
   eventDefaults?(obj: T): Partial<JournalEventInput>;
 }
 
+/** How a commit reads the object it changes. */
+export interface CommitOptions<T extends KubeObject> {
+  /**
+   * The copy the caller planned the change from (a reconciler's pass). The mutation is applied to
+   * it instead of a fresh read, and a write that loses a race throws the store's Conflict instead
+   * of re-applying: the plan is stale, and the controller's next pass plans again.
+   */
+  planned?: T;
+}
+
 const CONFLICT_RETRIES = 8;
 
 export class StatusWriter {
@@ -38,14 +48,18 @@ export class StatusWriter {
     readonly journal: Journal,
   ) {}
 
-  /** Applies `mutate` to the stored object and commits status + events; resolves the written object (or undefined if gone). */
-  commit<T extends KubeObject>(target: StatusTarget<T>, namespace: string, name: string, mutate: StatusMutation<T>): Promise<T | undefined> {
-    return this.lock.run(`${target.plural}/${namespace}/${name}`, () => this.commitNow(target, namespace, name, mutate));
+  /**
+   * Applies `mutate` to the stored object (or to `opts.planned`) and commits status + events;
+   * resolves the written object, the object as it is when the mutation wrote nothing, or undefined
+   * when it is gone.
+   */
+  commit<T extends KubeObject>(target: StatusTarget<T>, namespace: string, name: string, mutate: StatusMutation<T>, opts: CommitOptions<T> = {}): Promise<T | undefined> {
+    return this.lock.run(`${target.plural}/${namespace}/${name}`, () => this.commitNow(target, namespace, name, mutate, opts.planned));
   }
 
-  private async commitNow<T extends KubeObject>(target: StatusTarget<T>, namespace: string, name: string, mutate: StatusMutation<T>): Promise<T | undefined> {
+  private async commitNow<T extends KubeObject>(target: StatusTarget<T>, namespace: string, name: string, mutate: StatusMutation<T>, planned?: T): Promise<T | undefined> {
     for (let attempt = 0; ; attempt++) {
-      const current = await this.store.find<T>(target.plural, namespace, name);
+      const current = planned ?? (await this.store.find<T>(target.plural, namespace, name));
       if (!current) return undefined;
       const draft = structuredClone(current) as T & { status?: Record<string, unknown> };
       draft.status ??= {};
@@ -61,7 +75,7 @@ export class StatusWriter {
           },
         });
       } catch (err) {
-        if (isReason(err, 'Conflict') && attempt < CONFLICT_RETRIES) continue;
+        if (isReason(err, 'Conflict') && !planned && attempt < CONFLICT_RETRIES) continue;
         if (isReason(err, 'NotFound')) return undefined;
         throw err;
       }

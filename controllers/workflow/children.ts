@@ -2,19 +2,19 @@
  * The objects a workflow's attempts are made of — a Run per Agent phase (and per agent check), an
  * Approval per Human phase and HumanApproval gate, a Channel per MultiAgent phase — and the Cancel
  * intervention that stops a run whose attempt ended. Each is built with its derived name, the
- * workflow's labels and a controller owner reference, and created once: AlreadyExists means an
- * earlier pass (or an earlier daemon) already did it.
+ * workflow's labels and a controller owner reference, and created once (createOrUpdate without a
+ * mutation): an existing child means an earlier pass (or an earlier daemon) already made it. Each
+ * is written as a person would write it; admission fills in the kind's defaults.
  */
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
-import type { Approval, ApprovalSpec } from '../../resources/kinds/approval.js';
+import type { ApprovalSpec } from '../../resources/kinds/approval.js';
 import type { Channel } from '../../resources/kinds/channel.js';
-import type { Intervention } from '../../resources/kinds/intervention.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
+import { createOrUpdate, WriteOutcome } from '../runtime/create-or-update.js';
 import { cancelName, childLabels, ownerRef, workflowActor } from './names.js';
 
 const API_VERSION = 'sidekicks.dev/v1alpha1';
@@ -35,7 +35,7 @@ function meta(c: ChildOf): KubeObject['metadata'] {
  * The Run of an Agent phase attempt (or an agent check), as a person would write it: admission
  * fills in the defaults. `baseRef` starts its worktree from the head of the phase's line.
  */
-export function runFor(c: ChildOf, r: { agent: string; prompt: string; baseRef?: string }): Run {
+export function runFor(c: ChildOf, r: { agent: string; prompt: string; baseRef?: string }): KubeObject {
   const { wf } = c;
   return {
     apiVersion: API_VERSION,
@@ -49,25 +49,29 @@ export function runFor(c: ChildOf, r: { agent: string; prompt: string; baseRef?:
       ...(wf.spec.repoMount && r.baseRef ? { baseRef: r.baseRef } : {}),
       channel: 'main',
     },
-  } as Run;
+  };
+}
+
+/** An Approval a workflow asks for, as it writes it (admission defaults `onExpiry` to Reject). */
+export interface ApprovalManifest extends KubeObject {
+  spec: Omit<ApprovalSpec, 'onExpiry'>;
 }
 
 /** The Approval of a Human phase (HumanPhaseContribution) or a HumanApproval gate (Gate). */
-export function approvalFor(c: ChildOf, a: { category: 'Gate' | 'HumanPhaseContribution'; summary: string; details: string; expiresAt?: string }): Approval {
-  const spec: ApprovalSpec = {
+export function approvalFor(c: ChildOf, a: { category: 'Gate' | 'HumanPhaseContribution'; summary: string; details: string; expiresAt?: string }): ApprovalManifest {
+  const spec: ApprovalManifest['spec'] = {
     session: c.wf.spec.session,
     workflow: c.wf.metadata.name!,
     phase: c.phase,
     category: a.category,
     request: { summary: a.summary, details: a.details },
-    onExpiry: 'Reject',
     ...(a.expiresAt ? { expiresAt: a.expiresAt } : {}),
   };
-  return { apiVersion: API_VERSION, kind: 'Approval', metadata: meta(c), spec, status: { phase: 'Pending' } } as Approval;
+  return { apiVersion: API_VERSION, kind: 'Approval', metadata: meta(c), spec, status: { phase: 'Pending' } };
 }
 
 /** The Channel of a MultiAgent phase attempt: the phase's `channel` is the template it copies. */
-export function channelFor(c: ChildOf, base: Channel, topic: string | undefined): Channel {
+export function channelFor(c: ChildOf, base: Channel, topic: string | undefined): KubeObject {
   const s = base.spec;
   return {
     apiVersion: API_VERSION,
@@ -75,22 +79,22 @@ export function channelFor(c: ChildOf, base: Channel, topic: string | undefined)
     metadata: meta(c),
     spec: {
       session: c.wf.spec.session,
-      turnPolicy: s.turnPolicy ?? 'FreeForm',
+      ...(s.turnPolicy ? { turnPolicy: s.turnPolicy } : {}),
       ...(s.agents ? { agents: [...s.agents] } : {}),
       ...(s.maxTurns !== undefined ? { maxTurns: s.maxTurns } : {}),
       ...((topic ?? s.topic) ? { topic: topic ?? s.topic } : {}),
     },
-  } as Channel;
+  };
 }
 
 /** The Cancel intervention that ends a run whose attempt is over (the Intervention controller carries it out). */
-export function cancelFor(wf: Workflow, run: Run, reason: string): Intervention {
+export function cancelFor(wf: Workflow, run: Run, reason: string): KubeObject {
   return {
     apiVersion: API_VERSION,
     kind: 'Intervention',
     metadata: { name: cancelName(run.metadata.name!), namespace: wf.metadata.namespace, labels: nameLabels({ [NameLabel.Workflow]: wf.metadata.name! }), ownerReferences: [ownerRef(wf)] },
     spec: { run: run.metadata.name!, type: 'Cancel', reason },
-  } as Intervention;
+  };
 }
 
 /** Creates children; each create is once-only by name. */
@@ -101,32 +105,22 @@ export class Children {
   ) {}
 
   /** Creates the object unless it exists; true when this call created it. */
-  async ensure<T extends KubeObject>(plural: string, obj: T): Promise<boolean> {
-    if (await this.store.find(plural, obj.metadata.namespace!, obj.metadata.name!)) return false;
-    try {
-      await this.store.create(plural, obj);
-      return true;
-    } catch (err) {
-      if (isReason(err, 'AlreadyExists')) return false;
-      throw err;
-    }
+  async ensure(plural: string, obj: KubeObject): Promise<boolean> {
+    return (await createOrUpdate(this.store, plural, obj)).outcome === WriteOutcome.Created;
   }
 
   /** Creates the Approval with its `approval.requested` event in one transaction (fail closed: no event, no approval). */
-  async ensureApproval(approval: Approval): Promise<void> {
+  async ensureApproval(approval: ApprovalManifest): Promise<void> {
     const ns = approval.metadata.namespace!;
-    if (await this.store.find('approvals', ns, approval.metadata.name!)) return;
     const s = approval.spec;
-    try {
-      await this.store.create('approvals', approval, {
+    await createOrUpdate(this.store, 'approvals', approval, {
+      createOptions: {
         extraWrites: async (tx) => {
           const payload = { approval: approval.metadata.name, category: s.category, summary: s.request?.summary, workflow: s.workflow, phase: s.phase };
           await this.journal.append(sessionKey(ns, s.session), [{ type: 'approval.requested', actor: workflowActor, payload }], tx);
         },
-      });
-    } catch (err) {
-      if (!isReason(err, 'AlreadyExists')) throw err;
-    }
+      },
+    });
   }
 }
 

@@ -18,6 +18,8 @@ import { Informer, objectKey } from '../runtime/informer.js';
 import type { Runnable } from '../runtime/manager.js';
 import type { Workspaces } from '../../node/ports.js';
 import { owningWorkflow } from './names.js';
+import type { Clock } from '../runtime/clock.js';
+import type { StatusWriter } from '../runtime/status-writer.js';
 import { WorkflowReconciler } from './reconciler.js';
 import { CommandSteps } from './steps.js';
 
@@ -30,6 +32,9 @@ export interface WorkflowControllerOptions {
   runs: Informer<Run>;
   approvals: Informer<Approval>;
   recorder?: EventRecorder;
+  /** Commits status with its events (default: one over `store` and `journal`). */
+  status?: StatusWriter;
+  clock?: Clock;
   /** The environment commands start from (sanitized first). */
   env?: NodeJS.ProcessEnv;
   /** Informer resync period (default 5 min). */
@@ -52,7 +57,14 @@ export function buildWorkflowController(o: WorkflowControllerOptions): WorkflowC
   const channels = informer<Channel>('channels');
   let controller!: Controller;
   const steps = new CommandSteps({ journal: o.journal, workspaces: o.workspaces, wake: (key) => controller.enqueue(key), ...(o.env ? { env: o.env } : {}), log });
-  const reconciler = new WorkflowReconciler({ store: o.store, journal: o.journal, steps, ...(o.recorder ? { recorder: o.recorder } : {}) });
+  const reconciler = new WorkflowReconciler({
+    store: o.store,
+    journal: o.journal,
+    steps,
+    ...(o.recorder ? { recorder: o.recorder } : {}),
+    ...(o.status ? { status: o.status } : {}),
+    ...(o.clock ? { clock: o.clock } : {}),
+  });
   controller = new Controller(reconciler, { name: 'workflow-controller', workers: 2, log });
 
   const enqueue = (wf: Workflow): void => controller.enqueue(objectKey(wf));

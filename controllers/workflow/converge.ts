@@ -11,6 +11,7 @@ import { isTerminalPhase, type Run } from '../../resources/kinds/run.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
 import { render } from '../../resources/workflow/expressions.js';
 import { findObject as find } from '../find.js';
+import type { Clock } from '../runtime/clock.js';
 import { approvalFor, cancelFor, channelFor, Children, parseDuration, runFor, type ChildOf } from './children.js';
 import { attemptName, checkName, gateApprovalName, PHASE_LABEL } from './names.js';
 import { agentCheckPasses } from './outcomes.js';
@@ -22,7 +23,7 @@ import { NameLabel, nameSelector } from '../../resources/name-labels.js';
 export class AttemptConverger {
   private readonly children: Children;
 
-  constructor(private readonly d: { store: Store; journal: Journal; steps: CommandSteps }) {
+  constructor(private readonly d: { store: Store; journal: Journal; steps: CommandSteps; clock: Clock }) {
     this.children = new Children(d.store, d.journal);
   }
 
@@ -64,7 +65,7 @@ export class AttemptConverger {
       case 'Human': {
         const prompt = render(spec.human?.prompt ?? spec.prompt ?? '', values);
         const timeout = spec.human?.timeout ? parseDuration(spec.human.timeout) : undefined;
-        const started = Date.parse(wf.status?.phases?.[spec.name]?.startedAt ?? '') || Date.now();
+        const started = Date.parse(wf.status?.phases?.[spec.name]?.startedAt ?? '') || this.d.clock.now();
         const details = `${prompt}${spec.human?.inputSchema ? `\n\nExpected answer (JSON Schema): ${JSON.stringify(spec.human.inputSchema)}` : ''}\n\nAnswer with: sidekick approve ${name} --reason "<your answer>"`;
         await this.children.ensureApproval(
           approvalFor(child, {

@@ -9,13 +9,15 @@
 import type { Store } from '../../api/store/store.js';
 import { isReason } from '../../api/errors.js';
 import type { EventRecorder } from '../../api/events/recorder.js';
-import { sessionKey, type Journal } from '../../api/journal/journal.js';
+import type { Journal } from '../../api/journal/journal.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { Session } from '../../resources/kinds/session.js';
 import type { Workflow, WorkflowStatus } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplate } from '../../resources/kinds/workflowtemplate.js';
 import { findObject as find } from '../find.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { StatusWriter, type StatusTarget } from '../runtime/status-writer.js';
 import { AttemptConverger } from './converge.js';
 import { RETRY_ANNOTATION, workflowActor } from './names.js';
 import { AttemptObserver } from './observe.js';
@@ -34,23 +36,34 @@ export const WORKFLOW_FINALIZER = 'sidekicks.dev/workflow';
 const SESSION_POLL_MS = 1000;
 const CONFLICT_RETRIES = 8;
 
+/** Where a Workflow's status and events go: its session's journal. */
+const workflowStatus: StatusTarget<Workflow> = { plural: 'workflows', sessionOf: (wf) => wf.spec.session };
+
 export interface WorkflowReconcilerDeps {
   store: Store;
   journal: Journal;
   steps: CommandSteps;
   recorder?: EventRecorder;
-  now?: () => Date;
+  /** Commits status with its events (default: one over `store` and `journal`). */
+  status?: StatusWriter;
+  clock?: Clock;
 }
 
 export class WorkflowReconciler implements Reconciler {
   private readonly observer: AttemptObserver;
   private readonly converger: AttemptConverger;
-  private readonly now: () => Date;
+  private readonly clock: Clock;
+  private readonly status: StatusWriter;
 
   constructor(private readonly d: WorkflowReconcilerDeps) {
+    this.clock = d.clock ?? systemClock;
+    this.status = d.status ?? new StatusWriter(d.store, d.journal);
     this.observer = new AttemptObserver({ store: d.store, steps: d.steps });
-    this.converger = new AttemptConverger({ store: d.store, journal: d.journal, steps: d.steps });
-    this.now = d.now ?? (() => new Date());
+    this.converger = new AttemptConverger({ store: d.store, journal: d.journal, steps: d.steps, clock: this.clock });
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -72,7 +85,7 @@ export class WorkflowReconciler implements Reconciler {
     const resolved = resolveTemplate(wf, template);
     if (!resolved.ok) {
       const written = await this.commit(wf, endPlan(wf.metadata.name!, wf.status, { phase: 'Failed', reason: resolved.reason, message: resolved.message }, this.now()));
-      await this.converger.stopStray(written, new Set(), new Set());
+      if (written) await this.converger.stopStray(written, new Set(), new Set());
       return {};
     }
     const mount = wf.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', key.namespace, wf.spec.repoMount) : undefined;
@@ -89,6 +102,8 @@ export class WorkflowReconciler implements Reconciler {
       ...(retry !== undefined ? { retry } : {}),
     });
     const written = await this.commit(wf, plan);
+    // Deleted meanwhile: the deletion wakes the next pass.
+    if (!written) return {};
     if (retry !== undefined) {
       if (plan.retryIgnored) this.d.recorder?.warning(written, 'RetryIgnored', plan.retryIgnored);
       await this.dropRetryAnnotation(written);
@@ -97,17 +112,26 @@ export class WorkflowReconciler implements Reconciler {
     return this.nextLook(written, pass);
   }
 
-  /** Commits the planned status with its journal events in one write; returns the workflow as stored. */
-  private async commit(wf: Workflow, plan: Plan): Promise<Workflow> {
-    const status: WorkflowStatus = { ...plan.status, observedGeneration: wf.metadata.generation };
-    if (plan.events.length === 0 && JSON.stringify(wf.status ?? {}) === JSON.stringify(status)) return wf;
+  /**
+   * Commits the planned status with its journal events in one write, on top of the copy the plan
+   * was made from (a workflow changed meanwhile is planned again: the Conflict re-queues it).
+   * Returns the workflow as stored, or undefined when it is gone.
+   */
+  private async commit(wf: Workflow, plan: Plan): Promise<Workflow | undefined> {
     const ns = wf.metadata.namespace!;
-    const written = await this.d.store.updateStatus<Workflow>('workflows', { ...wf, status }, {
-      extraWrites: async (tx) => {
-        const events = plan.events.map((e) => ({ type: e.type, actor: workflowActor, payload: e.payload, correlationId: wf.metadata.uid }));
-        await this.d.journal.append(sessionKey(ns, wf.spec.session), events, tx);
+    const written = await this.status.commit(
+      workflowStatus,
+      ns,
+      wf.metadata.name!,
+      (draft) => {
+        const status: WorkflowStatus = { ...plan.status, observedGeneration: wf.metadata.generation };
+        if (plan.events.length === 0 && JSON.stringify(wf.status ?? {}) === JSON.stringify(status)) return null;
+        draft.status = { ...plan.status };
+        return plan.events.map((e) => ({ type: e.type, actor: workflowActor, payload: e.payload, correlationId: wf.metadata.uid }));
       },
-    });
+      { planned: wf },
+    );
+    if (!written) return undefined;
     for (const e of plan.events) {
       if (e.type === 'workflow.completed') this.d.recorder?.normal(written, 'Completed', String(e.payload.message ?? 'completed'));
       if (e.type === 'workflow.failed') this.d.recorder?.warning(written, String(e.payload.reason ?? 'Failed'), String(e.payload.message ?? 'failed'));
