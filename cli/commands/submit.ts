@@ -44,12 +44,12 @@ export class SubmitCommand extends ApiCommand {
     const template = await client.get<WorkflowTemplate>(WORKFLOW_TEMPLATES, this.namespace, templateName);
     const session = await this.pickSession();
     const repoMount = this.repoMount ?? session.spec.defaults?.repoMount;
-    const spec: Workflow['spec'] = {
+    // As a person would write it: admission fills in the defaults (suspend) on create.
+    const spec = {
       session: session.metadata.name!,
       templateRef: { name: templateName, ...(template.status?.digest ? { digest: template.status.digest } : {}) },
       ...(Object.keys(params).length ? { params } : {}),
       ...(repoMount ? { repoMount } : {}),
-      suspend: false,
     };
     const metadata = this.name ? { name: this.name } : { generateName: `${templateName}-` };
     const created = await client.create<Workflow>(WORKFLOWS, this.namespace, { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Workflow', metadata, spec }, { fieldManager: 'sidekick' });
