@@ -82,7 +82,10 @@ describe('CliProcess', () => {
     const lines: string[] = [];
     // A background job of a non-interactive shell ignores SIGINT, like a stubborn tool command.
     const proc = new CliProcess({ file: '/bin/sh', args: ['-c', 'sleep 30 & echo $!; wait'], cwd: os.tmpdir(), env: {}, onLine: (l) => lines.push(l), stdioDrainMs: 100 });
-    const grandchild = Number(await eventually(() => lines[0]));
+    const grandchild = await eventually(() => {
+      expect(lines[0]).toMatch(/^[1-9]\d*$/);
+      return Number(lines[0]);
+    });
     expect(alive(grandchild)).toBe(true);
     await proc.stop(200);
     await eventually(() => !alive(grandchild));
