@@ -13,6 +13,8 @@ export default {
     }],
   },
   testTimeout: 30000,
+  // Rebuilds dist/ when a source is newer (the suites that run compiled code must run the current one).
+  globalSetup: '<rootDir>/hack/ensure-build.mjs',
   // Suites that need Postgres/NATS report loud skips through this reporter; see test/services.ts.
   reporters: ['default', '<rootDir>/test/summary-reporter.cjs'],
 };

@@ -21,6 +21,8 @@ export interface IdleGcOptions {
   minGrowthBytes?: number;
   /** The collector to call (default: the engine's full collection). */
   gc?: () => void;
+  /** Reads the heap (default: process.memoryUsage). */
+  memoryUsage?: () => { heapUsed: number; heapTotal: number };
 }
 
 /** The engine's full collection (the function `--expose-gc` installs), obtained without the flag. */
@@ -31,33 +33,45 @@ export function engineGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-/** Starts the idle collector; the returned function stops it. */
-export function startIdleGc(opts: IdleGcOptions = {}): () => void {
+/**
+ * The collector's decision, one call per interval: given the event-loop utilization of the
+ * interval that just ended, collects (and returns true) or leaves the heap alone.
+ */
+export function idleCollector(opts: IdleGcOptions = {}): (utilization: number) => boolean {
   const gc = opts.gc ?? engineGc();
+  const memoryUsage = opts.memoryUsage ?? (() => process.memoryUsage());
   const idleBelow = opts.idleBelow ?? 0.02;
   const minGrowth = opts.minGrowthBytes ?? 16 * 1024 * 1024;
-  let last = performance.eventLoopUtilization();
-  let heapAfterGc = process.memoryUsage().heapUsed;
+  let heapAfterGc = memoryUsage().heapUsed;
   // Set by activity; cleared once collections stop giving memory back.
   let settling = false;
+  return (utilization) => {
+    if (utilization >= idleBelow) {
+      settling = true;
+      return false;
+    }
+    const before = memoryUsage();
+    if (!settling && before.heapUsed - heapAfterGc < minGrowth) return false;
+    // One collection frees the garbage; V8 returns the emptied pages to the system over the next
+    // few, so keep collecting on idle intervals until the heap stops shrinking.
+    gc();
+    const after = memoryUsage();
+    heapAfterGc = after.heapUsed;
+    settling = before.heapTotal - after.heapTotal >= 1024 * 1024;
+    return true;
+  };
+}
+
+/** Starts the idle collector; the returned function stops it. */
+export function startIdleGc(opts: IdleGcOptions = {}): () => void {
+  const collect = idleCollector(opts);
+  let last = performance.eventLoopUtilization();
   const timer = setInterval(() => {
     const now = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(now, last).utilization;
     last = now;
-    if (busy >= idleBelow) {
-      settling = true;
-      return;
-    }
-    const before = process.memoryUsage();
-    if (!settling && before.heapUsed - heapAfterGc < minGrowth) return;
-    // One collection frees the garbage; V8 returns the emptied pages to the system over the next
-    // few, so keep collecting on idle intervals until the heap stops shrinking.
-    gc();
-    const after = process.memoryUsage();
-    heapAfterGc = after.heapUsed;
-    settling = before.heapTotal - after.heapTotal >= 1024 * 1024;
     // The collection itself was loop time: start the next interval after it.
-    last = performance.eventLoopUtilization();
+    if (collect(busy)) last = performance.eventLoopUtilization();
   }, opts.intervalMs ?? 5000);
   timer.unref();
   return () => clearInterval(timer);

@@ -1,5 +1,8 @@
 /**
- * Polls `check` until it stops throwing (or returns a truthy value), then returns its result.
+ * Polls `check` until it returns a value, then returns that value. "Not yet" is explicit: `check`
+ * throws (a failed `expect`), or returns `false`, `undefined` or `null`. Every other value is the
+ * answer, falsy ones included — `0` and `''` are values, not "not yet": a check that reads a file
+ * must itself wait for the content it needs (a pid file created but not yet written reads `''`).
  * Tests wait with this, never with sleeps: the wait ends as soon as the condition holds.
  */
 export async function eventually<T>(check: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number } = {}): Promise<T> {

@@ -7,7 +7,7 @@
  * keyed list items and string maps (labels, annotations) — so removing a manager's fields and
  * detecting conflicts are plain set operations.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { jsonEqual } from '../../resources/json-equal.js';
 import type { ListKeys } from './list-keys.js';
 
 /** Separates segments in a path key; never part of a segment (JSON escapes control characters). */
@@ -158,7 +158,7 @@ export function changedFields(prev: Json, next: Json, fields: FieldSet): FieldSe
 function isLeafValueEqual(a: Json, b: Json): boolean {
   // Maps and keyed items are compared through their own leaves; here only their presence counts.
   if (isMap(a) && isMap(b) && Object.keys(a).length > 0 && Object.keys(b).length > 0) return true;
-  return isDeepStrictEqual(a, b);
+  return jsonEqual(a, b);
 }
 
 /** `.spec.members[name="a"].role`: a path as kube-apiserver prints it in conflict messages. */

@@ -54,12 +54,11 @@ describe('self-signed certificate', () => {
 });
 
 describe('daemon', () => {
-  it('starts quickly, writes daemon.json, secures its files and stops cleanly', async () => {
+  // How fast it starts is measured by `npm run bench` (target < 3 s), not asserted here.
+  it('starts, writes daemon.json, secures its files and stops cleanly', async () => {
     const dir = await tempDir();
     try {
-      const started = Date.now();
       const daemon = await startDaemon({ home: join(dir, 'home'), listen: '127.0.0.1:0' });
-      expect(Date.now() - started).toBeLessThan(3000);
       expect(daemon.tcp!.port).toBeGreaterThan(0);
       const info = JSON.parse(await readFile(daemon.paths.daemonInfo, 'utf8'));
       expect(info).toMatchObject({ pid: process.pid, socket: daemon.socketPath, tcp: daemon.tcp!.url, ca: daemon.tcp!.caFile });

@@ -1,5 +1,6 @@
 /** Field sets, FieldsV1 encoding and the ownership rules of updates and server-side apply. */
 import { describe, expect, it } from '@jest/globals';
+import { runInNewContext } from 'node:vm';
 import { isReason } from '../errors.js';
 import { displayPath, fieldsOf, fromFieldsV1, removeAt, toFieldsV1, valueAt } from './fieldset.js';
 import { keepTimestampsOfNoOp, planApply, recordUpdate, type OwnershipContext } from './managed-fields.js';
@@ -119,5 +120,46 @@ describe('keepTimestampsOfNoOp', () => {
     const owned = obj('a', '2026-12-05T02:18:33Z', { 'f:spec': {} });
     keepTimestampsOfNoOp(obj('a', '2026-12-05T02:18:32Z'), owned);
     expect(owned.metadata.managedFields[0]!.time).toBe('2026-12-05T02:18:33Z');
+  });
+});
+
+/**
+ * Under jest, structuredClone (the merge patch's copies) builds arrays of another realm than the
+ * test's literals; a comparison that looks at prototypes finds identical lists different, and an
+ * unchanged write restamps managedFields (the flake of "applying it again is a no-op").
+ */
+describe('an unchanged write across realms and seconds', () => {
+  const foreign = <T>(value: T): T => runInNewContext(`(${JSON.stringify(value)})`) as T;
+  const later = (manager: string): OwnershipContext => ({ ...ctx(manager), now: new Date('2026-01-01T00:00:01Z') });
+  const spec = { title: 't', tags: ['a', 'b'], members: [{ participant: 'alice', role: 'Owner' }] };
+
+  it('an update that resends the same lists changes no ownership and no timestamp', () => {
+    const created = obj(spec);
+    created.metadata = { ...created.metadata, managedFields: recordUpdate(undefined, created, ctx('kubectl')) } as never;
+    const resent = foreign(created);
+    const managedFields = recordUpdate(created, resent, later('kubectl'));
+    expect(managedFields).toEqual((created.metadata as Record<string, unknown>).managedFields);
+  });
+
+  it('a re-apply of the same configuration a second later keeps the applier\'s time', () => {
+    const first = planApply(obj({}), obj(spec), ctx('kubectl'), false);
+    const live = mergeApplied(obj({}, { managedFields: first.managedFields }), obj(spec), keys) as Record<string, unknown>;
+    const again = planApply(live, foreign(obj(spec)), later('kubectl'), false);
+    expect(again.remove).toEqual([]);
+    expect(again.managedFields).toEqual(first.managedFields);
+  });
+
+  it('a re-apply that changes a value of the applier\'s fields restamps it', () => {
+    const first = planApply(obj({}), obj(spec), ctx('kubectl'), false);
+    const live = mergeApplied(obj({}, { managedFields: first.managedFields }), obj(spec), keys) as Record<string, unknown>;
+    const again = planApply(live, obj({ ...spec, title: 'u' }), later('kubectl'), false);
+    expect(again.managedFields.map((e) => e.time)).toEqual(['2026-01-01T00:00:01Z']);
+  });
+
+  it('keepTimestampsOfNoOp sees an object of another realm as unchanged', () => {
+    const stamped = (time: string) => obj(spec, { managedFields: [{ manager: 'kubectl', operation: 'Apply', time, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:tags': {} } } }] });
+    const next = foreign(stamped('2026-01-01T00:00:01Z'));
+    keepTimestampsOfNoOp(stamped('2026-01-01T00:00:00Z'), next);
+    expect(((next.metadata as Record<string, unknown>).managedFields as { time: string }[])[0]!.time).toBe('2026-01-01T00:00:00Z');
   });
 });

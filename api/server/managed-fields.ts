@@ -16,7 +16,7 @@ import {
   valueAt,
   type FieldSet,
 } from './fieldset.js';
-import { isDeepStrictEqual } from 'node:util';
+import { jsonEqual } from '../../resources/json-equal.js';
 import type { ListKeys } from './list-keys.js';
 
 type Obj = Record<string, unknown>;
@@ -133,7 +133,7 @@ export function planApply(live: Obj, applied: Obj, ctx: OwnershipContext, force:
     if (o.manager === ctx.manager) continue;
     for (const p of appliedFields) {
       if (!o.fields.has(p) || !isLeaf(appliedFields, p)) continue;
-      if (!isDeepStrictEqual(valueAt(live, p), valueAt(applied, p))) conflicts.push({ manager: o.manager, path: p });
+      if (!jsonEqual(valueAt(live, p), valueAt(applied, p))) conflicts.push({ manager: o.manager, path: p });
     }
   }
   if (conflicts.length > 0 && !force) throw applyConflictError(conflicts);
@@ -148,14 +148,20 @@ export function planApply(live: Obj, applied: Obj, ctx: OwnershipContext, force:
   // leave a keyless item behind that its own path can no longer find.
   const remove = [...gone].filter((p) => !hasAncestorIn(p, gone));
 
+  // Restamped only when this apply changes what the manager owns (which fields, or their values).
+  const unchanged = mine !== undefined && mine.apiVersion === ctx.apiVersion && remove.length === 0 && sameFields(previous, appliedFields) && [...appliedFields].every((p) => !isLeaf(appliedFields, p) || jsonEqual(valueAt(live, p), valueAt(applied, p)));
   if (!mine) {
     mine = { manager: ctx.manager, operation: 'Apply', fields: appliedFields };
     owners.push(mine);
   }
   mine.fields = appliedFields;
   mine.apiVersion = ctx.apiVersion;
-  mine.time = nowRfc3339(ctx.now);
+  if (!unchanged || !mine.time) mine.time = nowRfc3339(ctx.now);
   return { remove, managedFields: encode(owners) };
+}
+
+function sameFields(a: FieldSet, b: FieldSet): boolean {
+  return a.size === b.size && [...a].every((p) => b.has(p));
 }
 
 function hasAncestorIn(path: string, set: ReadonlySet<string>): boolean {
@@ -190,10 +196,10 @@ export function applyConflictError(conflicts: ApplyConflict[]): ApiError {
  */
 export function keepTimestampsOfNoOp(old: { metadata: object }, next: { metadata: object }): void {
   const fields = (o: { metadata: object }): unknown => (o.metadata as { managedFields?: unknown }).managedFields;
-  if (isDeepStrictEqual(fields(old), fields(next))) return;
+  if (jsonEqual(fields(old), fields(next))) return;
   const without = (o: { metadata: object }): unknown => ({ ...o, metadata: { ...o.metadata, managedFields: undefined } });
   const stamps = (o: { metadata: object }): unknown => ((fields(o) as ManagedFieldsEntry[] | undefined) ?? []).map((e) => ({ ...e, time: undefined }));
-  if (isDeepStrictEqual(without(old), without(next)) && isDeepStrictEqual(stamps(old), stamps(next))) {
+  if (jsonEqual(without(old), without(next)) && jsonEqual(stamps(old), stamps(next))) {
     (next.metadata as { managedFields?: unknown }).managedFields = fields(old);
   }
 }

@@ -5,7 +5,7 @@
  * object are set; everything else (server defaults, status, other writers' fields) is left alone.
  * Lists are atomic, as JSON merge patch defines.
  */
-import { isDeepStrictEqual } from 'node:util';
+import { jsonEqual } from '../../resources/json-equal.js';
 import type { KubeObject } from '../../resources/meta.js';
 
 /** The annotation holding the last applied manifest. */
@@ -34,7 +34,7 @@ export function threeWayMergePatch(original: Json, modified: JsonMap, current: J
     if (isMap(value) && isMap(cur[key])) {
       const sub = threeWayMergePatch(orig[key], value, cur[key]);
       if (Object.keys(sub).length > 0) patch[key] = sub;
-    } else if (!(key in cur) || !isDeepStrictEqual(cur[key], value)) {
+    } else if (!(key in cur) || !jsonEqual(cur[key], value)) {
       patch[key] = value;
     }
   }

@@ -39,9 +39,7 @@ describe('wait', () => {
 
   test('timeout and bad input', async () => {
     await h.client.create(RUNS, 'default', JSON.parse(runManifest('w4')));
-    const started = Date.now();
     expect(await h.sk(['wait', 'run/w4', '--for=jsonpath={.status.phase}=Completed', '--timeout=200ms'])).toMatchObject({ code: 1, stderr: 'error: timed out waiting for the condition on runs/w4\n' });
-    expect(Date.now() - started).toBeLessThan(5000);
     expect(await h.sk(['wait', 'run/ghost', '--for=condition=Ready'])).toMatchObject({ code: 1, stderr: 'Error from server (NotFound): runs.sidekicks.dev "ghost" not found\n' });
     expect(await h.sk(['wait', 'run/w4'])).toMatchObject({ code: 1, stderr: 'error: --for must be specified\n' });
     expect(await h.sk(['wait', 'run/w4', '--for=sometime'])).toMatchObject({ code: 1, stderr: 'error: unrecognized condition: "sometime"\n' });

@@ -209,9 +209,12 @@ async function durabilityFigures(f: Figures, dir: string, objects: number): Prom
 }
 
 async function benchBackend(label: string, database: string | undefined, objects: number, syncDir: string): Promise<Figures> {
+  const spawned = process.hrtime.bigint();
   const d = await startDaemonProcess({ database });
+  const startMs = msSince(spawned);
   const target = { url: d.url, token: d.token, ca: d.ca };
   const f: Figures = {};
+  f['daemon start, spawn to serving (ms)'] = `${startMs.toFixed(0)}  (target < 3000)`;
   try {
     const raw = rawSqliteInserts(objects);
     if (!database) await durabilityFigures(f, syncDir, objects);

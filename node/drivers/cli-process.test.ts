@@ -51,16 +51,23 @@ describe('CliProcess', () => {
 
   it('stops waiting for stdout a while after exit when a background process holds the pipe', async () => {
     const lines: string[] = [];
+    // The background sleep holds stdout open far longer than any test timeout.
     const proc = new CliProcess({
       file: '/bin/sh',
-      args: ['-c', 'echo one; (sleep 5 &); echo two'],
+      args: ['-c', 'echo one; sleep 300 & echo $!; echo two'],
       cwd: os.tmpdir(),
       env: {},
       onLine: (l) => lines.push(l),
       stdioDrainMs: 100,
     });
-    expect(await proc.exited).toMatchObject({ code: 0 });
-    expect(lines).toEqual(['one', 'two']);
+    try {
+      expect(await proc.exited).toMatchObject({ code: 0 });
+      expect(lines).toEqual(['one', expect.stringMatching(/^[1-9]\d*$/), 'two']);
+      // It exited while the pipe was still held: the holder is alive.
+      expect(alive(Number(lines[1]))).toBe(true);
+    } finally {
+      if (/^[1-9]\d*$/.test(lines[1] ?? '')) process.kill(Number(lines[1]), 'SIGKILL');
+    }
   });
 
   it('escalates to SIGTERM when the CLI ignores SIGINT', async () => {
@@ -82,7 +89,10 @@ describe('CliProcess', () => {
     const lines: string[] = [];
     // A background job of a non-interactive shell ignores SIGINT, like a stubborn tool command.
     const proc = new CliProcess({ file: '/bin/sh', args: ['-c', 'sleep 30 & echo $!; wait'], cwd: os.tmpdir(), env: {}, onLine: (l) => lines.push(l), stdioDrainMs: 100 });
-    const grandchild = Number(await eventually(() => lines[0]));
+    const grandchild = await eventually(() => {
+      expect(lines[0]).toMatch(/^[1-9]\d*$/);
+      return Number(lines[0]);
+    });
     expect(alive(grandchild)).toBe(true);
     await proc.stop(200);
     await eventually(() => !alive(grandchild));

@@ -164,7 +164,12 @@ describe('driver host process', () => {
     const h = spawnHost();
     h.proc.onPermissionRequest(async () => ({ allow: true }));
     startScripted(h.proc, [{ tool: 'RunCommand', input: { command: 'echo $$ > pid.txt; exec sleep 300' } }]);
-    const pid = await eventually(async () => Number((await readFile(path.join(ws.path, 'pid.txt'), 'utf8')).trim()));
+    // The shell creates pid.txt before it writes it: wait for the pid itself.
+    const pid = await eventually(async () => {
+      const text = (await readFile(path.join(ws.path, 'pid.txt'), 'utf8')).trim();
+      expect(text).toMatch(/^[1-9]\d*$/);
+      return Number(text);
+    });
     expect(() => process.kill(pid, 0)).not.toThrow();
     await h.proc.close();
     await h.drained;

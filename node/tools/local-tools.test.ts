@@ -158,9 +158,9 @@ describe('RunCommand', () => {
 
   it('kills the process group when the timeout passes', async () => {
     const pidFile = path.join(root, 'child.pid');
-    const r = await call(tools({ killGraceMs: 200 }), 'RunCommand', { command: `sleep 30 & echo $! > ${pidFile}; echo started; wait`, timeoutSeconds: 0.3 });
+    // The background sleep outlives any test timeout: the call returns only because the timeout killed it.
+    const r = await call(tools({ killGraceMs: 200 }), 'RunCommand', { command: `sleep 300 & echo $! > ${pidFile}; echo started; wait`, timeoutSeconds: 0.3 });
     expect(r).toMatchObject({ ok: false, output: 'started\n[command timed out after 0.3s and was killed]' });
-    expect(r.durationMs).toBeLessThan(5000);
     const pid = Number(readFileSync(pidFile, 'utf8'));
     await eventually(() => !isAlive(pid));
   });

@@ -142,16 +142,35 @@ describe('approvals (in-process daemon)', () => {
     expect((await fetchTimeline(client, 'expire')).map((e) => e.type)).toContain('approval.expired');
   });
 
-  it('cancels the pending approvals of a run that ends', async () => {
+  it('cancels the pending approval of a run that is deleted while it waits', async () => {
     await startRun('cancel', [{ tool: 'RunCommand', input: { command: 'touch never.txt' } }]);
     const approval = await pendingApproval('cancel');
-    await client.raw('PATCH', `${GV}/runs/cancel`, { spec: { suspend: true } }, 'application/merge-patch+json');
     await client.delete('runs', 'default', 'cancel');
-    await eventually(async () => {
-      const a = (await client.get('approvals', 'default', approval.metadata.name!).catch(() => undefined)) as Approval | undefined;
-      // Garbage collection may remove it with its run; while it exists, it must not be Pending.
-      return !a || a.status?.phase === 'Canceled';
+    // Garbage collection may remove the approval with its run: the journal keeps the outcome.
+    const canceled = await eventually(async () => {
+      const event = (await fetchTimeline(client, 'cancel')).find((e) => e.type === 'approval.canceled');
+      expect(event).toBeDefined();
+      return event!;
     }, { timeoutMs: 20_000 });
+    expect(canceled.payload).toMatchObject({ approval: approval.metadata.name, reason: 'run cancel was deleted' });
+    const types = (await fetchTimeline(client, 'cancel')).map((e) => e.type);
+    expect(types).not.toContain('approval.approved');
+    expect(types).not.toContain('approval.rejected');
+  });
+
+  it('pausing a run cancels its pending approval, and the command does not run', async () => {
+    await startRun('pause', [{ tool: 'RunCommand', input: { command: 'touch paused.txt' } }]);
+    const approval = await pendingApproval('pause');
+    await client.raw('PATCH', `${GV}/runs/pause`, { spec: { suspend: true } }, 'application/merge-patch+json');
+    const settled = await eventually(async () => {
+      const a = (await client.get('approvals', 'default', approval.metadata.name!)) as Approval;
+      expect(a.status?.phase).toBe('Canceled');
+      return a;
+    }, { timeoutMs: 20_000 });
+    expect(settled.status?.message).toBe('run pause was paused');
+    const canceled = (await fetchTimeline(client, 'pause')).filter((e) => e.type === 'approval.canceled');
+    expect(canceled.map((e) => e.payload)).toEqual([expect.objectContaining({ approval: approval.metadata.name, reason: 'run pause was paused' })]);
+    expect(existsSync(join(await worktreeOf('pause'), 'paused.txt'))).toBe(false);
   });
 
   it('asks the user a question (UserInput) and delivers the answer from `respond`', async () => {

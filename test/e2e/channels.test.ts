@@ -18,7 +18,7 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import { eventually } from '../eventually.js';
-import { GV, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
+import { GV, nextEvent, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 
@@ -225,10 +225,7 @@ describe('channels across a kill -9 of the daemon', () => {
     await create(client, session('crash'), saying('k-a', 'a here'), scripted('k-b', [{ say: 'b thinking' }, { wait: 1.5 }, { say: 'b done' }]));
     await create(client, channel('crash-rr', { session: 'crash', turnPolicy: 'RoundRobin', agents: ['k-a', 'k-b'], maxTurns: 4, topic: 'Survive a crash' }));
     // Kill while k-b's first turn is under way (it said its first line and is waiting).
-    await eventually(async () => {
-      const timeline = (await client.raw('GET', `${GV}/sessions/crash/timeline?run=crash-rr-turn-2&type=assistant.message`)) as { events: unknown[] };
-      return timeline.events.length === 1;
-    }, { timeoutMs: 30_000 });
+    await nextEvent(client, 'crash', { types: ['assistant.message'], run: 'crash-rr-turn-2' });
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
 

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { sidekickHome } from '../../api/home.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import { eventually } from '../eventually.js';
-import { applyAll, demoRepo, fetchTimeline, git, GV, runPhase, sidekick, SocketApi, startDaemonProcess, stopDaemonProcess } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, git, GV, nextEvent, runPhase, sidekick, SocketApi, startDaemonProcess, stopDaemonProcess } from './support.js';
 
 let dir: string;
 let child: ChildProcess | undefined;
@@ -101,11 +101,10 @@ describe('a run killed before its first checkpoint resumes from its start', () =
     let client = new SocketApi(sidekickHome(home).socket);
     const command = 'echo started >> runs.log; sleep 3; echo finished >> runs.log';
     await applyAll(client, objects(demo, command, true));
-    const worktree = await eventually(async () => {
-      const path = (await runPhase(client, 'r')).status?.workspace?.path;
-      expect(path && existsSync(join(path, 'runs.log'))).toBeTruthy();
-      return path!;
-    }, { timeoutMs: 20_000 });
+    // Kill while the command runs: it is invoked, and it has written its first line.
+    await nextEvent(client, 's', { types: ['tool.invoked'], run: 'r' });
+    const worktree = (await runPhase(client, 'r')).status!.workspace!.path!;
+    await eventually(() => existsSync(join(worktree, 'runs.log')), { timeoutMs: 20_000 });
 
     client = await killAndRestart(home);
     await completed(client);

@@ -13,7 +13,7 @@ import { sidekickHome } from '../../api/home.js';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed, httpError } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, runPhase, SocketApi, startInProcessDaemon, startDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, nextEvent, runPhase, SocketApi, startInProcessDaemon, startDaemonProcess } from './support.js';
 
 describe('runs end to end (in-process daemon)', () => {
   let dir: string;
@@ -194,18 +194,14 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     const client = new SocketApi(sidekickHome(home).socket);
     const objects = helloObjects(demo).map((o: Record<string, any>) =>
       o.kind === 'Agent'
-        ? { ...o, spec: { ...o.spec, script: [{ say: 'one' }, { tool: 'WriteFile', input: { path: 'a.txt', content: 'a\n' } }, { wait: 1.5 }, { tool: 'WriteFile', input: { path: 'b.txt', content: 'b\n' } }, { say: 'finished' }] } }
+        ? { ...o, spec: { ...o.spec, script: [{ say: 'one' }, { tool: 'WriteFile', input: { path: 'a.txt', content: 'a\n' } }, { think: 'a.txt is written' }, { wait: 1.5 }, { tool: 'WriteFile', input: { path: 'b.txt', content: 'b\n' } }, { say: 'finished' }] } }
         : o,
     );
     await applyAll(client, objects);
     const daemonLog = sidekickHome(home);
-    await eventually(async () => {
-      const r = await runPhase(client, 'hello');
-      expect(r.status?.phase).toBe('Running');
-      const events = await (await fetchTimeline(client)).filter((e) => e.type === 'tool.result');
-      expect(events.length).toBeGreaterThanOrEqual(1);
-      return true;
-    }, { timeoutMs: 20_000 });
+    // Kill in the wait after a.txt: the thought after it is journalled once the pump has saved the
+    // checkpoint that follows a.txt (events are handled in order).
+    await nextEvent(client, 'hello', { types: ['assistant.thinking'], run: 'hello' });
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     expect(existsSync(daemonLog.daemonInfo)).toBe(true);
@@ -245,12 +241,10 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
           : o,
     );
     await applyAll(client, objects);
-    const worktree = await eventually(async () => {
-      const r = await runPhase(client, 'hello');
-      const path = r.status?.workspace?.path;
-      expect(path && existsSync(join(path, 'runs.log'))).toBeTruthy();
-      return path!;
-    }, { timeoutMs: 20_000 });
+    // Kill while the command runs: it is invoked, and it has written its first line.
+    await nextEvent(client, 'hello', { types: ['tool.invoked'], run: 'hello' }, (e) => (e.payload as { input?: { command?: string } }).input?.command === command);
+    const worktree = (await runPhase(client, 'hello')).status!.workspace!.path!;
+    await eventually(() => existsSync(join(worktree, 'runs.log')), { timeoutMs: 20_000 });
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
 

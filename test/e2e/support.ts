@@ -15,6 +15,7 @@ import { ApiError } from '../../api/errors.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
+import { readLines } from '../../node/drivers/line-reader.js';
 import { e2eDefaultIsolation } from '../services.js';
 
 export { cliMain, hostCommand, repo } from '../support/daemon.js';
@@ -93,6 +94,28 @@ export class SocketApi {
       req.end(body ? JSON.stringify(body) : undefined);
     });
   }
+  /** A streaming GET (NDJSON, such as a followed timeline): `onLine` gets each line; the stream ends when `close()` is called or the server ends it. */
+  stream(path: string, onLine: (line: string) => void): { close(): void; ended: Promise<void> } {
+    let close = (): void => undefined;
+    const ended = new Promise<void>((resolvePromise, reject) => {
+      const req = request({ socketPath: this.socketPath, path, method: 'GET', headers: this.token ? { authorization: `Bearer ${this.token}` } : socketOwnerHeaders(this.socketPath) }, (res) => {
+        if ((res.statusCode ?? 500) >= 400) {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => reject(ApiError.fromStatus(text ? JSON.parse(text) : undefined, res.statusCode ?? 500)));
+          return;
+        }
+        readLines(res, { onLine, onEnd: () => resolvePromise() });
+      });
+      close = () => {
+        req.destroy();
+        resolvePromise();
+      };
+      req.on('error', reject);
+      req.end();
+    });
+    return { close, ended };
+  }
   create(resource: string, _ns: string, obj: unknown): Promise<unknown> {
     return this.raw('POST', `${GV}/${resource}`, obj);
   }
@@ -116,6 +139,49 @@ export async function runPhase(client: SocketApi, name: string): Promise<Run> {
 export async function fetchTimeline(client: SocketApi, session = 'hello'): Promise<{ sequence: number; type: string; payload: unknown }[]> {
   const page = (await client.raw('GET', `/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/${session}/timeline?limit=1000`)) as { events: { sequence: number; type: string; payload: unknown }[] };
   return page.events;
+}
+
+/** A journal event as the timeline serves it. */
+export interface TimelineEntry {
+  sequence: number;
+  type: string;
+  run?: string;
+  payload: unknown;
+}
+
+/**
+ * Resolves with the first event of a session's journal — its backlog, then live — of one of
+ * `types` (and of `run`, when given) that `match` accepts. A test that must act at one exact point
+ * (kill -9 the daemon in the middle of a step) waits for the event that marks it, instead of
+ * polling the timeline and hoping to land inside a window.
+ */
+export async function nextEvent(
+  client: SocketApi,
+  session: string,
+  filter: { types: string[]; run?: string },
+  match: (event: TimelineEntry) => boolean = () => true,
+  timeoutMs = 30_000,
+): Promise<TimelineEntry> {
+  const query = `follow=1&type=${encodeURIComponent(filter.types.join(','))}${filter.run ? `&run=${encodeURIComponent(filter.run)}` : ''}`;
+  let found: TimelineEntry | undefined;
+  const follow = client.stream(`${GV}/sessions/${session}/timeline?${query}`, (line) => {
+    const event = JSON.parse(line) as TimelineEntry;
+    if (found || !match(event)) return;
+    found = event;
+    follow.close();
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no ${filter.types.join('|')} event${filter.run ? ` of run ${filter.run}` : ''} in session ${session} within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([follow.ended, timedOut]);
+  } finally {
+    clearTimeout(timer);
+    follow.close();
+  }
+  if (!found) throw new Error(`the timeline of session ${session} ended before the event came`);
+  return found;
 }
 
 /** Starts `sidekick daemon run` as a child process (so a test can kill -9 it); resolves once it serves. */

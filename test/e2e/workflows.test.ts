@@ -19,7 +19,7 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed } from '../fakes/openai-server.js';
-import { demoRepo, exampleObjects, fetchTimeline, git, GV, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
+import { demoRepo, exampleObjects, fetchTimeline, git, GV, nextEvent, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const PLURAL: Record<string, string> = {
@@ -440,16 +440,13 @@ describe('workflow crash recovery (kill -9 of the daemon process)', () => {
     await apply(client, [
       session('crash'),
       mount('crash-repo', 'crash', demo),
-      agent('crash-slow', [{ tool: 'WriteFile', input: { path: 'a.txt', content: 'a\n' } }, { wait: 2 }, { say: 'a written' }]),
+      agent('crash-slow', [{ tool: 'WriteFile', input: { path: 'a.txt', content: 'a\n' } }, { think: 'a.txt is written' }, { wait: 2 }, { say: 'a written' }]),
       agent('crash-quick', [{ tool: 'WriteFile', input: { path: 'b.txt', content: 'b\n' } }, { say: 'b written' }]),
       workflow('crash', 'crash', tpl, { repoMount: 'crash-repo' }),
     ]);
-    // Kill it while the first phase's run is in the middle of its work.
-    await eventually(async () => {
-      expect((await getRun(client, 'crash-first-1')).status?.phase).toBe('Running');
-      expect((await timeline(client, 'crash')).some((e) => e.type === 'tool.result' && e.run === 'crash-first-1')).toBe(true);
-      return true;
-    }, { timeoutMs: 20_000 });
+    // Kill it while the first phase's run is in the middle of its work: in the wait after a.txt (the
+    // thought after it is journalled once the checkpoint that follows a.txt is saved).
+    await nextEvent(client, 'crash', { types: ['assistant.thinking'], run: 'crash-first-1' });
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
 
@@ -480,6 +477,8 @@ describe('workflow crash recovery (kill -9 of the daemon process)', () => {
     const client = new SocketApi(sidekickHome(home).socket);
     const command = `echo started >> ${log}; sleep 5; echo finished >> ${log}`;
     await apply(client, [session('stepcrash'), mount('stepcrash-repo', 'stepcrash', demo), workflow('stepcrash', 'stepcrash', { phases: [{ name: 'long', type: 'Automated', command }] }, { repoMount: 'stepcrash-repo' })]);
+    // Kill while the command runs: it is invoked, and it has written its first line.
+    await nextEvent(client, 'stepcrash', { types: ['tool.invoked'], run: 'stepcrash-long-1' });
     await eventually(() => existsSync(log), { timeoutMs: 20_000 });
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
