@@ -68,7 +68,7 @@ export function singleCommand(commandLine: string): string | undefined {
 }
 
 /** Walks a command line in order, remembering `cd`, and collects what its commands do. */
-export class CommandAnalysis {
+class CommandAnalysis {
   readonly network: NetworkUse[] = [];
   readonly git: string[] = [];
   readonly writes: OutsideWrite[] = [];
