@@ -5,7 +5,7 @@ import { singleCommand } from './commands.js';
 const ROOT = '/work/ws';
 
 function tool(name: string, input: Record<string, unknown>, workspace = ROOT): Classification {
-  return classifyToolCall({ tool: name, input }, { workspace, driver: 'Scripted' });
+  return classifyToolCall({ tool: name, input }, { workspace });
 }
 
 const command = (line: string, workspace = ROOT): Classification => tool('RunCommand', { command: line }, workspace);

@@ -4,7 +4,7 @@ import { classifyToolCall, type Classification } from '../classify.js';
 const ROOT = '/work/ws';
 
 function tool(name: string, input: Record<string, unknown>, workspace = ROOT): Classification {
-  return classifyToolCall({ tool: name, input }, { workspace, driver: 'Scripted' });
+  return classifyToolCall({ tool: name, input }, { workspace });
 }
 
 const command = (line: string, workspace = ROOT): Classification => tool('RunCommand', { command: line }, workspace);
