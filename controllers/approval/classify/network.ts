@@ -76,7 +76,7 @@ const HOST_TOOLS: Record<string, ReadonlySet<string>> = {
   nmap: set('-p', '-o', '-oN', '-oX', '-oG', '-iL', '-e', '-S'),
 };
 
-/** Whether a command reaches the network, and where. */
+/** Whether a command reaches the network, and where (git: gitNetwork in git.ts). */
 export function networkUse(name: string, args: string[]): NetworkUse | undefined {
   if (/^pip\d*(\.\d+)?$/.test(name)) return pipUse(name, args);
   if (/^python\d*(\.\d+)?$/.test(name)) {
