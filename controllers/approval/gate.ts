@@ -16,7 +16,6 @@ import type { Run } from '../../resources/kinds/run.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 import { RunPhase } from '../../resources/kinds/run.js';
-import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval, ApprovalPhase, ApprovalSpec } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { ApprovalCategory } from '../../resources/kinds/common.js';
@@ -33,7 +32,8 @@ export interface Assessment {
   request: NonNullable<ApprovalSpec['request']>;
 }
 
-export type Assess = (call: ToolCall, ctx: { workspace: string; driver: string }) => Assessment;
+/** Judges a tool call in our vocabulary (drivers translate their agents' tool names before the gate). */
+export type Assess = (call: ToolCall, ctx: { workspace: string }) => Assessment;
 
 export interface PolicyVerdict {
   action: 'Allow' | 'Deny' | 'Ask';
@@ -133,9 +133,8 @@ export class ApprovalGate {
     const ns = run.metadata.namespace!;
     // The run the driver was launched with may predate its workspace: read it as it is now.
     run = (await this.d.store.find<Run>('runs', ns, run.metadata.name!)) ?? run;
-    const agent = await this.d.store.find<Agent>('agents', ns, run.spec.agent);
     const workspace = run.status?.workspace?.path ?? '';
-    const { categories, request } = this.d.assess(call, { workspace, driver: agent?.spec.driver ?? 'Scripted' });
+    const { categories, request } = this.d.assess(call, { workspace });
     if (categories.length === 0) return { allow: true };
 
     const policies = (await this.d.store.list<ApprovalPolicy>('approvalpolicies', { namespace: ns })).items;

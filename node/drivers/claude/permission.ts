@@ -1,7 +1,8 @@
 /**
  * The driver's end of Claude Code's permission hook: listens on a Unix socket in a private temp
  * dir, writes the `--mcp-config` file that makes the CLI spawn permission-mcp.js, and turns
- * each permission prompt into `ToolBroker.permission` — our approval gate. Fails closed: a wrong
+ * each permission prompt into `ToolBroker.permission` — our approval gate, which reads only our
+ * tool names, so Claude Code's are translated first (normalizeClaudeTool). Fails closed: a wrong
  * token, a malformed request or a broker error is a denial.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';

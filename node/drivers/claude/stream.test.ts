@@ -82,6 +82,24 @@ describe('helpers', () => {
     expect(normalizeClaudeTool('WebFetch', { url: 'https://x' })).toEqual({ tool: 'WebFetch', input: { url: 'https://x' } });
   });
 
+  // The approval gate reads only our names: whatever Claude Code calls, the permission hook hands over this.
+  it.each<[string, Record<string, unknown>, string, Record<string, unknown>]>([
+    ['Bash', { command: 'git push -f', description: 'push' }, 'RunCommand', { command: 'git push -f', description: 'push' }],
+    ['Write', { file_path: '/etc/hosts', content: '' }, 'WriteFile', { file_path: '/etc/hosts', content: '', path: '/etc/hosts' }],
+    ['MultiEdit', { file_path: '/tmp/x.ts', edits: [] }, 'EditFile', { file_path: '/tmp/x.ts', edits: [], path: '/tmp/x.ts' }],
+    ['NotebookEdit', { notebook_path: '/tmp/n.ipynb' }, 'EditFile', { notebook_path: '/tmp/n.ipynb', path: '/tmp/n.ipynb' }],
+    ['Read', { file_path: '/etc/passwd' }, 'ReadFile', { file_path: '/etc/passwd', path: '/etc/passwd' }],
+    ['Glob', { pattern: '**/*.ts' }, 'ListFiles', { pattern: '**/*.ts' }],
+    ['Grep', { pattern: 'TODO', path: '/' }, 'ListFiles', { pattern: 'TODO', path: '/' }],
+    ['LS', { path: '/w' }, 'ListFiles', { path: '/w' }],
+    ['TodoWrite', { todos: [] }, 'TodoWrite', { todos: [] }],
+    ['ExitPlanMode', { plan: 'p' }, 'ExitPlanMode', { plan: 'p' }],
+    ['mcp__github__create_issue', { title: 'x' }, 'mcp__github__create_issue', { title: 'x' }],
+    ['RunCommand', { command: 'ls' }, 'RunCommand', { command: 'ls' }],
+  ])('translates %s %j to %s %j', (name, input, tool, translated) => {
+    expect(normalizeClaudeTool(name, input)).toEqual({ tool, input: translated });
+  });
+
   it('flattens tool_result content', () => {
     expect(toolResultText([{ type: 'text', text: 'a' }, { type: 'image', source: {} }, { type: 'text', text: 'b' }])).toBe('a\n[image]\nb');
     expect(toolResultText(undefined)).toBe('');

@@ -13,6 +13,7 @@
  */
 import type { AgentConfig, ToolBroker, ToolCall } from '../contract.js';
 import { changedPaths, fileChangeTool, type CodexEventMapper } from './events.js';
+import { codexGateCall } from './gate-call.js';
 import { RpcErrorCode, RpcHandlerError } from './rpc.js';
 import { abortable } from '../delay.js';
 import { isObject, type Json } from '../json-lines.js';
@@ -53,7 +54,7 @@ export function commandApprovalCall(params: Json): ToolCall {
 /** The tool call our gate judges for a file change approval request, from the changes the item named. */
 export function fileChangeApprovalCall(params: Json, mapper: Pick<CodexEventMapper, 'changesOf'>): ToolCall {
   const changes = mapper.changesOf(str(params.itemId)) ?? [];
-  // A request for writes under a whole root names that root too; no path at all asks FileWrite (classify.ts).
+  // A request for writes under a whole root names that root too; no path at all asks FileWrite (controllers/approval/classify/writes.ts).
   const paths = [...new Set([...changedPaths(changes), ...(str(params.grantRoot) ? [str(params.grantRoot)] : [])])];
   const input: Record<string, unknown> = { paths, changes };
   if (paths.length === 1) input.path = paths[0];
@@ -92,7 +93,9 @@ export class CodexApprovals {
     }
   }
 
-  private async decide(call: ToolCall, params: Json, what: string): Promise<{ decision: 'accept' | 'decline' }> {
+  private async decide(asked: ToolCall, params: Json, what: string): Promise<{ decision: 'accept' | 'decline' }> {
+    // The gate reads our tool names only: a call naming a Codex tool is translated first.
+    const call = codexGateCall(asked);
     const refusal = this.refuseOutright(call) ?? (await this.ask(call));
     if (refusal === undefined) return { decision: 'accept' };
     this.d.mapper.refused(str(params.itemId), refusal);
