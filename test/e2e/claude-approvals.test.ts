@@ -11,10 +11,10 @@
  * ~/.claude). Decisions are made with the real CLI verbs, `sidekick approve` and `sidekick deny`.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../cli/daemon/compose.js';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
+import { tempDaemon, type TempDaemon } from '../support/daemon.js';
 import { eventually } from '../eventually.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
@@ -86,23 +86,22 @@ describe.each([fakeCli, realCli()])('Claude Code approvals (in-process daemon, $
   let dir: string;
   let home: string;
   let daemon: DaemonHandle;
+  let temp: TempDaemon;
   let client: SocketApi;
   let demo: string;
 
   beforeAll(async () => {
     expect(existsSync(hostCommand[1])).toBe(true);
     expect(existsSync(claude.command)).toBe(true);
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-claude-approvals-'));
-    home = join(dir, 'home');
     await claude.start();
-    daemon = await startDaemon({ home, driverHostCommand: hostCommand });
+    temp = await tempDaemon({ prefix: 'sidekick-claude-approvals-' });
+    ({ dir, home, daemon } = temp);
     client = new SocketApi(daemon.socketPath);
     demo = demoRepo(dir);
   });
   afterAll(async () => {
-    await daemon.stop();
+    await temp.stop();
     await claude.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** A session with a Claude agent (which runs its prompt as a Bash command) and a worktree mount. */

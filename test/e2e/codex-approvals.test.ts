@@ -11,16 +11,16 @@
  * only: the scripted model cannot wait inside a model call for it). Each run's script rides in its prompt.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import { startDaemon, type DaemonHandle } from '../../cli/daemon/compose.js';
+import type { DaemonHandle } from '../../cli/daemon/compose.js';
+import { tempDaemon, type TempDaemon } from '../support/daemon.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeResponsesServer } from '../fakes/openai-responses-server.js';
-import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, repo, runPhase, sidekick, SocketApi } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, GV, repo, runPhase, sidekick, SocketApi } from './support.js';
 
 // node for the CLIs' launchers (codex.js, the fake), bash for the commands they run.
 const agentPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
@@ -87,24 +87,22 @@ describe.each([fakeCli, realCli()])('Codex approvals (in-process daemon, $name)'
   let dir: string;
   let home: string;
   let daemon: DaemonHandle;
+  let temp: TempDaemon;
   let client: SocketApi;
   let demo: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-codex-'));
-    home = join(dir, 'home');
     await codex.start();
     // The built host (npm run build): one compiled into a temp dir would be out of sight under the
-    // sandbox's private /tmp.
-    expect(existsSync(hostCommand[1]!)).toBe(true);
-    daemon = await startDaemon({ home, driverHostCommand: hostCommand });
+    // sandbox's private /tmp. tempDaemon runs it with the isolation this machine supports.
+    temp = await tempDaemon({ prefix: 'sidekick-codex-' });
+    ({ dir, home, daemon } = temp);
     client = new SocketApi(daemon.socketPath);
     demo = demoRepo(dir);
   }, 120_000);
   afterAll(async () => {
-    await daemon?.stop();
+    await temp?.stop();
     await codex.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** A session, a Codex agent, a worktree mount of the demo repo, and one run. */
