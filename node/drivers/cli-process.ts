@@ -10,6 +10,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { GroupLifeline } from '../sandbox/group-lifeline.js';
 
 /** How a CLI process ended. `error` is set when it could not be spawned at all. */
 export interface CliExit {
@@ -75,11 +76,9 @@ export class CliProcess {
     this.child = spawn(opts.file, opts.args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], detached: true });
     // A CLI that died leaves a broken pipe: its exit reports that, a write must not crash the host.
     this.child.stdin?.on('error', () => undefined);
-    // WARNING: a detached group survives its parent. If the driver host exits without stopping
-    // the CLI (its stop grace ran out), take the group down with it; a host killed outright
-    // cannot run this, which is why a CLI on stdio must also exit when its stdin closes.
-    const onHostExit = () => this.signalGroup('SIGKILL');
-    process.once('exit', onHostExit);
+    // WARNING: a detached group survives its parent. If the driver host exits (its stop grace ran
+    // out) or is killed outright while the CLI runs, the lifeline takes the group down with it.
+    const lifeline = this.child.pid !== undefined ? new GroupLifeline(this.child.pid) : undefined;
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-tailBytes);
@@ -107,7 +106,8 @@ export class CliProcess {
     this.exited = Promise.all([processDone, linesDone]).then(([exit]) => {
       clearTimeout(drain);
       this.done = true;
-      process.removeListener('exit', onHostExit);
+      // Whatever the CLI left running in its group is left alone, as before it exited.
+      lifeline?.release();
       return { ...exit, stderrTail };
     });
   }
