@@ -56,13 +56,15 @@ interface Job {
 /** Most transactions committed together (bounds the latency of the first one in a batch). */
 const MAX_BATCH = 256;
 
-/** Quiet time after the last commit before the WAL is checkpointed. */
-const CHECKPOINT_IDLE_MS = 20;
+/**
+ * Quiet time after a commit before the WAL is checkpointed. Not shorter: with synchronous=FULL
+ * a checkpoint fsyncs the database file, and a trickle of writes should not pay that each.
+ */
+const CHECKPOINT_IDLE_MS = 100;
 
 /**
  * Batches committed back to back before a checkpoint runs between two of them anyway, so a
- * queue that never goes idle cannot grow the WAL without bound (a batch of 16 creates writes
- * some 50 pages: this is near autocheckpoint's 1,000).
+ * queue that never goes idle cannot grow the WAL without bound.
  */
 const CHECKPOINT_EVERY_BATCHES = 32;
 

@@ -192,7 +192,12 @@ function alive(pid: number): boolean {
 
 /** Reads the pid a command wrote into the workspace, once it is there. */
 function pidFile(name: string): Promise<number> {
-  return eventually(async () => Number((await readFile(path.join(ws.path, name), 'utf8')).trim()) || undefined);
+  return eventually(async () => {
+    const pid = Number((await readFile(path.join(ws.path, name), 'utf8')).trim());
+    // The file can be seen created and still empty.
+    if (!pid) throw new Error(`${name} holds no pid yet`);
+    return pid;
+  });
 }
 
 describe('a driver host killed with SIGKILL', () => {
