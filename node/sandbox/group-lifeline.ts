@@ -31,7 +31,8 @@ export class GroupLifeline {
   /** Starts watching the group led by `pgid` (a child spawned `detached`). */
   constructor(pgid: number) {
     // detached: its own session, so a kill of this process's group leaves it to do its work.
-    this.watcher = spawn('/bin/sh', ['-c', WATCH, String(pgid)], { detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
+    // cwd /: it must not hold a worktree (or anything else) busy while it waits.
+    this.watcher = spawn('/bin/sh', ['-c', WATCH, String(pgid)], { cwd: '/', detached: true, stdio: ['pipe', 'ignore', 'ignore'] });
     this.watcher.on('error', () => undefined);
     this.watcher.stdin.on('error', () => undefined);
     // It must not keep this process alive: its whole point is to act once this process is gone.
