@@ -106,7 +106,7 @@ export class CliProcess {
     this.exited = Promise.all([processDone, linesDone]).then(([exit]) => {
       clearTimeout(drain);
       this.done = true;
-      // Whatever the CLI left running in its group is left alone, as before it exited.
+      // The CLI is gone; background jobs it left in its group may outlive the host, as they always could.
       lifeline?.release();
       return { ...exit, stderrTail };
     });
