@@ -73,6 +73,31 @@ function journalSuite(name: string, config: () => StoreConfig, tamper: (store: S
       expect(seen.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
     });
 
+    it('reads beside the write queue: a read answers while a write transaction is held open, and sees every acknowledged append', async () => {
+      const s = sessionKey('default', 'beside');
+      await journal.append(s, [{ type: 'a', actor }]);
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let entered!: () => void;
+      const inside = new Promise<void>((r) => (entered = r));
+      const long = store.transaction!(async (tx) => {
+        await journal.append(s, [{ type: 'b', actor }], tx);
+        entered();
+        await held;
+      });
+      await inside;
+      // Queued behind the open transaction: a read that went through the write queue would wait for both.
+      const queued = journal.append(s, [{ type: 'c', actor }]);
+      expect((await journal.read(s)).events.map((e) => e.type)).toEqual(['a']);
+      expect(await journal.lastSequence(s)).toBe(1);
+      expect(await journal.verify(s)).toEqual({ ok: true, checked: 1 });
+      release();
+      await long;
+      await queued;
+      // Read-your-writes: once acknowledged, an append is in the next read.
+      expect((await journal.read(s)).events.map((e) => e.type)).toEqual(['a', 'b', 'c']);
+    });
+
     it('commits events in the same transaction as a state change, or not at all', async () => {
       const s = sessionKey('default', 'atomic');
       const session = { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'atomic', namespace: 'default' }, spec: { archived: false } };

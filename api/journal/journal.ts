@@ -4,7 +4,7 @@
  * Reads by cursor, live follow (backlog then live, no gap, no duplicate), and chain verification.
  */
 import { v7 as uuidv7 } from 'uuid';
-import type { ExtraWrites, Store } from '../store/store.js';
+import type { ExtraReads, ExtraWrites, Store } from '../store/store.js';
 import type { MigrationSet } from '../store/backend.js';
 import { forDialect as sql } from '../store/placeholders.js';
 import { GENESIS_HASH, hashEvent, type JournalEvent, type JournalEventInput } from './event.js';
@@ -66,9 +66,15 @@ export function sessionKey(namespace: string, name: string): string {
 /** The journal over a Store that offers transactions (ObjectStore always does). */
 export class Journal {
   private readonly listeners = new Map<string, Set<Listener>>();
+  /**
+   * Where reads go: the store's read snapshots, beside its write queue, so a read never waits for
+   * queued appends (yet sees every acknowledged one); a store without them reads in a transaction.
+   */
+  private readonly reads: <T>(fn: (r: ExtraReads) => Promise<T>) => Promise<T>;
 
   constructor(private readonly store: Store) {
     if (!store.transaction) throw new Error('journal: the store does not offer transactions');
+    this.reads = store.readTransaction ? (fn) => store.readTransaction!(fn) : (fn) => store.transaction!(fn);
   }
 
   /**
@@ -115,7 +121,7 @@ export class Journal {
   async read(session: string, opts: ReadOptions = {}): Promise<ReadResult> {
     const after = opts.after ?? 0;
     const limit = Math.min(Math.max(opts.limit ?? 100, 1), 10_000);
-    const rows = await this.store.transaction!((tx) => {
+    const rows = await this.reads((tx) => {
       const where = ['session = ?', 'sequence > ?'];
       const params: unknown[] = [session, after];
       if (opts.run) {
@@ -132,7 +138,7 @@ export class Journal {
 
   /** The last sequence of a session (0 when empty). */
   async lastSequence(session: string): Promise<number> {
-    const rows = await this.store.transaction!((tx) => tx.execute(sql(tx, 'SELECT MAX(sequence) AS s FROM sk_journal WHERE session = ?'), [session]));
+    const rows = await this.reads((tx) => tx.execute(sql(tx, 'SELECT MAX(sequence) AS s FROM sk_journal WHERE session = ?'), [session]));
     return Number(rows[0]?.s ?? 0);
   }
 
@@ -182,7 +188,7 @@ export class Journal {
     let checked = 0;
     let after = 0;
     for (;;) {
-      const rows = await this.store.transaction!((tx) =>
+      const rows = await this.reads((tx) =>
         tx.execute(sql(tx, 'SELECT sequence, event, hash FROM sk_journal WHERE session = ? AND sequence > ? ORDER BY sequence LIMIT 5000'), [session, after]),
       );
       for (const row of rows) {

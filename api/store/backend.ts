@@ -11,9 +11,9 @@
  * - `sk_rv`       one row holding the global resourceVersion counter
  * - `schema_migrations` (component, version): versioned migrations applied at open
  */
-import type { Dialect, ExtraWrites } from './store.js';
+import type { Dialect, ExtraReads, ExtraWrites } from './store.js';
 
-export type { Dialect, ExtraWrites };
+export type { Dialect, ExtraReads, ExtraWrites };
 
 /** The address of one object. Cluster-scoped objects have namespace ''. */
 export interface ObjectKey {
@@ -52,8 +52,8 @@ export interface ObjectQuery {
   limit?: number;
 }
 
-/** Reads, inside or outside a transaction. */
-export interface BackendReader {
+/** Reads, inside or outside a transaction; `execute` reads other features' tables (read-only outside one). */
+export interface BackendReader extends ExtraReads {
   getObject(key: ObjectKey): Promise<StoredObject | undefined>;
   /** Objects matching `q`, ordered by (namespace, name). */
   listObjects(q: ObjectQuery): Promise<StoredObject[]>;

@@ -12,6 +12,7 @@ import { listObjects, listObjectsJson, parseSelectors } from './list-objects.js'
 import type {
   DeleteOptions,
   DeleteResult,
+  ExtraReads,
   ExtraWrites,
   ListOptions,
   ListResult,
@@ -196,6 +197,12 @@ export class ObjectStore implements Store {
   async currentResourceVersion(): Promise<string> {
     this.checkOpen();
     return String(await this.backend.read((r) => r.currentResourceVersion()));
+  }
+
+  /** Runs `fn` in one read snapshot beside the write queue, e.g. to read journal rows. */
+  async readTransaction<T>(fn: (r: ExtraReads) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    return this.backend.read((r) => fn(r));
   }
 
   /** Runs `fn` in one store write transaction (no object write), e.g. to append journal rows. */

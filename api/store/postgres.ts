@@ -95,7 +95,13 @@ function withParams(text: string, params: unknown[]): SQLQuery {
 
 /** Reads through a pool, a read-only snapshot or a write transaction. */
 class PgReader implements BackendReader {
+  readonly dialect = 'postgres' as const;
   constructor(protected readonly db: Queryable) {}
+
+  /** Runs a read of another feature's tables (in a read-only snapshot, Postgres refuses writes). */
+  async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    return (await this.db.query(withParams(sqlText, params))) as Record<string, unknown>[];
+  }
 
   async getObject(k: ObjectKey): Promise<StoredObject | undefined> {
     const rows = (await this.db.query(
@@ -134,7 +140,6 @@ class PgReader implements BackendReader {
 
 /** One write transaction; holds the counter row lock from its first statement. */
 class PgTx extends PgReader implements BackendTx {
-  readonly dialect = 'postgres' as const;
   readonly changes: ChangeRecord[] = [];
   readonly hooks: (() => void)[] = [];
   private rv: number;
@@ -187,7 +192,7 @@ class PgTx extends PgReader implements BackendTx {
     await this.tx.query(row ? sql`WITH object_row AS (${row}) ${insert}` : insert);
     this.changes.push(c);
   }
-  async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  override async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
     await this.flush();
     return (await this.tx.query(withParams(sqlText, params))) as Record<string, unknown>[];
   }

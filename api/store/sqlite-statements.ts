@@ -75,6 +75,7 @@ export class Statements {
   readonly byUid: Stmt;
   readonly byFinalizer: Stmt;
   private readonly shapes = new Map<string, Stmt>();
+  private readonly extra = new Map<string, Stmt>();
 
   constructor(readonly db: Db) {
     this.get = db.prepare('SELECT * FROM sk_objects WHERE plural = ? AND namespace = ? AND name = ?');
@@ -84,6 +85,13 @@ export class Statements {
     this.byFinalizer = db.prepare(
       "SELECT o.* FROM sk_objects o WHERE EXISTS (SELECT 1 FROM json_each(o.object, '$.metadata.finalizers') f WHERE f.value = ?)",
     );
+  }
+
+  /** A statement of another feature (the journal's), prepared once per text on this connection. */
+  prepared(sqlText: string): Stmt {
+    let stmt = this.extra.get(sqlText);
+    if (!stmt) this.extra.set(sqlText, (stmt = this.db.prepare(sqlText)));
+    return stmt;
   }
 
   /** A list or count statement for the filters present in `q`, prepared once per shape. */
@@ -125,7 +133,6 @@ export class WriteStatements extends Statements {
   readonly trim: Stmt;
   readonly recent: Stmt;
   readonly dangling: Stmt;
-  readonly extra = new Map<string, Stmt>();
 
   constructor(db: Db) {
     super(db);

@@ -11,6 +11,11 @@
  * another inside one SQLite transaction, each in its own SAVEPOINT (a failing one rolls back
  * alone), and are acknowledged only after the shared COMMIT. The per-commit cost (locks, WAL
  * frame writes) is paid once per batch instead of once per write.
+ *
+ * WAL checkpoints never run inside a COMMIT: SQLite's autocheckpoint (which would copy the WAL
+ * into the database, fsyncing it, in the COMMIT that crosses 1,000 pages, delaying that batch's
+ * acknowledgements) is off, and a PASSIVE checkpoint runs on the writer between transactions —
+ * when the queue has been idle a moment, and after every CHECKPOINT_EVERY_BATCHES batches.
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -18,104 +23,16 @@ import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_HISTORY_LIMIT,
   STORE_MIGRATIONS,
-  TRIM_EVERY,
   type BackendOptions,
   type BackendReader,
   type BackendTx,
   type ChangeListener,
   type ChangeRecord,
-  type ObjectKey,
-  type ObjectQuery,
   type StoreBackend,
-  type StoredObject,
 } from './backend.js';
-import { connect, migrateSqlite, Statements, toChange, toStored, WriteStatements, type ChangeRow, type Db, type ObjectRow, type Synchronous } from './sqlite-statements.js';
+import { connect, migrateSqlite, Statements, toChange, WriteStatements, type ChangeRow, type Db, type Synchronous } from './sqlite-statements.js';
+import { SqliteReader, SqliteTx } from './sqlite-tx.js';
 import { retryStoreFault, storeFaultError } from './store-faults.js';
-
-/** Reads through one connection's prepared statements. */
-class SqliteReader implements BackendReader {
-  constructor(protected readonly s: Statements) {}
-
-  async getObject(key: ObjectKey): Promise<StoredObject | undefined> {
-    const row = this.s.get.get(key.plural, key.namespace, key.name) as ObjectRow | undefined;
-    return row ? toStored(row) : undefined;
-  }
-  async listObjects(q: ObjectQuery): Promise<StoredObject[]> {
-    const { stmt, params } = this.s.query(q, false);
-    return (stmt.all(...params) as ObjectRow[]).map(toStored);
-  }
-  async countObjects(q: ObjectQuery): Promise<number> {
-    const { stmt, params } = this.s.query(q, true);
-    return stmt.get(...params) as number;
-  }
-  async currentResourceVersion(): Promise<number> {
-    return this.s.rv.get() as number;
-  }
-  async dependentsOf(ownerUid: string): Promise<ObjectKey[]> {
-    return this.s.dependents.all(ownerUid) as ObjectKey[];
-  }
-  async getByUid(uid: string): Promise<StoredObject | undefined> {
-    const row = this.s.byUid.get(uid) as ObjectRow | undefined;
-    return row ? toStored(row) : undefined;
-  }
-  async findByFinalizer(finalizer: string): Promise<StoredObject[]> {
-    return (this.s.byFinalizer.all(finalizer) as ObjectRow[]).map(toStored);
-  }
-}
-
-/** One write transaction on the writer connection. */
-class SqliteTx extends SqliteReader implements BackendTx {
-  readonly dialect = 'sqlite' as const;
-  readonly changes: ChangeRecord[] = [];
-  readonly hooks: (() => void)[] = [];
-  private rv: number | undefined;
-  private startRv = 0;
-
-  constructor(private readonly w: WriteStatements, private readonly historyLimit: number) {
-    super(w);
-  }
-
-  override async currentResourceVersion(): Promise<number> {
-    return this.rv ?? (this.w.rv.get() as number);
-  }
-  async nextResourceVersion(): Promise<number> {
-    if (this.rv === undefined) this.rv = this.startRv = this.w.rv.get() as number;
-    return ++this.rv;
-  }
-  async putObject(o: StoredObject): Promise<void> {
-    this.w.put.run(o.plural, o.namespace, o.name, o.uid, o.resourceVersion, o.json);
-  }
-  async deleteObject(k: ObjectKey): Promise<void> {
-    this.w.del.run(k.plural, k.namespace, k.name);
-  }
-  async setOwners(k: ObjectKey, ownerUids: string[]): Promise<void> {
-    this.w.delOwners.run(k.plural, k.namespace, k.name);
-    for (const uid of ownerUids) this.w.addOwner.run(uid, k.plural, k.namespace, k.name);
-  }
-  async appendChange(c: ChangeRecord): Promise<void> {
-    this.w.change.run(c.resourceVersion, c.plural, c.namespace, c.name, c.type, c.json, c.prevJson ?? null);
-    this.changes.push(c);
-  }
-  async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    let stmt = this.w.extra.get(sqlText);
-    if (!stmt) this.w.extra.set(sqlText, (stmt = this.w.db.prepare(sqlText)));
-    if (stmt.reader) return stmt.all(...params) as Record<string, unknown>[];
-    stmt.run(...params);
-    return [];
-  }
-  afterCommit(fn: () => void): void {
-    this.hooks.push(fn);
-  }
-
-  /** Persists the counter and trims the history; called just before COMMIT. */
-  finish(): void {
-    if (this.rv === undefined || this.rv === this.startRv) return;
-    this.w.setRv.run(this.rv);
-    if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) {
-      this.w.trim.run(this.rv - this.historyLimit);
-    }
-  }
-}
 
 /**
  * Creates the database file 0600 before SQLite opens it (tightening an existing one, and its
@@ -139,6 +56,20 @@ interface Job {
 /** Most transactions committed together (bounds the latency of the first one in a batch). */
 const MAX_BATCH = 256;
 
+/**
+ * Quiet time after a commit before the WAL is checkpointed. Not shorter: with synchronous=FULL
+ * a checkpoint fsyncs the database file, and a trickle of writes should not pay that each.
+ */
+const CHECKPOINT_IDLE_MS = 100;
+
+/**
+ * Batches committed back to back before a checkpoint runs after one of them anyway, so a queue
+ * that never goes idle (one writer awaiting each write is such a queue) cannot grow the WAL without
+ * bound. The next batch waits for that checkpoint: rare enough that a lone writer (one write per
+ * batch, some 6 pages each: near autocheckpoint's 1,000 pages) meets it in under 1% of its writes.
+ */
+const CHECKPOINT_EVERY_BATCHES = 128;
+
 /** Options of the SQLite backend. */
 export interface SqliteOptions extends BackendOptions {
   /** Durability of a commit (see connect()); NORMAL exists only for the benchmark's comparison. */
@@ -158,6 +89,10 @@ export class SqliteBackend implements StoreBackend {
   private draining: Promise<void> | undefined;
   private readQueue: Promise<unknown> = Promise.resolve();
   private listener: ChangeListener = () => undefined;
+  /** Batches committed since the last checkpoint. */
+  private uncheckpointed = 0;
+  private checkpointTimer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   /** Opens (creating if needed, directory mode 0700) the database at `path` and migrates it. */
   constructor(private readonly path: string, opts: SqliteOptions = {}) {
@@ -168,6 +103,8 @@ export class SqliteBackend implements StoreBackend {
     this.writer = connect(path, opts.synchronous);
     migrateSqlite(this.writer, [STORE_MIGRATIONS, ...(opts.migrations ?? [])]);
     this.writer.pragma('busy_timeout = 0');
+    // Checkpoints are run by checkpoint(), outside any transaction (see the header).
+    this.writer.pragma('wal_autocheckpoint = 0');
     this.reader = connect(path, opts.synchronous);
     this.w = new WriteStatements(this.writer);
     this.r = new Statements(this.reader);
@@ -201,11 +138,46 @@ export class SqliteBackend implements StoreBackend {
    */
   private async drain(): Promise<void> {
     try {
-      while (this.jobs.length) await this.runBatch();
+      while (this.jobs.length) {
+        await this.runBatch();
+        if (this.uncheckpointed >= CHECKPOINT_EVERY_BATCHES) {
+          // Let the batch just acknowledged answer its callers before the checkpoint holds the loop.
+          await new Promise((r) => setImmediate(r));
+          this.checkpoint();
+        }
+      }
     } catch (err) {
       for (const job of this.jobs.splice(0)) job.reject(this.fault(err));
     } finally {
       this.draining = undefined;
+      this.scheduleCheckpoint();
+    }
+  }
+
+  /** Arms the idle checkpoint after commits; a queue busy again when it fires re-arms it when it drains. */
+  private scheduleCheckpoint(): void {
+    if (this.uncheckpointed === 0 || this.checkpointTimer || this.closed) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      if (!this.draining) this.checkpoint();
+    }, CHECKPOINT_IDLE_MS);
+    this.checkpointTimer.unref();
+  }
+
+  /**
+   * Copies the WAL into the database as far as readers allow (PASSIVE: never waits for a lock,
+   * never blocks a reader), on the writer and never inside a transaction. A failed checkpoint
+   * loses nothing (the commits are in the fsynced WAL); the next one retries.
+   */
+  private checkpoint(): void {
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = undefined;
+    if (this.closed || this.writer.inTransaction) return;
+    try {
+      this.writer.pragma('wal_checkpoint(PASSIVE)');
+      this.uncheckpointed = 0;
+    } catch (err) {
+      console.error('sidekicks store: WAL checkpoint failed:', err instanceof Error ? err.message : err);
     }
   }
 
@@ -252,6 +224,7 @@ export class SqliteBackend implements StoreBackend {
       }
       if (failed !== undefined) throw failed;
       this.w.commit.run();
+      this.uncheckpointed++;
     } catch (err) {
       // The whole batch is lost (e.g. disk full): nobody in it was acknowledged.
       try {
@@ -298,6 +271,9 @@ export class SqliteBackend implements StoreBackend {
   async close(): Promise<void> {
     await this.draining;
     await this.readQueue;
+    // Closing the last connection checkpoints the whole WAL by itself.
+    this.closed = true;
+    clearTimeout(this.checkpointTimer);
     this.reader.close();
     this.writer.close();
   }

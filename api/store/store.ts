@@ -88,13 +88,17 @@ export interface WriteOptions {
 export type Dialect = 'sqlite' | 'postgres';
 
 /**
- * Raw SQL on other tables inside a store transaction. Placeholders follow the dialect: `?` for
+ * Raw SQL reads of other tables in one read snapshot. Placeholders follow the dialect: `?` for
  * SQLite, `$1..$n` for Postgres (outside string literals).
  */
-export interface ExtraWrites {
+export interface ExtraReads {
   readonly dialect: Dialect;
   /** Runs one statement; returns its rows (empty for statements that return none). */
   execute(sqlText: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** Raw SQL on other tables inside a store write transaction (placeholders as in ExtraReads). */
+export interface ExtraWrites extends ExtraReads {
   /** Runs `fn` after the transaction commits (never when it rolls back). */
   afterCommit(fn: () => void): void;
 }
@@ -150,5 +154,11 @@ export interface Store {
    * and remote clients need not provide it; ObjectStore always does.
    */
   transaction?<T>(fn: (tx: ExtraWrites) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one read snapshot of the store's database, beside the write queue: it never
+   * waits for queued or running write transactions, and sees every write acknowledged before it
+   * was called (read-your-writes). A statement that writes is rejected. Optional like transaction.
+   */
+  readTransaction?<T>(fn: (r: ExtraReads) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../../test/eventually.js';
-import { CliProcess, RawBudget, clip, resolveExecutable } from './cli-process.js';
+import { CliProcess, resolveExecutable } from './cli-process.js';
 
 describe('resolveExecutable', () => {
   it('finds an executable on PATH, skips non-executables, and checks paths with a slash as given', async () => {
@@ -102,17 +102,5 @@ describe('CliProcess', () => {
     const exit = await new CliProcess({ file: '/nonexistent/bin', args: [], cwd: os.tmpdir(), env: {}, onLine: () => {} }).exited;
     expect(exit.code).toBeNull();
     expect(exit.error).toContain('ENOENT');
-  });
-});
-
-describe('RawBudget and clip', () => {
-  it('caps the number of raw lines and their length, with one notice', () => {
-    const budget = new RawBudget(2, 5);
-    expect(['a', '1234567', 'c', 'd'].map((l) => budget.take(l))).toEqual(['a', '12345…[2 chars cut]', '[raw output capped at 2 lines; later lines dropped]', undefined]);
-  });
-
-  it('clips long text only', () => {
-    expect(clip('abc', 3)).toBe('abc');
-    expect(clip('abcd', 3)).toBe('abc…[1 chars cut]');
   });
 });

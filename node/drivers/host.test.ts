@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { readLines } from './line-reader.js';
 import path from 'node:path';
 import { eventually } from '../../test/eventually.js';
@@ -182,6 +182,62 @@ describe('driver host process', () => {
       }
     });
     expect(h.types()).not.toContain('run.failed');
+  });
+});
+
+/** Whether a process exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads the pid a command wrote into the workspace, once it is there. */
+function pidFile(name: string): Promise<number> {
+  return eventually(async () => {
+    const pid = Number((await readFile(path.join(ws.path, name), 'utf8')).trim());
+    // The file can be seen created and still empty.
+    if (!pid) throw new Error(`${name} holds no pid yet`);
+    return pid;
+  });
+}
+
+describe('a driver host killed with SIGKILL', () => {
+  // No exit hook runs in a SIGKILLed host; the commands it started lead groups of their own.
+  it.each([
+    ['the command itself', 'echo $$ > pid.txt; exec sleep 300'],
+    ['a background job of the command', 'sleep 300 & echo $! > pid.txt; wait'],
+  ])('takes what its RunCommand started with it: %s', async (_what, command) => {
+    const h = spawnHost();
+    h.proc.onPermissionRequest(async () => ({ allow: true }));
+    startScripted(h.proc, [{ tool: 'RunCommand', input: { command } }]);
+    const pid = await pidFile('pid.txt');
+    expect(alive(pid)).toBe(true);
+    process.kill(h.proc.pid!, 'SIGKILL');
+    await h.drained;
+    await eventually(() => !alive(pid));
+  });
+
+  it('takes the agent CLI it runs with it', async () => {
+    const cli = path.join(ws.path, 'fake-claude');
+    await writeFile(cli, '#!/bin/sh\necho $$ > cli-pid.txt\nexec sleep 300\n');
+    await chmod(cli, 0o755);
+    const h = spawnHost();
+    h.proc.start({
+      run: { namespace: 'default', name: 'run-1', uid: 'uid-1', session: 's' },
+      prompt: 'Do it.',
+      agent: testAgent({ driver: 'Claude', command: cli }),
+      workspace: { path: ws.path, readOnly: false },
+      allowEnvPassthrough: false,
+    });
+    const pid = await pidFile('cli-pid.txt');
+    expect(alive(pid)).toBe(true);
+    process.kill(h.proc.pid!, 'SIGKILL');
+    await h.drained;
+    await eventually(() => !alive(pid));
   });
 });
 

@@ -1,13 +1,15 @@
 /**
  * The RunCommand tool: `/bin/sh -c <command>` in the workspace, in its own process group, with a
  * timeout, an output cap and cancellation. When the shell exits, or the time is up, or the run is
- * cancelled, the whole group goes: a command never leaves processes behind.
+ * cancelled, the whole group goes: a command never leaves processes behind. Nor when the driver
+ * host dies, even by SIGKILL: a lifeline (../sandbox/group-lifeline.ts) takes the group with it.
  */
 import { spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import type { ToolResult } from '../drivers/contract.js';
 import { HeadTailBuffer } from './output-cap.js';
 import { nestedCommandArgv } from '../sandbox/bubblewrap.js';
+import { GroupLifeline } from '../sandbox/group-lifeline.js';
 
 export interface CommandOptions {
   cwd: string;
@@ -32,6 +34,7 @@ export function runCommand(command: string, opts: CommandOptions, signal: AbortS
     const shell = ['/bin/sh', '-c', command];
     const [file, ...args] = opts.sandbox ? nestedCommandArgv(opts.sandbox.bwrap, opts.sandbox.network, opts.cwd, shell) : shell;
     const child = spawn(file!, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const lifeline = child.pid !== undefined ? new GroupLifeline(child.pid) : undefined;
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const signalGroup = (sig: NodeJS.Signals): void => {
@@ -55,7 +58,10 @@ export function runCommand(command: string, opts: CommandOptions, signal: AbortS
     child.stdout.on('data', (c: Buffer) => output.push(c));
     child.stderr.on('data', (c: Buffer) => output.push(c));
     // Background jobs of the shell would hold the pipes open (and outlive the call): end them.
-    child.on('exit', () => signalGroup('SIGKILL'));
+    child.on('exit', () => {
+      signalGroup('SIGKILL');
+      lifeline?.release();
+    });
     child.on('error', (err) => {
       cleanup();
       resolve({ ok: false, output: `cannot start /bin/sh: ${err.message}`, durationMs: Date.now() - started });

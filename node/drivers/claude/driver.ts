@@ -6,7 +6,8 @@
  * running CLI, so it interrupts the process and resumes the session with the steer text (degraded).
  */
 import { fileURLToPath } from 'node:url';
-import { CliDriver, type CliDriverOptions, type CliLaunch, type CliTurn, type LineMapper } from '../cli-process.js';
+import { CliDriver, type CliDriverOptions, type CliLaunch, type CliTurn } from '../cli-driver.js';
+import type { LineMapper } from '../cli-conversation.js';
 import { ClaudePermissionChannel } from './permission.js';
 import { PERMISSION_PROMPT_TOOL } from './permission-wire.js';
 import { ClaudeStreamMapper } from './stream.js';

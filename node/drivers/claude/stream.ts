@@ -7,7 +7,7 @@
  * `is_error`, `errors`). Lines that are not JSON objects, and types we do not know, are ignored.
  */
 import type { DriverEvent } from '../contract.js';
-import { clip, type LineMapper } from '../cli-process.js';
+import { clip, type LineMapper } from '../cli-conversation.js';
 import { isObject, parseTypedJsonLine, type Json } from '../json-lines.js';
 
 /**

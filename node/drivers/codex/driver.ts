@@ -7,17 +7,9 @@
  * approval gate (approvals.ts). Notifications become driver events (events.ts).
  * Why app-server rather than `codex exec`: docs/decisions/0008-codex-app-server.md.
  */
-import {
-  CliConversation,
-  cliEnvironment,
-  cliExitFailure,
-  clip,
-  locateCli,
-  RawBudget,
-  type CliDriverOptions,
-  type CliExit,
-  type CliInput,
-} from '../cli-process.js';
+import { CliConversation, cliExitFailure, clip, RawBudget, type CliInput } from '../cli-conversation.js';
+import { cliEnvironment, locateCli, type CliDriverOptions } from '../cli-driver.js';
+import type { CliExit } from '../cli-process.js';
 import { AppServerExited, CodexAppServer } from './app-server.js';
 import { CodexApprovals } from './approvals.js';
 import { CodexEventMapper, type TurnOutcome } from './events.js';

@@ -18,7 +18,7 @@
  * Unknown methods and item types are ignored (raw output keeps them).
  */
 import type { DriverEvent } from '../contract.js';
-import { clip } from '../cli-process.js';
+import { clip } from '../cli-conversation.js';
 import { isObject, type Json } from '../json-lines.js';
 
 function str(value: unknown): string {
