@@ -59,10 +59,12 @@ export function waitingRuns(runs: Iterable<Run>): Run[] {
  * Decides admission over a session's queue (front first, as `waitingRuns` or SessionRuns.queue
  * give it) with `active` slots taken. `ready` says whether a queued run's references (agent, repo
  * mount) exist; a run that is not ready keeps its place but does not take a slot. `upTo` stops the
- * walk once that run has its answer (the rest of the queue is not looked at).
+ * walk once that run has its answer and no slot is left (the rest of the queue is not looked at,
+ * and has no positions in the decision).
  */
 export function decideAdmission(queue: readonly Run[], active: number, maxActiveRuns: number, ready: (run: Run) => boolean, upTo?: string): AdmissionDecision {
   let free = Math.max(0, maxActiveRuns - active);
+  let waitingFor = upTo;
   const admit = new Set<string>();
   const positions = new Map<string, number>();
   let position = 0;
@@ -72,7 +74,8 @@ export function decideAdmission(queue: readonly Run[], active: number, maxActive
       admit.add(name);
       free -= 1;
     } else positions.set(name, ++position);
-    if (name === upTo) break;
+    if (name === waitingFor) waitingFor = undefined;
+    if (upTo !== undefined && waitingFor === undefined && free === 0) break;
   }
   return { admit, positions, active, queued: queue.length };
 }

@@ -2,6 +2,7 @@
  * Pure helpers that change a Run's status in place: phase moves go through the lifecycle machine,
  * conditions through the one conditions helper. RunWriter commits the result.
  */
+import { systemClock, type Clock } from '../runtime/clock.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import { setCondition, type ConditionUpdate } from '../../resources/conditions.js';
@@ -13,8 +14,8 @@ import type { WorkspaceInfo } from '../../node/ports.js';
 export const controllerActor: Actor = { kind: 'controller', name: 'run-controller' };
 
 /** RFC 3339, second precision (metav1.Time). */
-export function nowTime(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function nowTime(clock: Clock = systemClock): string {
+  return new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export interface RunMove {

@@ -1,0 +1,40 @@
+/**
+ * What every controller folder's registration (`<folder>/controller.ts`) is handed: the store and
+ * journal, the node runtime's ports, the shared informers, and the few objects controllers share —
+ * the session queues, the one Run status writer, the approval gate.
+ */
+import type { Store } from '../api/store/store.js';
+import type { Journal } from '../api/journal/journal.js';
+import type { EventRecorder } from '../api/events/recorder.js';
+import type { ArtifactContent, DriverLauncher, Workspaces } from '../node/ports.js';
+import type { Informers } from './runtime/builder.js';
+import type { SessionQueue } from './run/session-queue.js';
+import type { RunWriter } from './run/run-writer.js';
+import type { ApprovalGate } from './approval/gate.js';
+import type { DriverProbe } from './agent/probe.js';
+import type { MountInspector } from './repomount/reconciler.js';
+import type { Clock } from './runtime/clock.js';
+
+export interface ControllerContext {
+  store: Store;
+  journal: Journal;
+  recorder?: EventRecorder;
+  workspaces: Workspaces;
+  artifacts: ArtifactContent;
+  launcher: DriverLauncher;
+  inspector: MountInspector;
+  probe: DriverProbe;
+  env?: NodeJS.ProcessEnv;
+  /** Informer resync period (default 5 min). */
+  resyncMs?: number;
+  clock?: Clock;
+  log: (line: string) => void;
+  /** One list+watch per resource, shared by every controller that reads it. */
+  informers: Informers;
+  /** The session queues (admission, positions, whom to wake), fed by the runs informer and `writer`. */
+  queue: SessionQueue;
+  /** The one path a Run's status is written by (status + journal events in one transaction). */
+  writer: RunWriter;
+  /** Gated tool calls and questions, as Approvals. */
+  gate: ApprovalGate;
+}
