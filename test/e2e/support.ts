@@ -21,7 +21,7 @@ import { eventually } from '../eventually.js';
 import { e2eDefaultIsolation } from '../services.js';
 
 export const repo = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..', '..');
-export const hostCommand = [process.execPath, join(repo, 'dist', 'controllers', 'run', 'driver', 'host.js')];
+export const hostCommand = [process.execPath, join(repo, 'dist', 'node', 'drivers', 'host.js')];
 export const cliMain = join(repo, 'dist', 'cli', 'main.js');
 
 export function git(cwd: string, ...args: string[]): string {
