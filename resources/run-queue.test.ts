@@ -102,6 +102,10 @@ describe('queueRefusal', () => {
     expect(why !== undefined).toBe(refused);
     if (why) expect(why).toContain(`limits.maxActiveRuns ${active} + limits.maxQueuedRuns ${queued}`);
   });
+
+  it('refuses nothing while the limits are unknown (no session yet)', () => {
+    expect(queueRefusal('s', {} as never, 0)).toBeUndefined();
+  });
 });
 
 describe('parentRefusal', () => {

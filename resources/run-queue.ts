@@ -93,7 +93,8 @@ export function runsToWake(limits: Pick<SessionLimits, 'maxActiveRuns'>, active:
 
 /** Why a session with `unfinished` runs refuses one more (its queue would overflow), or undefined. */
 export function queueRefusal(session: string, limits: Pick<SessionLimits, 'maxActiveRuns' | 'maxQueuedRuns'>, unfinished: number): string | undefined {
-  if (unfinished < limits.maxActiveRuns + limits.maxQueuedRuns) return undefined;
+  // Written as the refusal's condition: limits not known (no session yet) refuse nothing.
+  if (!(unfinished >= limits.maxActiveRuns + limits.maxQueuedRuns)) return undefined;
   return `session "${session}" already has ${unfinished} unfinished runs (limits.maxActiveRuns ${limits.maxActiveRuns} + limits.maxQueuedRuns ${limits.maxQueuedRuns}); wait for runs to finish or raise the limit`;
 }
 
