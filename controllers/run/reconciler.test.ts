@@ -107,7 +107,7 @@ async function world(maxActiveRuns: number): Promise<World> {
     canceled,
     pass: async (name) => {
       await sync();
-      await reconciler.reconcile({ namespace: ns, name }, new AbortController().signal);
+      await reconciler.reconcile({ namespace: ns, name });
     },
     run: (name) => s.find<Run>('runs', ns, name),
   };
