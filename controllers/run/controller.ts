@@ -52,7 +52,7 @@ export function phaseOrDeletionChanged(c: Change<Run>): boolean {
 export function registerRunController(c: ControllerContext): RunController {
   const runs = c.informers.of<Run>('runs');
   const sessions = c.informers.of<Session>('sessions');
-  const checkpoints = new CheckpointStore(c.store);
+  const checkpoints = new CheckpointStore(c.store, c.clock);
   const events = new RunEvents({
     store: c.store,
     writer: c.writer,

@@ -80,7 +80,7 @@ async function world(maxActiveRuns: number): Promise<World> {
     },
     retire: async () => ({ retired: false }),
   };
-  const checkpoints = new CheckpointStore(s);
+  const checkpoints = new CheckpointStore(s, clock);
   const events = new RunEvents({ store: s, writer, launcher, checkpoints, workspaces, artifacts: {} as ArtifactContent, session: () => ({ runs: [] }), clock });
   const gate = {
     decide: async () => ({ allow: true }),

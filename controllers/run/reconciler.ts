@@ -386,7 +386,7 @@ export class RunReconciler implements Reconciler {
 
   private async fail(run: Run, f: Parameters<typeof failRun>[1]): Promise<void> {
     await this.d.fleet.stop(run.metadata.uid!);
-    await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => failRun(r, f));
+    await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => failRun(r, { ...f, at: nowTime(this.clock) }));
     this.d.recorder?.warning(run, f.reason, f.message);
   }
 

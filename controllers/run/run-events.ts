@@ -153,7 +153,7 @@ export class RunEvents {
         let ended: string | undefined;
         const run = await this.d.writer.commit(namespace, name, (r) => {
           if (isTerminalPhase(r.status?.phase)) ended = r.status!.phase;
-          return failRun(r, { category: event.category, reason: event.reason, message: event.message, event: 'FAIL' });
+          return failRun(r, { at: nowTime(this.d.clock), category: event.category, reason: event.reason, message: event.message, event: 'FAIL' });
         });
         if (ended) await this.ignored(ref, event, `the run had already ended ${ended}`);
         else if (run) this.d.recorder?.warning(run, event.reason, event.message);
@@ -207,7 +207,7 @@ export class RunEvents {
   private async exhaust(ref: TrackedRun, run: Run, exhausted: string): Promise<void> {
     const { namespace, name } = ref;
     await this.fleet.stop(run.metadata.uid!, 'interrupt');
-    await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Budget', reason: 'BudgetExhausted', message: exhausted, event: 'FAIL' }));
+    await this.d.writer.commit(namespace, name, (r) => failRun(r, { at: nowTime(this.d.clock), category: 'Budget', reason: 'BudgetExhausted', message: exhausted, event: 'FAIL' }));
     this.d.recorder?.warning(run, 'BudgetExhausted', exhausted);
   }
 
@@ -227,7 +227,7 @@ export class RunEvents {
     try {
       finished = ws.mode === 'ReadOnly' || ws.mode === 'Scratch' ? undefined : await this.d.workspaces.finish(ws, { runUid, agentName: run.spec.agent, message: commitMessage(run, summary) });
     } catch (err) {
-      await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Workspace', reason: 'CommitFailed', message: (err as Error).message, event: 'FAIL' }));
+      await this.d.writer.commit(namespace, name, (r) => failRun(r, { at: nowTime(this.d.clock), category: 'Workspace', reason: 'CommitFailed', message: (err as Error).message, event: 'FAIL' }));
       void this.fleet.stop(runUid);
       return;
     }

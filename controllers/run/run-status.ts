@@ -24,6 +24,8 @@ export interface RunMove {
   /** Sets the phase directly: only for the first observation of a new run (Queued). */
   phase?: typeof RunPhase.Queued;
   condition?: ConditionUpdate;
+  /** When a move that ends the run happened (`finishedAt`; default: the system clock now). */
+  at?: string;
 }
 
 /** Applies a move to `run.status`; returns true when anything changed. */
@@ -33,7 +35,7 @@ export function moveRun(run: Run, move: RunMove): boolean {
   if (move.event) status.phase = nextPhase(status.phase ?? RunPhase.Queued, move.event);
   if (move.phase) status.phase = move.phase;
   if (move.condition) status.conditions = setCondition(status.conditions, move.condition, run.metadata.generation ?? 1);
-  if (status.phase && isTerminalPhase(status.phase)) status.finishedAt ??= nowTime();
+  if (status.phase && isTerminalPhase(status.phase)) status.finishedAt ??= move.at ?? nowTime();
   return JSON.stringify(status) !== before;
 }
 
@@ -43,13 +45,15 @@ export interface Failure {
   message: string;
   /** START_FAILED from Starting, FAIL otherwise; INTERRUPT ends the run Interrupted instead. */
   event: 'START_FAILED' | 'FAIL' | 'INTERRUPT';
+  /** When it ended (`finishedAt`; default: the system clock now). */
+  at?: string;
 }
 
 /** Ends a run Failed (or Interrupted) with reason and category; null when it already ended. */
 export function failRun(run: Run, f: Failure): JournalEventInput[] | null {
   if (isTerminalPhase(run.status?.phase)) return null;
   const event = f.event === 'START_FAILED' && run.status?.phase !== RunPhase.Starting ? 'FAIL' : f.event;
-  moveRun(run, { event, condition: { type: 'Succeeded', status: 'False', reason: f.reason, message: f.message } });
+  moveRun(run, { event, condition: { type: 'Succeeded', status: 'False', reason: f.reason, message: f.message }, ...(f.at ? { at: f.at } : {}) });
   moveRun(run, { condition: { type: 'DriverRunning', status: 'False', reason: f.reason, message: f.message } });
   run.status!.reason = f.reason;
   run.status!.message = f.message;
