@@ -16,6 +16,7 @@ import type { Run } from '../../resources/kinds/run.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { isReason } from '../errors.js';
 import { eventually } from '../../test/eventually.js';
+import { KeyedLock } from '../keyed-lock.js';
 import { RunLimits } from './run-limits.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
@@ -91,5 +92,26 @@ describe('RunLimits', () => {
     await s.updateStatus('runs', { ...(await s.get<Run>('runs', ns, 'r4')), status: { phase: 'Failed' } });
     expect(await refusal(restarted.check(run('child', 'missing')))).toContain('spec.parent: run "missing" is not a run of session "s"');
     await eventually(() => restarted.check(run('child', 'r2')).then(() => true));
+  });
+
+  it('holds a place for each create under way, so creates stored at once never pass the limit', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sk-run-limits-'));
+    const s = (store = await openStore({ kind: 'sqlite', path: join(dir, 'db') }, schemeResolver(scheme), {}));
+    await s.create('sessions', { apiVersion, kind: 'Session', metadata: { name: 's', namespace: ns }, spec: { limits: { maxActiveRuns: 1, maxQueuedRuns: 2 } } } as KubeObject);
+    const limits = new RunLimits(s, stop.signal);
+    const lock = new KeyedLock();
+    // As the service does: the check and the place it holds one at a time, the writes together.
+    const create = async (r: Run): Promise<string> => {
+      const release = await lock.run('s', () => limits.admit(r));
+      try {
+        limits.created(await s.create<Run>('runs', r));
+        return 'stored';
+      } finally {
+        release();
+      }
+    };
+    const outcomes = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => create(run(n)).catch((err: Error) => (isReason(err, 'Forbidden') ? 'refused' : err.message))));
+    expect(outcomes).toEqual(['stored', 'stored', 'stored', 'refused', 'refused']);
+    expect((await s.list('runs', { namespace: ns })).items).toHaveLength(3);
   });
 });

@@ -69,12 +69,27 @@ export async function checkRunLimits(store: Store, run: Run): Promise<void> {
   if (why) throw forbidden(run, why);
 }
 
+/** Places held in a session by creates that were admitted and are being stored. */
+interface Held {
+  unfinished: number;
+  children: Map<string, number>;
+  /** Settles as each create under way is stored or fails. */
+  landed: Set<Promise<void>>;
+}
+
+/** A session's counts plus the places held by creates under way. */
+function withHeld(runs: Pick<SessionRuns, 'unfinished' | 'children' | 'runs'>, held: Held): Pick<SessionRuns, 'unfinished' | 'children' | 'runs'> {
+  return { runs: runs.runs, unfinished: runs.unfinished + held.unfinished, children: (parent) => runs.children(parent) + (held.children.get(parent) ?? 0) };
+}
+
 /**
  * The run-create check over a counted index of every session's runs, started by the first check
  * and kept until `signal` aborts.
  */
 export class RunLimits {
   private readonly index = new SessionRunIndex();
+  /** Places held by admitted creates not yet stored, per session. */
+  private readonly pending = new Map<string, Held>();
   private ready: Promise<void> | undefined;
 
   constructor(
@@ -82,18 +97,57 @@ export class RunLimits {
     private readonly signal: AbortSignal = new AbortController().signal,
   ) {}
 
-  /** Throws 403 Forbidden when storing `run` would break its session's limits. */
-  async check(run: Run): Promise<void> {
+  /**
+   * Throws 403 Forbidden when storing `run` would break its session's limits; otherwise holds a
+   * place for it until `release` is called (after the create is stored, and `created` told, or
+   * failed). Checks of one session must not overlap (the service serializes them); the creates
+   * they admit may (their commits are grouped), as each counts the places held before it.
+   */
+  async admit(run: Run): Promise<() => void> {
     await (this.ready ??= this.start());
     const namespace = run.metadata.namespace ?? '';
     const session = await this.store.find<Session>('sessions', namespace, run.spec.session);
-    if (!refusal(run, session, this.index.session(namespace, run.spec.session))) return;
-    await checkRunLimits(this.store, run);
+    const held = this.held(namespace, run.spec.session);
+    const counted = this.index.session(namespace, run.spec.session);
+    if (refusal(run, session, withHeld(counted, held))) {
+      // Refused on the store's word only: once the creates under way have landed (no new ones
+      // start, checks being one at a time), the stored runs are all there is.
+      await Promise.all(held.landed);
+      const why = refusal(run, session, await storedRuns(this.store, namespace, run.spec.session));
+      if (why) throw forbidden(run, why);
+    }
+    held.unfinished += 1;
+    if (run.spec.parent !== undefined) held.children.set(run.spec.parent, (held.children.get(run.spec.parent) ?? 0) + 1);
+    let land!: () => void;
+    const landed = new Promise<void>((resolve) => (land = resolve));
+    held.landed.add(landed);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      held.unfinished -= 1;
+      if (run.spec.parent !== undefined) held.children.set(run.spec.parent, held.children.get(run.spec.parent)! - 1);
+      held.landed.delete(landed);
+      land();
+    };
+  }
+
+  /** Throws 403 Forbidden when storing `run` would break its session's limits (holds no place). */
+  async check(run: Run): Promise<void> {
+    (await this.admit(run))();
   }
 
   /** Records a run this service just stored, before its watch event arrives. */
   created(run: Run): void {
     if (this.ready) this.index.upsert(run);
+  }
+
+  /** The places held by creates under way in a session. */
+  private held(namespace: string, session: string): Held {
+    const key = `${namespace}/${session}`;
+    let held = this.pending.get(key);
+    if (!held) this.pending.set(key, (held = { unfinished: 0, children: new Map(), landed: new Set() }));
+    return held;
   }
 
   /** Fills the index; a failed list is tried again by the next check. */

@@ -78,7 +78,7 @@ export class ApiService {
   private recorder?: EventRecorder;
   private readonly now: () => Date;
   private readonly authority?: RememberAuthority;
-  /** Run creates of one session, one at a time: each is checked against the runs stored before it. */
+  /** Run-create checks of one session, one at a time: each counts the runs stored or being stored before it. */
   private readonly runCreates = new KeyedLock();
   /** The run-create check, over a counted index of the sessions' runs. */
   private readonly runLimits: RunLimits;
@@ -293,17 +293,27 @@ export class ApiService {
     if (WORKFLOW_PLURALS.has(def.plural)) await admitWorkflowCreate(this.store, def.plural, obj);
     const created =
       def.plural === 'runs'
-        ? await this.runCreates.run(runLimitsKey(obj), async () => {
-            await this.runLimits.check(obj as Run);
-            const run = await this.store.create(def.plural, obj, { dryRun: req.dryRun });
-            if (!req.dryRun) this.runLimits.created(run as Run);
-            return run;
-          })
+        ? await this.createRun(obj as Run, req)
         : await this.store.create(def.plural, obj, { dryRun: req.dryRun });
     if (!req.dryRun && this.recorder && !NO_EVENTS_FOR.has(def.plural)) {
       this.recorder.normal(created, 'Created', `Created ${def.kind} ${created.metadata.name} (by ${req.fieldManager ?? DEFAULT_MANAGER})`);
     }
     return created;
+  }
+
+  /**
+   * Creates a run within its session's limits: the check and the place it holds are one session
+   * at a time; the store writes are not, so concurrent creates share commits.
+   */
+  private async createRun(run: Run, req: WriteRequest): Promise<KubeObject> {
+    const release = await this.runCreates.run(runLimitsKey(run), () => this.runLimits.admit(run));
+    try {
+      const created = await this.store.create('runs', run, { dryRun: req.dryRun });
+      if (!req.dryRun) this.runLimits.created(created);
+      return created;
+    } finally {
+      release();
+    }
   }
 
   private async writeStatus(
