@@ -29,9 +29,9 @@ import { registerSessionController } from './session/controller.js';
 import { registerAgentController } from './agent/controller.js';
 import { registerRepoMountController } from './repomount/controller.js';
 import { registerApprovalController } from './approval/controller.js';
-import { buildInterventionController } from './intervention/controller.js';
-import { buildChannelController } from './channel/controller.js';
-import { buildWorkflowController } from './workflow/controller.js';
+import { registerInterventionController } from './intervention/controller.js';
+import { registerChannelController } from './channel/controller.js';
+import { registerWorkflowController } from './workflow/controller.js';
 
 export interface ControllerSetOptions {
   store: Store;
@@ -72,16 +72,15 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   const c: ControllerContext = { ...o, log, resyncMs, informers, queue, writer, gate };
 
   const run = registerRunController(c);
-  const shared = { store: o.store, journal: o.journal, recorder: o.recorder, resyncMs, log };
   const controllers: Runnable[] = [
     run.controller,
     registerSessionController(c),
     registerAgentController(c),
     registerRepoMountController(c),
     registerApprovalController(c),
-    ...buildInterventionController({ ...shared, writer, fleet: run.fleet, launcher: o.launcher, runs, wakeSession: run.wakeSession }).runnables,
-    ...buildChannelController({ ...shared, runs, agents: informers.of('agents'), sessions }).runnables,
-    ...buildWorkflowController({ ...shared, workspaces: o.workspaces, runs, approvals: informers.of('approvals'), env: o.env }).runnables,
+    registerInterventionController(c, { fleet: run.fleet, wakeSession: run.wakeSession }),
+    registerChannelController(c),
+    registerWorkflowController(c),
   ];
 
   return {
