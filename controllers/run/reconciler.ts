@@ -354,12 +354,12 @@ export class RunReconciler implements Reconciler {
     }
     // What the stopped driver asked is void: the resumed agent asks again if it must.
     await this.d.gate.cancelOpen(run, `the daemon restarted while run ${run.metadata.name} waited`);
-    return this.launch(run, await this.workspaceFromStatus(run), 'RECOVER');
+    return this.launch(run, await workspaceFromStatus(this.d.store, run), 'RECOVER');
   }
 
   private async resume(run: Run): Promise<Result> {
     if (this.d.fleet.has(run.metadata.uid!)) return {};
-    return this.launch(run, await this.workspaceFromStatus(run), 'RESUME');
+    return this.launch(run, await workspaceFromStatus(this.d.store, run), 'RESUME');
   }
 
   /** Deleting: stop the driver, retire the workspace per the mount's cleanup policy, drop the finalizer. */
@@ -370,7 +370,7 @@ export class RunReconciler implements Reconciler {
     if (ws?.path) {
       const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
       // The mount may be gone before its runs: its default policy (OnDelete) still retires them.
-      const { retired } = await this.d.workspaces.retire(await this.workspaceFromStatus(run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
+      const { retired } = await this.d.workspaces.retire(await workspaceFromStatus(this.d.store, run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
       if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode ?? 'Scratch' } }]).catch(() => undefined);
     }
     await this.d.checkpoints.remove(run.metadata.uid!);
@@ -406,11 +406,6 @@ export class RunReconciler implements Reconciler {
         copyFiles: mount.spec.copyFiles ?? [],
       },
     };
-  }
-
-  /** The workspace as recorded in status (plus the mount root, for git operations). */
-  workspaceFromStatus(run: Run): Promise<WorkspaceInfo> {
-    return workspaceFromStatus(this.d.store, run);
   }
 }
 
