@@ -168,7 +168,7 @@ export class RunLimits {
 
   private async watch(rv: string): Promise<void> {
     try {
-      for await (const ev of this.store.watch<Run>('runs', { resourceVersion: rv, allowBookmarks: true }, this.signal)) {
+      for await (const ev of this.store.watch<Run>('runs', { resourceVersion: rv }, this.signal)) {
         if (ev.type === 'ERROR') break;
         if (ev.type === 'BOOKMARK') continue;
         if (ev.type === 'DELETED') this.index.remove(ev.object);
