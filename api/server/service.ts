@@ -10,7 +10,7 @@ import type { EventRecorder } from '../events/recorder.js';
 import type { DeleteOptions, ListOptions, ListResult, Store, WatchEvent, WatchOptions } from '../store/store.js';
 import { KeyedLock } from '../keyed-lock.js';
 import type { Run } from '../../resources/kinds/run.js';
-import { checkRunLimits, runLimitsKey } from './run-limits.js';
+import { RunLimits, runLimitsKey } from './run-limits.js';
 import { admitWorkflowCreate, keepStampedStatus, WORKFLOW_PLURALS } from './workflow-admission.js';
 import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, ignoreBodyStatus, type AdmissionRequest } from './admission.js';
 import { appliedCreateFields, applyConfiguration } from './apply.js';
@@ -78,8 +78,10 @@ export class ApiService {
   private recorder?: EventRecorder;
   private readonly now: () => Date;
   private readonly authority?: RememberAuthority;
-  /** Run creates of one session, one at a time: each is checked against the runs stored before it. */
+  /** Run-create checks of one session, one at a time: each counts the runs stored or being stored before it. */
   private readonly runCreates = new KeyedLock();
+  /** The run-create check, over a counted index of the sessions' runs. */
+  private readonly runLimits: RunLimits;
 
   constructor(opts: ApiServiceOptions) {
     this.store = opts.store;
@@ -87,6 +89,7 @@ export class ApiService {
     this.recorder = opts.recorder;
     this.now = opts.now ?? (() => new Date());
     this.authority = opts.authority;
+    this.runLimits = new RunLimits(this.store);
   }
 
   /** Attaches the recorder that logs lifecycle Events (it usually needs the service first). */
@@ -290,15 +293,27 @@ export class ApiService {
     if (WORKFLOW_PLURALS.has(def.plural)) await admitWorkflowCreate(this.store, def.plural, obj);
     const created =
       def.plural === 'runs'
-        ? await this.runCreates.run(runLimitsKey(obj), async () => {
-            await checkRunLimits(this.store, obj as Run);
-            return this.store.create(def.plural, obj, { dryRun: req.dryRun });
-          })
+        ? await this.createRun(obj as Run, req)
         : await this.store.create(def.plural, obj, { dryRun: req.dryRun });
     if (!req.dryRun && this.recorder && !NO_EVENTS_FOR.has(def.plural)) {
       this.recorder.normal(created, 'Created', `Created ${def.kind} ${created.metadata.name} (by ${req.fieldManager ?? DEFAULT_MANAGER})`);
     }
     return created;
+  }
+
+  /**
+   * Creates a run within its session's limits: the check and the place it holds are one session
+   * at a time; the store writes are not, so concurrent creates share commits.
+   */
+  private async createRun(run: Run, req: WriteRequest): Promise<KubeObject> {
+    const release = await this.runCreates.run(runLimitsKey(run), () => this.runLimits.admit(run));
+    try {
+      const created = await this.store.create('runs', run, { dryRun: req.dryRun });
+      if (!req.dryRun) this.runLimits.created(created);
+      return created;
+    } finally {
+      release();
+    }
   }
 
   private async writeStatus(

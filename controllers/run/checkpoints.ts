@@ -7,6 +7,7 @@ import type { Store } from '../../api/store/store.js';
 import { forDialect as q } from '../../api/store/placeholders.js';
 import type { MigrationSet } from '../../api/store/backend.js';
 import type { DriverCheckpoint } from '../../node/drivers/contract.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 
 export const CHECKPOINT_MIGRATIONS: MigrationSet = {
   component: 'run-checkpoints',
@@ -16,13 +17,16 @@ export const CHECKPOINT_MIGRATIONS: MigrationSet = {
 
 /** Reads and writes run checkpoints. */
 export class CheckpointStore {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async save(runUid: string, checkpoint: DriverCheckpoint): Promise<void> {
     await this.store.transaction!((tx) =>
       tx.execute(
         q(tx, 'INSERT INTO sk_run_checkpoints (run_uid, checkpoint, updated) VALUES (?, ?, ?) ON CONFLICT (run_uid) DO UPDATE SET checkpoint = excluded.checkpoint, updated = excluded.updated'),
-        [runUid, JSON.stringify(checkpoint), new Date().toISOString()],
+        [runUid, JSON.stringify(checkpoint), new Date(this.clock.now()).toISOString()],
       ),
     );
   }

@@ -12,23 +12,27 @@ import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
-import { sessionLimits, type Session } from '../../resources/kinds/session.js';
+import type { Session } from '../../resources/kinds/session.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { findObject as find } from '../find.js';
 import { KeyedLock } from '../../api/keyed-lock.js';
-import { decideAdmission, queueAt, referenceKey, waitingRuns } from './admission.js';
+import { queueAt } from './admission.js';
+import type { SessionQueue } from './session-queue.js';
+import type { RunEvents } from './run-events.js';
+import type { ApprovalGate } from '../approval/gate.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
 import { IsolationUnavailableError, requestedPolicy } from '../../node/sandbox/isolation.js';
 import { exhaustion, runBudget, runMaxTurns, sessionBudget, totalUsage } from './budget.js';
-import type { RunLimits } from './run-events.js';
 import type { CheckpointStore } from './checkpoints.js';
 import type { DriverFleet } from '../../node/fleet.js';
 import type { RunWriter } from './run-writer.js';
 import type { Workspaces, WorkspaceInfo } from '../../node/ports.js';
 import type { PrepareRequest } from '../../node/workspace/workspace.js';
 import type { DriverLauncher } from '../../node/ports.js';
-import { controllerActor, failRun, moveRun, workspaceOf } from './run-status.js';
+import { workspaceFromStatus } from './workspace-of.js';
+import { controllerActor, failRun, moveRun, nowTime, workspaceOf } from './run-status.js';
 import type { PermissionDecision, ToolCall } from '../../node/drivers/contract.js';
 
 export const WORKSPACE_FINALIZER = 'sidekicks.dev/worktree';
@@ -40,17 +44,14 @@ export interface RunReconcilerDeps {
   launcher: DriverLauncher;
   checkpoints: CheckpointStore;
   workspaces: Workspaces;
+  /** The session queues: admission decides over them. */
+  queue: SessionQueue;
+  /** Where a started driver's events are handled (its budget and routing are registered first). */
+  events: Pick<RunEvents, 'track'>;
+  /** Decides gated tool calls, and cancels a run's undecided approvals. */
+  gate: Pick<ApprovalGate, 'decide' | 'cancelOpen'>;
   recorder?: EventRecorder;
-  /** Decides gated tool calls (the approval gate). */
-  permission(run: Run, call: ToolCall): Promise<PermissionDecision>;
-  /** Cancels the run's undecided approvals and releases their waiters (the approval gate). */
-  cancelApprovals(run: Run, why: string): Promise<void>;
-  /** Called before a run's driver starts, so its events can be routed and its budget checked. */
-  track(run: Run, limits: RunLimits): void;
-  /** Wakes the other runs of a session (a slot was freed). */
-  wakeSession(namespace: string, session: string): void;
-  /** Wakes runs by name (admitted by another run's admission pass). */
-  wakeRuns(namespace: string, names: string[]): void;
+  clock?: Clock;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
 }
@@ -59,7 +60,11 @@ export class RunReconciler implements Reconciler {
   /** Admission reads the session's runs and takes a slot: one decision per session at a time. */
   private readonly sessionLock = new KeyedLock();
 
-  constructor(private readonly d: RunReconcilerDeps) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly d: RunReconcilerDeps) {
+    this.clock = d.clock ?? systemClock;
+  }
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const run = await find<Run>(this.d.store, 'runs', key.namespace, key.name);
@@ -84,7 +89,7 @@ export class RunReconciler implements Reconciler {
         return this.start(run);
       case RunPhase.Paused:
         // Level-based: whatever the pause left open (a failed pass, a late request) is canceled.
-        await this.d.cancelApprovals(run, `run ${run.metadata.name} was paused`);
+        await this.d.gate.cancelOpen(run, `run ${run.metadata.name} was paused`);
         return run.spec.suspend ? {} : this.resume(run);
       default:
         return this.supervise(run);
@@ -130,9 +135,12 @@ export class RunReconciler implements Reconciler {
       // No polling: the session, agent and repo mount informers wake the runs that name them.
       return {};
     }
-    const siblings = (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${run.spec.session}` })).items;
+    // The run as just read is at least as new as the queue's copy (an older one is ignored).
+    this.d.queue.observe(run);
+    const runs = this.d.queue.runsOf(ns, run.spec.session);
     // A session whose budget is used up admits nothing more; raising the budget lets the queue move.
-    const spent = exhaustion(`session "${run.spec.session}"`, sessionBudget(session), totalUsage(siblings));
+    const budget = sessionBudget(session);
+    const spent = Object.keys(budget).length > 0 ? exhaustion(`session "${run.spec.session}"`, budget, totalUsage([...runs.runs.values()])) : undefined;
     if (spent) {
       await this.d.writer.commit(ns, run.metadata.name!, (r) => {
         const changed = moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason: 'BudgetExhausted', message: spent } });
@@ -142,29 +150,30 @@ export class RunReconciler implements Reconciler {
     }
     // Readiness depends only on a run's agent and repo mount: one lookup per distinct pair, not per run.
     const readiness = new Map<string, boolean>();
-    for (const r of waitingRuns(siblings)) {
-      const refs = referenceKey(r);
-      if (!readiness.has(refs)) readiness.set(refs, !(await this.missingReference(r)));
-    }
-    const decision = decideAdmission(siblings, sessionLimits(session).maxActiveRuns, (r) => readiness.get(referenceKey(r)) ?? false);
-    // One decision may free several slots: the other runs it admits are woken to take theirs.
-    const others = [...decision.admit].filter((n) => n !== run.metadata.name);
-    if (others.length > 0) this.d.wakeRuns(ns, others);
-    const name = run.metadata.name!;
-    if (decision.admit.has(name)) {
-      if (!hasFinalizer(run)) await this.addFinalizer(run);
-      await this.d.writer.commit(ns, name, (r) => {
-        if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
-        moveRun(r, { event: 'ADMIT', condition: { type: 'Admitted', status: 'True', reason: 'SlotAvailable', message: `session ${run.spec.session} has a free slot` } });
-        delete r.status!.queuePosition;
-        return [{ type: 'run.Starting', actor: controllerActor }];
-      });
-      this.d.recorder?.normal(run, 'Admitted', `admitted into session ${run.spec.session}`);
-      return {};
-    }
+    for (const [refs, r] of this.d.queue.referencesOf(ns, run.spec.session)) readiness.set(refs, !(await this.missingReference(r)));
+    const decision = this.d.queue.decide(run, readiness);
+    // One decision may free several slots: it admits every run it found a slot for (each then
+    // starts on its own pass, woken by its phase change).
+    for (const name of decision.admit) await this.admitOne(name === run.metadata.name ? run : runs.runs.get(name)!);
+    if (decision.admit.has(run.metadata.name!)) return {};
     // The positions of the runs behind this one are the session controller's (one pass per change).
-    await queueAt(this.d.writer, ns, run, decision.positions.get(name)!);
+    await queueAt(this.d.writer, ns, run, decision.positions.get(run.metadata.name!)!);
     return {};
+  }
+
+  /** Queued → Starting: takes the slot the session's admission decision gave the run. */
+  private async admitOne(run: Run): Promise<void> {
+    const ns = run.metadata.namespace!;
+    if (!hasFinalizer(run)) await this.addFinalizer(run);
+    let admitted = false;
+    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
+      if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
+      admitted = true;
+      moveRun(r, { event: 'ADMIT', condition: { type: 'Admitted', status: 'True', reason: 'SlotAvailable', message: `session ${run.spec.session} has a free slot` } });
+      delete r.status!.queuePosition;
+      return [{ type: 'run.Starting', actor: controllerActor }];
+    });
+    if (admitted) this.d.recorder?.normal(run, 'Admitted', `admitted into session ${run.spec.session}`);
   }
 
   /** Why a run cannot start yet (its agent or repo mount is missing or not ready), or undefined. */
@@ -224,7 +233,7 @@ export class RunReconciler implements Reconciler {
     config = { ...config, maxTurns: runMaxTurns(run, config.maxTurns, agent) };
     const checkpoint = event === 'DRIVER_STARTED' ? undefined : await this.d.checkpoints.load(run.metadata.uid!);
     const interruptedCalls = event === 'RECOVER' ? await this.d.writer.interruptedToolCalls(run) : [];
-    this.d.track(run, { budget: runBudget(run, agent), maxTurns: config.maxTurns });
+    this.d.events.track(run, { budget: runBudget(run, agent), maxTurns: config.maxTurns });
     const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', ns, run.spec.repoMount) : undefined;
     let entry;
     try {
@@ -239,7 +248,12 @@ export class RunReconciler implements Reconciler {
           ...(interruptedCalls.length ? { interruptedCalls } : {}),
           ...optional('isolation', requestedPolicy([agent.spec.isolation, mount?.spec.isolation])),
         },
-        (call) => this.d.permission(run, call),
+        // The call's own events (tool.invoked) are still in the run's event pump when its
+        // permission is asked: let them land first, so the journal has the call before its approval.
+        async (call) => {
+          await this.d.fleet.drain(run.metadata.uid!);
+          return this.d.gate.decide(run, call);
+        },
       );
     } catch (err) {
       if (!(err instanceof IsolationUnavailableError)) throw err;
@@ -258,7 +272,7 @@ export class RunReconciler implements Reconciler {
       if (event === 'DRIVER_STARTED' && r.status?.phase !== RunPhase.Starting) return null;
       if (event === 'RESUME' && r.status?.phase !== RunPhase.Paused) return null;
       moveRun(r, { event, condition: { type: 'DriverRunning', status: 'True', reason: 'DriverStarted', message: `${config.driver} driver process started` } });
-      r.status!.startedAt ??= new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      r.status!.startedAt ??= nowTime(this.clock);
       return [{ type: 'run.Running', actor: controllerActor, payload: { driver: config.driver, ...(isolation ? { isolation } : {}), ...(event === 'RESUME' ? { resumed: true } : {}) } }];
     });
     return {};
@@ -282,7 +296,7 @@ export class RunReconciler implements Reconciler {
         delete r.status!.pendingApprovals;
         return [{ type: 'run.Paused', actor: controllerActor }];
       });
-      await this.d.cancelApprovals(run, `run ${run.metadata.name} was paused`);
+      await this.d.gate.cancelOpen(run, `run ${run.metadata.name} was paused`);
       return {};
     }
     if (live) return this.checkIdle(run, live.lastOutputAt);
@@ -298,7 +312,7 @@ export class RunReconciler implements Reconciler {
   private checkIdle(run: Run, lastOutputAt: number): Result {
     const timeout = run.spec.timeoutSeconds;
     if (!timeout) return {};
-    const idleMs = Date.now() - lastOutputAt;
+    const idleMs = this.clock.now() - lastOutputAt;
     if (idleMs < timeout * 1000) return { requeueAfterMs: timeout * 1000 - idleMs + 10 };
     // Not awaited (the pass returns now), so a store fault here must be caught: as an unhandled
     // rejection it would end the daemon. It is logged; the run, driver stopped, is recovered on
@@ -339,13 +353,13 @@ export class RunReconciler implements Reconciler {
       return {};
     }
     // What the stopped driver asked is void: the resumed agent asks again if it must.
-    await this.d.cancelApprovals(run, `the daemon restarted while run ${run.metadata.name} waited`);
-    return this.launch(run, await this.workspaceFromStatus(run), 'RECOVER');
+    await this.d.gate.cancelOpen(run, `the daemon restarted while run ${run.metadata.name} waited`);
+    return this.launch(run, await workspaceFromStatus(this.d.store, run), 'RECOVER');
   }
 
   private async resume(run: Run): Promise<Result> {
     if (this.d.fleet.has(run.metadata.uid!)) return {};
-    return this.launch(run, await this.workspaceFromStatus(run), 'RESUME');
+    return this.launch(run, await workspaceFromStatus(this.d.store, run), 'RESUME');
   }
 
   /** Deleting: stop the driver, retire the workspace per the mount's cleanup policy, drop the finalizer. */
@@ -356,7 +370,7 @@ export class RunReconciler implements Reconciler {
     if (ws?.path) {
       const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
       // The mount may be gone before its runs: its default policy (OnDelete) still retires them.
-      const { retired } = await this.d.workspaces.retire(await this.workspaceFromStatus(run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
+      const { retired } = await this.d.workspaces.retire(await workspaceFromStatus(this.d.store, run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
       if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode ?? 'Scratch' } }]).catch(() => undefined);
     }
     await this.d.checkpoints.remove(run.metadata.uid!);
@@ -367,15 +381,13 @@ export class RunReconciler implements Reconciler {
     } catch (err) {
       if (!isReason(err, 'NotFound')) throw err;
     }
-    this.d.wakeSession(run.metadata.namespace!, run.spec.session);
     return {};
   }
 
   private async fail(run: Run, f: Parameters<typeof failRun>[1]): Promise<void> {
     await this.d.fleet.stop(run.metadata.uid!);
-    await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => failRun(r, f));
+    await this.d.writer.commit(run.metadata.namespace!, run.metadata.name!, (r) => failRun(r, { ...f, at: nowTime(this.clock) }));
     this.d.recorder?.warning(run, f.reason, f.message);
-    this.d.wakeSession(run.metadata.namespace!, run.spec.session);
   }
 
   private async workspaceRequest(run: Run): Promise<PrepareRequest> {
@@ -393,21 +405,6 @@ export class RunReconciler implements Reconciler {
         branchPrefix: mount.spec.branchPrefix ?? 'sidekicks/',
         copyFiles: mount.spec.copyFiles ?? [],
       },
-    };
-  }
-
-  /** The workspace as recorded in status (plus the mount root, for git operations). */
-  async workspaceFromStatus(run: Run): Promise<WorkspaceInfo> {
-    const s = run.status?.workspace ?? {};
-    const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
-    return {
-      mode: (s.mode ?? 'Scratch') as WorkspaceInfo['mode'],
-      path: s.path ?? '',
-      readOnly: s.mode === 'ReadOnly',
-      ...(s.branch ? { branch: s.branch } : {}),
-      ...(s.baseCommit ? { baseCommit: s.baseCommit } : {}),
-      ...(s.headCommit ? { headCommit: s.headCommit } : {}),
-      ...(mount ? { mountRoot: mount.status?.root ?? mount.spec.path } : {}),
     };
   }
 }

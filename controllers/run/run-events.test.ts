@@ -1,7 +1,7 @@
 /**
  * No driver event is dropped silently because of the phase it arrives in: a completion while the
  * run waits on an approval completes it; one while the run is paused is journalled as not applied.
- * The real SQLite store and journal; the workspace, artifacts and fleet are fakes (a Scratch run).
+ * The real SQLite store and journal; the workspace, artifacts and launcher are fakes (a Scratch run).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,8 +14,8 @@ import type { ObjectStore } from '../../api/store/object-store.js';
 import { scheme } from '../../resources/index.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { CHECKPOINT_MIGRATIONS, CheckpointStore } from './checkpoints.js';
-import type { DriverFleet, FleetEntry } from '../../node/fleet.js';
-import type { ArtifactContent, Workspaces } from '../../node/ports.js';
+import type { FleetEntry } from '../../node/fleet.js';
+import type { ArtifactContent, DriverLauncher, Workspaces } from '../../node/ports.js';
 import { RunEvents } from './run-events.js';
 import { RunWriter } from './run-writer.js';
 import { StatusWriter } from '../runtime/status-writer.js';
@@ -32,16 +32,13 @@ async function setup(): Promise<{ events: RunEvents; journal: Journal; store: Ob
   store = await openStore({ kind: 'sqlite', path: join(dir, 'db') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS, CHECKPOINT_MIGRATIONS] });
   const journal = new Journal(store);
   const workspaces = { retire: async () => ({ retired: false }) } as unknown as Workspaces;
-  const fleet = { stop: async () => undefined } as unknown as DriverFleet;
   const events = new RunEvents({
     store,
     writer: new RunWriter(new StatusWriter(store, journal)),
-    fleet: () => fleet,
+    launcher: {} as DriverLauncher,
     checkpoints: new CheckpointStore(store),
     workspaces,
     artifacts: {} as ArtifactContent,
-    wakeSession: () => undefined,
-    workspaceOf: async (run) => ({ mode: 'Scratch', path: run.status?.workspace?.path ?? '/scratch', readOnly: false }),
     session: () => ({ runs: [] }),
   });
   return { events, journal, store };

@@ -14,11 +14,13 @@ import type { Artifact } from '../../resources/kinds/artifact.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { DriverEvent } from '../../node/drivers/contract.js';
 import type { CheckpointStore } from './checkpoints.js';
-import type { DriverFleet, FleetEntry } from '../../node/fleet.js';
+import { DriverFleet, type FleetEntry } from '../../node/fleet.js';
 import type { RunWriter } from './run-writer.js';
-import type { ArtifactContent, Workspaces, WorkspaceInfo } from '../../node/ports.js';
+import type { ArtifactContent, DriverLauncher, Workspaces, WorkspaceInfo } from '../../node/ports.js';
+import { workspaceFromStatus } from './workspace-of.js';
 import type { Session } from '../../resources/kinds/session.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
+import type { Clock } from '../runtime/clock.js';
 import { controllerActor, failRun, moveRun, nowTime } from './run-status.js';
 import { isTerminalPhase } from './phases.js';
 import { addUsage, checkBudget, sessionBudget, totalUsage, turnWarning, usageOf, type Budget, type Usage } from './budget.js';
@@ -29,18 +31,20 @@ const JOURNAL_OUTPUT_CAP = 16 * 1024;
 export interface RunEventsDeps {
   store: Store;
   writer: RunWriter;
-  fleet: () => DriverFleet;
+  /** Starts the drivers whose events this handles (the fleet is built here, with its handler). */
+  launcher: DriverLauncher;
   checkpoints: CheckpointStore;
   workspaces: Workspaces;
   artifacts: ArtifactContent;
   recorder?: EventRecorder;
-  wakeSession(namespace: string, session: string): void;
-  /** Resolves a run's workspace from its status (mount root included). */
-  workspaceOf(run: Run): Promise<WorkspaceInfo>;
-  /** Files the question a run waits on as a UserInput approval; the answer comes back through it. */
-  askUser?(run: Run, requestId: string, question: string): void;
+  /**
+   * Files the question a run waits on as a UserInput approval; the answer goes back to the driver
+   * through `deliver` (the approval gate).
+   */
+  askUser?(run: Run, requestId: string, question: string, deliver: (text: string) => Promise<void>): void;
   /** The session a run belongs to and its runs, as last seen (for the session budget). */
   session(namespace: string, name: string): { session?: Session; runs: Run[] };
+  clock?: Clock;
   log?: (line: string) => void;
 }
 
@@ -64,8 +68,12 @@ function cap(text: string): string {
 export class RunEvents {
   /** Run uid → where its events go, for runs started by this daemon. */
   private readonly runs = new Map<string, TrackedRun>();
+  /** The live drivers, whose events come here. */
+  readonly fleet: DriverFleet;
 
-  constructor(private readonly d: RunEventsDeps) {}
+  constructor(private readonly d: RunEventsDeps) {
+    this.fleet = new DriverFleet(d.launcher, this.handle, d.log);
+  }
 
   /** Tells the handler which run a driver belongs to and its budget (before its first event). */
   track(run: Run, limits: RunLimits): void {
@@ -133,7 +141,9 @@ export class RunEvents {
           moveRun(r, { event: 'INPUT_REQUESTED' });
           return [{ type: 'run.WaitingForInput', actor: controllerActor, payload: { requestId: event.requestId, question: event.question } }];
         });
-        if (run && phase === RunPhase.Running) this.d.askUser?.(run, event.requestId, event.question);
+        if (run && phase === RunPhase.Running) this.d.askUser?.(run, event.requestId, event.question, async (text) => {
+          await this.fleet.get(runUid)?.handle.send(text, 'user');
+        });
         else if (run) await this.ignored(ref, event, `the run is ${phase}`);
         return;
       }
@@ -143,14 +153,11 @@ export class RunEvents {
         let ended: string | undefined;
         const run = await this.d.writer.commit(namespace, name, (r) => {
           if (isTerminalPhase(r.status?.phase)) ended = r.status!.phase;
-          return failRun(r, { category: event.category, reason: event.reason, message: event.message, event: 'FAIL' });
+          return failRun(r, { at: nowTime(this.d.clock), category: event.category, reason: event.reason, message: event.message, event: 'FAIL' });
         });
         if (ended) await this.ignored(ref, event, `the run had already ended ${ended}`);
-        else if (run) {
-          this.d.recorder?.warning(run, event.reason, event.message);
-          this.d.wakeSession(namespace, run.spec.session);
-        }
-        void this.d.fleet().stop(runUid);
+        else if (run) this.d.recorder?.warning(run, event.reason, event.message);
+        void this.fleet.stop(runUid);
         return;
       }
     }
@@ -199,10 +206,9 @@ export class RunEvents {
 
   private async exhaust(ref: TrackedRun, run: Run, exhausted: string): Promise<void> {
     const { namespace, name } = ref;
-    await this.d.fleet().stop(run.metadata.uid!, 'interrupt');
-    await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Budget', reason: 'BudgetExhausted', message: exhausted, event: 'FAIL' }));
+    await this.fleet.stop(run.metadata.uid!, 'interrupt');
+    await this.d.writer.commit(namespace, name, (r) => failRun(r, { at: nowTime(this.d.clock), category: 'Budget', reason: 'BudgetExhausted', message: exhausted, event: 'FAIL' }));
     this.d.recorder?.warning(run, 'BudgetExhausted', exhausted);
-    this.d.wakeSession(namespace, run.spec.session);
   }
 
   /**
@@ -216,13 +222,13 @@ export class RunEvents {
     const summary = event.summary;
     const run = await this.d.store.get<Run>('runs', namespace, name);
     if (!completable(run.status?.phase)) return this.ignored(ref, event, `the run is ${run.status?.phase}`);
-    const ws = await this.d.workspaceOf(run);
+    const ws = await workspaceFromStatus(this.d.store, run);
     let finished;
     try {
       finished = ws.mode === 'ReadOnly' || ws.mode === 'Scratch' ? undefined : await this.d.workspaces.finish(ws, { runUid, agentName: run.spec.agent, message: commitMessage(run, summary) });
     } catch (err) {
-      await this.d.writer.commit(namespace, name, (r) => failRun(r, { category: 'Workspace', reason: 'CommitFailed', message: (err as Error).message, event: 'FAIL' }));
-      void this.d.fleet().stop(runUid);
+      await this.d.writer.commit(namespace, name, (r) => failRun(r, { at: nowTime(this.d.clock), category: 'Workspace', reason: 'CommitFailed', message: (err as Error).message, event: 'FAIL' }));
+      void this.fleet.stop(runUid);
       return;
     }
     let artifactName: string | undefined;
@@ -240,7 +246,7 @@ export class RunEvents {
       moveRun(r, { event: 'COMPLETE', condition: { type: 'Succeeded', status: 'True', reason: 'AgentFinished', message: summary ?? 'the agent finished' } });
       moveRun(r, { condition: { type: 'DriverRunning', status: 'False', reason: 'Completed', message: 'the driver process exited' } });
       if (summary) r.status!.summary = summary;
-      r.status!.finishedAt = nowTime();
+      r.status!.finishedAt = nowTime(this.d.clock);
       const events: JournalEventInput[] = [];
       if (finished) {
         r.status!.diff = { ...finished.stats, ...(artifactName ? { artifact: artifactName } : {}) };
@@ -251,12 +257,11 @@ export class RunEvents {
       events.push({ type: 'run.Completed', actor: controllerActor, payload: { ...(summary ? { summary } : {}) } });
       return events;
     });
-    await this.d.fleet().stop(runUid);
+    await this.fleet.stop(runUid);
     if (!done) return;
     const stats = finished ? `${finished.stats.files} file${finished.stats.files === 1 ? '' : 's'} changed, +${finished.stats.insertions} -${finished.stats.deletions}` : 'no workspace changes';
     this.d.recorder?.normal(done, 'Completed', stats);
     await this.retireOnComplete(done, ws);
-    this.d.wakeSession(namespace, run.spec.session);
   }
 
   private async publishArtifact(run: Run, name: string, stored: { digest: string; size: number }): Promise<void> {

@@ -2,6 +2,7 @@
  * Pure helpers that change a Run's status in place: phase moves go through the lifecycle machine,
  * conditions through the one conditions helper. RunWriter commits the result.
  */
+import { systemClock, type Clock } from '../runtime/clock.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import { setCondition, type ConditionUpdate } from '../../resources/conditions.js';
@@ -13,8 +14,8 @@ import type { WorkspaceInfo } from '../../node/ports.js';
 export const controllerActor: Actor = { kind: 'controller', name: 'run-controller' };
 
 /** RFC 3339, second precision (metav1.Time). */
-export function nowTime(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+export function nowTime(clock: Clock = systemClock): string {
+  return new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export interface RunMove {
@@ -23,6 +24,8 @@ export interface RunMove {
   /** Sets the phase directly: only for the first observation of a new run (Queued). */
   phase?: typeof RunPhase.Queued;
   condition?: ConditionUpdate;
+  /** When a move that ends the run happened (`finishedAt`; default: the system clock now). */
+  at?: string;
 }
 
 /** Applies a move to `run.status`; returns true when anything changed. */
@@ -32,7 +35,7 @@ export function moveRun(run: Run, move: RunMove): boolean {
   if (move.event) status.phase = nextPhase(status.phase ?? RunPhase.Queued, move.event);
   if (move.phase) status.phase = move.phase;
   if (move.condition) status.conditions = setCondition(status.conditions, move.condition, run.metadata.generation ?? 1);
-  if (status.phase && isTerminalPhase(status.phase)) status.finishedAt ??= nowTime();
+  if (status.phase && isTerminalPhase(status.phase)) status.finishedAt ??= move.at ?? nowTime();
   return JSON.stringify(status) !== before;
 }
 
@@ -42,13 +45,15 @@ export interface Failure {
   message: string;
   /** START_FAILED from Starting, FAIL otherwise; INTERRUPT ends the run Interrupted instead. */
   event: 'START_FAILED' | 'FAIL' | 'INTERRUPT';
+  /** When it ended (`finishedAt`; default: the system clock now). */
+  at?: string;
 }
 
 /** Ends a run Failed (or Interrupted) with reason and category; null when it already ended. */
 export function failRun(run: Run, f: Failure): JournalEventInput[] | null {
   if (isTerminalPhase(run.status?.phase)) return null;
   const event = f.event === 'START_FAILED' && run.status?.phase !== RunPhase.Starting ? 'FAIL' : f.event;
-  moveRun(run, { event, condition: { type: 'Succeeded', status: 'False', reason: f.reason, message: f.message } });
+  moveRun(run, { event, condition: { type: 'Succeeded', status: 'False', reason: f.reason, message: f.message }, ...(f.at ? { at: f.at } : {}) });
   moveRun(run, { condition: { type: 'DriverRunning', status: 'False', reason: f.reason, message: f.message } });
   run.status!.reason = f.reason;
   run.status!.message = f.message;

@@ -21,13 +21,22 @@ const runStatus: StatusTarget<Run> = {
 export class RunWriter {
   private readonly journal: Journal;
 
-  constructor(private readonly status: StatusWriter) {
+  /**
+   * `written` hears of every run this writer committed (or found unchanged), before the commit
+   * resolves: the session queue counts this process's own writes before their watch events.
+   */
+  constructor(
+    private readonly status: StatusWriter,
+    private readonly written: (run: Run) => void = () => undefined,
+  ) {
     this.journal = status.journal;
   }
 
   /** Applies `mutate` to the stored run and commits status + events; resolves the written run (or undefined if gone). */
-  commit(namespace: string, name: string, mutate: RunMutation): Promise<Run | undefined> {
-    return this.status.commit(runStatus, namespace, name, mutate);
+  async commit(namespace: string, name: string, mutate: RunMutation): Promise<Run | undefined> {
+    const run = await this.status.commit(runStatus, namespace, name, mutate);
+    if (run) this.written(run);
+    return run;
   }
 
   /** Appends events about a run without changing its status. */

@@ -33,6 +33,11 @@ export interface ControllerOptions extends WorkQueueOptions {
   name: string;
   workers?: number;
   log?: (line: string) => void;
+  /**
+   * Resolves once the informers the reconciler reads have listed (controller-runtime's
+   * WaitForCacheSync): workers start after it, so no pass decides on a half-filled cache.
+   */
+  cachesSynced?: () => Promise<void>;
 }
 
 /** Runs a reconciler over a work queue with a fixed number of workers. */
@@ -41,6 +46,7 @@ export class Controller implements Runnable {
   readonly name: string;
   private readonly workers: number;
   private readonly log: (line: string) => void;
+  private readonly cachesSynced?: () => Promise<void>;
 
   constructor(
     private readonly reconciler: Reconciler,
@@ -50,6 +56,7 @@ export class Controller implements Runnable {
     this.queue = new WorkQueue(opts);
     this.workers = opts.workers ?? 2;
     this.log = opts.log ?? (() => undefined);
+    this.cachesSynced = opts.cachesSynced;
   }
 
   /** Enqueues an object key (`namespace/name`). */
@@ -59,6 +66,11 @@ export class Controller implements Runnable {
 
   async start(signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', () => this.queue.shutdown(), { once: true });
+    if (this.cachesSynced) {
+      const aborted = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+      await Promise.race([this.cachesSynced(), aborted]);
+      if (signal.aborted) return;
+    }
     await Promise.all(Array.from({ length: this.workers }, () => this.worker(signal)));
   }
 

@@ -4,6 +4,14 @@ import { ManualClock } from './clock.js';
 import { MAX_TIMER_MS } from '../../api/timers.js';
 import { Controller, TerminalError, type ObjectKey } from './controller.js';
 import { eventually } from '../../test/eventually.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../api/store/open-store.js';
+import { schemeResolver } from '../../api/store/scheme-resolver.js';
+import { scheme } from '../../resources/index.js';
+import type { KubeObject } from '../../resources/meta.js';
+import { Informers, controllerFor } from './builder.js';
 
 describe('WorkQueue', () => {
   it('folds duplicate adds of a waiting key into one', async () => {
@@ -121,5 +129,46 @@ describe('Controller', () => {
     expect(maxActive).toBe(1);
     ac.abort();
     await running;
+  });
+});
+
+describe('controllerFor', () => {
+  it('starts after its caches sync, and wakes its own keys the filter lets through, the owner of a child, and the keys a watch maps to', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-builder-'));
+    const store = await openStore({ kind: 'sqlite', path: join(dir, 'db') }, schemeResolver(scheme), {});
+    const stop = new AbortController();
+    try {
+      const apiVersion = 'sidekicks.dev/v1alpha1';
+      const session = await store.create<KubeObject>('sessions', { apiVersion, kind: 'Session', metadata: { name: 'own', namespace: 'd' }, spec: {} } as KubeObject);
+      const seen: string[] = [];
+      const informers = new Informers(store);
+      const controller = controllerFor<KubeObject>('Session', 'sessions', informers)
+        .when((c) => c.type === 'add')
+        .owns<KubeObject>('channels')
+        .watches<KubeObject>('agents', (c) => (c.type === 'add' ? [`d/for-${c.obj.metadata.name}`] : []))
+        .reconcile({
+          reconcile: async (key: ObjectKey) => {
+            seen.push(`${key.namespace}/${key.name}`);
+            return {};
+          },
+        });
+      for (const r of [...informers.runnables(), controller]) void r.start(stop.signal);
+      // The initial list wakes the session itself (an add), once the caches have synced.
+      await eventually(() => seen.includes('d/own'));
+      await store.updateStatus('sessions', { ...session, status: { phase: 'Active' } });
+      await store.create('sessions', { apiVersion, kind: 'Session', metadata: { name: 'later', namespace: 'd' }, spec: {} } as KubeObject);
+      // One watch delivers in order: once the later session is seen, the status update was, and filtered out.
+      await eventually(() => seen.includes('d/later'));
+      expect(seen.filter((k) => k === 'd/own')).toHaveLength(1);
+      const owner = { apiVersion, kind: 'Session', name: 'parent', uid: session.metadata.uid!, controller: true };
+      await store.create('channels', { apiVersion, kind: 'Channel', metadata: { name: 'c', namespace: 'd', ownerReferences: [owner] }, spec: { session: 'own' } } as KubeObject);
+      await eventually(() => seen.includes('d/parent'));
+      await store.create('agents', { apiVersion, kind: 'Agent', metadata: { name: 'x', namespace: 'd' }, spec: { driver: 'Scripted' } } as KubeObject);
+      await eventually(() => seen.includes('d/for-x'));
+    } finally {
+      stop.abort();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

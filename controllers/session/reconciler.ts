@@ -15,7 +15,10 @@ import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { findObject } from '../find.js';
 import { isActivePhase } from '../run/phases.js';
-import { queueAt, waitingRuns } from '../run/admission.js';
+import { queueAt } from '../run/admission.js';
+import { waitingRuns } from '../../resources/run-queue.js';
+import type { SessionQueue } from '../run/session-queue.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import type { RunWriter } from '../run/run-writer.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 
@@ -43,6 +46,7 @@ export function worthRewriting(stored: number | undefined, actual: number): bool
 export class SessionReconciler implements Reconciler {
   /** When each session's queue positions were last rewritten. */
   private readonly placedAt = new Map<string, number>();
+  private readonly clock: Clock;
 
   constructor(
     private readonly d: {
@@ -50,13 +54,17 @@ export class SessionReconciler implements Reconciler {
       journal: Journal;
       writer?: RunWriter;
       /**
-       * The session's runs as the runs informer has them. Status counts and queue positions follow
+       * The session queues, as the runs informer has them. Status counts and queue positions follow
        * every run change, so reading them from the store would parse every run of the namespace
        * once per change; the cache is what controllers read, and a later change corrects a lag.
+       * Without it, runs are listed from the store.
        */
-      runsOf?: (namespace: string, session: string) => Run[];
+      queue?: SessionQueue;
+      clock?: Clock;
     },
-  ) {}
+  ) {
+    this.clock = d.clock ?? systemClock;
+  }
 
   async reconcile(key: ObjectKey): Promise<Result> {
     const session = await findObject<Session>(this.d.store, 'sessions', key.namespace, key.name);
@@ -92,16 +100,16 @@ export class SessionReconciler implements Reconciler {
    * from the front of a long queue moves everyone behind it once, however many changes coalesced.
    * A run not yet observed is placed by its own admission (which journals run.Queued).
    */
-  private async placeQueue(ns: string, name: string, runs: Run[]): Promise<Result> {
+  private async placeQueue(ns: string, name: string, queue: readonly Run[]): Promise<Result> {
     const writer = this.d.writer;
     if (!writer) return {};
     // A slot handed on moves every waiting run: with hundreds waiting, rewriting them all on each
     // hand-off would cost more than the runs. Positions are refreshed at most once a second.
     const key = `${ns}/${name}`;
-    const wait = (this.placedAt.get(key) ?? -Infinity) + QUEUE_REFRESH_MS - Date.now();
+    const wait = (this.placedAt.get(key) ?? -Infinity) + QUEUE_REFRESH_MS - this.clock.now();
     if (wait > 0) return { requeueAfterMs: wait };
-    this.placedAt.set(key, Date.now());
-    const stale = waitingRuns(runs)
+    this.placedAt.set(key, this.clock.now());
+    const stale = queue
       .map((run, i) => ({ run, position: i + 1 }))
       .filter(({ run, position }) => run.status?.phase === RunPhase.Queued && worthRewriting(run.status.queuePosition, position));
     // Concurrent writes share commits (the store's group commit).
@@ -113,7 +121,8 @@ export class SessionReconciler implements Reconciler {
   private async reportStatus(session: Session): Promise<Result> {
     const ns = session.metadata.namespace!;
     const name = session.metadata.name!;
-    const runs = this.d.runsOf ? this.d.runsOf(ns, name) : (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${name}` })).items;
+    const counted = this.d.queue?.runsOf(ns, name);
+    const runs = counted ? [...counted.runs.values()] : (await this.d.store.list<Run>('runs', { namespace: ns, fieldSelector: `spec.session=${name}` })).items;
     const journalKey = sessionKey(ns, name);
     const first = !session.status?.phase;
     const lastSequence = await this.d.journal.lastSequence(journalKey);
@@ -127,7 +136,7 @@ export class SessionReconciler implements Reconciler {
       observedGeneration: session.metadata.generation,
       conditions: setCondition(session.status?.conditions, { type: 'Ready', status: 'True', reason: phase, message: `main channel ${mainChannelName(name)}` }, session.metadata.generation ?? 1),
     };
-    const placeAgain = await this.placeQueue(ns, name, runs);
+    const placeAgain = await this.placeQueue(ns, name, counted ? counted.queue : waitingRuns(runs));
     if (JSON.stringify(status) === JSON.stringify(session.status)) return placeAgain;
     try {
       await this.d.store.updateStatus('sessions', { ...session, status }, {

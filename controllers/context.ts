@@ -1,0 +1,43 @@
+/**
+ * What every controller folder's registration (`<folder>/controller.ts`) is handed: the store and
+ * journal, the node runtime's ports, the shared informers, and the few objects controllers share —
+ * the session queues, the status writer (and the Run's on top of it), the approval gate.
+ */
+import type { Store } from '../api/store/store.js';
+import type { Journal } from '../api/journal/journal.js';
+import type { EventRecorder } from '../api/events/recorder.js';
+import type { ArtifactContent, DriverLauncher, Workspaces } from '../node/ports.js';
+import type { Informers } from './runtime/builder.js';
+import type { SessionQueue } from './run/session-queue.js';
+import type { RunWriter } from './run/run-writer.js';
+import type { ApprovalGate } from './approval/gate.js';
+import type { DriverProbe } from './agent/probe.js';
+import type { MountInspector } from './repomount/reconciler.js';
+import type { Clock } from './runtime/clock.js';
+import type { StatusWriter } from './runtime/status-writer.js';
+
+export interface ControllerContext {
+  store: Store;
+  journal: Journal;
+  recorder?: EventRecorder;
+  workspaces: Workspaces;
+  artifacts: ArtifactContent;
+  launcher: DriverLauncher;
+  inspector: MountInspector;
+  probe: DriverProbe;
+  env?: NodeJS.ProcessEnv;
+  /** Informer resync period (default 5 min). */
+  resyncMs?: number;
+  clock?: Clock;
+  log: (line: string) => void;
+  /** One list+watch per resource, shared by every controller that reads it. */
+  informers: Informers;
+  /** The session queues (admission, positions, whom to wake), fed by the runs informer and `writer`. */
+  queue: SessionQueue;
+  /** Commits any object's status with its journal events; one per daemon, so its per-object lock is shared. */
+  status: StatusWriter;
+  /** The one path a Run's status is written by (status + journal events in one transaction). */
+  writer: RunWriter;
+  /** Gated tool calls and questions, as Approvals. */
+  gate: ApprovalGate;
+}
