@@ -4,7 +4,7 @@
  * manager that kubectl and controllers observe.
  */
 import type { ManagedFieldsEntry } from '../../resources/meta.js';
-import { ApiError, StatusReason } from '../errors.js';
+import { ApiError, isReason, StatusReason } from '../errors.js';
 import {
   changedFields,
   displayPath,
@@ -187,6 +187,11 @@ export function applyConflictError(conflicts: ApplyConflict[]): ApiError {
   return new ApiError(StatusReason.Conflict, message, {
     causes: conflicts.map((c) => ({ reason: 'FieldManagerConflict', message: `conflict with "${c.manager}"`, field: displayPath(c.path) })),
   });
+}
+
+/** Whether `err` is an apply conflict (applyConflictError): told by its causes, not its wording. */
+export function isApplyConflict(err: unknown): boolean {
+  return isReason(err, StatusReason.Conflict) && !!(err as ApiError).details?.causes?.some((c) => c.reason === 'FieldManagerConflict');
 }
 
 /**

@@ -15,7 +15,7 @@ import { admitWorkflowCreate, keepStampedStatus, WORKFLOW_PLURALS } from './work
 import { admitCreate, admitUpdate, checkEnvelope, FieldValidation, ignoreBodyStatus, type AdmissionRequest } from './admission.js';
 import { appliedCreateFields, applyConfiguration } from './apply.js';
 import { listKeysOf } from './list-keys.js';
-import { keepTimestampsOfNoOp, recordUpdate, type OwnershipContext } from './managed-fields.js';
+import { isApplyConflict, keepTimestampsOfNoOp, recordUpdate, type OwnershipContext } from './managed-fields.js';
 import { admitRemember, type RememberAuthority } from './remember-admission.js';
 import { jsonPatch, mergePatch, PatchType } from './patch.js';
 
@@ -75,7 +75,7 @@ export interface ApiServiceOptions {
 export class ApiService {
   readonly store: Store;
   readonly scheme: Scheme;
-  private recorder?: EventRecorder;
+  private readonly recorder?: EventRecorder;
   private readonly now: () => Date;
   private readonly authority?: RememberAuthority;
   /** Run-create checks of one session, one at a time: each counts the runs stored or being stored before it. */
@@ -90,11 +90,6 @@ export class ApiService {
     this.now = opts.now ?? (() => new Date());
     this.authority = opts.authority;
     this.runLimits = new RunLimits(this.store);
-  }
-
-  /** Attaches the recorder that logs lifecycle Events (it usually needs the service first). */
-  setRecorder(recorder: EventRecorder | undefined): void {
-    this.recorder = recorder;
   }
 
   /** The kind served under a plural, or 404 like kube-apiserver for an unknown resource. */
@@ -380,10 +375,6 @@ export class ApiService {
 /** A JSON patch operation on /metadata/resourceVersion (usually a `test`) is a precondition. */
 function testsResourceVersion(patch: unknown): boolean {
   return Array.isArray(patch) && patch.some((op) => (op as { path?: unknown } | null)?.path === '/metadata/resourceVersion');
-}
-
-function isApplyConflict(err: unknown): boolean {
-  return err instanceof ApiError && err.message.startsWith('Apply failed');
 }
 
 function scopeNs(def: KindDefinition, namespace: string): string {

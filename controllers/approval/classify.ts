@@ -22,39 +22,17 @@
  * - RunCommand: ToolExecution plus whatever its line does (classify/commands.ts).
  */
 import path from 'node:path';
-import type { Static } from '@sinclair/typebox';
-import type { ApprovalRequest as ApprovalRequestSchema } from '../../resources/kinds/approval.js';
 import { ApprovalCategory } from '../../resources/kinds/common.js';
 import { classifyCommand } from './classify/commands.js';
 import { describe, oneLine } from './classify/summary.js';
 import { classifyFileChange } from './classify/writes.js';
+import type { Classification, ClassifyContext, ToolCallInput } from './classify/types.js';
 
 export { singleCommand } from './classify/commands.js';
 export { hostOf } from './classify/network.js';
 export { parseShell, type Redirect, type SimpleCommand } from './shell/parse.js';
 
-export type ApprovalRequest = Static<typeof ApprovalRequestSchema>;
-
-/** A tool call in our vocabulary, as a driver hands it to the gate. */
-export interface ToolCallInput {
-  tool: string;
-  input: Record<string, unknown>;
-}
-
-/** Where the call would run. */
-export interface ClassifyContext {
-  /** The run's workspace root, absolute. Anything else makes every write count as outside. */
-  workspace: string;
-}
-
-/** What a tool call needs approved, and the request people are shown. */
-export interface Classification {
-  /** The tool, as called. */
-  tool: string;
-  /** What needs approving; empty when the call may simply run. */
-  categories: ApprovalCategory[];
-  request: ApprovalRequest;
-}
+export type { ApprovalRequest, Classification, ClassifyContext, ToolCallInput } from './classify/types.js';
 
 /** Classifies one tool call: the categories that need approval and the request to show. */
 export function classifyToolCall(call: ToolCallInput, ctx: ClassifyContext): Classification {

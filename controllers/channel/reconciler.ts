@@ -22,7 +22,6 @@ import { setCondition } from '../../resources/conditions.js';
 import { NameLabel, nameLabels, nameLabelValue } from '../../resources/name-labels.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { createOrUpdate, WriteOutcome } from '../runtime/create-or-update.js';
-import { findObject } from '../find.js';
 import { planChannel, type ChannelPlan, type ChannelWorld, type SessionState, type Unavailability } from './channel-plan.js';
 import { turnPrompt } from './transcript.js';
 
@@ -55,7 +54,7 @@ export class ChannelReconciler implements Reconciler {
   constructor(private readonly d: { store: Store; journal: Journal }) {}
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const channel = await findObject<Channel>(this.d.store, 'channels', key.namespace, key.name);
+    const channel = await this.d.store.find<Channel>('channels', key.namespace, key.name);
     if (!channel || channel.metadata.deletionTimestamp) return {};
     const observed = await this.observe(channel);
     const plan = planChannel(observed.world);
@@ -71,12 +70,12 @@ export class ChannelReconciler implements Reconciler {
   private async observe(channel: Channel): Promise<Observed> {
     const ns = channel.metadata.namespace!;
     const name = channel.metadata.name!;
-    const session = await findObject<Session>(this.d.store, 'sessions', ns, channel.spec.session);
+    const session = await this.d.store.find<Session>('sessions', ns, channel.spec.session);
     const messages = await readChannelMessages(this.d.journal, sessionKey(ns, channel.spec.session), name);
     const runName = turnRunName(name, turnsTaken(messages) + 1);
-    const run = await findObject<Run>(this.d.store, 'runs', ns, runName);
+    const run = await this.d.store.find<Run>('runs', ns, runName);
     const agents = new Map<string, Agent | undefined>();
-    for (const a of channel.spec.agents ?? []) agents.set(a, await findObject<Agent>(this.d.store, 'agents', ns, a));
+    for (const a of channel.spec.agents ?? []) agents.set(a, await this.d.store.find<Agent>('agents', ns, a));
     const world: ChannelWorld = {
       rules: channel.spec,
       sessionName: channel.spec.session,

@@ -1,22 +1,20 @@
 /**
  * The Run reconciler: moves a Run one step toward its spec per pass — admit it into a session
- * slot, prepare its workspace, start its driver, pause/resume it, recover it after a restart,
+ * slot (./admit.ts), prepare its workspace, start its driver, pause/resume it, recover it after a restart,
  * and retire its workspace when it is deleted. Driver events (turns, tool calls, completion) are
  * handled by RunEvents (./run-events.ts); both write through RunWriter so every status change is
  * committed with its journal event.
  */
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import type { EventRecorder } from '../../api/events/recorder.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
-import type { Session } from '../../resources/kinds/session.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
-import { findObject as find } from '../find.js';
 import { KeyedLock } from '../../api/keyed-lock.js';
-import { queueAt } from './admission.js';
+import { RunAdmission } from './admit.js';
+import { addFinalizer, hasFinalizer, removeFinalizer } from './finalizer.js';
 import type { SessionQueue } from './session-queue.js';
 import type { RunEvents } from './run-events.js';
 import type { ApprovalGate } from '../approval/gate.js';
@@ -24,7 +22,7 @@ import { systemClock, type Clock } from '../runtime/clock.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
 import { IsolationUnavailableError, requestedPolicy } from '../../node/sandbox/isolation.js';
-import { exhaustion, runBudget, runMaxTurns, sessionBudget, totalUsage } from './budget.js';
+import { runBudget, runMaxTurns } from './budget.js';
 import type { CheckpointStore } from './checkpoints.js';
 import type { DriverFleet } from '../../node/fleet.js';
 import type { RunWriter } from './run-writer.js';
@@ -34,8 +32,6 @@ import type { DriverLauncher } from '../../node/ports.js';
 import { workspaceFromStatus } from './workspace-of.js';
 import { controllerActor, failRun, moveRun, nowTime, workspaceOf } from './run-status.js';
 import type { PermissionDecision, ToolCall } from '../../node/drivers/contract.js';
-
-export const WORKSPACE_FINALIZER = 'sidekicks.dev/worktree';
 
 export interface RunReconcilerDeps {
   store: Store;
@@ -61,30 +57,35 @@ export class RunReconciler implements Reconciler {
   private readonly sessionLock = new KeyedLock();
 
   private readonly clock: Clock;
+  private readonly admission: RunAdmission;
 
   constructor(private readonly d: RunReconcilerDeps) {
     this.clock = d.clock ?? systemClock;
+    this.admission = new RunAdmission(d);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const run = await find<Run>(this.d.store, 'runs', key.namespace, key.name);
+    const run = await this.d.store.find<Run>('runs', key.namespace, key.name);
     if (!run) return {};
     if (run.metadata.deletionTimestamp) return this.finalize(run);
     const phase = run.status?.phase ?? RunPhase.Queued;
     // The finalizer guards a workspace; a queued run has none yet and is taken at admission.
-    if (phase !== RunPhase.Queued && !isTerminalPhase(phase) && !hasFinalizer(run)) return this.addFinalizer(run);
+    if (phase !== RunPhase.Queued && !isTerminalPhase(phase) && !hasFinalizer(run)) {
+      await addFinalizer(this.d.store, run);
+      return {};
+    }
     if (isTerminalPhase(phase)) {
       await this.d.fleet.stop(run.metadata.uid!);
       return {};
     }
-    const orphaned = run.spec.parent !== undefined ? await this.parentEnded(run) : undefined;
+    const orphaned = run.spec.parent !== undefined ? await this.admission.parentEnded(run) : undefined;
     if (orphaned) {
       await this.fail(run, { category: 'Policy', reason: 'ParentEnded', message: orphaned, event: 'INTERRUPT' });
       return {};
     }
     switch (phase) {
       case RunPhase.Queued:
-        return this.sessionLock.run(`${run.metadata.namespace}/${run.spec.session}`, () => this.admit(run));
+        return this.sessionLock.run(`${run.metadata.namespace}/${run.spec.session}`, () => this.admission.admit(run));
       case RunPhase.Starting:
         return this.start(run);
       case RunPhase.Paused:
@@ -94,103 +95,6 @@ export class RunReconciler implements Reconciler {
       default:
         return this.supervise(run);
     }
-  }
-
-  /** Why a child run must stop: its parent failed, was interrupted or cancelled, or is gone (DOMAIN.md, Runs). */
-  private async parentEnded(run: Run): Promise<string | undefined> {
-    const parent = await find<Run>(this.d.store, 'runs', run.metadata.namespace!, run.spec.parent!);
-    if (!parent || parent.metadata.deletionTimestamp) return `the parent run "${run.spec.parent}" was deleted`;
-    const phase = parent.status?.phase;
-    if (phase === RunPhase.Failed) return `the parent run "${run.spec.parent}" failed${parent.status?.reason ? ` (${parent.status.reason})` : ''}`;
-    if (phase === RunPhase.Interrupted) return `the parent run "${run.spec.parent}" was interrupted${parent.status?.reason ? ` (${parent.status.reason})` : ''}`;
-    return undefined;
-  }
-
-  private async addFinalizer(run: Run): Promise<Result> {
-    const next = structuredClone(run);
-    next.metadata.finalizers = [...(run.metadata.finalizers ?? []), WORKSPACE_FINALIZER];
-    await this.d.store.update('runs', next);
-    return {};
-  }
-
-  /** Queued → Starting when the session has a free slot and the run is first in line. */
-  private async admit(run: Run): Promise<Result> {
-    const ns = run.metadata.namespace!;
-    const session = await find<Session>(this.d.store, 'sessions', ns, run.spec.session);
-    // Until the session controller has observed the session, its journal does not start with
-    // session.created: wait (the session's status change wakes its runs).
-    const missing = !session
-      ? `session "${run.spec.session}" not found`
-      : !session.status?.phase
-        ? `session "${run.spec.session}" is not ready yet`
-        : await this.missingReference(run);
-    if (!session || missing) {
-      await this.d.writer.commit(ns, run.metadata.name!, (r) => {
-        const reason = !session?.status?.phase ? 'SessionNotReady' : missing!.startsWith('agent') ? 'AgentNotReady' : 'RepoMountNotReady';
-        const changed = moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason, message: missing! } });
-        if (!changed) return null;
-        // The session's journal opens with session.created: nothing is journalled before it.
-        return session?.status?.phase ? [{ type: 'run.Queued', actor: controllerActor, payload: { reason, message: missing } }] : [];
-      });
-      // No polling: the session, agent and repo mount informers wake the runs that name them.
-      return {};
-    }
-    // The run as just read is at least as new as the queue's copy (an older one is ignored).
-    this.d.queue.observe(run);
-    const runs = this.d.queue.runsOf(ns, run.spec.session);
-    // A session whose budget is used up admits nothing more; raising the budget lets the queue move.
-    const budget = sessionBudget(session);
-    const spent = Object.keys(budget).length > 0 ? exhaustion(`session "${run.spec.session}"`, budget, totalUsage([...runs.runs.values()])) : undefined;
-    if (spent) {
-      await this.d.writer.commit(ns, run.metadata.name!, (r) => {
-        const changed = moveRun(r, { phase: RunPhase.Queued, condition: { type: 'Admitted', status: 'False', reason: 'BudgetExhausted', message: spent } });
-        return changed ? [{ type: 'run.Queued', actor: controllerActor, payload: { reason: 'BudgetExhausted', message: spent } }] : null;
-      });
-      return {};
-    }
-    // Readiness depends only on a run's agent and repo mount: one lookup per distinct pair, not per run.
-    const readiness = new Map<string, boolean>();
-    for (const [refs, r] of this.d.queue.referencesOf(ns, run.spec.session)) readiness.set(refs, !(await this.missingReference(r)));
-    const decision = this.d.queue.decide(run, readiness);
-    // One decision may free several slots: it admits every run it found a slot for (each then
-    // starts on its own pass, woken by its phase change).
-    for (const name of decision.admit) await this.admitOne(name === run.metadata.name ? run : runs.runs.get(name)!);
-    if (decision.admit.has(run.metadata.name!)) return {};
-    // The positions of the runs behind this one are the session controller's (one pass per change).
-    await queueAt(this.d.writer, ns, run, decision.positions.get(run.metadata.name!)!);
-    return {};
-  }
-
-  /** Queued → Starting: takes the slot the session's admission decision gave the run. */
-  private async admitOne(run: Run): Promise<void> {
-    const ns = run.metadata.namespace!;
-    if (!hasFinalizer(run)) await this.addFinalizer(run);
-    let admitted = false;
-    await this.d.writer.commit(ns, run.metadata.name!, (r) => {
-      if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
-      admitted = true;
-      moveRun(r, { event: 'ADMIT', condition: { type: 'Admitted', status: 'True', reason: 'SlotAvailable', message: `session ${run.spec.session} has a free slot` } });
-      delete r.status!.queuePosition;
-      return [{ type: 'run.Starting', actor: controllerActor }];
-    });
-    if (admitted) this.d.recorder?.normal(run, 'Admitted', `admitted into session ${run.spec.session}`);
-  }
-
-  /** Why a run cannot start yet (its agent or repo mount is missing or not ready), or undefined. */
-  private async missingReference(run: Run): Promise<string | undefined> {
-    const ns = run.metadata.namespace!;
-    const agent = await find<Agent>(this.d.store, 'agents', ns, run.spec.agent);
-    if (!agent) return `agent "${run.spec.agent}" not found`;
-    // A CLI driver whose binary is missing cannot start at all: wait for it. An OpenAI endpoint
-    // that does not answer is different: the run starts and fails with the provider's status.
-    const cliDriver = agent.spec.driver === 'Claude' || agent.spec.driver === 'Codex';
-    if (cliDriver && agent.status?.phase === 'Unavailable') return `agent "${run.spec.agent}" is not ready${agent.status.message ? `: ${agent.status.message}` : ''}`;
-    if (run.spec.repoMount) {
-      const mount = await find<RepoMount>(this.d.store, 'repomounts', ns, run.spec.repoMount);
-      if (!mount) return `repomount "${run.spec.repoMount}" not found`;
-      if (mount.status?.phase === 'Detached') return `repomount "${run.spec.repoMount}" is not ready${mount.status?.message ? `: ${mount.status.message}` : ''}`;
-    }
-    return undefined;
   }
 
   /** Starting: workspace (idempotent), then the driver. Any failure fails the run; nothing falls back. */
@@ -218,7 +122,7 @@ export class RunReconciler implements Reconciler {
   /** Starts the driver process and moves the run to Running (from Starting or Paused). */
   private async launch(run: Run, ws: WorkspaceInfo, event: 'DRIVER_STARTED' | 'RESUME' | 'RECOVER'): Promise<Result> {
     const ns = run.metadata.namespace!;
-    const agent = await find<Agent>(this.d.store, 'agents', ns, run.spec.agent);
+    const agent = await this.d.store.find<Agent>('agents', ns, run.spec.agent);
     if (!agent) {
       await this.fail(run, { category: 'Provider', reason: 'AgentNotFound', message: `agent "${run.spec.agent}" not found`, event: 'FAIL' });
       return {};
@@ -234,7 +138,7 @@ export class RunReconciler implements Reconciler {
     const checkpoint = event === 'DRIVER_STARTED' ? undefined : await this.d.checkpoints.load(run.metadata.uid!);
     const interruptedCalls = event === 'RECOVER' ? await this.d.writer.interruptedToolCalls(run) : [];
     this.d.events.track(run, { budget: runBudget(run, agent), maxTurns: config.maxTurns });
-    const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', ns, run.spec.repoMount) : undefined;
+    const mount = run.spec.repoMount ? await this.d.store.find<RepoMount>('repomounts', ns, run.spec.repoMount) : undefined;
     let entry;
     try {
       entry = await this.d.fleet.launch(
@@ -304,7 +208,7 @@ export class RunReconciler implements Reconciler {
     // run.completed): let them land first, or a finished run would be "recovered" from an older
     // checkpoint and ask its model again.
     await this.d.fleet.drain(uid);
-    const current = await find<Run>(this.d.store, 'runs', run.metadata.namespace!, run.metadata.name!);
+    const current = await this.d.store.find<Run>('runs', run.metadata.namespace!, run.metadata.name!);
     if (!current || current.status?.phase !== run.status?.phase || this.d.fleet.has(uid)) return {};
     return this.recover(current);
   }
@@ -332,7 +236,7 @@ export class RunReconciler implements Reconciler {
    * (re-run only if idempotent). Otherwise it fails RecoveryNeeded.
    */
   private async recover(run: Run): Promise<Result> {
-    const agent = await find<Agent>(this.d.store, 'agents', run.metadata.namespace!, run.spec.agent);
+    const agent = await this.d.store.find<Agent>('agents', run.metadata.namespace!, run.spec.agent);
     const caps = agent ? this.d.launcher.capabilitiesOf(agent.spec.driver) : undefined;
     const checkpoint = caps?.resume ? await this.d.checkpoints.load(run.metadata.uid!) : undefined;
     const ws = run.status?.workspace;
@@ -368,19 +272,13 @@ export class RunReconciler implements Reconciler {
     await this.d.fleet.stop(run.metadata.uid!);
     const ws = run.status?.workspace;
     if (ws?.path) {
-      const mount = run.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
+      const mount = run.spec.repoMount ? await this.d.store.find<RepoMount>('repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
       // The mount may be gone before its runs: its default policy (OnDelete) still retires them.
       const { retired } = await this.d.workspaces.retire(await workspaceFromStatus(this.d.store, run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
       if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode ?? 'Scratch' } }]).catch(() => undefined);
     }
     await this.d.checkpoints.remove(run.metadata.uid!);
-    const next = structuredClone(run);
-    next.metadata.finalizers = (run.metadata.finalizers ?? []).filter((f) => f !== WORKSPACE_FINALIZER);
-    try {
-      await this.d.store.update('runs', next);
-    } catch (err) {
-      if (!isReason(err, 'NotFound')) throw err;
-    }
+    await removeFinalizer(this.d.store, run);
     return {};
   }
 
@@ -393,7 +291,7 @@ export class RunReconciler implements Reconciler {
   private async workspaceRequest(run: Run): Promise<PrepareRequest> {
     const ref = { namespace: run.metadata.namespace!, name: run.metadata.name!, uid: run.metadata.uid!, session: run.spec.session };
     if (!run.spec.repoMount) return { run: ref, mode: 'Scratch' };
-    const mount = await find<RepoMount>(this.d.store, 'repomounts', run.metadata.namespace!, run.spec.repoMount);
+    const mount = await this.d.store.find<RepoMount>('repomounts', run.metadata.namespace!, run.spec.repoMount);
     if (!mount) throw Object.assign(new Error(`repomount "${run.spec.repoMount}" not found`), { reason: 'RepoMountNotFound' });
     return {
       run: ref,
@@ -407,10 +305,6 @@ export class RunReconciler implements Reconciler {
       },
     };
   }
-}
-
-function hasFinalizer(run: Run): boolean {
-  return run.metadata.finalizers?.includes(WORKSPACE_FINALIZER) ?? false;
 }
 
 function reasonForMode(mode: WorkspaceInfo['mode']): string {

@@ -3,12 +3,11 @@ import type { Store } from '../../api/store/store.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { WorkspaceInfo } from '../../node/ports.js';
-import { findObject } from '../find.js';
 
 /** The workspace as recorded in status (plus the mount root, for git operations). */
 export async function workspaceFromStatus(store: Store, run: Run): Promise<WorkspaceInfo> {
   const s = run.status?.workspace ?? {};
-  const mount = run.spec.repoMount ? await findObject<RepoMount>(store, 'repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
+  const mount = run.spec.repoMount ? await store.find<RepoMount>('repomounts', run.metadata.namespace!, run.spec.repoMount) : undefined;
   return {
     mode: (s.mode ?? 'Scratch') as WorkspaceInfo['mode'],
     path: s.path ?? '',

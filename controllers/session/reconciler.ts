@@ -13,7 +13,6 @@ import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
-import { findObject } from '../find.js';
 import { isActivePhase } from '../run/phases.js';
 import { queueAt } from '../run/admission.js';
 import { waitingRuns } from '../../resources/run-queue.js';
@@ -67,7 +66,7 @@ export class SessionReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const session = await findObject<Session>(this.d.store, 'sessions', key.namespace, key.name);
+    const session = await this.d.store.find<Session>('sessions', key.namespace, key.name);
     if (!session || session.metadata.deletionTimestamp) return {};
     await this.ensureMainChannel(session);
     return this.reportStatus(session);
@@ -75,7 +74,7 @@ export class SessionReconciler implements Reconciler {
 
   private async ensureMainChannel(session: Session): Promise<void> {
     const name = mainChannelName(session.metadata.name!);
-    if (await findObject(this.d.store, 'channels', session.metadata.namespace!, name)) return;
+    if (await this.d.store.find('channels', session.metadata.namespace!, name)) return;
     const channel = {
       apiVersion: 'sidekicks.dev/v1alpha1',
       kind: 'Channel',

@@ -10,7 +10,6 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import { isTerminalPhase, type Run } from '../../resources/kinds/run.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
 import { render } from '../../resources/workflow/expressions.js';
-import { findObject as find } from '../find.js';
 import type { Clock } from '../runtime/clock.js';
 import { approvalFor, cancelFor, channelFor, Children, parseDuration, runFor, type ChildOf } from './children.js';
 import { attemptName, checkName, gateApprovalName, PHASE_LABEL } from './names.js';
@@ -78,7 +77,7 @@ export class AttemptConverger {
         return;
       }
       case 'MultiAgent': {
-        const base = await find<Channel>(this.d.store, 'channels', wf.metadata.namespace!, spec.channel ?? '');
+        const base = await this.d.store.find<Channel>('channels', wf.metadata.namespace!, spec.channel ?? '');
         if (base) await this.children.ensure('channels', channelFor(child, base, spec.prompt ? render(spec.prompt, values) : undefined));
         return;
       }
@@ -110,7 +109,7 @@ export class AttemptConverger {
         continue;
       }
       keepRuns.add(name);
-      const run = await find<Run>(this.d.store, 'runs', wf.metadata.namespace!, name);
+      const run = await this.d.store.find<Run>('runs', wf.metadata.namespace!, name);
       if (!run) {
         const prompt = render(check.prompt ?? '', values).trim() || `Review phase ${spec.name} of workflow ${wfName}; answer PASS or FAIL.`;
         await this.children.ensure('runs', runFor({ wf, phase: spec.name, attempt, name }, { agent: check.agent ?? '', prompt, baseRef: ps?.outputs?.headCommit ?? baseRefOf(pass, spec.name) }));

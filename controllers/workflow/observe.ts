@@ -10,7 +10,6 @@ import type { Approval } from '../../resources/kinds/approval.js';
 import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { render } from '../../resources/workflow/expressions.js';
-import { findObject as find } from '../find.js';
 import { attemptName, checkName, gateApprovalName } from './names.js';
 import { agentCheckPasses, approvalGate, channelWork, humanWork, runWork, stepWork } from './outcomes.js';
 import { missingMount, renderValues, stepRefOf, stepSpecOf, type Pass } from './pass.js';
@@ -37,12 +36,12 @@ export class AttemptObserver {
     const name = attemptName(pass.wf.metadata.name!, spec.name, attempt);
     switch (spec.type) {
       case 'Agent':
-        return runWork(await find<Run>(this.d.store, 'runs', ns, name));
+        return runWork(await this.d.store.find<Run>('runs', ns, name));
       case 'Human':
-        return humanWork(await find<Approval>(this.d.store, 'approvals', ns, name), spec.human);
+        return humanWork(await this.d.store.find<Approval>('approvals', ns, name), spec.human);
       case 'MultiAgent': {
-        const channel = await find<Channel>(this.d.store, 'channels', ns, name);
-        if (!channel && !(await find<Channel>(this.d.store, 'channels', ns, spec.channel ?? ''))) {
+        const channel = await this.d.store.find<Channel>('channels', ns, name);
+        if (!channel && !(await this.d.store.find<Channel>('channels', ns, spec.channel ?? ''))) {
           return { state: 'Failed', reason: 'ChannelNotFound', message: `channel "${spec.channel ?? ''}" (the phase's channel to copy) not found` };
         }
         return channelWork(channel);
@@ -66,7 +65,7 @@ export class AttemptObserver {
   private async observeGate(pass: Pass, spec: PhaseSpec, attempt: number): Promise<GateOutcome> {
     const ns = pass.wf.metadata.namespace!;
     const wfName = pass.wf.metadata.name!;
-    if (spec.gate?.type === 'HumanApproval') return approvalGate(await find<Approval>(this.d.store, 'approvals', ns, gateApprovalName(wfName, spec.name, attempt)));
+    if (spec.gate?.type === 'HumanApproval') return approvalGate(await this.d.store.find<Approval>('approvals', ns, gateApprovalName(wfName, spec.name, attempt)));
     const checks = spec.gate?.checks ?? [];
     for (const [i, check] of checks.entries()) {
       const name = checkName(wfName, spec.name, attempt, i);
@@ -88,7 +87,7 @@ export class AttemptObserver {
         }
         continue;
       }
-      const run = await find<Run>(this.d.store, 'runs', ns, name);
+      const run = await this.d.store.find<Run>('runs', ns, name);
       const phase = run?.status?.phase;
       if (phase === 'Failed' || phase === 'Interrupted') return { state: 'Failed', result: `check ${label}: run ${name} ended ${phase}` };
       if (phase !== 'Completed') return { state: 'Running' };

@@ -14,7 +14,6 @@ import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { Session } from '../../resources/kinds/session.js';
 import type { Workflow, WorkflowStatus } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplate } from '../../resources/kinds/workflowtemplate.js';
-import { findObject as find } from '../find.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { StatusWriter, type StatusTarget } from '../runtime/status-writer.js';
@@ -67,7 +66,7 @@ export class WorkflowReconciler implements Reconciler {
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
-    const wf = await find<Workflow>(this.d.store, 'workflows', key.namespace, key.name);
+    const wf = await this.d.store.find<Workflow>('workflows', key.namespace, key.name);
     if (!wf || wf.metadata.deletionTimestamp) {
       // Its runs, approvals and channels go with it (owner references); its commands stop here.
       this.d.steps.stopStray(`${key.namespace}/${key.name}`, new Set(), 'the workflow was deleted');
@@ -78,17 +77,17 @@ export class WorkflowReconciler implements Reconciler {
       await this.d.store.update('workflows', { ...wf, metadata: { ...wf.metadata, finalizers: [...(wf.metadata.finalizers ?? []), WORKFLOW_FINALIZER] } });
       return {};
     }
-    const session = await find<Session>(this.d.store, 'sessions', key.namespace, wf.spec.session);
+    const session = await this.d.store.find<Session>('sessions', key.namespace, wf.spec.session);
     // The session's journal opens with session.created: nothing is journalled before it.
     if (!session?.status?.phase) return { requeueAfterMs: SESSION_POLL_MS };
-    const template = wf.spec.templateRef ? await find<WorkflowTemplate>(this.d.store, 'workflowtemplates', key.namespace, wf.spec.templateRef.name) : undefined;
+    const template = wf.spec.templateRef ? await this.d.store.find<WorkflowTemplate>('workflowtemplates', key.namespace, wf.spec.templateRef.name) : undefined;
     const resolved = resolveTemplate(wf, template);
     if (!resolved.ok) {
       const written = await this.commit(wf, endPlan(wf.metadata.name!, wf.status, { phase: 'Failed', reason: resolved.reason, message: resolved.message }, this.now()));
       if (written) await this.converger.stopStray(written, new Set(), new Set());
       return {};
     }
-    const mount = wf.spec.repoMount ? await find<RepoMount>(this.d.store, 'repomounts', key.namespace, wf.spec.repoMount) : undefined;
+    const mount = wf.spec.repoMount ? await this.d.store.find<RepoMount>('repomounts', key.namespace, wf.spec.repoMount) : undefined;
     const pass: Pass = { wf, spec: resolved.spec, params: resolved.params, mount };
     const retry = wf.metadata.annotations?.[RETRY_ANNOTATION];
     const plan = planWorkflow({
@@ -142,12 +141,12 @@ export class WorkflowReconciler implements Reconciler {
   /** Deleting: record the end of a workflow that had not ended (Cancelled), then let it go. */
   private async finalize(wf: Workflow): Promise<Result> {
     if (!wf.metadata.finalizers?.includes(WORKFLOW_FINALIZER)) return {};
-    const session = await find<Session>(this.d.store, 'sessions', wf.metadata.namespace!, wf.spec.session);
+    const session = await this.d.store.find<Session>('sessions', wf.metadata.namespace!, wf.spec.session);
     if (session?.status?.phase) {
       await this.commit(wf, endPlan(wf.metadata.name!, wf.status, { phase: 'Cancelled', reason: 'Deleted', message: 'the workflow was deleted' }, this.now()));
     }
     for (let attempt = 0; ; attempt++) {
-      const current = await find<Workflow>(this.d.store, 'workflows', wf.metadata.namespace!, wf.metadata.name!);
+      const current = await this.d.store.find<Workflow>('workflows', wf.metadata.namespace!, wf.metadata.name!);
       if (!current?.metadata.finalizers?.includes(WORKFLOW_FINALIZER)) return {};
       try {
         await this.d.store.update('workflows', { ...current, metadata: { ...current.metadata, finalizers: current.metadata.finalizers.filter((f) => f !== WORKFLOW_FINALIZER) } });
@@ -161,7 +160,7 @@ export class WorkflowReconciler implements Reconciler {
 
   private async dropRetryAnnotation(wf: Workflow): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const current = await find<Workflow>(this.d.store, 'workflows', wf.metadata.namespace!, wf.metadata.name!);
+      const current = await this.d.store.find<Workflow>('workflows', wf.metadata.namespace!, wf.metadata.name!);
       if (!current || current.metadata.annotations?.[RETRY_ANNOTATION] === undefined) return;
       const { [RETRY_ANNOTATION]: _done, ...rest } = current.metadata.annotations;
       try {

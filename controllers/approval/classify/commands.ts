@@ -16,7 +16,7 @@
 import { ApprovalCategory } from '../../../resources/kinds/common.js';
 import { operands, quoteArgv } from '../shell/argv.js';
 import { MAX_DEPTH, parseShell, type SimpleCommand } from '../shell/parse.js';
-import type { ApprovalRequest, Classification } from '../classify.js';
+import type { ApprovalRequest, Classification } from './types.js';
 import { destructiveGit, gitNetwork } from './git.js';
 import { networkUse, type NetworkUse } from './network.js';
 import { oneLine } from './summary.js';

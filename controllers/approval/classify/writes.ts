@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ApprovalCategory } from '../../../resources/kinds/common.js';
 import { lexicalResolve } from '../../../node/tools/workspace-path.js';
 import { hasFlag, NONE, operands, optionValues, set, subcommand } from '../shell/argv.js';
-import type { ApprovalRequest, Classification } from '../classify.js';
+import type { ApprovalRequest, Classification } from './types.js';
 import { GIT_SUB_VALUED, gitParts } from './git.js';
 import { NODE_VALUED, PACKAGE_MANAGERS } from './network.js';
 import { oneLine } from './summary.js';
