@@ -4,6 +4,7 @@
  * `describe` read what controllers meant.
  */
 import type { Condition, ConditionStatus } from './meta.js';
+import { metaTime } from './time.js';
 
 /** The fields a controller decides; times and generation are filled in by {@link setCondition}. */
 export interface ConditionUpdate {
@@ -31,7 +32,7 @@ export function setCondition(
     ...(c.reason !== undefined ? { reason: c.reason } : {}),
     ...(c.message !== undefined ? { message: c.message } : {}),
     lastTransitionTime:
-      existing && existing.status === c.status && existing.lastTransitionTime ? existing.lastTransitionTime : formatTime(now),
+      existing && existing.status === c.status && existing.lastTransitionTime ? existing.lastTransitionTime : metaTime(now),
     observedGeneration,
   };
   return existing ? list.map((x) => (x === existing ? next : { ...x })) : [...list.map((x) => ({ ...x })), next];
@@ -47,7 +48,3 @@ export function isConditionTrue(conditions: Condition[] | undefined, type: strin
   return findCondition(conditions, type)?.status === 'True';
 }
 
-/** Kubernetes metav1.Time: RFC 3339 in UTC with second precision. */
-function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../atomic-file.js';
 import { generateToken } from './tokens.js';
 import { invalidIdentityName, parseRole, type Role } from './roles.js';
+import { metaTime } from '../../resources/time.js';
 
 /** What is stored about an identity. */
 export interface IdentityRecord {
@@ -101,7 +102,7 @@ export class TokenStore {
       if (why) throw new TokenStoreError(`invalid identity name "${name}": ${why}`);
       if (this.byName(name)) throw new TokenStoreError(`identity "${name}" already has a token`);
       const token = generateToken();
-      const record: IdentityRecord = { name, role, createdAt: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+      const record: IdentityRecord = { name, role, createdAt: metaTime(now) };
       const next = new Map(this.byDigest).set(tokenDigest(token), record);
       await this.persist(next);
       this.byDigest.set(tokenDigest(token), record);

@@ -16,6 +16,7 @@ import { EventType, type Event, type ObjectReference } from '../../resources/kin
 import { API_VERSION, type KubeObject } from '../../resources/meta.js';
 import { isReason, StatusReason } from '../errors.js';
 import type { Store } from '../store/store.js';
+import { metaTime } from '../../resources/time.js';
 
 /** The reference an Event carries to the object it is about. */
 export type InvolvedObject = ObjectReference;
@@ -47,9 +48,6 @@ interface Series {
   name: string;
 }
 
-function timestamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** Records Events about objects; see the module comment for aggregation and retention. */
 export class EventRecorder {
@@ -163,8 +161,8 @@ export class EventRecorder {
       message,
       type,
       count: 1,
-      firstTimestamp: timestamp(at),
-      lastTimestamp: timestamp(at),
+      firstTimestamp: metaTime(at),
+      lastTimestamp: metaTime(at),
       source: { component: this.component },
       reportingComponent: this.component,
     };
@@ -185,7 +183,7 @@ export class EventRecorder {
         throw err;
       }
       ev.count = (ev.count ?? 1) + 1;
-      ev.lastTimestamp = timestamp(at);
+      ev.lastTimestamp = metaTime(at);
       try {
         await this.store.update(EVENTS, ev);
         return true;

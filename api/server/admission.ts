@@ -18,6 +18,7 @@ import {
 } from '../../resources/validation.js';
 import { CREATED_BY } from '../auth/model.js';
 import { ApiError, invalid, StatusReason } from '../errors.js';
+import { metaTime } from '../../resources/time.js';
 
 /** How unknown fields are treated, as the `fieldValidation` query parameter says. */
 export const FieldValidation = { Strict: 'Strict', Warn: 'Warn', Ignore: 'Ignore' } as const;
@@ -221,7 +222,7 @@ export function ignoreBodyStatus(def: KindDefinition, obj: KubeObject, old?: Kub
 /** An Invite expires a week after it is made unless it says when (the clock is the server's). */
 function defaultInviteExpiry(obj: KubeObject, req: AdmissionRequest): void {
   if (isMap(obj.spec) && (obj.spec.expiresAt === undefined || obj.spec.expiresAt === '')) {
-    obj.spec.expiresAt = new Date(req.now.getTime() + INVITE_TTL_MS).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    obj.spec.expiresAt = metaTime(req.now.getTime() + INVITE_TTL_MS);
   }
 }
 

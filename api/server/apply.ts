@@ -5,8 +5,9 @@
  */
 import type { KubeObject, ManagedFieldsEntry } from '../../resources/meta.js';
 import { fieldsOf, removeAt, toFieldsV1 } from './fieldset.js';
-import { nowRfc3339, planApply, type OwnershipContext } from './managed-fields.js';
+import { planApply, type OwnershipContext } from './managed-fields.js';
 import { mergeApplied } from './patch.js';
+import { metaTime } from '../../resources/time.js';
 
 /** The managedFields of an object created by an apply: the applier owns what it applied. */
 export function appliedCreateFields(applied: KubeObject, ctx: OwnershipContext): ManagedFieldsEntry[] {
@@ -15,7 +16,7 @@ export function appliedCreateFields(applied: KubeObject, ctx: OwnershipContext):
       manager: ctx.manager,
       operation: 'Apply',
       apiVersion: ctx.apiVersion,
-      time: nowRfc3339(ctx.now),
+      time: metaTime(ctx.now ?? new Date()),
       fieldsType: 'FieldsV1',
       fieldsV1: toFieldsV1(fieldsOf(applied, !ctx.hasStatus, ctx.listKeys)),
     },

@@ -18,6 +18,7 @@ import {
 } from './fieldset.js';
 import { jsonEqual } from '../../resources/json-equal.js';
 import type { ListKeys } from './list-keys.js';
+import { metaTime } from '../../resources/time.js';
 
 type Obj = Record<string, unknown>;
 
@@ -31,10 +32,6 @@ interface Owner {
   fields: FieldSet;
 }
 
-/** Kubernetes timestamps have second precision. */
-export function nowRfc3339(now: Date = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function decode(entries: ManagedFieldsEntry[] | undefined): Owner[] {
   return (entries ?? []).map((e) => ({
@@ -103,7 +100,7 @@ export function recordUpdate(prev: Obj | undefined, next: Obj, ctx: OwnershipCon
   }
   for (const p of changed) mine.fields.add(p);
   mine.apiVersion = ctx.apiVersion;
-  mine.time = nowRfc3339(ctx.now);
+  mine.time = metaTime(ctx.now ?? new Date());
   return encode(owners);
 }
 
@@ -156,7 +153,7 @@ export function planApply(live: Obj, applied: Obj, ctx: OwnershipContext, force:
   }
   mine.fields = appliedFields;
   mine.apiVersion = ctx.apiVersion;
-  if (!unchanged || !mine.time) mine.time = nowRfc3339(ctx.now);
+  if (!unchanged || !mine.time) mine.time = metaTime(ctx.now ?? new Date());
   return { remove, managedFields: encode(owners) };
 }
 

@@ -6,10 +6,6 @@
 import { randomInt } from 'node:crypto';
 import type { KubeObject } from '../../resources/meta.js';
 
-/** Formats a time as RFC 3339 with seconds precision (`2026-11-23T09:00:00Z`), as Kubernetes does. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 const SUFFIX_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 

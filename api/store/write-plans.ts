@@ -7,8 +7,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { ApiError, StatusReason, alreadyExists, conflict, invalid, notFound } from '../errors.js';
 import type { KubeObject } from '../../resources/meta.js';
 import type { BackendReader, BackendTx, ChangeType, ObjectKey, StoredObject } from './backend.js';
-import { canonicalJson, cloneObject, contentOf, desiredState, generatedName, ownerUids, rfc3339, sameUids } from './object-meta.js';
+import { canonicalJson, cloneObject, contentOf, desiredState, generatedName, ownerUids, sameUids } from './object-meta.js';
 import type { DeleteOptions, ResourceInfo } from './store.js';
+import { metaTime } from '../../resources/time.js';
 
 /** The finalizer that holds an owner until its dependents are gone (foreground deletion). */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
@@ -109,7 +110,7 @@ export async function planCreate(r: BackendReader, info: ResourceInfo, input: Ku
   // same second (creationTimestamp has second precision) — run admission relies on it for FIFO.
   meta.uid = uuidv7();
   meta.generation = 1;
-  meta.creationTimestamp = rfc3339(now);
+  meta.creationTimestamp = metaTime(now);
   delete meta.resourceVersion;
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
@@ -220,7 +221,7 @@ export async function planDelete(r: BackendReader, info: ResourceInfo, key: Obje
   }
   const next = cloneObject(cur);
   next.metadata.finalizers = finalizers;
-  next.metadata.deletionTimestamp ??= rfc3339(now);
+  next.metadata.deletionTimestamp ??= metaTime(now);
   next.metadata.deletionGracePeriodSeconds ??= 0;
   const foregroundUid = finalizers.includes(FOREGROUND_FINALIZER) ? stored.uid : undefined;
   if (contentOf(next) === contentOf(cur)) return { writes, result: cur, removed: false, foregroundUid };

@@ -25,6 +25,7 @@ import { moveRun } from '../run/run-status.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { StatusWriter } from '../runtime/status-writer.js';
 import { allows, approvalStatus, asDeleted, gateActor, isSettled, refusalFor } from './approval-status.js';
+import { metaTime } from '../../resources/time.js';
 
 /** What a tool call needs approved: its categories and the request shown to people. */
 export interface Assessment {
@@ -174,7 +175,7 @@ export class ApprovalGate {
     decided?: { phase: ApprovalPhase; verdict: PolicyVerdict },
   ): Promise<Approval> {
     const ns = run.metadata.namespace!;
-    const at = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const at = metaTime(this.clock.now());
     // As a person would write it: admission fills in the defaults (onExpiry) on create.
     const draft: KubeObject = {
       apiVersion: 'sidekicks.dev/v1alpha1',

@@ -16,6 +16,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import { ManualClock } from '../runtime/clock.js';
 import { allows } from './approval-status.js';
 import { ApprovalReconciler, type Remember } from './reconciler.js';
+import { metaTime } from '../../resources/time.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
@@ -57,7 +58,7 @@ describe('ApprovalReconciler (real SQLite store and journal, manual clock)', () 
   }
   const get = (name: string) => raw.get<Approval>('approvals', ns, name);
   const events = async (): Promise<JournalEvent[]> => (await journal.read(sessionKey(ns, 's'), { limit: 1000 })).events;
-  const inSeconds = (s: number) => new Date(clock.now() + s * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const inSeconds = (s: number) => metaTime(clock.now() + s * 1000);
 
   it('expires an undecided approval once the clock passes expiresAt, with onExpiry applied (Reject by default)', async () => {
     await approval('a1', { expiresAt: inSeconds(60) });

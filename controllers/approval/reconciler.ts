@@ -22,6 +22,7 @@ import { StatusWriter } from '../runtime/status-writer.js';
 import { isTerminalPhase } from '../run/phases.js';
 import { approvalStatus, gateActor, isSettled } from './approval-status.js';
 import { sameRule } from './policy.js';
+import { metaTime } from '../../resources/time.js';
 
 /** Where a remembered decision goes: the policy to append to (created if missing) and the rule. */
 export type Remember = (approval: Approval, run: Run | undefined) => { policy: string; session?: string; rule: NonNullable<ApprovalPolicy['spec']['rules']>[number] } | undefined;
@@ -69,7 +70,7 @@ export class ApprovalReconciler implements Reconciler {
     const decision = approval.spec.decision!;
     const phase = decision.verdict === 'Approved' ? 'Approved' : 'Rejected';
     const by = decision.by ?? 'unknown';
-    const at = new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const at = metaTime(this.clock.now());
     const run = approval.spec.run ? await this.d.store.find<Run>('runs', approval.metadata.namespace!, approval.spec.run) : undefined;
     const found = decision.remember ? this.d.remember(approval, run) : undefined;
     // Who made the rule (participant) comes from the decision; when, from this pass.

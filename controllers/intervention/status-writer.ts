@@ -10,6 +10,7 @@ import type { Run } from '../../resources/kinds/run.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import type { StatusTarget, StatusWriter } from '../runtime/status-writer.js';
 import { interventionActor, isAccepted, isSettled, outcomeEventType, requestActor, requesterOf, type SettledPhase } from './intervention-status.js';
+import { metaTime } from '../../resources/time.js';
 
 /** What a pass decided: still being carried out (Accepted), or settled. */
 export interface Outcome {
@@ -48,7 +49,7 @@ export class InterventionWriter {
     return {
       phase: outcome.phase,
       message: outcome.message,
-      ...(delivered ? { appliedAt: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+      ...(delivered ? { appliedAt: metaTime(this.clock.now()) } : {}),
     };
   }
 

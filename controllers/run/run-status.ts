@@ -10,12 +10,13 @@ import type { Actor, JournalEventInput } from '../../api/journal/event.js';
 import { nextPhase, isTerminalPhase, type RunPhaseEvent } from './phases.js';
 import type { FailureCategoryName } from '../../node/drivers/contract.js';
 import type { WorkspaceInfo } from '../../node/ports.js';
+import { metaTime } from '../../resources/time.js';
 
 export const controllerActor: Actor = { kind: 'controller', name: 'run-controller' };
 
 /** RFC 3339, second precision (metav1.Time). */
 export function nowTime(clock: Clock = systemClock): string {
-  return new Date(clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTime(clock.now());
 }
 
 export interface RunMove {

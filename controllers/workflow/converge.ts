@@ -18,6 +18,7 @@ import { baseRefOf, missingMount, renderValues, stepRefOf, stepSpecOf, type Pass
 import { isWorkflowTerminal, type PhaseSpec } from './plan.js';
 import type { CommandSteps } from './steps.js';
 import { NameLabel, nameSelector } from '../../resources/name-labels.js';
+import { metaTime } from '../../resources/time.js';
 
 export class AttemptConverger {
   private readonly children: Children;
@@ -71,7 +72,7 @@ export class AttemptConverger {
             category: 'HumanPhaseContribution',
             summary: firstLine(prompt) || `phase ${spec.name} of workflow ${wf.metadata.name}`,
             details,
-            ...(timeout !== undefined ? { expiresAt: new Date(started + timeout).toISOString().replace(/\.\d{3}Z$/, 'Z') } : {}),
+            ...(timeout !== undefined ? { expiresAt: metaTime(started + timeout) } : {}),
           }),
         );
         return;

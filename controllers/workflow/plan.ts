@@ -19,12 +19,13 @@ import { ancestors, descendants, phaseGraph, topologicalOrder, type PhaseGraph }
 import type { WorkflowStatus } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplateSpec } from '../../resources/kinds/workflowtemplate.js';
 import { attemptName } from './names.js';
-import { endInPlace, goBackRange, isWorkflowTerminal, joinOutcome, readyPhases, timeOf } from './rules.js';
+import { endInPlace, goBackRange, isWorkflowTerminal, joinOutcome, readyPhases } from './rules.js';
 
 import type { PhaseStatus, Plan, WorkflowEvent } from './plan-types.js';
+import { metaTime } from '../../resources/time.js';
 
 export type { PhaseStatus, Plan, WorkflowEvent } from './plan-types.js';
-export { endPlan, goBackRange, isWorkflowTerminal, joinOutcome, readyPhases, timeOf } from './rules.js';
+export { endPlan, goBackRange, isWorkflowTerminal, joinOutcome, readyPhases } from './rules.js';
 
 export type PhaseSpec = WorkflowTemplateSpec['phases'][number];
 
@@ -89,7 +90,7 @@ class Planner {
     this.specs = new Map(input.template.phases.map((p) => [p.name, p]));
     this.status = structuredClone(input.status ?? {});
     this.phases = this.status.phases ??= {};
-    this.now = timeOf(input.now);
+    this.now = metaTime(input.now);
   }
 
   run(): Plan {

@@ -7,11 +7,8 @@ import { ancestors, descendants, phaseGraph, topologicalOrder, type PhaseGraph }
 import type { WorkflowStatus } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplateSpec } from '../../resources/kinds/workflowtemplate.js';
 import type { PhaseStatus, Plan, WorkflowEvent } from './plan-types.js';
+import { metaTime } from '../../resources/time.js';
 
-/** RFC 3339, second precision (metav1.Time). */
-export function timeOf(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 const TERMINAL_WORKFLOW = new Set(['Completed', 'Failed', 'Cancelled']);
 
@@ -63,7 +60,7 @@ export function joinOutcome(template: WorkflowTemplateSpec, phases: Record<strin
 export function endPlan(name: string, status: WorkflowStatus | undefined, end: { phase: 'Failed' | 'Cancelled'; reason: string; message: string }, now: Date): Plan {
   const next = structuredClone(status ?? {});
   if (isWorkflowTerminal(next)) return { status: next, events: [] };
-  const events = endInPlace(name, next, Object.keys(next.phases ?? {}), { ...end, cancelReason: end.reason }, timeOf(now));
+  const events = endInPlace(name, next, Object.keys(next.phases ?? {}), { ...end, cancelReason: end.reason }, metaTime(now));
   return { status: next, events };
 }
 
