@@ -32,6 +32,8 @@ export class DriverFleet {
     private readonly onEvent: EventHandler,
     private readonly log: (line: string) => void = () => undefined,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    /** The time `lastOutputAt` is read on: the controllers' clock, so idle timeouts are tested without waiting. */
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   get(runUid: string): FleetEntry | undefined {
@@ -59,7 +61,7 @@ export class DriverFleet {
       onPermission,
     };
     const handle = await this.launcher.launch(req, hooks);
-    entry = { handle, stopping: false, lastOutputAt: Date.now() };
+    entry = { handle, stopping: false, lastOutputAt: this.now() };
     this.entries.set(runUid, entry);
     for (const e of early) this.enqueue(runUid, entry, e);
     void handle.exited.then(() => {
@@ -94,7 +96,7 @@ export class DriverFleet {
   }
 
   private enqueue(runUid: string, entry: FleetEntry, event: DriverEvent): void {
-    entry.lastOutputAt = Date.now();
+    entry.lastOutputAt = this.now();
     const previous = this.pumps.get(runUid) ?? Promise.resolve();
     const next = previous.then(() => this.deliver(runUid, entry, event));
     this.pumps.set(runUid, next);

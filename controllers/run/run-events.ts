@@ -20,7 +20,7 @@ import type { ArtifactContent, DriverLauncher, Workspaces, WorkspaceInfo } from 
 import { workspaceFromStatus } from './workspace-of.js';
 import type { Session } from '../../resources/kinds/session.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
-import type { Clock } from '../runtime/clock.js';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import { controllerActor, failRun, moveRun, nowTime } from './run-status.js';
 import { isTerminalPhase } from './phases.js';
 import { addUsage, checkBudget, sessionBudget, totalUsage, turnWarning, usageOf, type Budget, type Usage } from './budget.js';
@@ -72,7 +72,7 @@ export class RunEvents {
   readonly fleet: DriverFleet;
 
   constructor(private readonly d: RunEventsDeps) {
-    this.fleet = new DriverFleet(d.launcher, this.handle, d.log);
+    this.fleet = new DriverFleet(d.launcher, this.handle, d.log, undefined, () => (d.clock ?? systemClock).now());
   }
 
   /** Tells the handler which run a driver belongs to and its budget (before its first event). */

@@ -25,7 +25,7 @@ export interface RunMove {
   /** Sets the phase directly: only for the first observation of a new run (Queued). */
   phase?: typeof RunPhase.Queued;
   condition?: ConditionUpdate;
-  /** When a move that ends the run happened (`finishedAt`; default: the system clock now). */
+  /** When the move happened (`finishedAt` of an ending, a flipped condition's time; default: the system clock now). */
   at?: string;
 }
 
@@ -35,7 +35,7 @@ export function moveRun(run: Run, move: RunMove): boolean {
   const before = JSON.stringify(status);
   if (move.event) status.phase = nextPhase(status.phase ?? RunPhase.Queued, move.event);
   if (move.phase) status.phase = move.phase;
-  if (move.condition) status.conditions = setCondition(status.conditions, move.condition, run.metadata.generation ?? 1);
+  if (move.condition) status.conditions = setCondition(status.conditions, move.condition, run.metadata.generation ?? 1, move.at ? new Date(move.at) : undefined);
   if (status.phase && isTerminalPhase(status.phase)) status.finishedAt ??= move.at ?? nowTime();
   return JSON.stringify(status) !== before;
 }
