@@ -5,17 +5,16 @@
  * with its journal events (RunWriter).
  */
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import type { EventRecorder } from '../../api/events/recorder.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
-import type { Artifact } from '../../resources/kinds/artifact.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { DriverEvent } from '../../node/drivers/contract.js';
 import type { CheckpointStore } from './checkpoints.js';
 import { DriverFleet, type FleetEntry } from '../../node/fleet.js';
 import type { RunWriter } from './run-writer.js';
+import { createOrUpdate } from '../runtime/create-or-update.js';
 import type { ArtifactContent, DriverLauncher, Workspaces, WorkspaceInfo } from '../../node/ports.js';
 import { workspaceFromStatus } from './workspace-of.js';
 import type { Session } from '../../resources/kinds/session.js';
@@ -265,7 +264,7 @@ export class RunEvents {
   }
 
   private async publishArtifact(run: Run, name: string, stored: { digest: string; size: number }): Promise<void> {
-    const artifact: Artifact = {
+    await createOrUpdate(this.d.store, 'artifacts', {
       apiVersion: 'sidekicks.dev/v1alpha1',
       kind: 'Artifact',
       metadata: {
@@ -276,12 +275,7 @@ export class RunEvents {
       },
       spec: { session: run.spec.session, run: run.metadata.name!, type: 'Diff', mediaType: 'text/x-diff', visibility: 'LocalOnly' },
       status: { digest: `sha256:${stored.digest}`, size: stored.size, phase: 'Published' },
-    } as Artifact;
-    try {
-      await this.d.store.create('artifacts', artifact);
-    } catch (err) {
-      if (!isReason(err, 'AlreadyExists')) throw err;
-    }
+    });
   }
 
   private async retireOnComplete(run: Run, ws: WorkspaceInfo): Promise<void> {

@@ -13,6 +13,7 @@ import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { createOrUpdate } from '../runtime/create-or-update.js';
 import { isActivePhase } from '../run/phases.js';
 import { queueAt } from '../run/admission.js';
 import { waitingRuns } from '../../resources/run-queue.js';
@@ -74,8 +75,7 @@ export class SessionReconciler implements Reconciler {
 
   private async ensureMainChannel(session: Session): Promise<void> {
     const name = mainChannelName(session.metadata.name!);
-    if (await this.d.store.find('channels', session.metadata.namespace!, name)) return;
-    const channel = {
+    await createOrUpdate(this.d.store, 'channels', {
       apiVersion: 'sidekicks.dev/v1alpha1',
       kind: 'Channel',
       metadata: {
@@ -86,12 +86,7 @@ export class SessionReconciler implements Reconciler {
       },
       spec: { session: session.metadata.name!, turnPolicy: 'FreeForm', topic: session.spec.title ?? session.metadata.name! },
       status: { phase: 'Active', turn: 0, messages: 0 },
-    } as Channel;
-    try {
-      await this.d.store.create('channels', channel);
-    } catch (err) {
-      if (!isReason(err, 'AlreadyExists')) throw err;
-    }
+    });
   }
 
   /**
