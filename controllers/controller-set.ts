@@ -79,7 +79,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     registerAgentController(c),
     registerRepoMountController(c),
     registerApprovalController(c),
-    registerInterventionController(c, { fleet: run.fleet, wakeSession: run.wakeSession }),
+    registerInterventionController(c, { fleet: run.fleet }),
     registerChannelController(c),
     registerWorkflowController(c),
   ];

@@ -1,8 +1,8 @@
 /**
  * Registers the Intervention controller with what it needs from the Run controller's world: a
  * run's phase or generation change wakes its open interventions, the driver fleet (steers go to
- * live drivers), the RunWriter (a cancel commits the run's end with its journal event) and the
- * session waker (a canceled run frees a slot).
+ * live drivers) and the RunWriter (a cancel commits the run's end with its journal event). The
+ * slot a canceled run frees is the Run controller's to hand on: it sees the run end.
  */
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import type { Run } from '../../resources/kinds/run.js';
@@ -17,9 +17,8 @@ import { RunControl } from './run-control.js';
 import { InterventionWriter } from './status-writer.js';
 
 export interface InterventionControllerOptions {
+  /** The Run controller's live drivers: steers go to them, a cancel stops one. */
   fleet: DriverFleet;
-  /** Wakes a session's queued runs (a canceled run frees a slot). */
-  wakeSession(namespace: string, session: string): void;
 }
 
 export function registerInterventionController(c: ControllerContext, o: InterventionControllerOptions): Controller {
@@ -27,7 +26,7 @@ export function registerInterventionController(c: ControllerContext, o: Interven
   const reconciler = new InterventionReconciler({
     store: c.store,
     writer: new InterventionWriter(c.status, c.clock),
-    control: new RunControl({ store: c.store, runs: c.writer, fleet: o.fleet, wakeSession: o.wakeSession, recorder: c.recorder }),
+    control: new RunControl({ store: c.store, runs: c.writer, fleet: o.fleet, recorder: c.recorder }),
     fleet: o.fleet,
     capabilitiesOf: (driver) => c.launcher.capabilitiesOf(driver),
   });

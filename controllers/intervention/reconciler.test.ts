@@ -53,7 +53,7 @@ describe('InterventionReconciler (real SQLite store and journal, fake driver fle
     reconciler = new InterventionReconciler({
       store,
       writer: new InterventionWriter(status, clock),
-      control: new RunControl({ store, runs: new RunWriter(status), fleet, wakeSession: () => undefined }),
+      control: new RunControl({ store, runs: new RunWriter(status), fleet }),
       fleet,
       capabilitiesOf: () => ({ resume: true }) as never,
     });

@@ -20,7 +20,6 @@ export interface RunControlDeps {
   store: Store;
   runs: RunWriter;
   fleet: Pick<DriverFleet, 'stop'>;
-  wakeSession(namespace: string, session: string): void;
   recorder?: EventRecorder;
 }
 
@@ -63,10 +62,8 @@ export class RunControl {
       const events = failRun(r, { category: 'Policy', reason, message, event: 'INTERRUPT' });
       return events && events.map((e) => ({ ...e, actor: interventionActor, correlationId: iv.metadata.uid }));
     });
-    if (ended?.status?.phase === 'Interrupted' && ended.status.reason === reason) {
-      this.d.recorder?.normal(ended, reason, message);
-      this.d.wakeSession(run.metadata.namespace!, run.spec.session);
-    }
+    // The slot it held is freed for the queue by the Run controller, which sees the run end.
+    if (ended?.status?.phase === 'Interrupted' && ended.status.reason === reason) this.d.recorder?.normal(ended, reason, message);
     return ended;
   }
 

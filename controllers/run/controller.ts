@@ -21,8 +21,6 @@ import { SessionQueue } from './session-queue.js';
 export interface RunController {
   controller: Controller;
   fleet: DriverFleet;
-  /** Wakes the front of a session's queue (a slot may have freed). */
-  wakeSession(namespace: string, session: string): void;
 }
 
 /**
@@ -114,8 +112,5 @@ export function registerRunController(c: ControllerContext): RunController {
   return {
     controller,
     fleet: events.fleet,
-    wakeSession: (namespace, session) => {
-      for (const key of c.queue.front(namespace, session)) controller.enqueue(key);
-    },
   };
 }
