@@ -5,6 +5,7 @@ import path from 'node:path';
 import { eventually } from '../../test/eventually.js';
 import type { ToolResult } from '../drivers/contract.js';
 import { createLocalTools, type LocalToolsOptions, type ToolExecutor } from './local-tools.js';
+import { alive } from '../../test/support/process-alive.js';
 
 let root: string;
 let outside: string;
@@ -162,7 +163,7 @@ describe('RunCommand', () => {
     const r = await call(tools({ killGraceMs: 200 }), 'RunCommand', { command: `sleep 300 & echo $! > ${pidFile}; echo started; wait`, timeoutSeconds: 0.3 });
     expect(r).toMatchObject({ ok: false, output: 'started\n[command timed out after 0.3s and was killed]' });
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await eventually(() => !isAlive(pid));
+    await eventually(() => !alive(pid));
   });
 
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
@@ -190,7 +191,7 @@ describe('RunCommand', () => {
     const r = await call(tools(), 'RunCommand', { command: `sleep 30 & echo $! > ${pidFile}; echo done` });
     expect(r).toMatchObject({ ok: true, output: 'done\n' });
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await eventually(() => !isAlive(pid));
+    await eventually(() => !alive(pid));
   });
 
   it('kills the command and rejects when the signal aborts', async () => {
@@ -201,7 +202,7 @@ describe('RunCommand', () => {
     controller.abort(new Error('run cancelled'));
     await expect(pending).rejects.toThrow('run cancelled');
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await eventually(() => !isAlive(pid));
+    await eventually(() => !alive(pid));
   });
 
   it('rejects at once when the signal is already aborted', async () => {
@@ -227,11 +228,3 @@ describe('execute', () => {
   });
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
