@@ -20,7 +20,7 @@ import type { Approval } from '../../resources/kinds/approval.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeResponsesServer } from '../fakes/openai-responses-server.js';
-import { applyAll, demoRepo, fetchTimeline, GV, repo, runPhase, sidekick, SocketApi } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, repo, runPhase, sidekick, SocketApi, approvalsOfRun, pendingApprovalOf, completedRun } from './support.js';
 
 // node for the CLIs' launchers (codex.js, the fake), bash for the commands they run.
 const agentPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
@@ -115,28 +115,9 @@ describe.each([fakeCli, realCli()])('Codex approvals (in-process daemon, $name)'
     ]);
   }
 
-  async function approvalsOf(run: string): Promise<Approval[]> {
-    const list = (await client.raw('GET', `${GV}/approvals?labelSelector=${encodeURIComponent(`sidekicks.dev/run=${run}`)}`)) as { items: Approval[] };
-    return list.items;
-  }
-
-  /** Waits for the run to wait on exactly one pending approval and returns it. */
-  async function pendingApproval(run: string): Promise<Approval> {
-    return eventually(async () => {
-      const pending = (await approvalsOf(run)).filter((a) => a.status?.phase === 'Pending');
-      expect(pending).toHaveLength(1);
-      expect((await runPhase(client, run)).status?.phase).toBe('WaitingForApproval');
-      return pending[0]!;
-    }, { timeoutMs: 20_000 });
-  }
-
-  async function completed(run: string) {
-    return eventually(async () => {
-      const r = await runPhase(client, run);
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
-  }
+  const approvalsOf = (run: string) => approvalsOfRun(client, run);
+  const pendingApproval = (run: string) => pendingApprovalOf(client, run);
+  const completed = (run: string) => completedRun(client, run);
 
   const timeline = async (session: string) => (await fetchTimeline(client, session)) as TimelineEvent[];
   const worktreeOf = async (run: string) => (await runPhase(client, run)).status!.workspace!.path!;

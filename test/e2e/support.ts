@@ -2,6 +2,7 @@
  * What the end-to-end suites share: throwaway git repositories, the examples as objects, and the
  * daemon's REST API over its Unix socket (as the CLI reaches it).
  */
+import { expect } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../api/errors.js';
+import type { Approval } from '../../resources/kinds/approval.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
@@ -135,6 +137,31 @@ export async function runPhase(client: SocketApi, name: string): Promise<Run> {
   return (await client.get('runs', 'default', name)) as Run;
 }
 
+
+/** The Approvals of one run (selected by its `sidekicks.dev/run` label). */
+export async function approvalsOfRun(client: SocketApi, run: string): Promise<Approval[]> {
+  const list = (await client.raw('GET', `${GV}/approvals?labelSelector=${encodeURIComponent(`sidekicks.dev/run=${run}`)}`)) as { items: Approval[] };
+  return list.items;
+}
+
+/** Waits until the run is WaitingForApproval on exactly one Pending approval, and returns that approval. */
+export function pendingApprovalOf(client: SocketApi, run: string, timeoutMs = 20_000): Promise<Approval> {
+  return eventually(async () => {
+    const pending = (await approvalsOfRun(client, run)).filter((a) => a.status?.phase === 'Pending');
+    expect(pending).toHaveLength(1);
+    expect((await runPhase(client, run)).status?.phase).toBe('WaitingForApproval');
+    return pending[0]!;
+  }, { timeoutMs });
+}
+
+/** Waits until the run is Completed, and returns it. */
+export function completedRun(client: SocketApi, run: string, timeoutMs = 20_000): Promise<Run> {
+  return eventually(async () => {
+    const r = await runPhase(client, run);
+    expect(r.status?.phase).toBe('Completed');
+    return r;
+  }, { timeoutMs });
+}
 
 export async function fetchTimeline(client: SocketApi, session = 'hello'): Promise<{ sequence: number; type: string; payload: unknown }[]> {
   const page = (await client.raw('GET', `/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/${session}/timeline?limit=1000`)) as { events: { sequence: number; type: string; payload: unknown }[] };
