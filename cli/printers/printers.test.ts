@@ -30,6 +30,9 @@ describe('JSONPath templates', () => {
     ['{..name}', 'a b'],
     ['names: {.items[*].metadata.name}!', 'names: a b!'],
     ['{.kind}', 'List'],
+    ['{.items[0].metadata.name,.items[1].status.phase}', 'a Completed'],
+    ["{.items[0].metadata.labels['app.kubernetes.io/name'],.kind}", 'web List'],
+    ['{"a,}b"}', 'a,}b'],
   ])('%s', (template, expected) => {
     expect(new JsonPathTemplate(template).execute(list)).toBe(expected);
   });
