@@ -14,13 +14,12 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
-import { tempDaemon, type TempDaemon } from '../support/daemon.js';
 import { eventually } from '../eventually.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { FakeAnthropicServer, lastToolResults } from '../fakes/anthropic-server.js';
-import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, repo, runPhase, sidekick, SocketApi, approvalsOfRun, pendingApprovalOf, completedRun } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, repo, runPhase, sidekick, SocketApi, startInProcessDaemon, approvalsOfRun, pendingApprovalOf, completedRun } from './support.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
 
@@ -86,21 +85,19 @@ describe.each([fakeCli, realCli()])('Claude Code approvals (in-process daemon, $
   let dir: string;
   let home: string;
   let daemon: DaemonHandle;
-  let temp: TempDaemon;
   let client: SocketApi;
+  let stop: (() => Promise<void>) | undefined;
   let demo: string;
 
   beforeAll(async () => {
     expect(existsSync(hostCommand[1])).toBe(true);
     expect(existsSync(claude.command)).toBe(true);
     await claude.start();
-    temp = await tempDaemon({ prefix: 'sidekick-claude-approvals-' });
-    ({ dir, home, daemon } = temp);
-    client = new SocketApi(daemon.socketPath);
+    ({ dir, home, daemon, client, stop } = await startInProcessDaemon('sidekick-claude-approvals-'));
     demo = demoRepo(dir);
   });
   afterAll(async () => {
-    await temp.stop();
+    await stop?.();
     await claude.stop();
   });
 

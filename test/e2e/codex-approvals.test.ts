@@ -14,13 +14,12 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
-import { tempDaemon, type TempDaemon } from '../support/daemon.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeResponsesServer } from '../fakes/openai-responses-server.js';
-import { applyAll, demoRepo, fetchTimeline, repo, runPhase, sidekick, SocketApi, approvalsOfRun, pendingApprovalOf, completedRun } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, repo, runPhase, sidekick, SocketApi, startInProcessDaemon, approvalsOfRun, pendingApprovalOf, completedRun } from './support.js';
 
 // node for the CLIs' launchers (codex.js, the fake), bash for the commands they run.
 const agentPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
@@ -87,21 +86,19 @@ describe.each([fakeCli, realCli()])('Codex approvals (in-process daemon, $name)'
   let dir: string;
   let home: string;
   let daemon: DaemonHandle;
-  let temp: TempDaemon;
   let client: SocketApi;
+  let stop: (() => Promise<void>) | undefined;
   let demo: string;
 
   beforeAll(async () => {
     await codex.start();
     // The built host (npm run build): one compiled into a temp dir would be out of sight under the
-    // sandbox's private /tmp. tempDaemon runs it with the isolation this machine supports.
-    temp = await tempDaemon({ prefix: 'sidekick-codex-' });
-    ({ dir, home, daemon } = temp);
-    client = new SocketApi(daemon.socketPath);
+    // sandbox's private /tmp. The daemon runs it with the isolation this machine supports.
+    ({ dir, home, daemon, client, stop } = await startInProcessDaemon('sidekick-codex-'));
     demo = demoRepo(dir);
   }, 120_000);
   afterAll(async () => {
-    await temp?.stop();
+    await stop?.();
     await codex.stop();
   });
 
