@@ -1,25 +1,21 @@
 import { afterEach, describe, expect, it, beforeEach } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually } from '../../test/eventually.js';
 import type { ToolResult } from '../drivers/contract.js';
 import { createLocalTools, type LocalToolsOptions, type ToolExecutor } from './local-tools.js';
 import { alive } from '../../test/support/process-alive.js';
+import { workspaceBesideOutside } from './test-support.js';
 
 let root: string;
 let outside: string;
+let cleanup: () => void;
 let n = 0;
 
-afterEach(() => rmSync(path.dirname(root), { recursive: true, force: true }));
+afterEach(() => cleanup());
 
 beforeEach(() => {
-  const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'sidekicks-tools-')));
-  root = path.join(base, 'ws');
-  outside = path.join(base, 'outside');
-  mkdirSync(path.join(root, 'src'), { recursive: true });
-  mkdirSync(path.join(root, '.git'));
-  mkdirSync(outside);
+  ({ root, outside, cleanup } = workspaceBesideOutside('sidekicks-tools-'));
   writeFileSync(path.join(root, 'src', 'main.ts'), 'export const x = 1;\n');
   writeFileSync(path.join(outside, 'secret.txt'), 'top secret\n');
   symlinkSync('/etc', path.join(root, 'etc'));
