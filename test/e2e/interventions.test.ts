@@ -5,16 +5,14 @@
  * daemon run` process with SIGKILL while a run is paused and resumes it in a fresh daemon.
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, reply, streamed, type FakeResponse, type RecordedRequest } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, startDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, startDaemonProcess, daemonProcessFixture, stopDaemonProcess } from './support.js';
 
 type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown>; correlationId?: string };
 
@@ -256,36 +254,30 @@ describe('interventions end to end (in-process daemon)', () => {
 });
 
 describe('pause, kill -9 of the daemon, resume', () => {
-  let dir: string;
-  let child: ChildProcess | undefined;
+  const d = daemonProcessFixture('sidekick-iv-crash-');
   let fake: FakeOpenAIServer;
 
-
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-iv-crash-'));
     fake = await FakeOpenAIServer.start();
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('continues a paused OpenAI run from its transcript in a restarted daemon; nothing is repeated', async () => {
-    const home = join(dir, 'home');
-    child = await startDaemonProcess(home);
+    const home = join(d.dir, 'home');
+    d.child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     fake.enqueue(readGreeting(), endless());
-    await applyAll(client, openAIRun('greet', demoRepo(dir), fake.baseURL));
+    await applyAll(client, openAIRun('greet', demoRepo(d.dir), fake.baseURL));
     await eventually(() => fake.requests.length === 2, { timeoutMs: 20_000 });
     const uid = (await runPhase(client, 'greet')).metadata.uid;
 
     expect(await sidekick(home, ['pause', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet paused\n' });
     await eventually(async () => (await runPhase(client, 'greet')).status?.phase === 'Paused', { timeoutMs: 10_000 });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGKILL');
 
-    child = await startDaemonProcess(home);
+    d.child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     const stillPaused = await runPhase(client2, 'greet');
     expect(stillPaused.status?.phase).toBe('Paused');
@@ -318,7 +310,6 @@ describe('pause, kill -9 of the daemon, resume', () => {
     expect(events.filter((e) => e.type === 'run.Running').map((e) => e.payload.resumed ?? false)).toEqual([false, true]);
     const verify = (await client2.raw('GET', `${GV}/sessions/greet/verify`)) as { ok: boolean };
     expect(verify.ok).toBe(true);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGTERM');
   });
 });

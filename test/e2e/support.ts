@@ -2,11 +2,12 @@
  * What the end-to-end suites share: throwaway git repositories, the examples as objects, and the
  * daemon's REST API over its Unix socket (as the CLI reaches it).
  */
-import { expect } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import { cliMain, repo, tempDaemon } from '../support/daemon.js';
 import { join } from 'node:path';
@@ -229,12 +230,35 @@ export function startDaemonProcess(home: string, env: NodeJS.ProcessEnv = proces
   }, { timeoutMs: 15_000 });
 }
 
-/** Stops a daemon child with SIGTERM and waits for it; one already gone (or never started) is fine. */
-export async function stopDaemonProcess(p: ChildProcess | undefined): Promise<void> {
+/** Stops a daemon child with `signal` (SIGTERM, or SIGKILL for a crash) and waits for it; one already gone (or never started) is fine. */
+export async function stopDaemonProcess(p: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
+  p.kill(signal);
   await exited;
+}
+
+/** A temp dir for a describe block whose tests run the daemon as a child process (`child`) there. */
+export interface DaemonProcessFixture {
+  dir: string;
+  /** The daemon child the tests started last. */
+  child?: ChildProcess;
+}
+
+/**
+ * Registers beforeAll/afterAll for a DaemonProcessFixture: makes the dir (named with `prefix`), and
+ * afterwards kills -9 a child left running and removes the dir.
+ */
+export function daemonProcessFixture(prefix: string): DaemonProcessFixture {
+  const f: DaemonProcessFixture = { dir: '' };
+  beforeAll(() => {
+    f.dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => {
+    if (f.child && f.child.exitCode === null) f.child.kill('SIGKILL');
+    rmSync(f.dir, { recursive: true, force: true });
+  });
+  return f;
 }
 
 /** A daemon in this process (controllers on, the built driver host) in a temp dir; `stop()` removes it. */
