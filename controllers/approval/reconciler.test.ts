@@ -1,10 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
@@ -16,12 +11,14 @@ import type { KubeObject } from '../../resources/meta.js';
 import { ManualClock } from '../runtime/clock.js';
 import { allows } from './approval-status.js';
 import { ApprovalReconciler, type Remember } from './reconciler.js';
+import { tempSqliteStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
 
 describe('ApprovalReconciler (real SQLite store and journal, manual clock)', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let raw: ObjectStore;
   let store: AdmittedStore;
   let journal: Journal;
@@ -30,8 +27,7 @@ describe('ApprovalReconciler (real SQLite store and journal, manual clock)', () 
   let reconciler: ApprovalReconciler;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'approval-reconciler-'));
-    raw = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+    ({ dir, store: raw, cleanup } = await tempSqliteStore('approval-reconciler-'));
     journal = new Journal(raw);
     store = new AdmittedStore(raw, scheme);
     clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
@@ -40,8 +36,7 @@ describe('ApprovalReconciler (real SQLite store and journal, manual clock)', () 
     await raw.create<Run>('runs', { apiVersion: V, kind: 'Run', metadata: { name: 'r', namespace: ns }, spec: { session: 's', agent: 'a', prompt: 'p' }, status: { phase: 'Running' } } as Run);
   });
   afterEach(async () => {
-    await raw.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   /** A Pending approval of run `r`, written as the gate writes one (admission fills in onExpiry). */

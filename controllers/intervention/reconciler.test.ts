@@ -1,10 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
@@ -20,12 +15,14 @@ import { StatusWriter } from '../runtime/status-writer.js';
 import { InterventionReconciler } from './reconciler.js';
 import { RunControl } from './run-control.js';
 import { InterventionWriter } from './status-writer.js';
+import { tempSqliteStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
 
 describe('InterventionReconciler (real SQLite store and journal, fake driver fleet, manual clock)', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let raw: ObjectStore;
   let store: AdmittedStore;
   let journal: Journal;
@@ -37,8 +34,7 @@ describe('InterventionReconciler (real SQLite store and journal, fake driver fle
   let reconciler: InterventionReconciler;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'intervention-reconciler-'));
-    raw = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+    ({ dir, store: raw, cleanup } = await tempSqliteStore('intervention-reconciler-'));
     journal = new Journal(raw);
     store = new AdmittedStore(raw, scheme);
     clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
@@ -60,8 +56,7 @@ describe('InterventionReconciler (real SQLite store and journal, fake driver fle
     await raw.create('sessions', { apiVersion: V, kind: 'Session', metadata: { name: 's', namespace: ns }, spec: {}, status: { phase: 'Active' } } as KubeObject);
   });
   afterEach(async () => {
-    await raw.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   async function run(name: string, phase: string): Promise<Run> {
