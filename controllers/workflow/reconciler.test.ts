@@ -3,7 +3,6 @@ import { Journal, sessionKey } from '../../api/journal/journal.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
-import { scheme } from '../../resources/index.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
@@ -11,7 +10,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import { ManualClock } from '../runtime/clock.js';
 import { WorkflowReconciler } from './reconciler.js';
 import type { CommandSteps } from './steps.js';
-import { tempSqliteStore } from '../test-support.js';
+import { reconcilerStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
@@ -21,7 +20,6 @@ const key = { namespace: ns, name: 'wf' };
 const noSteps = { state: async () => ({ state: 'NotStarted' }), start: async () => undefined, stopStray: () => undefined } as unknown as CommandSteps;
 
 describe('WorkflowReconciler (real SQLite store and journal, manual clock, runs finished by hand)', () => {
-  let dir: string;
   let cleanup: () => Promise<void>;
   let raw: ObjectStore;
   let store: AdmittedStore;
@@ -30,16 +28,11 @@ describe('WorkflowReconciler (real SQLite store and journal, manual clock, runs 
   let reconciler: WorkflowReconciler;
 
   beforeEach(async () => {
-    ({ dir, store: raw, cleanup } = await tempSqliteStore('workflow-reconciler-'));
-    journal = new Journal(raw);
-    store = new AdmittedStore(raw, scheme);
-    clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    ({ raw, store, journal, clock, cleanup } = await reconcilerStore('workflow-reconciler-'));
     reconciler = new WorkflowReconciler({ store, journal, steps: noSteps, clock });
     await raw.create('sessions', { apiVersion: V, kind: 'Session', metadata: { name: 's', namespace: ns }, spec: {}, status: { phase: 'Active' } } as KubeObject);
   });
-  afterEach(async () => {
-    await cleanup();
-  });
+  afterEach(() => cleanup());
 
   async function workflow(template: Record<string, unknown>): Promise<void> {
     await store.create('workflows', { apiVersion: V, kind: 'Workflow', metadata: { name: 'wf', namespace: ns }, spec: { session: 's', template: { joinPolicy: 'FailFast', ...template } } });
