@@ -13,7 +13,6 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
@@ -85,7 +84,6 @@ function realCli(): CodexUnderTest {
 describe.each([fakeCli, realCli()])('Codex approvals (in-process daemon, $name)', (codex) => {
   let dir: string;
   let home: string;
-  let daemon: DaemonHandle;
   let client: SocketApi;
   let stop: (() => Promise<void>) | undefined;
   let demo: string;
@@ -94,7 +92,7 @@ describe.each([fakeCli, realCli()])('Codex approvals (in-process daemon, $name)'
     await codex.start();
     // The built host (npm run build): one compiled into a temp dir would be out of sight under the
     // sandbox's private /tmp. The daemon runs it with the isolation this machine supports.
-    ({ dir, home, daemon, client, stop } = await startInProcessDaemon('sidekick-codex-'));
+    ({ dir, home, client, stop } = await startInProcessDaemon('sidekick-codex-'));
     demo = demoRepo(dir);
   }, 120_000);
   afterAll(async () => {
