@@ -75,6 +75,8 @@ describe('ages', () => {
   test.each([
     [-5 * s, '<invalid>'],
     [-1 * s, '0s'],
+    // kubectl truncates toward zero: a second and a half of clock skew is still 0s.
+    [-1.5 * s, '0s'],
     [0, '0s'],
     [59 * s, '59s'],
     [119 * s, '119s'],
