@@ -12,7 +12,7 @@ import { sidekickHome } from '../../api/home.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, reply, streamed, type FakeResponse, type RecordedRequest } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, startDaemonProcess, daemonProcessFixture, stopDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, startDaemonProcess, daemonProcessFixture, stopDaemonProcess, runInPhase } from './support.js';
 
 type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown>; correlationId?: string };
 
@@ -95,11 +95,7 @@ describe('interventions end to end (in-process daemon)', () => {
     const name = createdName(steer.stdout);
     turn.release();
 
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'steered');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'steered', 'Completed');
     expect(run.status?.summary).toBe('It says hello; kept short as asked.');
     expect(fake.requests).toHaveLength(2);
     const second = fake.requests[1]!;
@@ -123,11 +119,7 @@ describe('interventions end to end (in-process daemon)', () => {
 
   it('expires an intervention whose expectedRunGeneration is stale, and rejects one for an ended run', async () => {
     await applyAll(client, waitingRun('stale'));
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'stale');
-      expect(r.status?.phase).toBe('Running');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'stale', 'Running');
     const gen = run.metadata.generation!;
     await client.create('interventions', 'default', {
       apiVersion: 'sidekicks.dev/v1alpha1',
@@ -191,11 +183,7 @@ describe('interventions end to end (in-process daemon)', () => {
     const stop = await sidekick(home, ['interrupt', 'run/redirected', '--reason', 'wrong direction']);
     expect(stop.code).toBe(0);
     expect(stop.stdout).toMatch(/created \(Applied: the current turn stops at the next safe point and the run pauses/);
-    const paused = await eventually(async () => {
-      const r = await runPhase(client, 'redirected');
-      expect(r.status?.phase).toBe('Paused');
-      return r;
-    }, { timeoutMs: 10_000 });
+    const paused = await runInPhase(client, 'redirected', 'Paused', 10_000);
     expect(paused.metadata.uid).toBe(uid);
     expect(paused.spec.suspend).toBe(true);
     expect(paused.metadata.annotations?.['sidekicks.dev/interrupted-by']).toBe(createdName(stop.stdout));
@@ -207,11 +195,7 @@ describe('interventions end to end (in-process daemon)', () => {
     const name = createdName(steer.stdout);
     await eventually(async () => (await intervention(client, name)).status?.phase === 'Degraded', { timeoutMs: 10_000 });
     later.release();
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'redirected');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'redirected', 'Completed');
     expect(run.metadata.uid).toBe(uid);
     expect(run.spec.suspend).toBe(false);
     expect(run.metadata.annotations?.['sidekicks.dev/interrupted-by']).toBeUndefined();
@@ -284,11 +268,7 @@ describe('pause, kill -9 of the daemon, resume', () => {
     expect(stillPaused.metadata.uid).toBe(uid);
     fake.enqueue(streamed({ content: 'It says "Hello, world".', usage: { prompt: 90, completion: 8 } }));
     expect(await sidekick(home, ['resume', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet resumed\n' });
-    const run = await eventually(async () => {
-      const r = await runPhase(client2, 'greet');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client2, 'greet', 'Completed');
     expect(run.metadata.uid).toBe(uid);
     expect(run.status?.summary).toBe('It says "Hello, world".');
 

@@ -12,7 +12,7 @@ import { sidekickHome } from '../../api/home.js';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed, httpError } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, nextEvent, runPhase, SocketApi, startInProcessDaemon, startDaemonProcess, daemonProcessFixture, stopDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, nextEvent, runPhase, SocketApi, startInProcessDaemon, startDaemonProcess, daemonProcessFixture, stopDaemonProcess, runInPhase } from './support.js';
 
 describe('runs end to end (in-process daemon)', () => {
   let dir: string;
@@ -27,11 +27,7 @@ describe('runs end to end (in-process daemon)', () => {
     const demo = demoRepo(dir);
     const before = fingerprint(demo);
     await applyAll(client, helloObjects(demo));
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'hello');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 30_000 });
+    const run = await runInPhase(client, 'hello', 'Completed', 30_000);
     expect(fingerprint(demo)).toBe(before);
     expect(run.status?.workspace?.branch).toBe('sidekicks/hello/hello');
     expect(run.status?.diff).toMatchObject({ files: 2, insertions: 4, deletions: 1, artifact: 'hello-diff' });
@@ -71,11 +67,7 @@ describe('runs end to end (in-process daemon)', () => {
         streamed({ content: 'Done: the greeting names Sidekicks and the test passes.', usage: { prompt: 250, completion: 15 } }),
       );
       await applyAll(client, exampleObjects('openai', demo, fake.baseURL));
-      const run = await eventually(async () => {
-        const r = await runPhase(client, 'greet');
-        expect(r.status?.phase).toBe('Completed');
-        return r;
-      }, { timeoutMs: 30_000 });
+      const run = await runInPhase(client, 'greet', 'Completed', 30_000);
       expect(run.status?.summary).toBe('Done: the greeting names Sidekicks and the test passes.');
       expect(run.status?.usage).toMatchObject({ inputTokens: 700, outputTokens: 75 });
       expect(git(demo, 'show', 'sidekicks/openai/greet:greeting.txt')).toBe('Hello, Sidekicks\n');
@@ -98,11 +90,7 @@ describe('runs end to end (in-process daemon)', () => {
         { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'refused' }, spec: { driver: 'OpenAI', model: 'm', endpoint: { baseURL: fake.baseURL } } },
         { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'refused' }, spec: { session: 'refused', agent: 'refused', prompt: 'hi' } },
       ]);
-      const run = await eventually(async () => {
-        const r = await runPhase(client, 'refused');
-        expect(r.status?.phase).toBe('Failed');
-        return r;
-      }, { timeoutMs: 20_000 });
+      const run = await runInPhase(client, 'refused', 'Failed');
       expect(run.status?.failureCategory).toBe('Provider');
       expect(run.status?.message).toContain('401');
     } finally {
@@ -140,11 +128,7 @@ describe('runs end to end (in-process daemon)', () => {
       { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RepoMount', metadata: { name: 'badref' }, spec: { session: 'badref', path: demo, baseRef: 'no-such-branch' } },
       { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'badref' }, spec: { session: 'badref', agent: 'quiet', repoMount: 'badref', prompt: 'x' } },
     ]);
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'badref');
-      expect(r.status?.phase).toBe('Failed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'badref', 'Failed');
     expect(run.status).toMatchObject({ reason: 'BaseRefNotFound', failureCategory: 'Workspace' });
     expect(run.status?.message).toContain('no-such-branch');
     expect(git(demo, 'branch', '--list').trim()).toBe('* main');
@@ -196,11 +180,7 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
 
     d.child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
-    const run = await eventually(async () => {
-      const r = await runPhase(client2, 'hello');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 30_000 });
+    const run = await runInPhase(client2, 'hello', 'Completed', 30_000);
     expect(run.status?.summary).toBe('finished');
     const events = await fetchTimeline(client2);
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));

@@ -155,13 +155,18 @@ export function pendingApprovalOf(client: SocketApi, run: string, timeoutMs = 20
   }, { timeoutMs });
 }
 
-/** Waits until the run is Completed, and returns it. */
-export function completedRun(client: SocketApi, run: string, timeoutMs = 20_000): Promise<Run> {
+/** Waits until the run is in `phase`, and returns it. */
+export function runInPhase(client: SocketApi, run: string, phase: string, timeoutMs = 20_000): Promise<Run> {
   return eventually(async () => {
     const r = await runPhase(client, run);
-    expect(r.status?.phase).toBe('Completed');
+    expect(r.status?.phase).toBe(phase);
     return r;
   }, { timeoutMs });
+}
+
+/** Waits until the run is Completed, and returns it. */
+export function completedRun(client: SocketApi, run: string, timeoutMs = 20_000): Promise<Run> {
+  return runInPhase(client, run, 'Completed', timeoutMs);
 }
 
 export async function fetchTimeline(client: SocketApi, session = 'hello'): Promise<{ sequence: number; type: string; payload: unknown }[]> {
