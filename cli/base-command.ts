@@ -8,6 +8,7 @@ import type { CliContext } from './context.js';
 import { ApiClient } from '../api/client/client.js';
 import { InsecureTokenError, resolveConnection } from '../api/client/connection.js';
 import { ResourceResolver } from './resource-resolver.js';
+import type { TargetQuery } from './object-targets.js';
 
 /** A command whose failure is captured for runCli instead of being printed by clipanion. */
 export abstract class SidekickCommand extends Command<CliContext> {
@@ -85,5 +86,13 @@ export abstract class ApiCommand extends SidekickCommand {
   resolver(): ResourceResolver {
     this.resourceResolver ??= new ResourceResolver(this.client());
     return this.resourceResolver;
+  }
+
+  /**
+   * What expandTargets needs to find the objects `args` (and `selection`: `-f`, `-l`, `--all`,
+   * `-A`...) point at, with this command's client, resolver, working directory and namespace.
+   */
+  protected targetQuery(args: string[], selection: Omit<TargetQuery, 'client' | 'resolver' | 'args' | 'cwd' | 'namespace' | 'namespaceFlag'>): TargetQuery {
+    return { client: this.client(), resolver: this.resolver(), args, cwd: this.context.cwd, namespace: this.namespace, namespaceFlag: this.namespaceFlag, ...selection };
   }
 }

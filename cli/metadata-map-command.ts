@@ -47,18 +47,7 @@ export abstract class MetadataMapCommand extends ApiCommand {
     const { resources, changes } = splitChanges(this.args, this.noun);
     if (Object.keys(changes).length === 0) throw new UsageError(`at least one ${this.noun} update is required`);
     const { expandTargets } = await import('./object-targets.js');
-    const { targets } = await expandTargets({
-      client: this.client(),
-      resolver: this.resolver(),
-      args: resources,
-      filenames: this.filenames,
-      cwd: this.context.cwd,
-      namespace: this.namespace,
-      namespaceFlag: this.namespaceFlag,
-      allNamespaces: this.allNamespaces,
-      selector: this.selector,
-      all: this.all,
-    });
+    const { targets } = await expandTargets(this.targetQuery(resources, { filenames: this.filenames, allNamespaces: this.allNamespaces, selector: this.selector, all: this.all }));
     const suffix = dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
     let failed = 0;
     for (const t of targets) {

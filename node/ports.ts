@@ -5,7 +5,7 @@
  */
 import type { CleanupPolicy, FinishRequest, FinishResult, PrepareRequest, RetireMoment, RetireResult, RetireTarget, Workspace } from './workspace/workspace.js';
 import type { IsolationPolicy, IsolationStatus } from '../resources/kinds/common.js';
-import type { AgentConfig, DriverCapabilities, DriverCheckpoint, DriverEvent, PermissionDecision, ToolCall } from './drivers/contract.js';
+import type { AgentConfig, DriverCapabilities, DriverEvent, DriverStartContext, PermissionDecision, ToolCall } from './drivers/contract.js';
 
 /** A run's workspace, as the WorkspaceManager makes it. */
 export type WorkspaceInfo = Workspace;
@@ -28,14 +28,11 @@ export interface ArtifactContent {
   put(content: string | Buffer): Promise<{ digest: string; size: number }>;
 }
 
-export interface LaunchRequest {
-  run: { namespace: string; name: string; uid: string; session: string };
-  prompt: string;
-  agent: AgentConfig;
-  workspace: { path: string; readOnly: boolean };
-  checkpoint?: DriverCheckpoint;
-  /** Tool calls in flight when the daemon stopped (see DriverStartContext.interruptedCalls). */
-  interruptedCalls?: string[];
+/**
+ * What a driver process is launched with: the data of its DriverStartContext (the host adds the
+ * tool broker, emit and the abort signal) and the sandbox it must run in.
+ */
+export interface LaunchRequest extends Pick<DriverStartContext, 'run' | 'prompt' | 'agent' | 'workspace' | 'checkpoint' | 'interruptedCalls'> {
   /** How strictly the run must be sandboxed, when its agent or repo mount says (else the launcher's default). */
   isolation?: IsolationPolicy;
 }

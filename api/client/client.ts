@@ -8,20 +8,15 @@ import type { KubeList, KubeObject } from '../../resources/meta.js';
 import { Transport, type HttpRequest } from './transport.js';
 import { readWatchEvents } from './watch.js';
 import type { Connection } from './connection.js';
+import type { ListOptions as StoreListOptions } from '../store/store.js';
 import { PatchType, type APIResourceList, type ResourceRef, type Table, type VersionInfo, type WatchEvent } from './types.js';
 
 const JSON_TYPE = 'application/json';
 /** What kubectl sends to get server-side printed tables. */
 export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
 
-/** Options shared by list, table and watch requests. */
-export interface ListOptions {
-  /** Namespace; undefined on a namespaced kind means all namespaces. */
-  namespace?: string;
-  labelSelector?: string;
-  fieldSelector?: string;
-  limit?: number;
-  continue?: string;
+/** Options shared by list, table and watch requests: the Store's list options, and where a watch starts. */
+export interface ListOptions extends StoreListOptions {
   resourceVersion?: string;
 }
 

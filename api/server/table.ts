@@ -6,6 +6,7 @@
  */
 import type { KubeObject } from '../../resources/meta.js';
 import type { KindDefinition, PrinterColumn } from '../../resources/scheme.js';
+import { humanDuration } from '../human-duration.js';
 
 /** What each row carries besides its cells (the `includeObject` query parameter). */
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -77,27 +78,6 @@ export function evaluate(obj: unknown, steps: Step[]): unknown {
     if (current.length === 0) return undefined;
   }
   return current[0];
-}
-
-/** kubectl's HumanDuration: `45s`, `5m10s`, `3h`, `2d4h`, `1y20d`. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) return hours % 24 === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const days = Math.floor(hours / 24) % 365;
-    return days === 0 ? `${Math.floor(hours / 24 / 365)}y` : `${Math.floor(hours / 24 / 365)}y${days}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
 }
 
 function cell(type: PrinterColumn['type'], value: unknown, now: number): unknown {

@@ -30,44 +30,17 @@ import {
 import { kubeKeyOrder } from './object-meta.js';
 import { CHANGES_CHANNEL, PostgresChangeFeed } from './postgres-feed.js';
 import { migratePostgres } from './postgres-migrate.js';
+import { rowConverters, type ChangeRow, type ObjectRow } from './rows.js';
 import { retryStoreFault, storeFaultError } from './store-faults.js';
 
 const createConnectionPool = m.default;
-
-interface ObjectRow {
-  plural: string;
-  namespace: string;
-  name: string;
-  uid: string;
-  resource_version: number;
-  object: string;
-}
-
-interface ChangeRow extends Omit<ObjectRow, 'uid'> {
-  type: ChangeRecord['type'];
-  prev_object: string | null;
-}
 
 /** JSONB forgets key order; restore the conventional one so objects read like manifests. */
 function ordered(text: string): string {
   return JSON.stringify(kubeKeyOrder(JSON.parse(text) as Record<string, unknown>));
 }
 
-function toStored(r: ObjectRow): StoredObject {
-  return { plural: r.plural, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.resource_version, json: ordered(r.object) };
-}
-
-function toChange(r: ChangeRow): ChangeRecord {
-  return {
-    resourceVersion: r.resource_version,
-    plural: r.plural,
-    namespace: r.namespace,
-    name: r.name,
-    type: r.type,
-    json: ordered(r.object),
-    ...(r.prev_object !== null ? { prevJson: ordered(r.prev_object) } : {}),
-  };
-}
+const { toStored, toChange } = rowConverters(ordered);
 
 const OBJECT_COLUMNS = sql`plural, namespace, name, uid, resource_version, object::text AS object`;
 const CHANGE_COLUMNS = sql`resource_version, plural, namespace, name, type, object::text AS object, prev_object::text AS prev_object`;

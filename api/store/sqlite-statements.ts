@@ -4,50 +4,15 @@
  * migrations.
  */
 import Database from 'better-sqlite3';
-import type { ChangeRecord, MigrationSet, ObjectQuery, StoredObject } from './backend.js';
+import type { MigrationSet, ObjectQuery } from './backend.js';
+import { rowConverters } from './rows.js';
 
 /** A better-sqlite3 connection. */
 export type Db = Database.Database;
 type Stmt = Database.Statement;
 
-/** A row of sk_objects. */
-export interface ObjectRow {
-  plural: string;
-  namespace: string;
-  name: string;
-  uid: string;
-  resource_version: number;
-  object: string;
-}
-
-/** A row of sk_changes. */
-export interface ChangeRow {
-  resource_version: number;
-  plural: string;
-  namespace: string;
-  name: string;
-  type: ChangeRecord['type'];
-  object: string;
-  prev_object: string | null;
-}
-
-/** Converts an sk_objects row. */
-export function toStored(r: ObjectRow): StoredObject {
-  return { plural: r.plural, namespace: r.namespace, name: r.name, uid: r.uid, resourceVersion: r.resource_version, json: r.object };
-}
-
-/** Converts an sk_changes row. */
-export function toChange(r: ChangeRow): ChangeRecord {
-  return {
-    resourceVersion: r.resource_version,
-    plural: r.plural,
-    namespace: r.namespace,
-    name: r.name,
-    type: r.type,
-    json: r.object,
-    ...(r.prev_object !== null ? { prevJson: r.prev_object } : {}),
-  };
-}
+/** Converts sk_objects and sk_changes rows; SQLite keeps each object's text as it was written. */
+export const { toStored, toChange } = rowConverters((text) => text);
 
 /** SQLite's `synchronous` levels the store may run with. */
 export type Synchronous = 'FULL' | 'NORMAL';

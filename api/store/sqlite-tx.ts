@@ -12,7 +12,8 @@ import {
   type ObjectQuery,
   type StoredObject,
 } from './backend.js';
-import { toStored, type ObjectRow, type Statements, type WriteStatements } from './sqlite-statements.js';
+import { toStored, type Statements, type WriteStatements } from './sqlite-statements.js';
+import type { ObjectRow } from './rows.js';
 
 /** Reads through one connection's prepared statements. */
 export class SqliteReader implements BackendReader {

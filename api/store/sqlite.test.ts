@@ -2,24 +2,15 @@
  * The SQLite backend's WAL checkpoints: never inside a COMMIT (autocheckpoint is off), run by the
  * writer once it is idle, and between batches under load that never goes idle.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../../test/eventually.js';
 import { SqliteBackend } from './sqlite.js';
+import { tempDirsPerTest } from '../../test/support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sk-sqlite-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirsPerTest('sk-sqlite-');
 
 /** A write of one history row carrying `json` (~`json.length` bytes of pages). */
 function write(b: SqliteBackend, rv: number, json: string): Promise<unknown> {

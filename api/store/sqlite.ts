@@ -30,7 +30,8 @@ import {
   type ChangeRecord,
   type StoreBackend,
 } from './backend.js';
-import { connect, migrateSqlite, Statements, toChange, WriteStatements, type ChangeRow, type Db, type Synchronous } from './sqlite-statements.js';
+import { connect, migrateSqlite, Statements, toChange, WriteStatements, type Db, type Synchronous } from './sqlite-statements.js';
+import type { ChangeRow } from './rows.js';
 import { SqliteReader, SqliteTx } from './sqlite-tx.js';
 import { retryStoreFault, storeFaultError } from './store-faults.js';
 

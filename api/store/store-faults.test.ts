@@ -3,10 +3,8 @@
  * connection holding the write lock, a real SQLITE_FULL (a page-count cap), and the
  * classification of driver errors.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiError, StatusReason } from '../errors.js';
 import { describeWithPostgres, pgAdmin } from '../../test/services.js';
@@ -14,17 +12,10 @@ import { PostgresBackend } from './postgres.js';
 import { SqliteBackend } from './sqlite.js';
 import { retryStoreFault, storeFault, storeFaultError } from './store-faults.js';
 import { rejection } from '../../test/rejection.js';
+import { tempDirsPerTest } from '../../test/support/temp-dirs.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sk-faults-'));
-  dirs.push(dir);
-  return join(dir, 'sidekick.db');
-}
+const tempDir = tempDirsPerTest('sk-faults-');
+const dbPath = (): string => join(tempDir(), 'sidekick.db');
 
 /** A write of one history row through the backend (what every object write does). */
 function write(b: SqliteBackend, rv: number, json = '{}'): Promise<unknown> {

@@ -1,10 +1,9 @@
 /** `sidekick cancel run/NAME [--reason TEXT]`: ends a run Interrupted. */
 import { Command, Option } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { ExitCodeError } from '../errors.js';
-import { awaitOutcome, createIntervention, DEFAULT_OUTCOME_TIMEOUT, failed, outcomeLine, outcomeTimeout, runName } from '../interventions/request.js';
+import { DEFAULT_OUTCOME_TIMEOUT } from '../interventions/request.js';
+import { InterventionCommand } from '../interventions/intervention-command.js';
 
-export class CancelCommand extends ApiCommand {
+export class CancelCommand extends InterventionCommand {
   static override paths = [['cancel']];
   static override usage = Command.Usage({
     category: 'Interventions',
@@ -23,12 +22,6 @@ export class CancelCommand extends ApiCommand {
   target = Option.String({ name: 'run/NAME' });
 
   async execute(): Promise<number> {
-    const run = runName(this.target);
-    const timeoutMs = outcomeTimeout(this.timeout);
-    const created = await createIntervention(this.client(), this.namespace, run, { type: 'Cancel', reason: this.reason });
-    const iv = await awaitOutcome(this.client(), this.namespace, created, 'Cancel', { timeoutMs, signal: this.context.signal });
-    this.out(outcomeLine(iv));
-    if (failed(iv)) throw new ExitCodeError(1);
-    return 0;
+    return this.intervene({ type: 'Cancel', reason: this.reason });
   }
 }

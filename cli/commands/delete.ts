@@ -46,21 +46,15 @@ export class DeleteCommand extends ApiCommand {
     if (!propagationPolicy) throw new UsageError(`invalid cascade value (${String(this.cascade)}). Must be "background", "foreground", or "orphan".`);
     const { expandTargets } = await import('../object-targets.js');
     const { targets, listed } = await expandTargets(
-      {
-        client: this.client(),
-        resolver: this.resolver(),
-        args: this.args,
+      this.targetQuery(this.args, {
         filenames: this.filenames,
         recursive: this.recursive,
-        cwd: this.context.cwd,
         stdin: this.context.stdin,
-        namespace: this.namespace,
-        namespaceFlag: this.namespaceFlag,
         allNamespaces: this.allNamespaces,
         selector: this.selector,
         fieldSelector: this.fieldSelector,
         all: this.all,
-      },
+      }),
       'resources',
     );
     if (listed && targets.length === 0) {

@@ -1,10 +1,9 @@
 /** `sidekick interrupt run/NAME [--reason TEXT]`: stops a run's current turn; the run pauses. */
 import { Command, Option } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { ExitCodeError } from '../errors.js';
-import { awaitOutcome, createIntervention, DEFAULT_OUTCOME_TIMEOUT, failed, outcomeLine, outcomeTimeout, runName } from '../interventions/request.js';
+import { DEFAULT_OUTCOME_TIMEOUT } from '../interventions/request.js';
+import { InterventionCommand } from '../interventions/intervention-command.js';
 
-export class InterruptCommand extends ApiCommand {
+export class InterruptCommand extends InterventionCommand {
   static override paths = [['interrupt']];
   static override usage = Command.Usage({
     category: 'Interventions',
@@ -27,12 +26,6 @@ export class InterruptCommand extends ApiCommand {
   target = Option.String({ name: 'run/NAME' });
 
   async execute(): Promise<number> {
-    const run = runName(this.target);
-    const timeoutMs = outcomeTimeout(this.timeout);
-    const created = await createIntervention(this.client(), this.namespace, run, { type: 'Interrupt', reason: this.reason });
-    const iv = await awaitOutcome(this.client(), this.namespace, created, 'Interrupt', { timeoutMs, signal: this.context.signal });
-    this.out(outcomeLine(iv));
-    if (failed(iv)) throw new ExitCodeError(1);
-    return 0;
+    return this.intervene({ type: 'Interrupt', reason: this.reason });
   }
 }

@@ -1,7 +1,7 @@
 /** `sidekick logs run/NAME|channel/NAME|workflow/NAME [--phase P] [-f]`: conversations from the session journal. */
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
-import { RUNS, followTimeline, isTerminalRunEvent, parseTarget, readTimeline, type RunView } from '../journal/read.js';
+import { RUNS, followTimeline, followUntil, isTerminalRunEvent, parseTarget, readTimeline, type RunView } from '../journal/read.js';
 import { ConversationRenderer, paletteFor } from '../journal/render.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import { PrintedError } from '../errors.js';
@@ -66,16 +66,10 @@ export class LogsCommand extends ApiCommand {
       for await (const event of readTimeline(client, this.namespace, run.spec.session, filter)) await print(event);
       return 0;
     }
-    const stop = new AbortController();
-    const signal = AbortSignal.any([this.context.signal, stop.signal]);
-    try {
-      for await (const event of followTimeline(client, this.namespace, run.spec.session, filter, signal)) {
-        await print(event);
-        if (isTerminalRunEvent(event)) break;
-      }
-    } finally {
-      stop.abort();
-    }
+    await followUntil(this.context.signal, (signal) => followTimeline(client, this.namespace, run.spec.session, filter, signal), async (event) => {
+      await print(event);
+      return isTerminalRunEvent(event);
+    });
     return 0;
   }
 
@@ -95,17 +89,11 @@ export class LogsCommand extends ApiCommand {
       for await (const event of readTimeline(client, this.namespace, wf.spec.session)) if (belongs(event)) print(event);
       return 0;
     }
-    const stop = new AbortController();
-    const signal = AbortSignal.any([this.context.signal, stop.signal]);
-    try {
-      for await (const event of followTimeline(client, this.namespace, wf.spec.session, {}, signal)) {
-        if (!belongs(event)) continue;
-        print(event);
-        if (endsFollow(event, name, this.phase)) break;
-      }
-    } finally {
-      stop.abort();
-    }
+    await followUntil(this.context.signal, (signal) => followTimeline(client, this.namespace, wf.spec.session, {}, signal), (event) => {
+      if (!belongs(event)) return false;
+      print(event);
+      return endsFollow(event, name, this.phase);
+    });
     return 0;
   }
 
@@ -120,21 +108,16 @@ export class LogsCommand extends ApiCommand {
       for await (const event of readChannel(client, this.namespace, name)) print(event);
       return 0;
     }
-    const stop = new AbortController();
-    const signal = AbortSignal.any([this.context.signal, stop.signal]);
-    try {
-      for await (const event of followChannel(client, this.namespace, name, signal)) {
-        print(event);
-        const turn = turnOf(event);
-        if (turn === undefined || channel.spec.maxTurns === undefined || turn < channel.spec.maxTurns) continue;
-        // The last turn as the channel was read: it is muted unless maxTurns was raised meanwhile.
-        const now = await client.get<ChannelView>(CHANNELS, this.namespace, name).catch(() => channel);
-        if (now.spec.maxTurns === undefined || turn >= now.spec.maxTurns) break;
-        channel.spec.maxTurns = now.spec.maxTurns;
-      }
-    } finally {
-      stop.abort();
-    }
+    await followUntil(this.context.signal, (signal) => followChannel(client, this.namespace, name, signal), async (event) => {
+      print(event);
+      const turn = turnOf(event);
+      if (turn === undefined || channel.spec.maxTurns === undefined || turn < channel.spec.maxTurns) return false;
+      // The last turn as the channel was read: it is muted unless maxTurns was raised meanwhile.
+      const now = await client.get<ChannelView>(CHANNELS, this.namespace, name).catch(() => channel);
+      if (now.spec.maxTurns === undefined || turn >= now.spec.maxTurns) return true;
+      channel.spec.maxTurns = now.spec.maxTurns;
+      return false;
+    });
     return 0;
   }
 }

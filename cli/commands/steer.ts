@@ -1,10 +1,9 @@
 /** `sidekick steer run/NAME -m TEXT`: delivers text into a run's conversation. */
 import { Command, Option } from 'clipanion';
-import { ApiCommand } from '../base-command.js';
-import { ExitCodeError } from '../errors.js';
-import { awaitOutcome, createIntervention, DEFAULT_OUTCOME_TIMEOUT, failed, outcomeLine, outcomeTimeout, runName } from '../interventions/request.js';
+import { DEFAULT_OUTCOME_TIMEOUT } from '../interventions/request.js';
+import { InterventionCommand } from '../interventions/intervention-command.js';
 
-export class SteerCommand extends ApiCommand {
+export class SteerCommand extends InterventionCommand {
   static override paths = [['steer']];
   static override usage = Command.Usage({
     category: 'Interventions',
@@ -29,12 +28,6 @@ export class SteerCommand extends ApiCommand {
   target = Option.String({ name: 'run/NAME' });
 
   async execute(): Promise<number> {
-    const run = runName(this.target);
-    const timeoutMs = outcomeTimeout(this.timeout);
-    const created = await createIntervention(this.client(), this.namespace, run, { type: 'Steer', content: this.message });
-    const iv = await awaitOutcome(this.client(), this.namespace, created, 'Steer', { timeoutMs, signal: this.context.signal });
-    this.out(outcomeLine(iv));
-    if (failed(iv)) throw new ExitCodeError(1);
-    return 0;
+    return this.intervene({ type: 'Steer', content: this.message });
   }
 }

@@ -41,18 +41,7 @@ export class WaitCommand extends ApiCommand {
     }
     if (timeoutMs < 0) timeoutMs = 7 * 24 * 3_600_000;
     const { expandTargets } = await import('../object-targets.js');
-    const { targets, listed } = await expandTargets({
-      client: this.client(),
-      resolver: this.resolver(),
-      args: this.args,
-      filenames: this.filenames,
-      cwd: this.context.cwd,
-      namespace: this.namespace,
-      namespaceFlag: this.namespaceFlag,
-      allNamespaces: this.allNamespaces,
-      selector: this.selector,
-      all: this.all,
-    });
+    const { targets, listed } = await expandTargets(this.targetQuery(this.args, { filenames: this.filenames, allNamespaces: this.allNamespaces, selector: this.selector, all: this.all }));
     if (listed && targets.length === 0) throw new UsageError('no matching resources found');
     const deadline = Date.now() + timeoutMs;
     let failed = 0;

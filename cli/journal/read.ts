@@ -83,6 +83,20 @@ export async function* readTimeline(client: ApiClient, namespace: string, sessio
 }
 
 /**
+ * Reads a followed stream until `onEvent` says an event ends it (or `outer` aborts), then stops the
+ * stream: `open` gets a signal that ends with either.
+ */
+export async function followUntil<E>(outer: AbortSignal, open: (signal: AbortSignal) => AsyncIterable<E>, onEvent: (event: E) => boolean | Promise<boolean>): Promise<void> {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([outer, stop.signal]);
+  try {
+    for await (const event of open(signal)) if (await onEvent(event)) break;
+  } finally {
+    stop.abort();
+  }
+}
+
+/**
  * Yields the backlog and then live events until `signal` aborts (then it ends quietly) or the
  * consumer stops iterating (which closes the stream).
  */

@@ -83,21 +83,35 @@ function parseTemplate(source: string): Node[] {
   return root;
 }
 
-/** Index of the `}` closing an action, skipping quoted strings and brackets. */
-function findClose(s: string, from: number): number {
+/**
+ * Scans `s` from `from` outside quoted strings (which may hold backslash escapes), tracking the
+ * depth of `[...]` and `(...)`: returns the first index where `stop(char, depthAfterIt, index)`
+ * says so, or -1. The one lexer of the parser's three scans (action end, unions, brackets).
+ */
+function scanUnquoted(s: string, from: number, stop: (c: string, depth: number, i: number) => boolean): number {
   let quote: string | undefined;
   let depth = 0;
   for (let i = from; i < s.length; i++) {
-    const c = s[i];
+    const c = s[i]!;
     if (quote) {
       if (c === '\\') i++;
       else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '[' || c === '(') depth++;
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      quote = c;
+      continue;
+    }
+    if (c === '[' || c === '(') depth++;
     else if (c === ']' || c === ')') depth--;
-    else if (c === '}' && depth <= 0) return i;
+    if (stop(c, depth, i)) return i;
   }
   return -1;
+}
+
+/** Index of the `}` closing an action, skipping quoted strings and brackets. */
+function findClose(s: string, from: number): number {
+  return scanUnquoted(s, from, (c, depth) => c === '}' && depth <= 0);
 }
 
 function unquote(literal: string, source: string): string {
@@ -110,22 +124,14 @@ function unquote(literal: string, source: string): string {
 /** Splits `a,b` unions at top-level commas. */
 function splitTopLevel(action: string): string[] {
   const parts: string[] = [];
-  let depth = 0;
-  let quote: string | undefined;
   let start = 0;
-  for (let i = 0; i < action.length; i++) {
-    const c = action[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '[' || c === '(') depth++;
-    else if (c === ']' || c === ')') depth--;
-    else if (c === ',' && depth === 0) {
+  scanUnquoted(action, 0, (c, depth, i) => {
+    if (c === ',' && depth === 0) {
       parts.push(action.slice(start, i).trim());
       start = i + 1;
     }
-  }
+    return false;
+  });
   parts.push(action.slice(start).trim());
   return parts.filter(Boolean);
 }
@@ -199,22 +205,11 @@ function negativeIndex(bracket: string): string {
   return n === 1 ? '[-1:]' : `[-${n}:-${n - 1}]`;
 }
 
+/** Index of the `]` closing the bracket that opens at `start`. */
 function findBracketEnd(s: string, start: number): number {
-  let depth = 0;
-  let quote: string | undefined;
-  for (let i = start; i < s.length; i++) {
-    const c = s[i];
-    if (quote) {
-      if (c === '\\') i++;
-      else if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '[' || c === '(') depth++;
-    else if (c === ']' || c === ')') {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  throw new TemplateError(`error parsing jsonpath ${s}, unterminated array`);
+  const end = scanUnquoted(s, start, (c, depth) => (c === ']' || c === ')') && depth === 0);
+  if (end < 0) throw new TemplateError(`error parsing jsonpath ${s}, unterminated array`);
+  return end;
 }
 
 /** Prints one value as kubectl does: strings raw, scalars as text, objects and arrays as JSON. */

@@ -30,6 +30,9 @@ describe('JSONPath templates', () => {
     ['{..name}', 'a b'],
     ['names: {.items[*].metadata.name}!', 'names: a b!'],
     ['{.kind}', 'List'],
+    ['{.items[0].metadata.name,.items[1].status.phase}', 'a Completed'],
+    ["{.items[0].metadata.labels['app.kubernetes.io/name'],.kind}", 'web List'],
+    ['{"a,}b"}', 'a,}b'],
   ])('%s', (template, expected) => {
     expect(new JsonPathTemplate(template).execute(list)).toBe(expected);
   });
@@ -72,6 +75,8 @@ describe('ages', () => {
   test.each([
     [-5 * s, '<invalid>'],
     [-1 * s, '0s'],
+    // kubectl truncates toward zero: a second and a half of clock skew is still 0s.
+    [-1.5 * s, '0s'],
     [0, '0s'],
     [59 * s, '59s'],
     [119 * s, '119s'],

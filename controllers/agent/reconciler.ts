@@ -3,10 +3,10 @@
  * capabilities and version. Probed again periodically, since binaries and endpoints come and go.
  */
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { updateStatusIfChanged } from '../runtime/update-status.js';
 import type { DriverCapabilities } from '../../node/drivers/contract.js';
 import type { DriverProbe } from './probe.js';
 
@@ -27,14 +27,6 @@ export class AgentReconciler implements Reconciler {
       observedGeneration: agent.metadata.generation,
       conditions: setCondition(agent.status?.conditions, { type: 'Ready', status: probe.ready ? 'True' : 'False', reason: probe.reason, message: probe.message }, agent.metadata.generation ?? 1),
     };
-    if (JSON.stringify(status) !== JSON.stringify(agent.status)) {
-      try {
-        await this.d.store.updateStatus('agents', { ...agent, status });
-      } catch (err) {
-        if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
-        if (!isReason(err, 'NotFound')) throw err;
-      }
-    }
-    return { requeueAfterMs: REPROBE_MS };
+    return (await updateStatusIfChanged(this.d.store, 'agents', agent, status)) ?? { requeueAfterMs: REPROBE_MS };
   }
 }

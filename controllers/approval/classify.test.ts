@@ -1,11 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyToolCall, hostOf, type Classification } from './classify.js';
-
-const ROOT = '/work/ws';
-
-function tool(name: string, input: Record<string, unknown>, workspace = ROOT): Classification {
-  return classifyToolCall({ tool: name, input }, { workspace });
-}
+import { classifyToolCall, hostOf } from './classify.js';
+import { tool } from './classify/test-support.js';
 
 describe('classifyToolCall: tools', () => {
   // Claude Code's calls arrive translated by its driver (normalizeClaudeTool: Bash → RunCommand,

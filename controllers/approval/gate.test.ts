@@ -1,10 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS } from '../../api/journal/journal.js';
+import { Journal } from '../../api/journal/journal.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import type { Store } from '../../api/store/store.js';
 import { scheme } from '../../resources/index.js';
@@ -17,15 +13,16 @@ import { StatusWriter } from '../runtime/status-writer.js';
 import { ApprovalGate } from './gate.js';
 import { classifyToolCall } from './classify.js';
 import { evaluatePolicies } from './policy.js';
+import { tempSqliteStore } from '../test-support.js';
 
 describe('ApprovalGate', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let store: ObjectStore;
   let run: Run;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'gate-'));
-    store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+    ({ dir, store, cleanup } = await tempSqliteStore('gate-'));
     run = await store.create<Run>('runs', {
       apiVersion: 'sidekicks.dev/v1alpha1',
       kind: 'Run',
@@ -35,8 +32,7 @@ describe('ApprovalGate', () => {
     } as Run);
   });
   afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   function gateOver(s: Store): ApprovalGate {

@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
-import { scheme } from '../../resources/index.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { Run } from '../../resources/kinds/run.js';
@@ -17,12 +11,13 @@ import { ManualClock } from '../runtime/clock.js';
 import { allows } from './approval-status.js';
 import { ApprovalReconciler, type Remember } from './reconciler.js';
 import { metaTime } from '../../resources/time.js';
+import { reconcilerStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
 
 describe('ApprovalReconciler (real SQLite store and journal, manual clock)', () => {
-  let dir: string;
+  let cleanup: () => Promise<void>;
   let raw: ObjectStore;
   let store: AdmittedStore;
   let journal: Journal;
@@ -31,19 +26,12 @@ describe('ApprovalReconciler (real SQLite store and journal, manual clock)', () 
   let reconciler: ApprovalReconciler;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'approval-reconciler-'));
-    raw = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
-    journal = new Journal(raw);
-    store = new AdmittedStore(raw, scheme);
-    clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    ({ raw, store, journal, clock, cleanup } = await reconcilerStore('approval-reconciler-'));
     remember = () => undefined;
     reconciler = new ApprovalReconciler({ store, journal, remember: (a, r) => remember(a, r), clock });
     await raw.create<Run>('runs', { apiVersion: V, kind: 'Run', metadata: { name: 'r', namespace: ns }, spec: { session: 's', agent: 'a', prompt: 'p' }, status: { phase: 'Running' } } as Run);
   });
-  afterEach(async () => {
-    await raw.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   /** A Pending approval of run `r`, written as the gate writes one (admission fills in onExpiry). */
   async function approval(name: string, spec: Record<string, unknown> = {}): Promise<Approval> {

@@ -1,10 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
 import { readChannelMessages } from '../../api/journal/channel-messages.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
@@ -13,20 +8,21 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { ChannelReconciler, CHANNEL_LABEL } from './reconciler.js';
+import { tempSqliteStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const key = { namespace: 'default', name: 'debate' };
 
 describe('ChannelReconciler (real store and journal, runs finished by hand)', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let store: ObjectStore;
   let journal: Journal;
   /** What the daemon gives controllers: the store behind API admission. */
   let admitted: AdmittedStore;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'channel-'));
-    store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+    ({ dir, store, cleanup } = await tempSqliteStore('channel-'));
     journal = new Journal(store);
     admitted = new AdmittedStore(store, scheme);
     await store.create('sessions', { apiVersion: V, kind: 'Session', metadata: { name: 's', namespace: 'default' }, spec: { archived: false }, status: { phase: 'Active' } } as KubeObject);
@@ -43,8 +39,7 @@ describe('ChannelReconciler (real store and journal, runs finished by hand)', ()
     } as Channel);
   });
   afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   /** A daemon's passes over the channel until it has nothing more to do right away. */

@@ -8,7 +8,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
 import { CHANNEL_MESSAGE, readChannelMessages, turnsTaken, type ChannelMessagePayload, type TurnOutcome } from '../../api/journal/channel-messages.js';
@@ -21,6 +20,7 @@ import type { Session } from '../../resources/kinds/session.js';
 import { setCondition } from '../../resources/conditions.js';
 import { NameLabel, nameLabels, nameLabelValue } from '../../resources/name-labels.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { updateStatusIfChanged } from '../runtime/update-status.js';
 import { createOrUpdate, WriteOutcome } from '../runtime/create-or-update.js';
 import { planChannel, type ChannelPlan, type ChannelWorld, type SessionState, type Unavailability } from './channel-plan.js';
 import { turnPrompt } from './transcript.js';
@@ -170,14 +170,7 @@ export class ChannelReconciler implements Reconciler {
       observedGeneration: generation,
       conditions: setCondition(channel.status?.conditions, plan.ready, generation),
     };
-    if (JSON.stringify(status) === JSON.stringify(channel.status ?? {})) return {};
-    try {
-      await this.d.store.updateStatus('channels', { ...channel, status });
-    } catch (err) {
-      if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
-      if (!isReason(err, 'NotFound')) throw err;
-    }
-    return {};
+    return (await updateStatusIfChanged(this.d.store, 'channels', channel, status, channel.status ?? {})) ?? {};
   }
 }
 

@@ -1,15 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
 import { CREATED_BY } from '../../api/auth/model.js';
-import { scheme } from '../../resources/index.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { KubeObject } from '../../resources/meta.js';
@@ -20,12 +14,13 @@ import { StatusWriter } from '../runtime/status-writer.js';
 import { InterventionReconciler } from './reconciler.js';
 import { RunControl } from './run-control.js';
 import { InterventionWriter } from './status-writer.js';
+import { reconcilerStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
 
 describe('InterventionReconciler (real SQLite store and journal, fake driver fleet, manual clock)', () => {
-  let dir: string;
+  let cleanup: () => Promise<void>;
   let raw: ObjectStore;
   let store: AdmittedStore;
   let journal: Journal;
@@ -37,11 +32,7 @@ describe('InterventionReconciler (real SQLite store and journal, fake driver fle
   let reconciler: InterventionReconciler;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'intervention-reconciler-'));
-    raw = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
-    journal = new Journal(raw);
-    store = new AdmittedStore(raw, scheme);
-    clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    ({ raw, store, journal, clock, cleanup } = await reconcilerStore('intervention-reconciler-'));
     drivers = new Map();
     steered = [];
     stopped = [];
@@ -59,10 +50,7 @@ describe('InterventionReconciler (real SQLite store and journal, fake driver fle
     });
     await raw.create('sessions', { apiVersion: V, kind: 'Session', metadata: { name: 's', namespace: ns }, spec: {}, status: { phase: 'Active' } } as KubeObject);
   });
-  afterEach(async () => {
-    await raw.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   async function run(name: string, phase: string): Promise<Run> {
     return raw.create<Run>('runs', { apiVersion: V, kind: 'Run', metadata: { name, namespace: ns }, spec: { session: 's', agent: 'a', prompt: 'p' }, status: { phase } } as Run);

@@ -4,10 +4,10 @@
  * and says whether the mode can work there (a plain directory is ReadOnly only).
  */
 import type { Store } from '../../api/store/store.js';
-import { isReason } from '../../api/errors.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
+import { updateStatusIfChanged } from '../runtime/update-status.js';
 
 export interface MountObservation {
   root: string;
@@ -61,14 +61,6 @@ export class RepoMountReconciler implements Reconciler {
         conditions: setCondition(mount.status?.conditions, { type: 'Ready', status: 'False', reason, message }, generation),
       };
     }
-    if (JSON.stringify(status) !== JSON.stringify(mount.status)) {
-      try {
-        await this.d.store.updateStatus('repomounts', { ...mount, status });
-      } catch (err) {
-        if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
-        if (!isReason(err, 'NotFound')) throw err;
-      }
-    }
-    return { requeueAfterMs: REFRESH_MS };
+    return (await updateStatusIfChanged(this.d.store, 'repomounts', mount, status)) ?? { requeueAfterMs: REFRESH_MS };
   }
 }

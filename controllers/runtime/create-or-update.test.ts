@@ -1,17 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import type { ExtraWrites, Store } from '../../api/store/store.js';
-import { scheme } from '../../resources/index.js';
 import type { Channel } from '../../resources/kinds/channel.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { createOrUpdate, WriteOutcome } from './create-or-update.js';
 import { StatusWriter } from './status-writer.js';
+import { tempSqliteStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const channel = (topic: string): KubeObject => ({ apiVersion: V, kind: 'Channel', metadata: { name: 'c', namespace: 'default' }, spec: { session: 's', topic } });
@@ -23,17 +18,16 @@ const setTopic = (topic: string) => (c: Channel) => {
 
 describe('createOrUpdate and StatusWriter (real SQLite store)', () => {
   let dir: string;
+  let cleanup: () => Promise<void>;
   let store: ObjectStore;
   let journal: Journal;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'create-or-update-'));
-    store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+    ({ dir, store, cleanup } = await tempSqliteStore('create-or-update-'));
     journal = new Journal(store);
   });
   afterEach(async () => {
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
+    await cleanup();
   });
 
   it('creates a missing object, then writes it only when the mutation changes something', async () => {

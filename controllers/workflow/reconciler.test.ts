@@ -1,14 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
-import { scheme } from '../../resources/index.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
@@ -16,6 +10,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import { ManualClock } from '../runtime/clock.js';
 import { WorkflowReconciler } from './reconciler.js';
 import type { CommandSteps } from './steps.js';
+import { reconcilerStore } from '../test-support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
@@ -25,7 +20,7 @@ const key = { namespace: ns, name: 'wf' };
 const noSteps = { state: async () => ({ state: 'NotStarted' }), start: async () => undefined, stopStray: () => undefined } as unknown as CommandSteps;
 
 describe('WorkflowReconciler (real SQLite store and journal, manual clock, runs finished by hand)', () => {
-  let dir: string;
+  let cleanup: () => Promise<void>;
   let raw: ObjectStore;
   let store: AdmittedStore;
   let journal: Journal;
@@ -33,18 +28,11 @@ describe('WorkflowReconciler (real SQLite store and journal, manual clock, runs 
   let reconciler: WorkflowReconciler;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'workflow-reconciler-'));
-    raw = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
-    journal = new Journal(raw);
-    store = new AdmittedStore(raw, scheme);
-    clock = new ManualClock(Date.UTC(2026, 0, 1, 12, 0, 0));
+    ({ raw, store, journal, clock, cleanup } = await reconcilerStore('workflow-reconciler-'));
     reconciler = new WorkflowReconciler({ store, journal, steps: noSteps, clock });
     await raw.create('sessions', { apiVersion: V, kind: 'Session', metadata: { name: 's', namespace: ns }, spec: {}, status: { phase: 'Active' } } as KubeObject);
   });
-  afterEach(async () => {
-    await raw.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => cleanup());
 
   async function workflow(template: Record<string, unknown>): Promise<void> {
     await store.create('workflows', { apiVersion: V, kind: 'Workflow', metadata: { name: 'wf', namespace: ns }, spec: { session: 's', template: { joinPolicy: 'FailFast', ...template } } });

@@ -1,7 +1,8 @@
 /**
  * The per-turn CLI driver (Claude Code): one provider CLI process per turn (./cli-process.ts),
  * continued with the provider's resume flag, over one CliConversation (./cli-conversation.ts).
- * Also how any CLI driver finds its binary and builds its environment (Codex uses those too).
+ * Also how any CLI driver reads its options, finds its binary, builds its environment and spawns
+ * it with the raw tap (Codex uses those too).
  */
 import { sanitizeEnv } from '../sandbox/env.js';
 import type { Driver, DriverCapabilities, DriverEvent, DriverStartContext, TranscriptMessage } from './contract.js';
@@ -47,6 +48,22 @@ export function cliEnvironment(opts: Pick<CliDriverOptions, 'environment' | 'all
   return opts.environment ?? ((env) => sanitizeEnv(env, { allowPassthrough: opts.allowEnvPassthrough ?? false }));
 }
 
+/** What a CLI driver keeps of its options, defaults applied. */
+export interface CliSettings {
+  /** Wait between the stop signals (`interruptGraceMs`, default 1500 ms). */
+  grace: number;
+  /** The child's base environment, from the daemon's. */
+  environment: (env: NodeJS.ProcessEnv) => Record<string, string>;
+  /** A fresh raw line budget, for one run. */
+  rawBudget(): RawBudget;
+}
+
+/** Reads a CLI driver's options (both families: Claude Code per turn, Codex over app-server). */
+export function cliSettings(opts: CliDriverOptions): CliSettings {
+  const { maxEvents, maxChars } = opts.raw ?? {};
+  return { grace: opts.interruptGraceMs ?? 1500, environment: cliEnvironment(opts), rawBudget: () => new RawBudget(maxEvents, maxChars) };
+}
+
 /** The CLI binary a run uses and the environment it runs with. */
 export interface CliLocation {
   file: string;
@@ -72,6 +89,24 @@ export async function locateCli(
 }
 
 /**
+ * How to spawn the located CLI for one launch: its args, in the workspace, the launch's env over the
+ * located one; every stdout line goes out as a `raw` event (within `raw`'s budget), then to `onLine`.
+ */
+export function cliSpawn(ctx: DriverStartContext, cli: CliLocation, launch: CliLaunch, raw: RawBudget, onLine: (line: string) => void = () => {}) {
+  return {
+    file: cli.file,
+    args: launch.args,
+    cwd: ctx.workspace.path,
+    env: { ...cli.env, ...launch.env },
+    onLine: (line: string) => {
+      const data = raw.take(line);
+      if (data !== undefined) ctx.emit({ type: 'raw', data });
+      onLine(line);
+    },
+  };
+}
+
+/**
  * A Driver over a provider CLI that runs one process per turn and continues its provider session
  * with a resume flag. Steer and follow-ups cannot be injected into a running CLI, so they queue:
  * steer interrupts the current process first (degraded), a follow-up waits for it to finish.
@@ -89,9 +124,7 @@ export abstract class CliDriver implements Driver {
   protected async prepare(_ctx: DriverStartContext): Promise<void> {}
   protected async release(): Promise<void> {}
 
-  private readonly grace: number;
-  private readonly environment: (env: NodeJS.ProcessEnv) => Record<string, string>;
-  private readonly raw: CliDriverOptions['raw'];
+  private readonly settings: CliSettings;
   private proc?: CliProcess;
   private pending: CliInput[] = [];
   private steered = false;
@@ -99,9 +132,7 @@ export abstract class CliDriver implements Driver {
   private running = false;
 
   constructor(opts: CliDriverOptions = {}) {
-    this.grace = opts.interruptGraceMs ?? 1500;
-    this.environment = cliEnvironment(opts);
-    this.raw = opts.raw;
+    this.settings = cliSettings(opts);
   }
 
   async start(ctx: DriverStartContext): Promise<void> {
@@ -120,7 +151,7 @@ export abstract class CliDriver implements Driver {
   }
 
   private async run(ctx: DriverStartContext, conv: CliConversation): Promise<void> {
-    const cli = await locateCli(ctx, { displayName: this.displayName, defaultCommand: this.defaultCommand, environment: this.environment });
+    const cli = await locateCli(ctx, { displayName: this.displayName, defaultCommand: this.defaultCommand, environment: this.settings.environment });
     if (!cli) return;
     try {
       await this.prepare(ctx);
@@ -128,7 +159,7 @@ export abstract class CliDriver implements Driver {
       ctx.emit({ type: 'run.failed', category: 'Provider', reason: 'DriverStartFailed', message: `${this.displayName} could not be prepared: ${err instanceof Error ? err.message : String(err)}` });
       return;
     }
-    const raw = new RawBudget(this.raw?.maxEvents, this.raw?.maxChars);
+    const raw = this.settings.rawBudget();
     let next: CliInput | undefined = conv.firstInput(ctx.prompt);
     let launched = false;
     while (next && !this.stopped && !ctx.signal.aborted) {
@@ -142,14 +173,8 @@ export abstract class CliDriver implements Driver {
       const prompt = launched && conv.resumeId === undefined ? `${ctx.prompt}\n\n${next.text}` : next.text;
       const launch = this.launch(ctx, { prompt, resumeId: conv.resumeId, turns: conv.turns });
       launched = true;
-      const proc = new CliProcess({
-        file: cli.file,
-        args: launch.args,
-        cwd: ctx.workspace.path,
-        env: { ...cli.env, ...launch.env },
-        onLine: (line) => {
-          const data = raw.take(line);
-          if (data !== undefined) ctx.emit({ type: 'raw', data });
+      const proc = new CliProcess(
+        cliSpawn(ctx, cli, launch, raw, (line) => {
           for (const event of mapper.map(line)) {
             if (event.type === 'run.completed' || event.type === 'run.failed') outcome = event;
             else conv.forward(event);
@@ -158,8 +183,8 @@ export abstract class CliDriver implements Driver {
             conv.resumeId = mapper.resumeId;
             conv.checkpoint();
           }
-        },
-      });
+        }),
+      );
       this.proc = proc;
       const exit = await proc.exited;
       this.proc = undefined;
@@ -189,14 +214,14 @@ export abstract class CliDriver implements Driver {
     const proc = this.proc;
     if (proc) {
       this.steered = true;
-      await proc.stop(this.grace);
+      await proc.stop(this.settings.grace);
     }
     return 'degraded';
   }
 
   async interrupt(): Promise<void> {
     this.stopped = true;
-    await this.proc?.stop(this.grace);
+    await this.proc?.stop(this.settings.grace);
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { eventually } from '../../test/eventually.js';
 import { CliProcess, resolveExecutable } from './cli-process.js';
+import { alive } from '../../test/support/process-alive.js';
 
 describe('resolveExecutable', () => {
   it('finds an executable on PATH, skips non-executables, and checks paths with a slash as given', async () => {
@@ -20,15 +21,6 @@ describe('resolveExecutable', () => {
     await Promise.all([dir, other].map((d) => rm(d, { recursive: true, force: true })));
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('CliProcess', () => {
   const node = process.execPath;

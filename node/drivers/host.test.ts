@@ -9,6 +9,7 @@ import type { ScriptStep } from '../../resources/kinds/agent-script.js';
 import type { AgentConfig, DriverCheckpoint, DriverEvent } from './contract.js';
 import { DriverProcess } from './supervisor.js';
 import { compileHost, tempWorkspace, testAgent } from './test-harness.js';
+import { alive } from '../../test/support/process-alive.js';
 
 let host: Awaited<ReturnType<typeof compileHost>>;
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
@@ -184,16 +185,6 @@ describe('driver host process', () => {
     expect(h.types()).not.toContain('run.failed');
   });
 });
-
-/** Whether a process exists (signal 0 only checks). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Reads the pid a command wrote into the workspace, once it is there. */
 function pidFile(name: string): Promise<number> {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createLocalTools } from '../tools/local-tools.js';
-import type { AgentConfig, DriverCheckpoint, DriverEvent, DriverStartContext, ToolCall } from './contract.js';
+import { jest } from '@jest/globals';
+import type { AgentConfig, Driver, DriverCheckpoint, DriverEvent, DriverStartContext, PermissionDecision, ToolBroker, ToolCall } from './contract.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -76,6 +77,47 @@ export function harness(opts: {
     lastCheckpoint: () => events.findLast((e): e is Extract<DriverEvent, { type: 'checkpoint' }> => e.type === 'checkpoint')?.checkpoint,
     types: () => events.filter((e) => e.type !== 'checkpoint' && e.type !== 'raw').map((e) => e.type),
   };
+}
+
+/**
+ * A ToolBroker for the drivers whose CLI runs its own tools (Claude, Codex): `permission` is a
+ * jest mock answering with `decide` (allow by default); `execute` must never be called.
+ */
+export function permissionBroker(decide: (call: ToolCall) => Promise<PermissionDecision> = async () => ({ allow: true })) {
+  const permission = jest.fn(decide);
+  const tools: ToolBroker = {
+    permission,
+    execute: async () => {
+      throw new Error('the agent CLI runs its own tools');
+    },
+  };
+  return { tools, permission };
+}
+
+/**
+ * Starts a CLI driver (Claude, Codex) on run `r1` in `workspace` and records what it emits;
+ * `normalized()` leaves out raw output and checkpoints, `messages()` is the assistant's texts.
+ */
+export function startRecorded(
+  driver: Driver,
+  opts: { workspace: string; prompt: string; agent: AgentConfig; checkpoint?: DriverCheckpoint; tools?: ToolBroker; readOnly?: boolean },
+) {
+  const events: DriverEvent[] = [];
+  const abort = new AbortController();
+  const started = driver.start({
+    run: { namespace: 'default', name: 'r1', uid: 'uid-1', session: 's1' },
+    prompt: opts.prompt,
+    agent: opts.agent,
+    workspace: { path: opts.workspace, readOnly: opts.readOnly ?? false },
+    ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
+    tools: opts.tools ?? permissionBroker().tools,
+    emit: (e) => events.push(e),
+    signal: abort.signal,
+  });
+  const normalized = () => events.filter((e) => e.type !== 'raw' && e.type !== 'checkpoint');
+  const lastCheckpoint = () => events.findLast((e): e is Extract<DriverEvent, { type: 'checkpoint' }> => e.type === 'checkpoint')?.checkpoint;
+  const messages = () => events.flatMap((e) => (e.type === 'assistant.message' ? [e.text] : []));
+  return { started, events, normalized, lastCheckpoint, messages, abort };
 }
 
 /**

@@ -1,24 +1,21 @@
 import { afterEach, describe, expect, it, beforeEach } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually } from '../../test/eventually.js';
 import type { ToolResult } from '../drivers/contract.js';
 import { createLocalTools, type LocalToolsOptions, type ToolExecutor } from './local-tools.js';
+import { alive } from '../../test/support/process-alive.js';
+import { workspaceBesideOutside } from './test-support.js';
 
 let root: string;
 let outside: string;
+let cleanup: () => void;
 let n = 0;
 
-afterEach(() => rmSync(path.dirname(root), { recursive: true, force: true }));
+afterEach(() => cleanup());
 
 beforeEach(() => {
-  const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'sidekicks-tools-')));
-  root = path.join(base, 'ws');
-  outside = path.join(base, 'outside');
-  mkdirSync(path.join(root, 'src'), { recursive: true });
-  mkdirSync(path.join(root, '.git'));
-  mkdirSync(outside);
+  ({ root, outside, cleanup } = workspaceBesideOutside('sidekicks-tools-'));
   writeFileSync(path.join(root, 'src', 'main.ts'), 'export const x = 1;\n');
   writeFileSync(path.join(outside, 'secret.txt'), 'top secret\n');
   symlinkSync('/etc', path.join(root, 'etc'));
@@ -162,7 +159,7 @@ describe('RunCommand', () => {
     const r = await call(tools({ killGraceMs: 200 }), 'RunCommand', { command: `sleep 300 & echo $! > ${pidFile}; echo started; wait`, timeoutSeconds: 0.3 });
     expect(r).toMatchObject({ ok: false, output: 'started\n[command timed out after 0.3s and was killed]' });
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await eventually(() => !isAlive(pid));
+    await eventually(() => !alive(pid));
   });
 
   it('escalates to SIGKILL when SIGTERM is ignored', async () => {
@@ -190,7 +187,7 @@ describe('RunCommand', () => {
     const r = await call(tools(), 'RunCommand', { command: `sleep 30 & echo $! > ${pidFile}; echo done` });
     expect(r).toMatchObject({ ok: true, output: 'done\n' });
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await eventually(() => !isAlive(pid));
+    await eventually(() => !alive(pid));
   });
 
   it('kills the command and rejects when the signal aborts', async () => {
@@ -201,7 +198,7 @@ describe('RunCommand', () => {
     controller.abort(new Error('run cancelled'));
     await expect(pending).rejects.toThrow('run cancelled');
     const pid = Number(readFileSync(pidFile, 'utf8'));
-    await eventually(() => !isAlive(pid));
+    await eventually(() => !alive(pid));
   });
 
   it('rejects at once when the signal is already aborted', async () => {
@@ -227,11 +224,3 @@ describe('execute', () => {
   });
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it, beforeAll } from '@jest/globals';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { lexicalResolve, resolveInWorkspace } from './workspace-path.js';
+import { workspaceBesideOutside } from './test-support.js';
 
 describe('lexicalResolve', () => {
   const root = '/ws/root';
@@ -31,16 +31,12 @@ describe('lexicalResolve', () => {
 describe('resolveInWorkspace (real filesystem)', () => {
   let root: string;
   let outside: string;
+  let cleanup: () => void;
 
-  afterAll(() => rmSync(path.dirname(root), { recursive: true, force: true }));
+  afterAll(() => cleanup());
 
   beforeAll(() => {
-    const base = realpathSync(mkdtempSync(path.join(tmpdir(), 'sidekicks-paths-')));
-    root = path.join(base, 'ws');
-    outside = path.join(base, 'outside');
-    mkdirSync(path.join(root, 'src'), { recursive: true });
-    mkdirSync(path.join(root, '.git'));
-    mkdirSync(outside);
+    ({ root, outside, cleanup } = workspaceBesideOutside('sidekicks-paths-'));
     writeFileSync(path.join(root, 'src', 'a.ts'), 'a');
     writeFileSync(path.join(outside, 'secret'), 's');
     symlinkSync('/etc', path.join(root, 'etc-link'));

@@ -11,7 +11,7 @@ import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
-import { applyAll, demoRepo, fetchTimeline, GV, runPhase, SocketApi, startInProcessDaemon } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, GV, runPhase, SocketApi, startInProcessDaemon, approvalsOfRun, completedRun } from './support.js';
 
 type Step = Record<string, unknown>;
 
@@ -39,10 +39,7 @@ describe('approvals (in-process daemon)', () => {
     ] as Record<string, any>[]);
   }
 
-  async function approvalsOf(run: string): Promise<Approval[]> {
-    const list = (await client.raw('GET', `${GV}/approvals?labelSelector=${encodeURIComponent(`sidekicks.dev/run=${run}`)}`)) as { items: Approval[] };
-    return list.items;
-  }
+  const approvalsOf = (run: string) => approvalsOfRun(client, run);
 
   /** Waits for the run to wait on an approval and returns the pending one. */
   async function pendingApproval(run: string): Promise<Approval> {
@@ -59,9 +56,7 @@ describe('approvals (in-process daemon)', () => {
     return client.raw('PATCH', `${GV}/approvals/${name}`, { spec: { decision } }, 'application/merge-patch+json');
   }
 
-  async function completed(run: string): Promise<void> {
-    await eventually(async () => (await runPhase(client, run)).status?.phase === 'Completed', { timeoutMs: 20_000 });
-  }
+  const completed = (run: string) => completedRun(client, run);
 
   function worktreeOf(run: string): Promise<string> {
     return runPhase(client, run).then((r) => r.status!.workspace!.path!);

@@ -7,9 +7,6 @@
  * the daemon in the middle of a turn.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
@@ -18,7 +15,7 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import { eventually } from '../eventually.js';
-import { GV, nextEvent, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
+import { GV, nextEvent, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon, daemonProcessFixture, stopDaemonProcess } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 
@@ -207,29 +204,19 @@ describe('channels (in-process daemon, Scripted agents)', () => {
 });
 
 describe('channels across a kill -9 of the daemon', () => {
-  let dir: string;
-  let child: ChildProcess | undefined;
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-channels-crash-'));
-  });
-  afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const d = daemonProcessFixture('sidekick-channels-crash-');
 
   it('neither loses nor repeats a turn when the daemon is killed in the middle of one', async () => {
-    const home = join(dir, 'home');
-    child = await startDaemonProcess(home);
+    const home = join(d.dir, 'home');
+    d.child = await startDaemonProcess(home);
     let client = new SocketApi(sidekickHome(home).socket);
     await create(client, session('crash'), saying('k-a', 'a here'), scripted('k-b', [{ say: 'b thinking' }, { wait: 1.5 }, { say: 'b done' }]));
     await create(client, channel('crash-rr', { session: 'crash', turnPolicy: 'RoundRobin', agents: ['k-a', 'k-b'], maxTurns: 4, topic: 'Survive a crash' }));
     // Kill while k-b's first turn is under way (it said its first line and is waiting).
     await nextEvent(client, 'crash', { types: ['assistant.message'], run: 'crash-rr-turn-2' });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGKILL');
 
-    child = await startDaemonProcess(home);
+    d.child = await startDaemonProcess(home);
     client = new SocketApi(sidekickHome(home).socket);
     const muted = await channelWhere(client, 'crash-rr', (c) => c.status?.phase === 'Muted', 60_000);
     expect(muted.status?.turn).toBe(4);
@@ -243,7 +230,6 @@ describe('channels across a kill -9 of the daemon', () => {
     expect((await turnRuns(client, 'crash-rr')).map((r) => r.metadata.name)).toEqual(['crash-rr-turn-1', 'crash-rr-turn-2', 'crash-rr-turn-3', 'crash-rr-turn-4']);
     const verify = (await client.raw('GET', `${GV}/sessions/crash/verify`)) as { ok: boolean };
     expect(verify.ok).toBe(true);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGTERM');
   });
 });

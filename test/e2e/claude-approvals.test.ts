@@ -14,13 +14,12 @@ import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
-import { tempDaemon, type TempDaemon } from '../support/daemon.js';
 import { eventually } from '../eventually.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { ApprovalPolicy } from '../../resources/kinds/approvalpolicy.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { FakeAnthropicServer, lastToolResults } from '../fakes/anthropic-server.js';
-import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, repo, runPhase, sidekick, SocketApi } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, GV, hostCommand, repo, runPhase, sidekick, SocketApi, startInProcessDaemon, approvalsOfRun, pendingApprovalOf, completedRun } from './support.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
 
@@ -86,21 +85,19 @@ describe.each([fakeCli, realCli()])('Claude Code approvals (in-process daemon, $
   let dir: string;
   let home: string;
   let daemon: DaemonHandle;
-  let temp: TempDaemon;
   let client: SocketApi;
+  let stop: (() => Promise<void>) | undefined;
   let demo: string;
 
   beforeAll(async () => {
     expect(existsSync(hostCommand[1])).toBe(true);
     expect(existsSync(claude.command)).toBe(true);
     await claude.start();
-    temp = await tempDaemon({ prefix: 'sidekick-claude-approvals-' });
-    ({ dir, home, daemon } = temp);
-    client = new SocketApi(daemon.socketPath);
+    ({ dir, home, daemon, client, stop } = await startInProcessDaemon('sidekick-claude-approvals-'));
     demo = demoRepo(dir);
   });
   afterAll(async () => {
-    await temp.stop();
+    await stop?.();
     await claude.stop();
   });
 
@@ -117,28 +114,9 @@ describe.each([fakeCli, realCli()])('Claude Code approvals (in-process daemon, $
     await applyAll(client, [{ apiVersion, kind: 'Run', metadata: { name }, spec: { session, agent: session, repoMount: session, prompt: command } }]);
   }
 
-  async function approvalsOf(run: string): Promise<Approval[]> {
-    const list = (await client.raw('GET', `${GV}/approvals?labelSelector=${encodeURIComponent(`sidekicks.dev/run=${run}`)}`)) as { items: Approval[] };
-    return list.items;
-  }
-
-  /** Waits for the run to wait on exactly one pending approval and returns it. */
-  async function pendingApproval(run: string): Promise<Approval> {
-    return eventually(async () => {
-      const pending = (await approvalsOf(run)).filter((a) => a.status?.phase === 'Pending');
-      expect(pending).toHaveLength(1);
-      expect((await runPhase(client, run)).status?.phase).toBe('WaitingForApproval');
-      return pending[0]!;
-    }, { timeoutMs: 30_000 });
-  }
-
-  async function completed(run: string): Promise<Run> {
-    return eventually(async () => {
-      const r = await runPhase(client, run);
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 30_000 });
-  }
+  const approvalsOf = (run: string) => approvalsOfRun(client, run);
+  const pendingApproval = (run: string) => pendingApprovalOf(client, run, 30_000);
+  const completed = (run: string) => completedRun(client, run, 30_000);
 
   async function timelineOf(session: string, run: string): Promise<TimelineEvent[]> {
     return ((await fetchTimeline(client, session)) as TimelineEvent[]).filter((e) => e.run === run);

@@ -13,14 +13,12 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
-import type { DaemonHandle } from '../../cli/daemon/compose.js';
-import { tempDaemon, type TempDaemon } from '../support/daemon.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeResponsesServer } from '../fakes/openai-responses-server.js';
-import { applyAll, demoRepo, fetchTimeline, GV, repo, runPhase, sidekick, SocketApi } from './support.js';
+import { applyAll, demoRepo, fetchTimeline, repo, runPhase, sidekick, SocketApi, startInProcessDaemon, approvalsOfRun, pendingApprovalOf, completedRun } from './support.js';
 
 // node for the CLIs' launchers (codex.js, the fake), bash for the commands they run.
 const agentPath = [dirname(process.execPath), '/usr/local/bin', '/usr/bin', '/bin'].join(delimiter);
@@ -86,22 +84,19 @@ function realCli(): CodexUnderTest {
 describe.each([fakeCli, realCli()])('Codex approvals (in-process daemon, $name)', (codex) => {
   let dir: string;
   let home: string;
-  let daemon: DaemonHandle;
-  let temp: TempDaemon;
   let client: SocketApi;
+  let stop: (() => Promise<void>) | undefined;
   let demo: string;
 
   beforeAll(async () => {
     await codex.start();
     // The built host (npm run build): one compiled into a temp dir would be out of sight under the
-    // sandbox's private /tmp. tempDaemon runs it with the isolation this machine supports.
-    temp = await tempDaemon({ prefix: 'sidekick-codex-' });
-    ({ dir, home, daemon } = temp);
-    client = new SocketApi(daemon.socketPath);
+    // sandbox's private /tmp. The daemon runs it with the isolation this machine supports.
+    ({ dir, home, client, stop } = await startInProcessDaemon('sidekick-codex-'));
     demo = demoRepo(dir);
   }, 120_000);
   afterAll(async () => {
-    await temp?.stop();
+    await stop?.();
     await codex.stop();
   });
 
@@ -115,28 +110,9 @@ describe.each([fakeCli, realCli()])('Codex approvals (in-process daemon, $name)'
     ]);
   }
 
-  async function approvalsOf(run: string): Promise<Approval[]> {
-    const list = (await client.raw('GET', `${GV}/approvals?labelSelector=${encodeURIComponent(`sidekicks.dev/run=${run}`)}`)) as { items: Approval[] };
-    return list.items;
-  }
-
-  /** Waits for the run to wait on exactly one pending approval and returns it. */
-  async function pendingApproval(run: string): Promise<Approval> {
-    return eventually(async () => {
-      const pending = (await approvalsOf(run)).filter((a) => a.status?.phase === 'Pending');
-      expect(pending).toHaveLength(1);
-      expect((await runPhase(client, run)).status?.phase).toBe('WaitingForApproval');
-      return pending[0]!;
-    }, { timeoutMs: 20_000 });
-  }
-
-  async function completed(run: string) {
-    return eventually(async () => {
-      const r = await runPhase(client, run);
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
-  }
+  const approvalsOf = (run: string) => approvalsOfRun(client, run);
+  const pendingApproval = (run: string) => pendingApprovalOf(client, run);
+  const completed = (run: string) => completedRun(client, run);
 
   const timeline = async (session: string) => (await fetchTimeline(client, session)) as TimelineEvent[];
   const worktreeOf = async (run: string) => (await runPhase(client, run)).status!.workspace!.path!;

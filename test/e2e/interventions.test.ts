@@ -5,16 +5,14 @@
  * daemon run` process with SIGKILL while a run is paused and resumes it in a fresh daemon.
  */
 import { describe, it, expect, beforeAll, afterAll, beforeEach, afterEach } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import { sidekickHome } from '../../api/home.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, reply, streamed, type FakeResponse, type RecordedRequest } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, startDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, fetchTimeline, GV, runPhase, sidekick, SocketApi, startInProcessDaemon, startDaemonProcess, daemonProcessFixture, stopDaemonProcess, runInPhase } from './support.js';
 
 type TimelineEvent = { sequence: number; type: string; run?: string; payload: Record<string, unknown>; correlationId?: string };
 
@@ -97,11 +95,7 @@ describe('interventions end to end (in-process daemon)', () => {
     const name = createdName(steer.stdout);
     turn.release();
 
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'steered');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'steered', 'Completed');
     expect(run.status?.summary).toBe('It says hello; kept short as asked.');
     expect(fake.requests).toHaveLength(2);
     const second = fake.requests[1]!;
@@ -125,11 +119,7 @@ describe('interventions end to end (in-process daemon)', () => {
 
   it('expires an intervention whose expectedRunGeneration is stale, and rejects one for an ended run', async () => {
     await applyAll(client, waitingRun('stale'));
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'stale');
-      expect(r.status?.phase).toBe('Running');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'stale', 'Running');
     const gen = run.metadata.generation!;
     await client.create('interventions', 'default', {
       apiVersion: 'sidekicks.dev/v1alpha1',
@@ -193,11 +183,7 @@ describe('interventions end to end (in-process daemon)', () => {
     const stop = await sidekick(home, ['interrupt', 'run/redirected', '--reason', 'wrong direction']);
     expect(stop.code).toBe(0);
     expect(stop.stdout).toMatch(/created \(Applied: the current turn stops at the next safe point and the run pauses/);
-    const paused = await eventually(async () => {
-      const r = await runPhase(client, 'redirected');
-      expect(r.status?.phase).toBe('Paused');
-      return r;
-    }, { timeoutMs: 10_000 });
+    const paused = await runInPhase(client, 'redirected', 'Paused', 10_000);
     expect(paused.metadata.uid).toBe(uid);
     expect(paused.spec.suspend).toBe(true);
     expect(paused.metadata.annotations?.['sidekicks.dev/interrupted-by']).toBe(createdName(stop.stdout));
@@ -209,11 +195,7 @@ describe('interventions end to end (in-process daemon)', () => {
     const name = createdName(steer.stdout);
     await eventually(async () => (await intervention(client, name)).status?.phase === 'Degraded', { timeoutMs: 10_000 });
     later.release();
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'redirected');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'redirected', 'Completed');
     expect(run.metadata.uid).toBe(uid);
     expect(run.spec.suspend).toBe(false);
     expect(run.metadata.annotations?.['sidekicks.dev/interrupted-by']).toBeUndefined();
@@ -256,47 +238,37 @@ describe('interventions end to end (in-process daemon)', () => {
 });
 
 describe('pause, kill -9 of the daemon, resume', () => {
-  let dir: string;
-  let child: ChildProcess | undefined;
+  const d = daemonProcessFixture('sidekick-iv-crash-');
   let fake: FakeOpenAIServer;
 
-
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-iv-crash-'));
     fake = await FakeOpenAIServer.start();
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
     await fake.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('continues a paused OpenAI run from its transcript in a restarted daemon; nothing is repeated', async () => {
-    const home = join(dir, 'home');
-    child = await startDaemonProcess(home);
+    const home = join(d.dir, 'home');
+    d.child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     fake.enqueue(readGreeting(), endless());
-    await applyAll(client, openAIRun('greet', demoRepo(dir), fake.baseURL));
+    await applyAll(client, openAIRun('greet', demoRepo(d.dir), fake.baseURL));
     await eventually(() => fake.requests.length === 2, { timeoutMs: 20_000 });
     const uid = (await runPhase(client, 'greet')).metadata.uid;
 
     expect(await sidekick(home, ['pause', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet paused\n' });
     await eventually(async () => (await runPhase(client, 'greet')).status?.phase === 'Paused', { timeoutMs: 10_000 });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGKILL');
 
-    child = await startDaemonProcess(home);
+    d.child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     const stillPaused = await runPhase(client2, 'greet');
     expect(stillPaused.status?.phase).toBe('Paused');
     expect(stillPaused.metadata.uid).toBe(uid);
     fake.enqueue(streamed({ content: 'It says "Hello, world".', usage: { prompt: 90, completion: 8 } }));
     expect(await sidekick(home, ['resume', 'run/greet'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev/greet resumed\n' });
-    const run = await eventually(async () => {
-      const r = await runPhase(client2, 'greet');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client2, 'greet', 'Completed');
     expect(run.metadata.uid).toBe(uid);
     expect(run.status?.summary).toBe('It says "Hello, world".');
 
@@ -318,7 +290,6 @@ describe('pause, kill -9 of the daemon, resume', () => {
     expect(events.filter((e) => e.type === 'run.Running').map((e) => e.payload.resumed ?? false)).toEqual([false, true]);
     const verify = (await client2.raw('GET', `${GV}/sessions/greet/verify`)) as { ok: boolean };
     expect(verify.ok).toBe(true);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGTERM');
   });
 });

@@ -3,9 +3,8 @@
  * (npm test builds first). Runs do real work in worktrees; the journal records it.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
@@ -13,7 +12,7 @@ import { sidekickHome } from '../../api/home.js';
 import { ApiError } from '../../api/errors.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed, httpError } from '../fakes/openai-server.js';
-import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, nextEvent, runPhase, SocketApi, startInProcessDaemon, startDaemonProcess } from './support.js';
+import { applyAll, cliMain, demoRepo, exampleObjects, fetchTimeline, fingerprint, git, helloObjects, nextEvent, runPhase, SocketApi, startInProcessDaemon, startDaemonProcess, daemonProcessFixture, stopDaemonProcess, runInPhase } from './support.js';
 
 describe('runs end to end (in-process daemon)', () => {
   let dir: string;
@@ -28,11 +27,7 @@ describe('runs end to end (in-process daemon)', () => {
     const demo = demoRepo(dir);
     const before = fingerprint(demo);
     await applyAll(client, helloObjects(demo));
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'hello');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 30_000 });
+    const run = await runInPhase(client, 'hello', 'Completed', 30_000);
     expect(fingerprint(demo)).toBe(before);
     expect(run.status?.workspace?.branch).toBe('sidekicks/hello/hello');
     expect(run.status?.diff).toMatchObject({ files: 2, insertions: 4, deletions: 1, artifact: 'hello-diff' });
@@ -72,11 +67,7 @@ describe('runs end to end (in-process daemon)', () => {
         streamed({ content: 'Done: the greeting names Sidekicks and the test passes.', usage: { prompt: 250, completion: 15 } }),
       );
       await applyAll(client, exampleObjects('openai', demo, fake.baseURL));
-      const run = await eventually(async () => {
-        const r = await runPhase(client, 'greet');
-        expect(r.status?.phase).toBe('Completed');
-        return r;
-      }, { timeoutMs: 30_000 });
+      const run = await runInPhase(client, 'greet', 'Completed', 30_000);
       expect(run.status?.summary).toBe('Done: the greeting names Sidekicks and the test passes.');
       expect(run.status?.usage).toMatchObject({ inputTokens: 700, outputTokens: 75 });
       expect(git(demo, 'show', 'sidekicks/openai/greet:greeting.txt')).toBe('Hello, Sidekicks\n');
@@ -99,11 +90,7 @@ describe('runs end to end (in-process daemon)', () => {
         { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'refused' }, spec: { driver: 'OpenAI', model: 'm', endpoint: { baseURL: fake.baseURL } } },
         { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'refused' }, spec: { session: 'refused', agent: 'refused', prompt: 'hi' } },
       ]);
-      const run = await eventually(async () => {
-        const r = await runPhase(client, 'refused');
-        expect(r.status?.phase).toBe('Failed');
-        return r;
-      }, { timeoutMs: 20_000 });
+      const run = await runInPhase(client, 'refused', 'Failed');
       expect(run.status?.failureCategory).toBe('Provider');
       expect(run.status?.message).toContain('401');
     } finally {
@@ -141,11 +128,7 @@ describe('runs end to end (in-process daemon)', () => {
       { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RepoMount', metadata: { name: 'badref' }, spec: { session: 'badref', path: demo, baseRef: 'no-such-branch' } },
       { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'badref' }, spec: { session: 'badref', agent: 'quiet', repoMount: 'badref', prompt: 'x' } },
     ]);
-    const run = await eventually(async () => {
-      const r = await runPhase(client, 'badref');
-      expect(r.status?.phase).toBe('Failed');
-      return r;
-    }, { timeoutMs: 20_000 });
+    const run = await runInPhase(client, 'badref', 'Failed');
     expect(run.status).toMatchObject({ reason: 'BaseRefNotFound', failureCategory: 'Workspace' });
     expect(run.status?.message).toContain('no-such-branch');
     expect(git(demo, 'branch', '--list').trim()).toBe('* main');
@@ -175,22 +158,12 @@ describe('runs end to end (in-process daemon)', () => {
 });
 
 describe('crash recovery (kill -9 of the daemon process)', () => {
-  let dir: string;
-  let child: ChildProcess | undefined;
-
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-crash-'));
-  });
-  afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const d = daemonProcessFixture('sidekick-crash-');
 
   it('resumes a Scripted run from its checkpoint after kill -9; nothing is lost or duplicated', async () => {
-    const home = join(dir, 'home');
-    const demo = demoRepo(dir);
-    child = await startDaemonProcess(home);
+    const home = join(d.dir, 'home');
+    const demo = demoRepo(d.dir);
+    d.child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     const objects = helloObjects(demo).map((o: Record<string, any>) =>
       o.kind === 'Agent'
@@ -202,17 +175,12 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     // Kill in the wait after a.txt: the thought after it is journalled once the pump has saved the
     // checkpoint that follows a.txt (events are handled in order).
     await nextEvent(client, 'hello', { types: ['assistant.thinking'], run: 'hello' });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGKILL');
     expect(existsSync(daemonLog.daemonInfo)).toBe(true);
 
-    child = await startDaemonProcess(home);
+    d.child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
-    const run = await eventually(async () => {
-      const r = await runPhase(client2, 'hello');
-      expect(r.status?.phase).toBe('Completed');
-      return r;
-    }, { timeoutMs: 30_000 });
+    const run = await runInPhase(client2, 'hello', 'Completed', 30_000);
     expect(run.status?.summary).toBe('finished');
     const events = await fetchTimeline(client2);
     expect(events.map((e) => e.sequence)).toEqual(events.map((_, i) => i + 1));
@@ -223,14 +191,13 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     expect(git(demo, 'show', 'sidekicks/hello/hello:b.txt')).toBe('b\n');
     const verify = (await client2.raw('GET', '/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/hello/verify')) as { ok: boolean };
     expect(verify.ok).toBe(true);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGTERM');
   });
 
   it('does not run a command again that was running at kill -9: it is recorded as skipped and the agent is told', async () => {
-    const home = join(dir, 'home-inflight');
-    const demo = demoRepo(join(dir, 'inflight'));
-    child = await startDaemonProcess(home);
+    const home = join(d.dir, 'home-inflight');
+    const demo = demoRepo(join(d.dir, 'inflight'));
+    d.child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     const command = 'echo started >> runs.log; sleep 3; echo finished >> runs.log';
     const objects = helloObjects(demo).map((o: Record<string, any>) =>
@@ -245,10 +212,9 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     await nextEvent(client, 'hello', { types: ['tool.invoked'], run: 'hello' }, (e) => (e.payload as { input?: { command?: string } }).input?.command === command);
     const worktree = (await runPhase(client, 'hello')).status!.workspace!.path!;
     await eventually(() => existsSync(join(worktree, 'runs.log')), { timeoutMs: 20_000 });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGKILL');
 
-    child = await startDaemonProcess(home);
+    d.child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     await eventually(async () => (await runPhase(client2, 'hello')).status?.phase === 'Completed', { timeoutMs: 30_000 });
     const events = await fetchTimeline(client2);
@@ -260,7 +226,6 @@ describe('crash recovery (kill -9 of the daemon process)', () => {
     expect((outcome[0]!.payload as { output: string }).output).toContain('not run again');
     // Started once, before the kill; never again.
     expect(readFileSync(join(worktree, 'runs.log'), 'utf8').split('\n').filter((l) => l === 'started')).toHaveLength(1);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGTERM');
   });
 });

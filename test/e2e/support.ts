@@ -2,16 +2,19 @@
  * What the end-to-end suites share: throwaway git repositories, the examples as objects, and the
  * daemon's REST API over its Unix socket (as the CLI reaches it).
  */
+import { afterAll, beforeAll, expect } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { socketOwnerHeaders } from '../../api/client/connection.js';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { DaemonHandle } from '../../cli/daemon/compose.js';
 import { cliMain, repo, tempDaemon } from '../support/daemon.js';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { ApiError } from '../../api/errors.js';
+import type { Approval } from '../../resources/kinds/approval.js';
 import type { Run } from '../../resources/kinds/run.js';
 import { sidekickHome } from '../../api/home.js';
 import { eventually } from '../eventually.js';
@@ -136,6 +139,36 @@ export async function runPhase(client: SocketApi, name: string): Promise<Run> {
 }
 
 
+/** The Approvals of one run (selected by its `sidekicks.dev/run` label). */
+export async function approvalsOfRun(client: SocketApi, run: string): Promise<Approval[]> {
+  const list = (await client.raw('GET', `${GV}/approvals?labelSelector=${encodeURIComponent(`sidekicks.dev/run=${run}`)}`)) as { items: Approval[] };
+  return list.items;
+}
+
+/** Waits until the run is WaitingForApproval on exactly one Pending approval, and returns that approval. */
+export function pendingApprovalOf(client: SocketApi, run: string, timeoutMs = 20_000): Promise<Approval> {
+  return eventually(async () => {
+    const pending = (await approvalsOfRun(client, run)).filter((a) => a.status?.phase === 'Pending');
+    expect(pending).toHaveLength(1);
+    expect((await runPhase(client, run)).status?.phase).toBe('WaitingForApproval');
+    return pending[0]!;
+  }, { timeoutMs });
+}
+
+/** Waits until the run is in `phase`, and returns it. */
+export function runInPhase(client: SocketApi, run: string, phase: string, timeoutMs = 20_000): Promise<Run> {
+  return eventually(async () => {
+    const r = await runPhase(client, run);
+    expect(r.status?.phase).toBe(phase);
+    return r;
+  }, { timeoutMs });
+}
+
+/** Waits until the run is Completed, and returns it. */
+export function completedRun(client: SocketApi, run: string, timeoutMs = 20_000): Promise<Run> {
+  return runInPhase(client, run, 'Completed', timeoutMs);
+}
+
 export async function fetchTimeline(client: SocketApi, session = 'hello'): Promise<{ sequence: number; type: string; payload: unknown }[]> {
   const page = (await client.raw('GET', `/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions/${session}/timeline?limit=1000`)) as { events: { sequence: number; type: string; payload: unknown }[] };
   return page.events;
@@ -202,12 +235,35 @@ export function startDaemonProcess(home: string, env: NodeJS.ProcessEnv = proces
   }, { timeoutMs: 15_000 });
 }
 
-/** Stops a daemon child with SIGTERM and waits for it; one already gone (or never started) is fine. */
-export async function stopDaemonProcess(p: ChildProcess | undefined): Promise<void> {
+/** Stops a daemon child with `signal` (SIGTERM, or SIGKILL for a crash) and waits for it; one already gone (or never started) is fine. */
+export async function stopDaemonProcess(p: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (!p || p.exitCode !== null || p.signalCode !== null) return;
   const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGTERM');
+  p.kill(signal);
   await exited;
+}
+
+/** A temp dir for a describe block whose tests run the daemon as a child process (`child`) there. */
+export interface DaemonProcessFixture {
+  dir: string;
+  /** The daemon child the tests started last. */
+  child?: ChildProcess;
+}
+
+/**
+ * Registers beforeAll/afterAll for a DaemonProcessFixture: makes the dir (named with `prefix`), and
+ * afterwards kills -9 a child left running and removes the dir.
+ */
+export function daemonProcessFixture(prefix: string): DaemonProcessFixture {
+  const f: DaemonProcessFixture = { dir: '' };
+  beforeAll(() => {
+    f.dir = mkdtempSync(join(tmpdir(), prefix));
+  });
+  afterAll(() => {
+    if (f.child && f.child.exitCode === null) f.child.kill('SIGKILL');
+    rmSync(f.dir, { recursive: true, force: true });
+  });
+  return f;
 }
 
 /** A daemon in this process (controllers on, the built driver host) in a temp dir; `stop()` removes it. */

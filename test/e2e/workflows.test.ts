@@ -8,9 +8,7 @@
  * and each case is a short story of the tour.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sidekickHome } from '../../api/home.js';
 import type { Run } from '../../resources/kinds/run.js';
@@ -19,7 +17,7 @@ import type { Channel } from '../../resources/kinds/channel.js';
 import type { Intervention } from '../../resources/kinds/intervention.js';
 import { eventually } from '../eventually.js';
 import { FakeOpenAIServer, streamed } from '../fakes/openai-server.js';
-import { demoRepo, exampleObjects, fetchTimeline, git, GV, nextEvent, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon } from './support.js';
+import { demoRepo, exampleObjects, fetchTimeline, git, GV, nextEvent, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon, daemonProcessFixture, stopDaemonProcess } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const PLURAL: Record<string, string> = {
@@ -414,21 +412,12 @@ describe('workflows end to end (in-process daemon)', () => {
 });
 
 describe('workflow crash recovery (kill -9 of the daemon process)', () => {
-  let dir: string;
-  let child: ChildProcess | undefined;
-
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sidekick-workflow-crash-'));
-  });
-  afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const d = daemonProcessFixture('sidekick-workflow-crash-');
 
   it('finishes a workflow after kill -9 in the middle of a phase, starting no phase attempt twice', async () => {
-    const home = join(dir, 'home');
-    const demo = demoRepo(dir);
-    child = await startDaemonProcess(home);
+    const home = join(d.dir, 'home');
+    const demo = demoRepo(d.dir);
+    d.child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     const tpl = {
       phases: [
@@ -447,10 +436,9 @@ describe('workflow crash recovery (kill -9 of the daemon process)', () => {
     // Kill it while the first phase's run is in the middle of its work: in the wait after a.txt (the
     // thought after it is journalled once the checkpoint that follows a.txt is saved).
     await nextEvent(client, 'crash', { types: ['assistant.thinking'], run: 'crash-first-1' });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGKILL');
 
-    child = await startDaemonProcess(home);
+    d.child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     const wf = await workflowIn(client2, 'crash', 'Completed');
     expect(Object.fromEntries(Object.entries(wf.status!.phases!).map(([n, p]) => [n, `${p.phase}#${p.attempts}`]))).toEqual({ first: 'Succeeded#1', second: 'Succeeded#1', verify: 'Succeeded#1' });
@@ -465,25 +453,23 @@ describe('workflow crash recovery (kill -9 of the daemon process)', () => {
     expect(events.filter((e) => e.type === 'tool.invoked' && e.run === 'crash-verify-1')).toHaveLength(1);
     const verify = (await client2.raw('GET', `${GV}/sessions/crash/verify`)) as { ok: boolean };
     expect(verify.ok).toBe(true);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGTERM');
   }, 90_000);
 
   it('does not run an Automated command again that was running at kill -9: recorded as skipped, the attempt fails RecoveryNeeded', async () => {
-    const home = join(dir, 'home-step');
-    const demo = demoRepo(join(dir, 'step'));
-    const log = join(dir, 'step-runs.log');
-    child = await startDaemonProcess(home);
+    const home = join(d.dir, 'home-step');
+    const demo = demoRepo(join(d.dir, 'step'));
+    const log = join(d.dir, 'step-runs.log');
+    d.child = await startDaemonProcess(home);
     const client = new SocketApi(sidekickHome(home).socket);
     const command = `echo started >> ${log}; sleep 5; echo finished >> ${log}`;
     await apply(client, [session('stepcrash'), mount('stepcrash-repo', 'stepcrash', demo), workflow('stepcrash', 'stepcrash', { phases: [{ name: 'long', type: 'Automated', command }] }, { repoMount: 'stepcrash-repo' })]);
     // Kill while the command runs: it is invoked, and it has written its first line.
     await nextEvent(client, 'stepcrash', { types: ['tool.invoked'], run: 'stepcrash-long-1' });
     await eventually(() => existsSync(log), { timeoutMs: 20_000 });
-    child.kill('SIGKILL');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGKILL');
 
-    child = await startDaemonProcess(home);
+    d.child = await startDaemonProcess(home);
     const client2 = new SocketApi(sidekickHome(home).socket);
     const wf = await workflowIn(client2, 'stepcrash', 'Failed');
     expect(wf.status?.phases?.long).toMatchObject({ phase: 'Failed', attempts: 1 });
@@ -493,7 +479,6 @@ describe('workflow crash recovery (kill -9 of the daemon process)', () => {
     // Started once, before the kill; never again. Its worktree is retired all the same.
     expect(readFileSync(log, 'utf8').split('\n').filter((l) => l === 'started')).toHaveLength(1);
     expect(git(demo, 'worktree', 'list').trim().split('\n')).toHaveLength(1);
-    child.kill('SIGTERM');
-    await new Promise((r) => child!.once('exit', r));
+    await stopDaemonProcess(d.child, 'SIGTERM');
   }, 90_000);
 });

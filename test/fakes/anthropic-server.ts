@@ -9,7 +9,7 @@
  * recorded in `unknown` and gets a 404 in the API's error shape.
  */
 import type { ServerResponse } from 'node:http';
-import { json, listenLoopback, pieces, startEventStream, typedEvent, write, type LoopbackRequest, type LoopbackServer } from './loopback-http.js';
+import { json, pieces, ResponderServer, startEventStream, typedEvent, write, type LoopbackRequest } from './loopback-http.js';
 
 /** A content block of a Messages request (the ones the responders read). */
 export type AnthropicBlock =
@@ -35,12 +35,6 @@ export interface AnthropicTurn {
 }
 
 export type AnthropicResponder = (body: AnthropicRequestBody) => AnthropicTurn;
-
-/** A request the fake did not serve: a route or method the CLI uses that the fake does not know. */
-export interface UnknownRequest {
-  method: string;
-  path: string;
-}
 
 /** The text blocks of a message, in order. */
 function textsOf(content: string | AnthropicBlock[]): string[] {
@@ -91,39 +85,17 @@ export const runPromptAsBash: AnthropicResponder = (body) => {
 };
 
 /** The fake Messages API. `start(responder)`, point ANTHROPIC_BASE_URL at `baseURL`, `close()` at the end. */
-export class FakeAnthropicServer {
-  /** Every `POST /v1/messages` body, in order. */
-  readonly requests: AnthropicRequestBody[] = [];
-  readonly unknown: UnknownRequest[] = [];
-  private seq = 0;
-
-  private constructor(
-    private readonly server: LoopbackServer,
-    private responder: AnthropicResponder,
-  ) {}
-
+export class FakeAnthropicServer extends ResponderServer<AnthropicRequestBody, AnthropicResponder> {
   /** The value for ANTHROPIC_BASE_URL (the CLI adds /v1/messages). */
   get baseURL(): string {
-    return this.server.origin;
+    return this.origin;
   }
 
-  static async start(responder: AnthropicResponder = runPromptAsBash): Promise<FakeAnthropicServer> {
-    let self: FakeAnthropicServer | undefined;
-    const server = await listenLoopback((req, res) => self!.handle(req, res));
-    self = new FakeAnthropicServer(server, responder);
-    return self;
+  static start(responder: AnthropicResponder = runPromptAsBash): Promise<FakeAnthropicServer> {
+    return new FakeAnthropicServer(responder).listen();
   }
 
-  /** Changes what the model answers from the next request on. */
-  respondWith(responder: AnthropicResponder): void {
-    this.responder = responder;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private async handle(req: LoopbackRequest, res: ServerResponse): Promise<void> {
+  protected async handle(req: LoopbackRequest, res: ServerResponse): Promise<void> {
     const path = req.path.split('?')[0];
     if (req.method === 'HEAD' && path === '/api/hello') {
       res.writeHead(200);

@@ -23,6 +23,50 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
+/** A request a fake did not serve: a route or method the CLI uses that the fake does not know. */
+export interface UnknownRequest {
+  method: string;
+  path: string;
+}
+
+/**
+ * A fake model API whose answers come from a responder (anthropic-server.ts, openai-responses-server.ts):
+ * it records the bodies it served and the requests it did not, numbers its responses, and listens
+ * on loopback once `listen()` is called (by the subclass's static `start`).
+ */
+export abstract class ResponderServer<Body, Responder> {
+  /** Every request body served, in order. */
+  readonly requests: Body[] = [];
+  readonly unknown: UnknownRequest[] = [];
+  /** The number of the last response (in ids). */
+  protected seq = 0;
+  private server?: LoopbackServer;
+
+  protected constructor(protected responder: Responder) {}
+
+  /** `http://127.0.0.1:<port>` */
+  protected get origin(): string {
+    return this.server!.origin;
+  }
+
+  /** Starts listening; resolves this server. */
+  protected async listen(): Promise<this> {
+    this.server = await listenLoopback((req, res) => this.handle(req, res));
+    return this;
+  }
+
+  /** Changes what the model answers from the next request on. */
+  respondWith(responder: Responder): void {
+    this.responder = responder;
+  }
+
+  close(): Promise<void> {
+    return this.server!.close();
+  }
+
+  protected abstract handle(req: LoopbackRequest, res: ServerResponse): Promise<void>;
+}
+
 /** Starts a server on 127.0.0.1 that hands each fully read request to `handle`. */
 export async function listenLoopback(handle: (req: LoopbackRequest, res: ServerResponse) => Promise<void> | void): Promise<LoopbackServer> {
   const server: Server = createServer((req, res) => {

@@ -10,8 +10,7 @@
  * responder that throws answers 400 with its message, which Codex reports as the turn's error.
  */
 import type { ServerResponse } from 'node:http';
-import { json, listenLoopback, pieces, startEventStream, typedEvent, write, type LoopbackRequest, type LoopbackServer } from './loopback-http.js';
-import type { UnknownRequest } from './anthropic-server.js';
+import { json, pieces, ResponderServer, startEventStream, typedEvent, write, type LoopbackRequest } from './loopback-http.js';
 
 /** An input item of a Responses request (the kinds the responders read). */
 export type ResponsesItem =
@@ -83,38 +82,17 @@ export const playCodexScript: ResponsesResponder = (body) => {
 };
 
 /** The fake Responses API. `start(responder)`, point the provider's base_url at `baseURL`, `close()` at the end. */
-export class FakeResponsesServer {
-  /** Every `POST /v1/responses` body, in order. */
-  readonly requests: ResponsesRequestBody[] = [];
-  readonly unknown: UnknownRequest[] = [];
-  private seq = 0;
-
-  private constructor(
-    private readonly server: LoopbackServer,
-    private responder: ResponsesResponder,
-  ) {}
-
+export class FakeResponsesServer extends ResponderServer<ResponsesRequestBody, ResponsesResponder> {
   /** The provider's base_url (the CLI adds /responses). */
   get baseURL(): string {
-    return `${this.server.origin}/v1`;
+    return `${this.origin}/v1`;
   }
 
-  static async start(responder: ResponsesResponder = playCodexScript): Promise<FakeResponsesServer> {
-    let self: FakeResponsesServer | undefined;
-    const server = await listenLoopback((req, res) => self!.handle(req, res));
-    self = new FakeResponsesServer(server, responder);
-    return self;
+  static start(responder: ResponsesResponder = playCodexScript): Promise<FakeResponsesServer> {
+    return new FakeResponsesServer(responder).listen();
   }
 
-  respondWith(responder: ResponsesResponder): void {
-    this.responder = responder;
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
-  }
-
-  private async handle(req: LoopbackRequest, res: ServerResponse): Promise<void> {
+  protected async handle(req: LoopbackRequest, res: ServerResponse): Promise<void> {
     const path = req.path.split('?')[0];
     if (req.method !== 'POST' || path !== '/v1/responses' || typeof req.body !== 'object' || req.body === null) {
       this.unknown.push({ method: req.method, path: req.path });

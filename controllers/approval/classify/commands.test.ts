@@ -1,15 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyToolCall, type Classification } from '../classify.js';
 import { singleCommand } from './commands.js';
-
-const ROOT = '/work/ws';
-
-function tool(name: string, input: Record<string, unknown>, workspace = ROOT): Classification {
-  return classifyToolCall({ tool: name, input }, { workspace });
-}
-
-const command = (line: string, workspace = ROOT): Classification => tool('RunCommand', { command: line }, workspace);
-const categories = (line: string): string[] => command(line).categories;
+import { command, categories } from './test-support.js';
 
 describe('commands', () => {
   it.each([

@@ -1,14 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyToolCall, type Classification } from '../classify.js';
-
-const ROOT = '/work/ws';
-
-function tool(name: string, input: Record<string, unknown>, workspace = ROOT): Classification {
-  return classifyToolCall({ tool: name, input }, { workspace });
-}
-
-const command = (line: string, workspace = ROOT): Classification => tool('RunCommand', { command: line }, workspace);
-const categories = (line: string): string[] => command(line).categories;
+import { categories } from './test-support.js';
 
 describe('git: destructive commands', () => {
   it.each([

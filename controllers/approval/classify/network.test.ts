@@ -1,14 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { classifyToolCall, type Classification } from '../classify.js';
 import { hostOf } from './network.js';
-
-const ROOT = '/work/ws';
-
-function tool(name: string, input: Record<string, unknown>, workspace = ROOT): Classification {
-  return classifyToolCall({ tool: name, input }, { workspace });
-}
-
-const command = (line: string, workspace = ROOT): Classification => tool('RunCommand', { command: line }, workspace);
+import { command } from './test-support.js';
 
 describe('network: commands that reach the network', () => {
   it.each<[string, string | undefined]>([

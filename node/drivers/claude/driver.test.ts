@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +12,9 @@ import { eventually } from '../../../test/eventually.js';
 import { ClaudeDriver } from './driver.js';
 import { ClaudePermissionChannel } from './permission.js';
 import { PERMISSION_SOCKET_ENV, PERMISSION_TOKEN_ENV } from './permission-wire.js';
-import type { AgentConfig, DriverCheckpoint, DriverEvent, PermissionDecision, ToolBroker, ToolCall } from '../contract.js';
+import type { AgentConfig, DriverCheckpoint, ToolBroker } from '../contract.js';
+import { permissionBroker, startRecorded } from '../test-harness.js';
+import { alive } from '../../../test/support/process-alive.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
@@ -61,51 +63,17 @@ function agent(overrides: Partial<AgentConfig> = {}, scenario = 'edit-file'): Ag
   };
 }
 
-function broker(decide: (call: ToolCall) => Promise<PermissionDecision> = async () => ({ allow: true })) {
-  const permission = jest.fn(decide);
-  const tools: ToolBroker = {
-    permission,
-    execute: async () => {
-      throw new Error('the Claude CLI runs its own tools');
-    },
-  };
-  return { tools, permission };
-}
-
 function harness(opts: { agent?: AgentConfig; checkpoint?: DriverCheckpoint; tools?: ToolBroker; prompt?: string; readOnly?: boolean } = {}) {
-  const events: DriverEvent[] = [];
-  const abort = new AbortController();
   const driver = new ClaudeDriver({
     permissionServerScript: mcpScript,
     interruptGraceMs: 500,
     environment: () => ({ PATH: childPath, HOME: work }),
   });
-  const started = driver.start({
-    run: { namespace: 'default', name: 'r1', uid: 'uid-1', session: 's1' },
-    prompt: opts.prompt ?? 'Write hello.txt',
-    agent: opts.agent ?? agent(),
-    workspace: { path: work, readOnly: opts.readOnly ?? false },
-    ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
-    tools: opts.tools ?? broker().tools,
-    emit: (e) => events.push(e),
-    signal: abort.signal,
-  });
-  const normalized = () => events.filter((e) => e.type !== 'raw' && e.type !== 'checkpoint');
-  const lastCheckpoint = () => [...events].reverse().find((e): e is Extract<DriverEvent, { type: 'checkpoint' }> => e.type === 'checkpoint')?.checkpoint;
-  return { driver, started, events, normalized, lastCheckpoint, abort };
+  return { driver, ...startRecorded(driver, { ...opts, workspace: work, prompt: opts.prompt ?? 'Write hello.txt', agent: opts.agent ?? agent() }) };
 }
 
 async function invocations(): Promise<{ pid: number; argv: string[] }[]> {
   return (await readFile(argvLog, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { pid: number; argv: string[] });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('ClaudeDriver', () => {
@@ -158,7 +126,7 @@ describe('ClaudeDriver', () => {
   });
 
   it('routes a permission prompt through the broker and runs the tool when allowed', async () => {
-    const b = broker(async () => ({ allow: true }));
+    const b = permissionBroker(async () => ({ allow: true }));
     const h = harness({ agent: agent({}, 'needs-permission'), tools: b.tools });
     await h.started;
     expect(b.permission).toHaveBeenCalledTimes(1);
@@ -169,7 +137,7 @@ describe('ClaudeDriver', () => {
   });
 
   it('reports a denial to the agent and the tool never runs', async () => {
-    const b = broker(async () => ({ allow: false, reason: 'Rejected by alice' }));
+    const b = permissionBroker(async () => ({ allow: false, reason: 'Rejected by alice' }));
     const h = harness({ agent: agent({}, 'needs-permission'), tools: b.tools });
     await h.started;
     expect(existsSync(path.join(work, 'guarded.txt'))).toBe(false);
@@ -178,7 +146,7 @@ describe('ClaudeDriver', () => {
   });
 
   it('fails closed when the broker cannot decide', async () => {
-    const b = broker(async () => {
+    const b = permissionBroker(async () => {
       throw new Error('approval store unavailable');
     });
     const h = harness({ agent: agent({}, 'needs-permission'), tools: b.tools });
@@ -302,7 +270,7 @@ describe('ClaudePermissionChannel', () => {
   }
 
   it('answers with the broker decision for the right token, and refuses a wrong one without asking', async () => {
-    const b = broker(async (call) => ({ allow: call.tool === 'RunCommand' }));
+    const b = permissionBroker(async (call) => ({ allow: call.tool === 'RunCommand' }));
     const channel = await ClaudePermissionChannel.open({ broker: b.tools, serverScript: mcpScript });
     const config = JSON.parse(await readFile(channel.mcpConfigPath, 'utf8')) as { mcpServers: Record<string, { env: Record<string, string> }> };
     const env = config.mcpServers.sidekicks.env;

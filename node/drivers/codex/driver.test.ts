@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { existsSync } from 'node:fs';
@@ -9,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { eventually } from '../../../test/eventually.js';
 import { CodexDriver } from './driver.js';
 import { CodexEventMapper } from './events.js';
-import type { AgentConfig, DriverCheckpoint, DriverEvent, PermissionDecision, ToolBroker, ToolCall } from '../contract.js';
+import type { AgentConfig, DriverCheckpoint, PermissionDecision, ToolBroker } from '../contract.js';
+import { alive } from '../../../test/support/process-alive.js';
 import { readLines } from '../line-reader.js';
-import { compileHost } from '../test-harness.js';
+import { compileHost, permissionBroker, startRecorded } from '../test-harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const fakeBin = path.resolve(here, '../../../test/fakes/codex');
@@ -46,35 +47,9 @@ function agent(script?: Step[], overrides: Partial<AgentConfig> = {}): AgentConf
   };
 }
 
-function broker(decide: (call: ToolCall) => Promise<PermissionDecision> = async () => ({ allow: true })) {
-  const permission = jest.fn(decide);
-  const tools: ToolBroker = {
-    permission,
-    execute: async () => {
-      throw new Error('Codex runs its own tools');
-    },
-  };
-  return { tools, permission };
-}
-
 function harness(opts: { agent?: AgentConfig; checkpoint?: DriverCheckpoint; tools?: ToolBroker; prompt?: string; readOnly?: boolean } = {}) {
-  const events: DriverEvent[] = [];
-  const abort = new AbortController();
   const driver = new CodexDriver({ interruptGraceMs: 500, environment: () => ({ PATH: childPath, HOME: work }) });
-  const started = driver.start({
-    run: { namespace: 'default', name: 'r1', uid: 'uid-1', session: 's1' },
-    prompt: opts.prompt ?? 'Write notes.md',
-    agent: opts.agent ?? agent(),
-    workspace: { path: work, readOnly: opts.readOnly ?? false },
-    ...(opts.checkpoint ? { checkpoint: opts.checkpoint } : {}),
-    tools: opts.tools ?? broker().tools,
-    emit: (e) => events.push(e),
-    signal: abort.signal,
-  });
-  const normalized = () => events.filter((e) => e.type !== 'raw' && e.type !== 'checkpoint');
-  const lastCheckpoint = () => events.findLast((e): e is Extract<DriverEvent, { type: 'checkpoint' }> => e.type === 'checkpoint')?.checkpoint;
-  const messages = () => events.flatMap((e) => (e.type === 'assistant.message' ? [e.text] : []));
-  return { driver, started, events, normalized, lastCheckpoint, messages, abort };
+  return { driver, ...startRecorded(driver, { ...opts, workspace: work, prompt: opts.prompt ?? 'Write notes.md', agent: opts.agent ?? agent() }) };
 }
 
 interface LogEntry {
@@ -92,15 +67,6 @@ async function fakeLogEntries(): Promise<LogEntry[]> {
 
 const received = async (method?: string) => (await fakeLogEntries()).flatMap((e) => (e.received && (!method || e.received.method === method) ? [e.received] : []));
 const starts = async () => (await fakeLogEntries()).filter((e) => e.argv);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('CodexDriver', () => {
   it('declares steer and interactive requests: both go through the app-server', () => {
@@ -132,7 +98,7 @@ describe('CodexDriver', () => {
       { write: 'notes.md', content: 'notes from codex\n' },
       { say: 'Created notes.md.' },
     ];
-    const b = broker();
+    const b = permissionBroker();
     const h = harness({ agent: agent(script), tools: b.tools });
     await h.started;
     const notes = path.join(work, 'notes.md');
@@ -166,7 +132,7 @@ describe('CodexDriver', () => {
   });
 
   it('a refused command never runs: Codex gets decline, the agent gets the reason, the run goes on', async () => {
-    const b = broker(async (call) => (call.tool === 'RunCommand' ? { allow: false, reason: 'rejected by alice: not today' } : { allow: true }));
+    const b = permissionBroker(async (call) => (call.tool === 'RunCommand' ? { allow: false, reason: 'rejected by alice: not today' } : { allow: true }));
     const h = harness({ agent: agent([{ run: 'touch denied.txt' }, { say: 'Carrying on.' }]), tools: b.tools });
     await h.started;
     expect(existsSync(path.join(work, 'denied.txt'))).toBe(false);
@@ -182,7 +148,7 @@ describe('CodexDriver', () => {
   });
 
   it('fails closed: a gate that throws declines, and so does a tool the agent lacks or a write in a read-only workspace', async () => {
-    const b = broker(async () => {
+    const b = permissionBroker(async () => {
       throw new Error('approval store unavailable');
     });
     const h = harness({ agent: agent([{ run: 'touch a.txt' }, { say: 'ok' }]), tools: b.tools });
@@ -190,7 +156,7 @@ describe('CodexDriver', () => {
     expect(existsSync(path.join(work, 'a.txt'))).toBe(false);
     expect(h.normalized().find((e) => e.type === 'tool.result')).toMatchObject({ ok: false, output: expect.stringContaining('the approval could not be obtained (approval store unavailable)') });
 
-    const lacking = broker();
+    const lacking = permissionBroker();
     const h2 = harness({ agent: agent([{ write: 'x.md', content: 'x' }, { say: 'ok' }], { tools: ['RunCommand', 'ReadFile'] }), tools: lacking.tools });
     await h2.started;
     expect(existsSync(path.join(work, 'x.md'))).toBe(false);
@@ -205,7 +171,7 @@ describe('CodexDriver', () => {
 
   it('a refused file change is not written', async () => {
     const outside = path.join(codexHome, 'outside.txt');
-    const b = broker(async (call) => ({ allow: false, reason: `no writes to ${String(call.input.path)}` }));
+    const b = permissionBroker(async (call) => ({ allow: false, reason: `no writes to ${String(call.input.path)}` }));
     const h = harness({ agent: agent([{ write: outside, content: 'x' }, { say: 'ok' }]), tools: b.tools });
     await h.started;
     expect(existsSync(outside)).toBe(false);
@@ -227,7 +193,7 @@ describe('CodexDriver', () => {
 
   it('steer that the turn refuses is the next message instead (degraded)', async () => {
     let release!: (d: PermissionDecision) => void;
-    const b = broker(() => new Promise((resolve) => (release = resolve)));
+    const b = permissionBroker(() => new Promise((resolve) => (release = resolve)));
     const h = harness({ agent: agent([{ unsteerable: true }, { run: 'echo reviewed' }, { say: 'Reviewed.' }]), tools: b.tools });
     // The turn is active (waiting on its approval) but takes no steering, like a review turn.
     await eventually(() => b.permission.mock.calls.length === 1);
@@ -270,7 +236,7 @@ describe('CodexDriver', () => {
 
   it('an interrupt while an approval is pending stops the turn; a decision that comes later runs nothing', async () => {
     let release!: (d: PermissionDecision) => void;
-    const b = broker(() => new Promise((resolve) => (release = resolve)));
+    const b = permissionBroker(() => new Promise((resolve) => (release = resolve)));
     const h = harness({ agent: agent([{ run: 'touch late.txt' }, { say: 'never' }]), tools: b.tools });
     await eventually(() => b.permission.mock.calls.length === 1);
     await h.driver.interrupt();
@@ -378,17 +344,10 @@ describe('CodexDriver', () => {
   ])('strips credentials from the daemon environment unless passthrough is allowed (%s)', async (allowEnvPassthrough, expected) => {
     process.env.SK_TEST_API_KEY = 'sk-daemon-secret';
     try {
-      const events: DriverEvent[] = [];
       const driver = new CodexDriver({ allowEnvPassthrough });
-      await driver.start({
-        run: { namespace: 'default', name: 'r1', uid: 'uid-1', session: 's1' },
-        prompt: 'hi',
-        agent: agent(undefined, { command: fakeCodex, env: { ...agent().env, OPENAI_API_KEY: 'from-agent-env' } }),
-        workspace: { path: work, readOnly: false },
-        tools: broker().tools,
-        emit: (e) => events.push(e),
-        signal: new AbortController().signal,
-      });
+      const agentConfig = agent(undefined, { command: fakeCodex, env: { ...agent().env, OPENAI_API_KEY: 'from-agent-env' } });
+      const { started, events } = startRecorded(driver, { workspace: work, prompt: 'hi', agent: agentConfig });
+      await started;
       expect(events.at(-1)).toEqual({ type: 'run.completed', summary: 'Done: hi' });
       const [{ env }] = await starts();
       expect(env!.SK_TEST_API_KEY).toBe(expected);
@@ -418,7 +377,7 @@ describe('what the driver sends is valid for the pinned Codex app-server (its ge
 
   it('handshake, thread/start, turn/start, turn/steer, turn/interrupt, thread/resume and the approval answers', async () => {
     // One run that is allowed a command and refused a write (accept, decline, the reason as turn/steer)…
-    const b = broker(async (call) => (call.tool === 'RunCommand' ? { allow: true } : { allow: false, reason: 'not that file' }));
+    const b = permissionBroker(async (call) => (call.tool === 'RunCommand' ? { allow: true } : { allow: false, reason: 'not that file' }));
     const first = harness({ agent: agent([{ run: 'echo hi > a.txt' }, { write: 'b.md', content: 'x\n' }, { say: 'done' }], { model: 'gpt-5-codex', instructions: 'Be brief.' }), tools: b.tools });
     await first.started;
     // …its resume…

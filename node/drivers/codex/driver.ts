@@ -7,8 +7,8 @@
  * approval gate (approvals.ts). Notifications become driver events (events.ts).
  * Why app-server rather than `codex exec`: docs/decisions/0008-codex-app-server.md.
  */
-import { CliConversation, cliExitFailure, clip, RawBudget, type CliInput } from '../cli-conversation.js';
-import { cliEnvironment, locateCli, type CliDriverOptions } from '../cli-driver.js';
+import { CliConversation, cliExitFailure, clip, type CliInput } from '../cli-conversation.js';
+import { cliSettings, cliSpawn, locateCli, type CliDriverOptions, type CliSettings } from '../cli-driver.js';
 import type { CliExit } from '../cli-process.js';
 import { AppServerExited, CodexAppServer } from './app-server.js';
 import { CodexApprovals } from './approvals.js';
@@ -83,9 +83,7 @@ function str(value: unknown): string {
 
 /** Drives Codex for one run. */
 export class CodexDriver implements Driver {
-  private readonly grace: number;
-  private readonly environment: (env: NodeJS.ProcessEnv) => Record<string, string>;
-  private readonly raw: CliDriverOptions['raw'];
+  private readonly settings: CliSettings;
   private server?: CodexAppServer;
   private mapper?: CodexEventMapper;
   private conv?: CliConversation;
@@ -99,9 +97,7 @@ export class CodexDriver implements Driver {
   private stopped = false;
 
   constructor(opts: CliDriverOptions = {}) {
-    this.grace = opts.interruptGraceMs ?? 1500;
-    this.environment = cliEnvironment(opts);
-    this.raw = opts.raw;
+    this.settings = cliSettings(opts);
   }
 
   capabilities(): DriverCapabilities {
@@ -121,7 +117,7 @@ export class CodexDriver implements Driver {
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
       this.running = false;
-      await this.server?.stop(this.grace);
+      await this.server?.stop(this.settings.grace);
       this.server = undefined;
     }
   }
@@ -131,13 +127,13 @@ export class CodexDriver implements Driver {
   }
 
   private async run(ctx: DriverStartContext, conv: CliConversation): Promise<void> {
-    const cli = await locateCli(ctx, { displayName: DISPLAY_NAME, defaultCommand: 'codex', environment: this.environment });
+    const cli = await locateCli(ctx, { displayName: DISPLAY_NAME, defaultCommand: 'codex', environment: this.settings.environment });
     if (!cli || this.halted(ctx)) return;
     // A run with no turns left does not start Codex at all.
     const spentAlready = conv.budgetExhausted(ctx.agent.maxTurns);
     if (spentAlready) return ctx.emit(spentAlready);
     const mapper = (this.mapper = new CodexEventMapper(conv.turns));
-    const raw = new RawBudget(this.raw?.maxEvents, this.raw?.maxChars);
+    const raw = this.settings.rawBudget();
     const approvals = new CodexApprovals({
       broker: ctx.tools,
       agent: ctx.agent,
@@ -146,16 +142,8 @@ export class CodexDriver implements Driver {
       stopping: () => this.halted(ctx),
       tellAgent: (threadId, turnId, text) => this.inject(threadId, turnId, text),
     });
-    const launch = codexLaunch(ctx.agent);
     const server = (this.server = new CodexAppServer({
-      file: cli.file,
-      args: launch.args,
-      cwd: ctx.workspace.path,
-      env: { ...cli.env, ...launch.env },
-      onLine: (line) => {
-        const data = raw.take(line);
-        if (data !== undefined) ctx.emit({ type: 'raw', data });
-      },
+      ...cliSpawn(ctx, cli, codexLaunch(ctx.agent), raw),
       onNotification: (method, params) => this.notified(method, params, conv, mapper),
       onRequest: (method, params) => approvals.answer(method, params),
     }));
@@ -288,7 +276,7 @@ export class CodexDriver implements Driver {
   async interrupt(): Promise<void> {
     this.stopped = true;
     await this.interruptTurn();
-    await this.server?.stop(this.grace);
+    await this.server?.stop(this.settings.grace);
   }
 
   private async interruptTurn(): Promise<void> {
@@ -297,7 +285,7 @@ export class CodexDriver implements Driver {
     if (!server || !this.threadId || !turnId) return;
     const asked = server.request('turn/interrupt', { threadId: this.threadId, turnId });
     // Bounded: a server that does not answer is stopped anyway by interrupt().
-    await abortable(Promise.all([asked, this.turnDone]), AbortSignal.timeout(this.grace)).catch(() => undefined);
+    await abortable(Promise.all([asked, this.turnDone]), AbortSignal.timeout(this.settings.grace)).catch(() => undefined);
   }
 
   async close(): Promise<void> {

@@ -6,21 +6,13 @@ import type { ScriptStep } from '../../../resources/kinds/agent-script.js';
 import type { DriverEvent } from '../contract.js';
 import { ScriptedDriver } from './driver.js';
 import { harness, tempWorkspace, testAgent } from '../test-harness.js';
+import { alive } from '../../../test/support/process-alive.js';
 
 let ws: Awaited<ReturnType<typeof tempWorkspace>>;
 beforeEach(async () => (ws = await tempWorkspace()));
 afterEach(async () => ws.cleanup());
 
 const scripted = (script: ScriptStep[], extra: Partial<Parameters<typeof testAgent>[0]> = {}) => testAgent({ driver: 'Scripted', script, ...extra });
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const ofType = <T extends DriverEvent['type']>(events: DriverEvent[], type: T) => events.filter((e): e is Extract<DriverEvent, { type: T }> => e.type === type);
 
 describe('ScriptedDriver', () => {
