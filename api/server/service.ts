@@ -145,13 +145,18 @@ export class ApiService {
       const old = await this.store.get(plural, scopeNs(def, namespace), name);
       const candidate = structuredClone(incoming);
       candidate.metadata.resourceVersion = precondition || old.metadata.resourceVersion;
-      ignoreBodyStatus(def, candidate, old);
-      const obj = admitUpdate(old, candidate, adm);
-      await this.admitStored(def, old, obj, req);
-      obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
-      keepTimestampsOfNoOp(old, obj);
-      return this.store.update(plural, obj, { dryRun: req.dryRun });
+      return this.writeObject(def, old, candidate, adm, req);
     });
+  }
+
+  /** Writes a changed object (not its status): admission, the manager's fields, then the store. */
+  private async writeObject(def: KindDefinition, old: KubeObject, candidate: KubeObject, adm: AdmissionRequest, req: WriteRequest): Promise<KubeObject> {
+    ignoreBodyStatus(def, candidate, old);
+    const obj = admitUpdate(old, candidate, adm);
+    await this.admitStored(def, old, obj, req);
+    obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
+    keepTimestampsOfNoOp(old, obj);
+    return this.store.update(def.plural, obj, { dryRun: req.dryRun });
   }
 
   /** Replaces only status (PUT …/status). */
@@ -193,12 +198,7 @@ export class ApiService {
       explicit = candidate.metadata.resourceVersion !== old.metadata.resourceVersion || testsResourceVersion(patch);
       if (!candidate.metadata.resourceVersion) candidate.metadata.resourceVersion = old.metadata.resourceVersion;
       if (req.subresource === 'status') return this.writeStatus(def, old, candidate, candidate.metadata.resourceVersion, adm, req);
-      ignoreBodyStatus(def, candidate, old);
-      const obj = admitUpdate(old, candidate, adm);
-      await this.admitStored(def, old, obj, req);
-      obj.metadata.managedFields = recordUpdate(old, obj, this.ownership(def, req));
-      keepTimestampsOfNoOp(old, obj);
-      return this.store.update(plural, obj, { dryRun: req.dryRun });
+      return this.writeObject(def, old, candidate, adm, req);
     }, (err) => !explicit && isReason(err, StatusReason.Conflict));
   }
 

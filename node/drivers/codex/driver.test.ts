@@ -1,3 +1,11 @@
+/**
+ * The Codex driver against the fake app-server (test/fakes/codex), the JSON Schema the pinned
+ * Codex CLI generates for what the driver sends, the fake's JSON-RPC checked against the real one,
+ * and the app-server's lifetime tied to the driver host.
+ *
+ * Why this file is long: the driver's scenarios share one fake app-server setup and read as one
+ * conversation each; the three smaller suites at the end check the fake and the schema it is held to.
+ */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { execFile, spawn } from 'node:child_process';
 import { Ajv, type ValidateFunction } from 'ajv';
