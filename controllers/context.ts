@@ -7,16 +7,17 @@ import type { Store } from '../api/store/store.js';
 import type { Journal } from '../api/journal/journal.js';
 import type { EventRecorder } from '../api/events/recorder.js';
 import type { ArtifactContent, DriverLauncher, Workspaces } from '../node/ports.js';
+import type { DriverProbe } from './agent/probe.js';
+import type { MountInspector } from './repomount/reconciler.js';
+import type { Clock } from './runtime/clock.js';
 import type { Informers } from './runtime/builder.js';
 import type { SessionQueue } from './run/session-queue.js';
 import type { RunWriter } from './run/run-writer.js';
 import type { ApprovalGate } from './approval/gate.js';
-import type { DriverProbe } from './agent/probe.js';
-import type { MountInspector } from './repomount/reconciler.js';
-import type { Clock } from './runtime/clock.js';
 import type { StatusWriter } from './runtime/status-writer.js';
 
-export interface ControllerContext {
+/** What buildControllers (controller-set.ts) is given. */
+export interface ControllerSetOptions {
   store: Store;
   journal: Journal;
   recorder?: EventRecorder;
@@ -28,7 +29,12 @@ export interface ControllerContext {
   env?: NodeJS.ProcessEnv;
   /** Informer resync period (default 5 min). */
   resyncMs?: number;
+  /** Time for every controller (default: the system clock). */
   clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export interface ControllerContext extends ControllerSetOptions {
   log: (line: string) => void;
   /** One list+watch per resource, shared by every controller that reads it. */
   informers: Informers;

@@ -4,26 +4,19 @@
  * one informer per resource, the session queues, the Run status writer and the approval gate.
  * Everything returned is a Runnable for the Manager; the daemon and `sidekick serve` share this.
  */
-import type { Store } from '../api/store/store.js';
-import type { Journal } from '../api/journal/journal.js';
-import type { EventRecorder } from '../api/events/recorder.js';
 import type { Run } from '../resources/kinds/run.js';
 import type { Session } from '../resources/kinds/session.js';
 import type { Informer } from './runtime/informer.js';
 import type { Runnable } from './runtime/manager.js';
-import type { Clock } from './runtime/clock.js';
 import { Informers, onChange } from './runtime/builder.js';
 import { StatusWriter } from './runtime/status-writer.js';
-import type { DriverProbe } from './agent/probe.js';
-import type { MountInspector } from './repomount/reconciler.js';
 import { RunWriter } from './run/run-writer.js';
 import { SessionQueue } from './run/session-queue.js';
 import type { DriverFleet } from '../node/fleet.js';
-import type { ArtifactContent, DriverLauncher, Workspaces } from '../node/ports.js';
 import { ApprovalGate } from './approval/gate.js';
 import { classifyToolCall } from './approval/classify.js';
 import { evaluatePolicies } from './approval/policy.js';
-import type { ControllerContext } from './context.js';
+import type { ControllerContext, ControllerSetOptions } from './context.js';
 import { registerRunController } from './run/controller.js';
 import { registerSessionController } from './session/controller.js';
 import { registerAgentController } from './agent/controller.js';
@@ -33,22 +26,7 @@ import { registerInterventionController } from './intervention/controller.js';
 import { registerChannelController } from './channel/controller.js';
 import { registerWorkflowController } from './workflow/controller.js';
 
-export interface ControllerSetOptions {
-  store: Store;
-  journal: Journal;
-  recorder?: EventRecorder;
-  workspaces: Workspaces;
-  artifacts: ArtifactContent;
-  launcher: DriverLauncher;
-  inspector: MountInspector;
-  probe: DriverProbe;
-  env?: NodeJS.ProcessEnv;
-  /** Informer resync period (default 5 min). */
-  resyncMs?: number;
-  /** Time for every controller (default: the system clock). */
-  clock?: Clock;
-  log?: (line: string) => void;
-}
+export type { ControllerSetOptions } from './context.js';
 
 export interface ControllerSet {
   runnables: Runnable[];

@@ -8,15 +8,16 @@ import { join } from 'node:path';
 import { Journal, JOURNAL_MIGRATIONS } from '../api/journal/journal.js';
 import { AdmittedStore } from '../api/server/admitted-store.js';
 import type { ObjectStore } from '../api/store/object-store.js';
+import type { MigrationSet } from '../api/store/backend.js';
 import { openStore } from '../api/store/open-store.js';
 import { schemeResolver } from '../api/store/scheme-resolver.js';
 import { scheme } from '../resources/index.js';
 import { ManualClock } from './runtime/clock.js';
 
-/** Opens a SQLite store (with the journal's tables) in a fresh temp dir named with `prefix`; `cleanup` closes it and removes the dir. */
-export async function tempSqliteStore(prefix: string): Promise<{ dir: string; store: ObjectStore; cleanup(): Promise<void> }> {
+/** Opens a SQLite store (with the journal's tables, and `migrations`' too) in a fresh temp dir named with `prefix`; `cleanup` closes it and removes the dir. */
+export async function tempSqliteStore(prefix: string, migrations: MigrationSet[] = []): Promise<{ dir: string; store: ObjectStore; cleanup(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  const store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] });
+  const store = await openStore({ kind: 'sqlite', path: join(dir, 'db.sqlite') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS, ...migrations] });
   return {
     dir,
     store,

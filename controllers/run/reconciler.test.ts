@@ -5,14 +5,9 @@
  * a started run records the clock's time, and spec.suspend pauses a running run.
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
+import { tempSqliteStore } from '../test-support.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
-import { scheme } from '../../resources/index.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { KubeObject } from '../../resources/meta.js';
 import type { ArtifactContent, DriverHandle, DriverLauncher, Workspaces } from '../../node/ports.js';
@@ -27,11 +22,10 @@ import { SessionQueue } from './session-queue.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
-let dir: string | undefined;
-let store: ObjectStore | undefined;
+let temp: { store: ObjectStore; cleanup(): Promise<void> } | undefined;
 afterEach(async () => {
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await temp?.cleanup();
+  temp = undefined;
 });
 
 const capabilities = { resume: true } as DriverHandle['capabilities'];
@@ -57,8 +51,8 @@ interface World {
 }
 
 async function world(maxActiveRuns: number): Promise<World> {
-  dir = mkdtempSync(join(tmpdir(), 'sk-run-reconciler-'));
-  const s = (store = await openStore({ kind: 'sqlite', path: join(dir, 'db') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS, CHECKPOINT_MIGRATIONS] }));
+  temp = await tempSqliteStore('sk-run-reconciler-', [CHECKPOINT_MIGRATIONS]);
+  const s = temp.store;
   const journal = new Journal(s);
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
   const sessions = new Map<string, KubeObject>();

@@ -4,14 +4,9 @@
  * (the clock decides, not a sleep).
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Journal, JOURNAL_MIGRATIONS, sessionKey } from '../../api/journal/journal.js';
-import { openStore } from '../../api/store/open-store.js';
-import { schemeResolver } from '../../api/store/scheme-resolver.js';
+import { Journal, sessionKey } from '../../api/journal/journal.js';
+import { tempSqliteStore } from '../test-support.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
-import { scheme } from '../../resources/index.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Session } from '../../resources/kinds/session.js';
 import { ManualClock } from '../runtime/clock.js';
@@ -22,11 +17,10 @@ import { SessionReconciler, mainChannelName } from './reconciler.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
-let dir: string | undefined;
-let store: ObjectStore | undefined;
+let temp: { store: ObjectStore; cleanup(): Promise<void> } | undefined;
 afterEach(async () => {
-  await store?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await temp?.cleanup();
+  temp = undefined;
 });
 
 async function runIn(s: ObjectStore, name: string, phase: string, priority = 0): Promise<Run> {
@@ -36,8 +30,8 @@ async function runIn(s: ObjectStore, name: string, phase: string, priority = 0):
 
 describe('SessionReconciler', () => {
   it('counts runs from the queue, places the queue, and rewrites positions at most once a second', async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sk-session-reconciler-'));
-    const s = (store = await openStore({ kind: 'sqlite', path: join(dir, 'db') }, schemeResolver(scheme), { migrations: [JOURNAL_MIGRATIONS] }));
+    temp = await tempSqliteStore('sk-session-reconciler-');
+    const s = temp.store;
     const journal = new Journal(s);
     const clock = new ManualClock();
     const queue = new SessionQueue(() => undefined);
