@@ -2,6 +2,7 @@
  * Test support for the controllers' tests (not used by production code): the real SQLite store,
  * with the journal's tables, that reconciler tests run against, and what they build on it.
  */
+import { afterEach } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,23 @@ export async function tempSqliteStore(prefix: string, migrations: MigrationSet[]
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A tempSqliteStore per test: returns the opener a test calls, and closes and removes the store
+ * after each test (registered with afterEach, so call it at the top of a test file).
+ */
+export function storePerTest(prefix: string, migrations: MigrationSet[] = []): () => Promise<ObjectStore> {
+  let open: { cleanup(): Promise<void> } | undefined;
+  afterEach(async () => {
+    await open?.cleanup();
+    open = undefined;
+  });
+  return async () => {
+    const temp = await tempSqliteStore(prefix, migrations);
+    open = temp;
+    return temp.store;
   };
 }
 

@@ -4,9 +4,9 @@
  * holds runs beyond maxActiveRuns with their position, a deleted active run lets the next one in,
  * a started run records the clock's time, and spec.suspend pauses a running run.
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Journal, sessionKey } from '../../api/journal/journal.js';
-import { tempSqliteStore } from '../test-support.js';
+import { storePerTest } from '../test-support.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { KubeObject } from '../../resources/meta.js';
@@ -22,11 +22,7 @@ import { SessionQueue } from './session-queue.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
-let temp: { store: ObjectStore; cleanup(): Promise<void> } | undefined;
-afterEach(async () => {
-  await temp?.cleanup();
-  temp = undefined;
-});
+const openStore = storePerTest('sk-run-reconciler-', [CHECKPOINT_MIGRATIONS]);
 
 const capabilities = { resume: true } as DriverHandle['capabilities'];
 
@@ -51,8 +47,7 @@ interface World {
 }
 
 async function world(maxActiveRuns: number): Promise<World> {
-  temp = await tempSqliteStore('sk-run-reconciler-', [CHECKPOINT_MIGRATIONS]);
-  const s = temp.store;
+    const s = await openStore();
   const journal = new Journal(s);
   const clock = new ManualClock(Date.UTC(2026, 5, 1, 12, 0, 0));
   const sessions = new Map<string, KubeObject>();

@@ -3,9 +3,9 @@
  * counts come from the session queue, and queue positions are rewritten at most once a second
  * (the clock decides, not a sleep).
  */
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { Journal, sessionKey } from '../../api/journal/journal.js';
-import { tempSqliteStore } from '../test-support.js';
+import { storePerTest } from '../test-support.js';
 import type { ObjectStore } from '../../api/store/object-store.js';
 import type { Run } from '../../resources/kinds/run.js';
 import type { Session } from '../../resources/kinds/session.js';
@@ -17,11 +17,7 @@ import { SessionReconciler, mainChannelName } from './reconciler.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
 const ns = 'default';
-let temp: { store: ObjectStore; cleanup(): Promise<void> } | undefined;
-afterEach(async () => {
-  await temp?.cleanup();
-  temp = undefined;
-});
+const openStore = storePerTest('sk-session-reconciler-');
 
 async function runIn(s: ObjectStore, name: string, phase: string, priority = 0): Promise<Run> {
   const created = await s.create<Run>('runs', { apiVersion, kind: 'Run', metadata: { name, namespace: ns }, spec: { session: 's', agent: 'a', prompt: 'go', priority } } as Run);
@@ -30,8 +26,7 @@ async function runIn(s: ObjectStore, name: string, phase: string, priority = 0):
 
 describe('SessionReconciler', () => {
   it('counts runs from the queue, places the queue, and rewrites positions at most once a second', async () => {
-    temp = await tempSqliteStore('sk-session-reconciler-');
-    const s = temp.store;
+        const s = await openStore();
     const journal = new Journal(s);
     const clock = new ManualClock();
     const queue = new SessionQueue(() => undefined);
