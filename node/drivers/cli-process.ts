@@ -10,7 +10,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { GroupLifeline } from '../sandbox/group-lifeline.js';
+import { tieToThisProcess } from '../sandbox/group-lifeline.js';
 
 /** How a CLI process ended. `error` is set when it could not be spawned at all. */
 export interface CliExit {
@@ -78,7 +78,7 @@ export class CliProcess {
     this.child.stdin?.on('error', () => undefined);
     // WARNING: a detached group survives its parent. If the driver host exits (its stop grace ran
     // out) or is killed outright while the CLI runs, the lifeline takes the group down with it.
-    const lifeline = this.child.pid !== undefined ? new GroupLifeline(this.child.pid) : undefined;
+    const lifeline = tieToThisProcess(this.child.pid);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-tailBytes);

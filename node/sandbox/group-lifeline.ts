@@ -12,6 +12,7 @@
  * BestEffort without bubblewrap) hold the same guarantee.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** What the parent writes to end the watch without killing. */
@@ -22,6 +23,32 @@ const RELEASE = 'release';
  * the group id. (`kill -KILL -N` is the spelling dash, bash and busybox all read as a group.)
  */
 const WATCH = `read -r line; [ "$line" = ${RELEASE} ] || kill -KILL "-$0" 2>/dev/null`;
+
+let insideBubblewrap: boolean | undefined;
+
+/**
+ * Whether this process runs in bubblewrap's own pid namespace (`--unshare-pid --die-with-parent`):
+ * there the namespace's init (bwrap) takes every process in it down when the host dies, so a
+ * watcher per group would be a second process per command for nothing. Read once per process.
+ */
+function inOwnPidNamespace(): boolean {
+  if (insideBubblewrap === undefined) {
+    try {
+      insideBubblewrap = readFileSync('/proc/1/comm', 'utf8').trim() === 'bwrap';
+    } catch {
+      insideBubblewrap = false;
+    }
+  }
+  return insideBubblewrap;
+}
+
+/**
+ * Ties the group led by `pgid` (a child spawned `detached`) to this process's life: a lifeline,
+ * or nothing when the pid namespace already does it (a sandboxed driver host).
+ */
+export function tieToThisProcess(pgid: number | undefined): GroupLifeline | undefined {
+  return pgid === undefined || inOwnPidNamespace() ? undefined : new GroupLifeline(pgid);
+}
 
 /** The watcher of one process group; SIGKILLs the group when this process dies. */
 export class GroupLifeline {

@@ -9,7 +9,7 @@ import { constants as osConstants } from 'node:os';
 import type { ToolResult } from '../drivers/contract.js';
 import { HeadTailBuffer } from './output-cap.js';
 import { nestedCommandArgv } from '../sandbox/bubblewrap.js';
-import { GroupLifeline } from '../sandbox/group-lifeline.js';
+import { tieToThisProcess } from '../sandbox/group-lifeline.js';
 
 export interface CommandOptions {
   cwd: string;
@@ -34,7 +34,7 @@ export function runCommand(command: string, opts: CommandOptions, signal: AbortS
     const shell = ['/bin/sh', '-c', command];
     const [file, ...args] = opts.sandbox ? nestedCommandArgv(opts.sandbox.bwrap, opts.sandbox.network, opts.cwd, shell) : shell;
     const child = spawn(file!, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lifeline = child.pid !== undefined ? new GroupLifeline(child.pid) : undefined;
+    const lifeline = tieToThisProcess(child.pid);
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const signalGroup = (sig: NodeJS.Signals): void => {
