@@ -61,14 +61,6 @@ async function storedRuns(store: Store, namespace: string, session: string): Pro
   };
 }
 
-/** Throws 403 Forbidden when storing `run` would break its session's queue limit or the delegation rules (reads the store). */
-export async function checkRunLimits(store: Store, run: Run): Promise<void> {
-  const namespace = run.metadata.namespace ?? '';
-  const session = await store.find<Session>('sessions', namespace, run.spec.session);
-  const why = refusal(run, session, await storedRuns(store, namespace, run.spec.session));
-  if (why) throw forbidden(run, why);
-}
-
 /** Places held in a session by creates that were admitted and are being stored. */
 interface Held {
   unfinished: number;

@@ -2,7 +2,8 @@
  * Admission of a queued Run into its session: waits (with the reason) while its session, agent or
  * repo mount is not ready or the session's budget is spent, asks the session queue for a decision
  * and takes every slot it gave. Also says why a child run must stop when its parent ended. The
- * caller holds the session's lock: one decision per session at a time.
+ * caller holds the session's lock: one decision per session at a time. A run that stays queued
+ * gets its place written by queueAt (the session reconciler moves the places behind it).
  */
 import type { Run } from '../../resources/kinds/run.js';
 import { RunPhase } from '../../resources/kinds/run.js';
@@ -10,7 +11,6 @@ import type { Agent } from '../../resources/kinds/agent.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { Session } from '../../resources/kinds/session.js';
 import type { Result } from '../runtime/controller.js';
-import { queueAt } from './admission.js';
 import { exhaustion, sessionBudget, totalUsage } from './budget.js';
 import { addFinalizer, hasFinalizer } from './finalizer.js';
 import { controllerActor, moveRun } from './run-status.js';
@@ -121,4 +121,22 @@ export class RunAdmission {
     }
     return undefined;
   }
+}
+
+/** Records that a queued run waits at `position` (its first observation is journalled as run.Queued). */
+export async function queueAt(writer: RunWriter, ns: string, run: Run, position: number, opts: { keepReason?: boolean } = {}): Promise<void> {
+  await writer.commit(ns, run.metadata.name!, (r) => {
+    if ((r.status?.phase ?? RunPhase.Queued) !== RunPhase.Queued) return null;
+    if (r.status?.phase === RunPhase.Queued && r.status.queuePosition === position) return null;
+    const first = r.status?.phase === undefined;
+    // Moving a run in the queue (keepReason) leaves what else it waits for (its agent, the session
+    // budget) as it is; its own admission decision says it waits for a slot.
+    const waitsFor = opts.keepReason && r.status?.conditions?.find((c) => c.type === 'Admitted' && c.status === 'False' && c.reason !== 'QueueFull');
+    moveRun(r, {
+      phase: RunPhase.Queued,
+      ...(waitsFor ? {} : { condition: { type: 'Admitted', status: 'False', reason: 'QueueFull', message: `waiting for a slot in session ${run.spec.session} (position ${position})` } }),
+    });
+    r.status!.queuePosition = position;
+    return first ? [{ type: 'run.Queued', actor: controllerActor, payload: { queuePosition: position } }] : [];
+  });
 }

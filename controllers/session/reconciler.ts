@@ -15,7 +15,7 @@ import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { createOrUpdate } from '../runtime/create-or-update.js';
 import { isActivePhase } from '../run/phases.js';
-import { queueAt } from '../run/admission.js';
+import { queueAt } from '../run/admit.js';
 import { waitingRuns } from '../../resources/run-queue.js';
 import type { SessionQueue } from '../run/session-queue.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
