@@ -17,5 +17,5 @@ export function registerSessionController(c: ControllerContext): Controller {
         ch.type !== 'update' || ch.old.status?.phase !== ch.obj.status?.phase || (!ch.old.metadata.deletionTimestamp && !!ch.obj.metadata.deletionTimestamp);
       return moved ? [`${ch.obj.metadata.namespace}/${ch.obj.spec.session}`] : [];
     })
-    .reconcile(new SessionReconciler({ store: c.store, journal: c.journal, writer: c.writer, queue: c.queue, clock: c.clock }));
+    .reconcile(new SessionReconciler({ store: c.store, journal: c.journal, writer: c.writer, queue: c.queue, status: c.status, clock: c.clock }));
 }

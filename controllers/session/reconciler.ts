@@ -14,6 +14,7 @@ import { RunPhase } from '../../resources/kinds/run.js';
 import { setCondition } from '../../resources/conditions.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { createOrUpdate } from '../runtime/create-or-update.js';
+import { StatusWriter, type StatusTarget } from '../runtime/status-writer.js';
 import { isActivePhase } from '../run/phases.js';
 import { queueAt } from '../run/admit.js';
 import { waitingRuns } from '../../resources/run-queue.js';
@@ -43,10 +44,14 @@ export function worthRewriting(stored: number | undefined, actual: number): bool
   return Math.abs(stored - actual) >= Math.ceil(actual / 5);
 }
 
+/** A session's status and events: its own journal. */
+const sessionStatus: StatusTarget<Session> = { plural: 'sessions', sessionOf: (s) => s.metadata.name };
+
 export class SessionReconciler implements Reconciler {
   /** When each session's queue positions were last rewritten. */
   private readonly placedAt = new Map<string, number>();
   private readonly clock: Clock;
+  private readonly status: StatusWriter;
 
   constructor(
     private readonly d: {
@@ -60,10 +65,13 @@ export class SessionReconciler implements Reconciler {
        * Without it, runs are listed from the store.
        */
       queue?: SessionQueue;
+      /** Commits the status with its journal events (default: one over `store` and `journal`). */
+      status?: StatusWriter;
       clock?: Clock;
     },
   ) {
     this.clock = d.clock ?? systemClock;
+    this.status = d.status ?? new StatusWriter(d.store, d.journal);
   }
 
   async reconcile(key: ObjectKey): Promise<Result> {
@@ -133,14 +141,14 @@ export class SessionReconciler implements Reconciler {
     const placeAgain = await this.placeQueue(ns, name, counted ? counted.queue : waitingRuns(runs));
     if (JSON.stringify(status) === JSON.stringify(session.status)) return placeAgain;
     try {
-      await this.d.store.updateStatus('sessions', { ...session, status }, {
-        extraWrites: first
-          ? (tx) => this.d.journal.append(journalKey, [{ type: 'session.created', actor: { kind: 'controller', name: 'session-controller' }, payload: { title: session.spec.title ?? name } }], tx).then(() => undefined)
-          : undefined,
-      });
+      // The session's journal opens with session.created, written with its first status.
+      await this.status.commit(sessionStatus, ns, name, (draft) => {
+        draft.status = status;
+        return first ? [{ type: 'session.created', actor: { kind: 'controller', name: 'session-controller' }, payload: { title: session.spec.title ?? name } }] : [];
+      }, { planned: session });
     } catch (err) {
       if (isReason(err, 'Conflict')) return { requeueAfterMs: 0 };
-      if (!isReason(err, 'NotFound')) throw err;
+      throw err;
     }
     return placeAgain;
   }
