@@ -14,6 +14,11 @@ import type { TargetQuery } from './object-targets.js';
 export abstract class SidekickCommand extends Command<CliContext> {
   /** The error execute() threw, read by runCli. */
   failure?: unknown;
+  /**
+   * The arguments as help's usage line shows them, for commands whose arguments clipanion cannot
+   * name (an Option.Rest); others show their named positionals.
+   */
+  static synopsis?: string;
   private readonly cleanups: (() => void)[] = [];
 
   override async catch(error: unknown): Promise<void> {

@@ -62,6 +62,7 @@ export const commandLoaders: Record<Verb, Loader> = {
     const logs = await import('./commands/daemon/logs.js');
     return [run.DaemonRunCommand, start.DaemonStartCommand, stop.DaemonStopCommand, status.DaemonStatusCommand, logs.DaemonLogsCommand];
   },
+  options: async () => [(await import('./commands/options.js')).OptionsCommand],
 };
 
 /** The command classes for `verb`, or every command when the verb is unknown or absent. */

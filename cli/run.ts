@@ -4,11 +4,13 @@
  * inside the command that uses it, which keeps `sidekick get runs` close to kubectl's start-up.
  */
 import type { Readable, Writable } from 'node:stream';
-import { Builtins, Cli, UsageError } from 'clipanion';
+import { UsageError } from 'clipanion';
 import type { CliContext } from './context.js';
 import { SidekickCommand } from './base-command.js';
 import { ExitCodeError, PrintedError, formatError } from './errors.js';
 import { loadCommands } from './command-list.js';
+import { SidekickCli } from './command-specs.js';
+import { answerBeforeParse, missingArguments, unknownFlag, type CommandLine } from './command-line.js';
 import { verbs } from './verbs.js';
 
 /** The binary name used in messages and completion scripts. */
@@ -27,12 +29,20 @@ export interface RunContext {
   signal?: AbortSignal;
 }
 
-/** Builds the clipanion CLI with the commands of `verb` registered (all of them when it is not a verb). */
-export async function buildCli(verb?: string): Promise<Cli<CliContext>> {
-  const cli = new Cli<CliContext>({ binaryName: BINARY, binaryLabel: 'Sidekicks', binaryVersion: CLI_VERSION, enableColors: false });
+/**
+ * Builds the clipanion CLI with the commands of `verb` registered (all of them when it is not a
+ * verb). Help is ours (./help.ts), printed before clipanion parses, so no help command is registered.
+ */
+export async function buildCli(verb?: string): Promise<SidekickCli> {
+  const cli = new SidekickCli({ binaryName: BINARY, binaryLabel: 'Sidekicks', binaryVersion: CLI_VERSION, enableColors: false });
   for (const command of await loadCommands(verb)) cli.register(command);
-  cli.register(Builtins.HelpCommand);
   return cli;
+}
+
+/** What the command-line answers need from the built CLI. */
+async function commandLine(cli: SidekickCli): Promise<CommandLine> {
+  const { globalOptions } = await import('./commands/options.js');
+  return { binary: BINARY, specs: cli.specs(), verbs, globals: globalOptions() };
 }
 
 /** Runs the CLI with `argv` (without the node and script paths); resolves with the exit code. */
@@ -47,11 +57,17 @@ export async function runCli(argv: string[], ctx: RunContext): Promise<number> {
     cwd: ctx.cwd ?? process.cwd(),
     signal: ctx.signal ?? new AbortController().signal,
   };
+  const line = await commandLine(cli);
+  const answer = answerBeforeParse(line, argv);
+  if (answer) {
+    ctx[answer.stream].write(answer.text.endsWith('\n') ? answer.text : `${answer.text}\n`);
+    return answer.code;
+  }
   let command;
   try {
     command = cli.process(normalizeBooleanFlags(cli, argv), context);
   } catch (err) {
-    ctx.stderr.write(`${processError(cli, argv, err)}\n`);
+    ctx.stderr.write(`${processError(line, argv, err)}\n`);
     return 1;
   }
   let code: number;
@@ -71,12 +87,10 @@ export async function runCli(argv: string[], ctx: RunContext): Promise<number> {
 }
 
 /** kubectl's wording for what clipanion could not parse. */
-function processError(cli: Cli<CliContext>, argv: string[], err: unknown): string {
+function processError(line: CommandLine, argv: string[], err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const verb = argv.find((a) => !a.startsWith('-'));
-  if (verb && !(verbs as readonly string[]).includes(verb) && argv[0] === verb) return `error: unknown command "${verb}" for "${BINARY}"`;
-  const flag = unknownFlag(cli, argv);
-  if (flag) return flag.startsWith('--') ? `error: unknown flag: ${flag.replace(/=.*$/, '')}` : `error: unknown shorthand flag: '${flag.slice(1, 2)}' in ${flag}`;
+  const explained = unknownFlag(line, argv) ?? missingArguments(line, argv);
+  if (explained) return explained;
   const unsupported = /Unsupported option name \("([^"]+)"\)/.exec(message);
   if (unsupported) {
     const flag = unsupported[1];
@@ -86,30 +100,11 @@ function processError(cli: Cli<CliContext>, argv: string[], err: unknown): strin
   return `error: ${firstLine.replace(/^(Usage Error|Error): /, '')}`;
 }
 
-/** The first flag in argv that the addressed command does not declare, if any. */
-function unknownFlag(cli: Cli<CliContext>, argv: string[]): string | undefined {
-  const words = argv.filter((a) => !a.startsWith('-'));
-  const definitions = cli.definitions();
-  const def = definitions
-    .filter((d) => words.join(' ').startsWith(d.path.replace(/^sidekick ?/, '')))
-    .sort((a, b) => b.path.length - a.path.length)[0];
-  if (!def) return undefined;
-  const names = new Set(['-h', '--help']);
-  for (const o of def.options) for (const n of o.definition.split(/[ ,]/)) if (n.startsWith('-')) names.add(n.replace(/[=#].*$/, ''));
-  return argv.find((a) => {
-    if (!a.startsWith('-') || a === '-' || a === '--') return false;
-    const name = a.replace(/=.*$/, '');
-    if (names.has(name)) return false;
-    // Bundled short flags such as -oyaml or -Aw: accept when the first letter is known.
-    return !(name.length > 2 && !name.startsWith('--') && names.has(name.slice(0, 2)));
-  });
-}
-
 /**
  * Rewrites kubectl's `--flag=true|false` for boolean flags (`--wait=false`) into the `--flag` /
  * `--no-flag` forms clipanion parses; string flags keep their values untouched.
  */
-function normalizeBooleanFlags(cli: Cli<CliContext>, argv: string[]): string[] {
+function normalizeBooleanFlags(cli: SidekickCli, argv: string[]): string[] {
   const booleans = new Set<string>();
   for (const def of cli.definitions()) {
     for (const o of def.options) if (!o.definition.includes('#')) for (const n of o.definition.split(/[ ,]/)) if (n.startsWith('--')) booleans.add(n);

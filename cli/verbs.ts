@@ -37,6 +37,7 @@ export const verbs = [
   'completion',
   'config',
   'daemon',
+  'options',
 ] as const;
 
 /** One verb. */

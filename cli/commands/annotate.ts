@@ -4,6 +4,7 @@ import { MetadataMapCommand } from '../metadata-map-command.js';
 
 export class AnnotateCommand extends MetadataMapCommand {
   static override paths = [['annotate']];
+  static override synopsis = '(-f FILENAME | TYPE NAME | TYPE/NAME) KEY_1=VAL_1 ... KEY_N=VAL_N';
   static override usage = Command.Usage({
     description: 'Update the annotations on a resource',
     details: `

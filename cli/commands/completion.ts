@@ -16,7 +16,7 @@ export class CompletionCommand extends SidekickCommand {
     ],
   });
 
-  shell = Option.String();
+  shell = Option.String({ name: 'bash|zsh' });
 
   async execute(): Promise<number> {
     if (this.shell !== 'bash' && this.shell !== 'zsh') throw new UsageError(`Unsupported shell type "${this.shell}".`);

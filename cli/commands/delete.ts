@@ -9,6 +9,7 @@ const CASCADE = { background: 'Background', foreground: 'Foreground', orphan: 'O
 
 export class DeleteCommand extends ApiCommand {
   static override paths = [['delete']];
+  static override synopsis = '(-f FILENAME | TYPE [NAME... | -l LABEL | --all] | TYPE/NAME...)';
   static override usage = Command.Usage({
     description: 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
     details: `

@@ -8,6 +8,7 @@ import type { ResolvedResource } from '../resource-resolver.js';
 
 export class DescribeCommand extends ApiCommand {
   static override paths = [['describe']];
+  static override synopsis = '(TYPE [NAME_PREFIX] | TYPE/NAME)';
   static override usage = Command.Usage({
     description: 'Show details of a specific resource or group of resources',
     details: `

@@ -12,6 +12,7 @@ const HEADER = `# Please edit the object below. Lines beginning with a '#' will 
 
 export class EditCommand extends ApiCommand {
   static override paths = [['edit']];
+  static override synopsis = '(TYPE NAME | TYPE/NAME)';
   static override usage = Command.Usage({
     description: 'Edit a resource on the server',
     details: `

@@ -21,7 +21,7 @@ export class ExplainCommand extends SidekickCommand {
   recursive = Option.Boolean('--recursive', false, { description: 'Print the fields of fields, recursively' });
   apiVersion = Option.String('--api-version', { description: 'Use this API version of the kind' });
   output = Option.String('-o,--output', 'plaintext', { description: 'plaintext (the only format)' });
-  target = Option.String();
+  target = Option.String({ name: 'TYPE[.FIELD...]' });
 
   async execute(): Promise<number> {
     const { scheme } = await import('../../resources/index.js');

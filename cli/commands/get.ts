@@ -15,6 +15,7 @@ import { WORKFLOWS, WORKFLOW_TEMPLATES } from '../workflows/refs.js';
 
 export class GetCommand extends ApiCommand {
   static override paths = [['get']];
+  static override synopsis = '(TYPE[.GROUP] [NAME...] | TYPE/NAME...)';
   static override usage = Command.Usage({
     description: 'Display one or many resources',
     details: `

@@ -4,6 +4,7 @@ import { MetadataMapCommand } from '../metadata-map-command.js';
 
 export class LabelCommand extends MetadataMapCommand {
   static override paths = [['label']];
+  static override synopsis = '(-f FILENAME | TYPE NAME | TYPE/NAME) KEY_1=VAL_1 ... KEY_N=VAL_N';
   static override usage = Command.Usage({
     description: 'Update the labels on a resource',
     details: `

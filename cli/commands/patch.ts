@@ -6,6 +6,7 @@ import { kindGroup } from '../resource-resolver.js';
 
 export class PatchCommand extends ApiCommand {
   static override paths = [['patch']];
+  static override synopsis = '(TYPE NAME | TYPE/NAME) -p PATCH';
   static override usage = Command.Usage({
     description: 'Update fields of a resource',
     details: `

@@ -6,6 +6,7 @@ import { kindGroup } from '../resource-resolver.js';
 
 export class WaitCommand extends ApiCommand {
   static override paths = [['wait']];
+  static override synopsis = '(-f FILENAME | TYPE[/NAME]... | TYPE -l LABEL) --for=CONDITION';
   static override usage = Command.Usage({
     description: 'Wait for a specific condition on one or many resources',
     details: `
