@@ -7,8 +7,12 @@ export class CompletionCommand extends SidekickCommand {
   static override usage = Command.Usage({
     description: 'Output shell completion code for bash or zsh',
     details: `
-      Completes verbs, daemon subcommands, resource types (plural and short names), object names (asked from the
-      server with \`sidekick get TYPE -o jsonpath\`), output formats and file names for \`-f\`.
+      Completes verbs, subcommands, resource types (plural and short names), object names (asked from the server with
+      \`sidekick get TYPE -o jsonpath\`, in the namespace given by \`-n\`), output formats and file names for \`-f\`.
+      Object names: \`approve\` and \`deny\` complete pending approvals; \`steer\`, \`respond\`, \`interrupt\`,
+      \`cancel\`, \`pause\` and \`resume\` complete \`run/NAME\`; \`logs\` also \`channel/NAME\` and
+      \`workflow/NAME\`; \`timeline\` and \`replay\` \`session/NAME\`; \`get\`, \`describe\`, \`delete\`... complete
+      \`TYPE NAME\` and \`TYPE/NAME\`.
     `,
     examples: [
       ['Load in the current bash', 'source <(sidekick completion bash)'],
@@ -30,14 +34,24 @@ export class CompletionCommand extends SidekickCommand {
   }
 }
 
+/** Pending approvals' names, for approve and deny. */
+const PENDING_APPROVALS = `'jsonpath={range .items[?(@.status.phase=="Pending")]}{.metadata.name}{" "}{end}'`;
+
 function bashFunction(verbs: string[], types: string[]): string {
-  return `_sidekick() {
-  local cur prev verb i
+  return `# _sidekick_objects TYPE PREFIX: the names of TYPE's objects in the namespace of -n, each after PREFIX.
+_sidekick_objects() {
+  sidekick get "$1" "\${ns[@]}" -o "jsonpath={range .items[*]}$2{.metadata.name}{\\" \\"}{end}" 2>/dev/null
+}
+_sidekick() {
+  local cur prev verb i ns=()
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
   verb=""
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in -*) ;; *) verb="\${COMP_WORDS[i]}"; break ;; esac
+    case "\${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "\${COMP_WORDS[i+1]}") ;; esac
+  done
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in -n|--namespace|-s|--server|--token|--home) ((i++)) ;; -*) ;; *) verb="\${COMP_WORDS[i]}"; break ;; esac
   done
   case "$prev" in
     -o|--output) COMPREPLY=( $(compgen -W "json yaml name wide jsonpath= jsonpath-file= custom-columns= custom-columns-file=" -- "$cur") ); return ;;
@@ -55,20 +69,38 @@ function bashFunction(verbs: string[], types: string[]): string {
   local args=() w
   for ((i = i + 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
-    case "$w" in -*) ;; *) args+=("$w") ;; esac
+    case "$w" in -n|--namespace|-s|--server|--token|--home|-m|--message|--reason|--timeout) ((i++)) ;; -*) ;; *) args+=("$w") ;; esac
   done
   case "$verb" in
     daemon) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "run start stop status logs" -- "$cur") ) ;;
     config) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "view" -- "$cur") ) ;;
+    token) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "create list revoke" -- "$cur") ) ;;
+    auth) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "can-i" -- "$cur") ) ;;
     completion) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "bash zsh" -- "$cur") ) ;;
     explain) COMPREPLY=( $(compgen -W "${types.join(' ')}" -- "$cur") ) ;;
-    get|describe|delete|edit|patch|label|annotate|wait)
+    approve|deny) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "$(sidekick get approvals "\${ns[@]}" -o ${PENDING_APPROVALS} 2>/dev/null)" -- "$cur") ) ;;
+    steer|respond|interrupt|cancel|pause|resume) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "$(_sidekick_objects runs run/)" -- "$cur") ) ;;
+    logs) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "$(_sidekick_objects runs run/) $(_sidekick_objects channels channel/) $(_sidekick_objects workflows workflow/)" -- "$cur") ) ;;
+    timeline|replay)
       if [[ \${#args[@]} -eq 0 ]]; then
+        COMPREPLY=( $(compgen -W "$([[ $verb == timeline ]] && echo verify) $(_sidekick_objects sessions session/)" -- "$cur") )
+      elif [[ \${args[0]} == verify && \${#args[@]} -eq 1 ]]; then
+        COMPREPLY=( $(compgen -W "$(_sidekick_objects sessions session/)" -- "$cur") )
+      fi ;;
+    workflow)
+      if [[ \${#args[@]} -eq 0 ]]; then
+        COMPREPLY=( $(compgen -W "retry stop resume" -- "$cur") )
+      elif [[ \${#args[@]} -eq 1 ]]; then
+        COMPREPLY=( $(compgen -W "$(_sidekick_objects workflows workflow/)" -- "$cur") )
+      fi ;;
+    get|describe|delete|edit|patch|label|annotate|wait)
+      if [[ "$cur" == */* ]]; then
+        # TYPE/NAME in one word: the names of that type, each after its TYPE/.
+        COMPREPLY=( $(compgen -W "$(_sidekick_objects "\${cur%%/*}" "\${cur%%/*}/")" -- "$cur") )
+      elif [[ \${#args[@]} -eq 0 ]]; then
         COMPREPLY=( $(compgen -W "${types.join(' ')}" -- "$cur") )
-      else
-        local names
-        names=$(sidekick get "\${args[0]}" -o 'jsonpath={.items[*].metadata.name}' 2>/dev/null)
-        COMPREPLY=( $(compgen -W "$names" -- "$cur") )
+      elif [[ "\${args[0]}" != */* ]]; then
+        COMPREPLY=( $(compgen -W "$(_sidekick_objects "\${args[0]}" "")" -- "$cur") )
       fi ;;
   esac
 }
