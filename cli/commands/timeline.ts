@@ -10,7 +10,8 @@ export class TimelineCommand extends ApiCommand {
   static override usage = Command.Usage({
     description: "Print a session's timeline (its journal)",
     details: `
-      Prints the session's journal events in sequence order: \`#SEQ  TYPE  ACTOR  SUMMARY\`. Filter by run
+      Prints the session's journal events in sequence order: \`#SEQ  TIME  AGE  TYPE  ACTOR  SUMMARY\`, where TIME
+      is local (\`HH:MM:SS\`, with the date for other days) and AGE is how long ago, as kubectl prints it. Filter by run
       (\`--run\`), by type (\`--type\`, repeatable or comma-separated; \`tool.\` or \`run.*\` match a family) and start
       after a sequence (\`--after\`). \`-o json\` prints each event envelope as one JSON line. \`-f\` keeps printing new
       events until Ctrl-C.
@@ -54,8 +55,9 @@ export class TimelineCommand extends ApiCommand {
       if (json) this.out(JSON.stringify(event));
       else events.push(event);
     }
-    const widths = timelineWidths(events);
-    for (const event of events) this.out(timelineLine(event, widths));
+    const now = Date.now();
+    const widths = timelineWidths(events, now);
+    for (const event of events) this.out(timelineLine(event, widths, now));
     return 0;
   }
 }

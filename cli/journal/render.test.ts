@@ -1,6 +1,6 @@
 /** The journal renderer: conversation lines, timeline summaries and colours, from hand-made events. */
 import { describe, it, expect } from '@jest/globals';
-import { ConversationRenderer, paletteFor, payloadSummary, timelineLine, timelineWidths, toolInputSummary } from './render.js';
+import { ConversationRenderer, eventTime, paletteFor, payloadSummary, timelineLine, timelineWidths, toolInputSummary } from './render.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 
 let sequence = 0;
@@ -59,16 +59,28 @@ describe('ConversationRenderer', () => {
 });
 
 describe('timeline lines', () => {
-  it('aligns columns across events and summarizes payloads', () => {
+  // Local times, as the timeline prints them: 09:05:07 and 09:10:00 on 1 January, `now` 09:10:10.
+  const at = (h: number, m: number, sec: number, day = 1) => new Date(2026, 0, day, h, m, sec).toISOString();
+  const now = new Date(2026, 0, 1, 9, 10, 10).getTime();
+
+  it('aligns columns across events: sequence, local time, age, type, actor, summary', () => {
     const events = [
-      ev('session.created', { title: 'T' }, { sequence: 1, actor: { kind: 'controller', name: 'session-controller' }, run: undefined }),
-      ev('tool.invoked', { tool: 'ReadFile', input: { path: 'a.txt' } }, { sequence: 10 }),
+      ev('session.created', { title: 'T' }, { sequence: 1, time: at(9, 5, 7), actor: { kind: 'controller', name: 'session-controller' }, run: undefined }),
+      ev('tool.invoked', { tool: 'ReadFile', input: { path: 'a.txt' } }, { sequence: 10, time: at(9, 10, 0) }),
     ];
-    const w = timelineWidths(events);
-    expect(events.map((e) => timelineLine(e, w))).toEqual([
-      '#1   session.created  controller/session-controller  title=T',
-      '#10  tool.invoked     agent/a                        ReadFile a.txt',
+    const w = timelineWidths(events, now);
+    expect(events.map((e) => timelineLine(e, w, now))).toEqual([
+      '#1   09:05:07  5m3s  session.created  controller/session-controller  title=T',
+      '#10  09:10:00  10s   tool.invoked     agent/a                        ReadFile a.txt',
     ]);
     expect(payloadSummary(ev('usage.tokens', { inputTokens: 5, outputTokens: 2, total: 7 }))).toBe('+5 in / +2 out (total 7)');
+  });
+
+  it('dates an event from another day; -f lines use fixed widths', () => {
+    const yesterday = ev('run.Running', {}, { sequence: 3, time: at(23, 0, 0, 0) });
+    expect(eventTime(yesterday, now)).toBe('2025-12-31 23:00:00');
+    expect(timelineLine(yesterday, timelineWidths([yesterday], now), now)).toBe('#3  2025-12-31 23:00:00  10h  run.Running  agent/a  run/r');
+    const live = ev('assistant.message', { text: 'hi' }, { sequence: 4, time: at(9, 10, 9) });
+    expect(timelineLine(live, undefined, now)).toBe(`#4   09:10:09  1s    assistant.message     agent/a${' '.repeat(25)}hi`);
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { JournalEvent } from '../../api/journal/event.js';
 import type { RunView } from './read.js';
+import { ageOf } from '../printers/age.js';
 
 /** Lines of tool output shown under a tool result. */
 const OUTPUT_LINES = 10;
@@ -180,25 +181,44 @@ export function payloadSummary(event: JournalEvent): string {
   return line.length > 100 ? `${line.slice(0, 99)}…` : line;
 }
 
-/** Column widths of timeline lines: `#SEQ`, type, actor (the summary is last and unpadded). */
+/** Column widths of timeline lines: `#SEQ`, time, age, type, actor (the summary is last and unpadded). */
 export interface TimelineWidths {
   sequence: number;
+  time: number;
+  age: number;
   type: number;
   actor: number;
 }
 
 /** Widths for lines printed before the whole timeline is known (`-f`): wide enough for the usual events. */
-export const FOLLOW_WIDTHS: TimelineWidths = { sequence: 5, type: 22, actor: 32 };
+export const FOLLOW_WIDTHS: TimelineWidths = { sequence: 5, time: 10, age: 6, type: 22, actor: 32 };
 
 function actorOf(event: JournalEvent): string {
   return event.actor ? `${event.actor.kind}/${event.actor.name}` : '';
 }
 
+const two = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * When an event happened, in local time: `HH:MM:SS` on the day of `now`, with the date before it
+ * otherwise (a journal spans days; a bare clock time from yesterday would read as today).
+ */
+export function eventTime(event: JournalEvent, now: number = Date.now()): string {
+  const t = new Date(event.time);
+  if (Number.isNaN(t.getTime())) return '<unknown>';
+  const clock = `${two(t.getHours())}:${two(t.getMinutes())}:${two(t.getSeconds())}`;
+  const today = new Date(now);
+  const sameDay = t.getFullYear() === today.getFullYear() && t.getMonth() === today.getMonth() && t.getDate() === today.getDate();
+  return sameDay ? clock : `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${clock}`;
+}
+
 /** The widths that align every column of `events` (two spaces between columns). */
-export function timelineWidths(events: JournalEvent[]): TimelineWidths {
-  const w = { sequence: 0, type: 0, actor: 0 };
+export function timelineWidths(events: JournalEvent[], now: number = Date.now()): TimelineWidths {
+  const w = { sequence: 0, time: 0, age: 0, type: 0, actor: 0 };
   for (const e of events) {
     w.sequence = Math.max(w.sequence, `#${e.sequence}`.length + 2);
+    w.time = Math.max(w.time, eventTime(e, now).length + 2);
+    w.age = Math.max(w.age, ageOf(e.time, now).length + 2);
     w.type = Math.max(w.type, e.type.length + 2);
     w.actor = Math.max(w.actor, actorOf(e).length + 2);
   }
@@ -209,7 +229,11 @@ function column(text: string, width: number): string {
   return text.length + 2 > width ? `${text}  ` : text.padEnd(width);
 }
 
-/** One timeline line: `#1  session.created  controller/session-controller  summary`; longer values push the rest right. */
-export function timelineLine(event: JournalEvent, widths: TimelineWidths = FOLLOW_WIDTHS): string {
-  return `${column(`#${event.sequence}`, widths.sequence)}${column(event.type, widths.type)}${column(actorOf(event), widths.actor)}${payloadSummary(event)}`.trimEnd();
+/**
+ * One timeline line: `#1  14:02:07  5m  session.created  controller/session-controller  summary` —
+ * sequence, local time, age (kubectl's AGE), type, actor, summary; longer values push the rest right.
+ */
+export function timelineLine(event: JournalEvent, widths: TimelineWidths = FOLLOW_WIDTHS, now: number = Date.now()): string {
+  const when = `${column(eventTime(event, now), widths.time)}${column(ageOf(event.time, now), widths.age)}`;
+  return `${column(`#${event.sequence}`, widths.sequence)}${when}${column(event.type, widths.type)}${column(actorOf(event), widths.actor)}${payloadSummary(event)}`.trimEnd();
 }
