@@ -12,6 +12,7 @@ import type { DaemonHandle } from '../daemon/compose.js';
 import { runCli, startCli, type CliResult, type RunningCli } from '../../test/support/cli.js';
 import { tempDaemon } from '../../test/support/daemon.js';
 import { eventually } from '../../test/eventually.js';
+import { parseTable } from '../../test/support/cli-harness.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import { demoRepo } from '../../test/e2e/support.js';
 import { repo } from '../../test/support/daemon.js';
@@ -92,6 +93,16 @@ describe('sidekick logs', () => {
     const res = await sk(['logs', 'run/nope']);
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(/^Error from server \(NotFound\): .*"nope" not found/);
+  });
+});
+
+describe('sidekick get runs -o wide', () => {
+  it('shows TOKENS as input plus output tokens (the scripted agent reports 1200 in, 180 out)', async () => {
+    const usage = JSON.parse((await sk(['get', 'run', 'hello', '-o', 'jsonpath={.status.usage}'])).stdout) as Record<string, number>;
+    expect(usage).toMatchObject({ inputTokens: 1200, outputTokens: 180, totalTokens: 1380 });
+    const res = await sk(['get', 'runs', '-o', 'wide']);
+    expect(res.code).toBe(0);
+    expect(parseTable(res.stdout).find((r) => r.NAME === 'hello')).toMatchObject({ TOKENS: String(usage.inputTokens + usage.outputTokens) });
   });
 });
 

@@ -184,8 +184,10 @@ export class RunEvents {
       const usage = (r.status!.usage ??= {});
       usage.inputTokens = (usage.inputTokens ?? 0) + u.inputTokens;
       usage.outputTokens = (usage.outputTokens ?? 0) + u.outputTokens;
+      // Stored, not computed per table: the column is a JSONPath, for kubectl's CRD printer columns too.
+      usage.totalTokens = usage.inputTokens + usage.outputTokens;
       if (u.costUSD !== undefined) usage.costUSD = Math.round(((usage.costUSD ?? 0) + u.costUSD) * 1e6) / 1e6;
-      return [{ type: 'usage.tokens', actor: controllerActor, payload: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, ...(u.costUSD !== undefined ? { costUSD: u.costUSD } : {}), total: usage.inputTokens + usage.outputTokens } }];
+      return [{ type: 'usage.tokens', actor: controllerActor, payload: { inputTokens: u.inputTokens, outputTokens: u.outputTokens, ...(u.costUSD !== undefined ? { costUSD: u.costUSD } : {}), total: usage.totalTokens } }];
     });
     if (!run) return;
     const own = checkBudget('run', ref.budget, before, usageOf(run));

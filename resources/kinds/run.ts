@@ -84,6 +84,7 @@ export const RunStatus = Type.Object(
         {
           inputTokens: Type.Optional(Type.Integer({ minimum: 0, description: 'Prompt tokens consumed.' })),
           outputTokens: Type.Optional(Type.Integer({ minimum: 0, description: 'Completion tokens produced.' })),
+          totalTokens: Type.Optional(Type.Integer({ minimum: 0, description: 'inputTokens + outputTokens (the TOKENS column of `get runs -o wide`).' })),
           costUSD: Type.Optional(Type.Number({ minimum: 0, description: 'Estimated cost in US dollars.' })),
         },
         { description: 'Token and cost usage.' },
@@ -129,7 +130,7 @@ export const Run = defineKind({
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     { name: 'Branch', type: 'string', jsonPath: '.status.workspace.branch', priority: 1 },
     { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', priority: 1 },
-    { name: 'Tokens', type: 'integer', jsonPath: '.status.usage.outputTokens', priority: 1 },
+    { name: 'Tokens', type: 'integer', jsonPath: '.status.usage.totalTokens', description: 'Tokens used: input plus output.', priority: 1 },
   ],
 });
 export type Run = ObjectOf<typeof Run>;
