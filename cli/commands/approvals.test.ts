@@ -62,3 +62,20 @@ describe('respond', () => {
     expect(none).toMatchObject({ code: 1, stderr: 'error: run r1 is not waiting for input\n' });
   });
 });
+
+describe('describe approval', () => {
+  test('a multi-line request.details keeps every line under its key', async () => {
+    const details = 'The agent asks:\n  1. keep the old API as a shim?\n  2. or remove it now?';
+    const manifest = JSON.parse(approval('d1', 'UserInput', 'asker')) as { spec: { request: Record<string, unknown> } };
+    manifest.spec.request.details = details;
+    expect((await h.sk(['apply', '-f', '-'], { stdin: JSON.stringify(manifest) })).code).toBe(0);
+    const r = await h.sk(['describe', 'approval', 'd1', '--show-events=false']);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => /^\s+Details:/.test(l));
+    const column = lines[at].indexOf('The agent asks:');
+    expect(column).toBeGreaterThan(0);
+    expect(lines.slice(at, at + 3).map((l) => l.slice(column))).toEqual(details.split('\n'));
+    for (const l of lines.slice(at + 1, at + 3)) expect(l.slice(0, column).trim()).toBe('');
+  });
+});

@@ -56,7 +56,17 @@ function printMultiline(w: PrefixWriter, title: string, map: Record<string, stri
     w.write(0, `${title}:\t<none>\n`);
     return;
   }
-  keys.forEach((k, i) => w.write(0, `${i === 0 ? `${title}:` : ''}\t${fmt(k, map![k])}\n`));
+  keys.forEach((k, i) => writeValue(w, 0, i === 0 ? `${title}:` : '', fmt(k, map![k])));
+}
+
+/**
+ * Writes `head` and a value in the value column; a multi-line value keeps every line in that
+ * column (kubectl's tabwriter would otherwise start its later lines at the left margin). Tabs in
+ * the value become spaces: to the tabwriter they would be column breaks.
+ */
+function writeValue(w: PrefixWriter, level: number, head: string, value: string): void {
+  const lines = value.replace(/\t/g, '    ').replace(/\n+$/, '').split('\n');
+  lines.forEach((line, i) => w.write(level, `${i === 0 ? head : ''}\t${line}\n`));
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {
@@ -77,10 +87,15 @@ function printContent(w: PrefixWriter, level: number, content: Record<string, un
       w.write(level, `${smartLabelFor(field)}:\n`);
       for (const item of value) {
         if (isMap(item)) printContent(w, level + 1, item, path, now);
-        else w.write(level + 1, `${scalar(item)}\n`);
+        else {
+          // A multi-line item: later lines two spaces further in, so each item stays one block.
+          const [first, ...more] = scalar(item).replace(/\n+$/, '').split('\n');
+          w.write(level + 1, `${first}\n`);
+          for (const line of more) w.write(level + 2, `${line}\n`);
+        }
       }
     } else {
-      w.write(level, `${smartLabelFor(field)}:\t${scalar(value)}\n`);
+      writeValue(w, level, `${smartLabelFor(field)}:`, scalar(value));
     }
   }
 }
