@@ -46,6 +46,8 @@ function failure(text: string): Answer {
 /** Help, bare groups and unknown verbs or subcommands; undefined when clipanion should parse argv. */
 export function answerBeforeParse(line: CommandLine, argv: string[]): Answer | undefined {
   const { binary, specs, globals } = line;
+  // `sidekick help get` is `sidekick get --help`, as with kubectl.
+  if (argv[0] === 'help') return answerBeforeParse(line, [...argv.slice(1), '--help']);
   const wantsHelp = head(argv).some((a) => a === '-h' || a === '--help');
   const verb = positionalWords(argv)[0];
   if (argv.length === 0 || (verb === undefined && wantsHelp)) return stdout(rootHelp(binary, specs, line.verbs));
@@ -74,6 +76,15 @@ export function answerBeforeParse(line: CommandLine, argv: string[]): Answer | u
   }
   if (wantsHelp && spec) return stdout(commandHelp(binary, specs, spec, globals));
   return undefined;
+}
+
+/** cobra's `flag needs an argument` when argv ends with a flag that takes a value (`get runs -o`). */
+export function missingFlagValue(line: CommandLine, argv: string[]): string | undefined {
+  const last = head(argv).at(-1);
+  const spec = commandFor(line.specs, positionalWords(argv, optionsOfVerb(line.specs, positionalWords(argv)[0])));
+  if (!last || !spec || head(argv).length !== argv.length) return undefined;
+  if (!spec.options.some((o) => o.arity > 0 && o.names.includes(last))) return undefined;
+  return last.startsWith('--') ? `error: flag needs an argument: ${last}` : `error: flag needs an argument: '${last.slice(1)}' in ${last}`;
 }
 
 /** True when argv sets the option (`-m x`, `-m=x`, `-mx`, `--message x`, `--message=x`). */

@@ -10,7 +10,7 @@ import { SidekickCommand } from './base-command.js';
 import { ExitCodeError, PrintedError, formatError } from './errors.js';
 import { loadCommands } from './command-list.js';
 import { SidekickCli } from './command-specs.js';
-import { answerBeforeParse, missingArguments, unknownFlag, type CommandLine } from './command-line.js';
+import { answerBeforeParse, missingArguments, missingFlagValue, unknownFlag, type CommandLine } from './command-line.js';
 import { verbs } from './verbs.js';
 
 /** The binary name used in messages and completion scripts. */
@@ -89,7 +89,7 @@ export async function runCli(argv: string[], ctx: RunContext): Promise<number> {
 /** kubectl's wording for what clipanion could not parse. */
 function processError(line: CommandLine, argv: string[], err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  const explained = unknownFlag(line, argv) ?? missingArguments(line, argv);
+  const explained = unknownFlag(line, argv) ?? missingFlagValue(line, argv) ?? missingArguments(line, argv);
   if (explained) return explained;
   const unsupported = /Unsupported option name \("([^"]+)"\)/.exec(message);
   if (unsupported) {

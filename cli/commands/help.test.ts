@@ -32,6 +32,8 @@ describe('missing arguments and required flags', () => {
     [['token', 'revoke'], 'error: token revoke needs NAME: sidekick token revoke NAME [options]'],
     [['completion'], 'error: completion needs bash|zsh: sidekick completion bash|zsh'],
     [['steer', 'run/x', 'run/y', '-m', 'hi'], 'error: steer accepts 1 arg(s), received 2: sidekick steer run/NAME -m MESSAGE [options]'],
+    [['get', 'runs', '-o'], "error: flag needs an argument: 'o' in -o"],
+    [['steer', 'run/x', '--message'], 'error: flag needs an argument: --message'],
   ])('sidekick %j', async (argv, message) => {
     expect(await sk(argv)).toEqual({ code: 1, stdout: '', stderr: `${message}\n` });
   });
@@ -103,6 +105,12 @@ describe('help', () => {
     expect((await sk(['steer', '--help'])).stdout).toContain('Usage:\n  sidekick steer run/NAME -m MESSAGE [options]\n\nUse "sidekick options"');
     expect((await sk(['get', '--help'])).stdout).toContain('Usage:\n  sidekick get (TYPE[.GROUP] [NAME...] | TYPE/NAME...) [options]\n');
     expect((await sk(['steer', '--help'])).stdout).toMatch(/\n {2}-m, --message string +The text to deliver \(required\)\n/);
+  });
+
+  test('`sidekick help VERB...` is `sidekick VERB... --help`', async () => {
+    expect(await sk(['help', 'daemon'])).toEqual(await sk(['daemon', '--help']));
+    expect(await sk(['help', 'token', 'create'])).toEqual(await sk(['token', 'create', '--help']));
+    expect((await sk(['help'])).stdout).toBe((await sk(['--help'])).stdout);
   });
 
   test('`sidekick options` lists the shared connection flags', async () => {
