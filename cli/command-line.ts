@@ -35,6 +35,11 @@ function optionsOfVerb(specs: CommandSpec[], verb: string | undefined): OptionSp
   return specs.filter((s) => s.path[0] === verb).flatMap((s) => s.options);
 }
 
+/** The first word that is not a flag, a global flag's value (`-n team get`) included. */
+function verbOf(line: CommandLine, argv: string[]): string | undefined {
+  return positionalWords(argv, line.globals)[0];
+}
+
 function stdout(text: string): Answer {
   return { stream: 'stdout', text, code: 0 };
 }
@@ -49,13 +54,11 @@ export function answerBeforeParse(line: CommandLine, argv: string[]): Answer | u
   // `sidekick help get` is `sidekick get --help`, as with kubectl.
   if (argv[0] === 'help') return answerBeforeParse(line, [...argv.slice(1), '--help']);
   const wantsHelp = head(argv).some((a) => a === '-h' || a === '--help');
-  const verb = positionalWords(argv)[0];
+  const verb = verbOf(line, argv);
   if (argv.length === 0 || (verb === undefined && wantsHelp)) return stdout(rootHelp(binary, specs, line.verbs));
   if (verb === undefined) return undefined;
   const known = specs.some((s) => s.path[0] === verb);
   if (!known) {
-    // `-n NAME get` starts with a flag: clipanion's own parse reports what is wrong there.
-    if (argv[0] !== verb) return undefined;
     const verbs = [...new Set(specs.map((s) => s.path[0]).filter((v) => v && !v.startsWith('-')))];
     return failure(unknownCommandMessage(verb, binary, verbs));
   }
@@ -64,7 +67,7 @@ export function answerBeforeParse(line: CommandLine, argv: string[]): Answer | u
   const subs = subcommandsOf(specs, verb);
   if (subs.length > 0 && (spec === undefined || spec.path.length === 1)) {
     const root = rootOf(specs, verb);
-      if (words.length === 1 && wantsHelp) return stdout(root ? commandHelp(binary, specs, root, globals) : groupHelp(binary, specs, verb));
+    if (words.length === 1 && wantsHelp) return stdout(root ? commandHelp(binary, specs, root, globals) : groupHelp(binary, specs, verb));
     // A bare group prints what it groups and succeeds, as `kubectl config` does; so does a verb
     // whose own command needs an argument (`sidekick timeline`).
     if (words.length === 1 && !root) return stdout(groupHelp(binary, specs, verb));
@@ -81,7 +84,7 @@ export function answerBeforeParse(line: CommandLine, argv: string[]): Answer | u
 /** cobra's `flag needs an argument` when argv ends with a flag that takes a value (`get runs -o`). */
 export function missingFlagValue(line: CommandLine, argv: string[]): string | undefined {
   const last = head(argv).at(-1);
-  const spec = commandFor(line.specs, positionalWords(argv, optionsOfVerb(line.specs, positionalWords(argv)[0])));
+  const spec = commandFor(line.specs, positionalWords(argv, optionsOfVerb(line.specs, verbOf(line, argv))));
   if (!last || !spec || head(argv).length !== argv.length) return undefined;
   if (!spec.options.some((o) => o.arity > 0 && o.names.includes(last))) return undefined;
   return last.startsWith('--') ? `error: flag needs an argument: ${last}` : `error: flag needs an argument: '${last.slice(1)}' in ${last}`;
@@ -99,7 +102,7 @@ function isSet(argv: string[], o: OptionSpec): boolean {
  */
 export function missingArguments(line: CommandLine, argv: string[]): string | undefined {
   const { binary, specs } = line;
-  const words = positionalWords(argv, optionsOfVerb(specs, positionalWords(argv)[0]));
+  const words = positionalWords(argv, optionsOfVerb(specs, verbOf(line, argv)));
   const spec = commandFor(specs, words);
   if (!spec) return undefined;
   const given = words.slice(spec.path.length);
@@ -121,7 +124,7 @@ export function missingArguments(line: CommandLine, argv: string[]): string | un
 
 /** kubectl's wording for an unknown flag in argv (`unknown flag: --bogus`), when there is one. */
 export function unknownFlag(line: CommandLine, argv: string[]): string | undefined {
-  const spec = commandFor(line.specs, positionalWords(argv, optionsOfVerb(line.specs, positionalWords(argv)[0])));
+  const spec = commandFor(line.specs, positionalWords(argv, optionsOfVerb(line.specs, verbOf(line, argv))));
   if (!spec) return undefined;
   const names = new Set(['-h', '--help']);
   for (const o of spec.options) for (const n of o.names) names.add(n);
