@@ -35,6 +35,10 @@ export interface CommandSpec {
   synopsis: string;
 }
 
+/**
+ * The part of clipanion's CommandBuilder read here. WARNING: `registrations` is protected and the
+ * builder's shape is clipanion 3's; cli/commands/help.test.ts fails if an upgrade changes either.
+ */
 interface Builder {
   arity: { leading: string[]; trailing: string[]; extra: string[] | symbol; proxy: boolean };
   options: { names: string[]; arity: number; required: boolean; hidden: boolean; description?: string }[];
