@@ -58,9 +58,10 @@ export const commandLoaders: Record<Verb, Loader> = {
     const run = await import('./commands/daemon/run.js');
     const start = await import('./commands/daemon/start.js');
     const stop = await import('./commands/daemon/stop.js');
+    const restart = await import('./commands/daemon/restart.js');
     const status = await import('./commands/daemon/status.js');
     const logs = await import('./commands/daemon/logs.js');
-    return [run.DaemonRunCommand, start.DaemonStartCommand, stop.DaemonStopCommand, status.DaemonStatusCommand, logs.DaemonLogsCommand];
+    return [run.DaemonRunCommand, start.DaemonStartCommand, stop.DaemonStopCommand, restart.DaemonRestartCommand, status.DaemonStatusCommand, logs.DaemonLogsCommand];
   },
   options: async () => [(await import('./commands/options.js')).OptionsCommand],
 };

@@ -278,3 +278,72 @@ describe('Workflow create', () => {
     expect(both).toEqual([expect.stringMatching(/^spec\.template: Forbidden: may not be set together with spec\.templateRef/)]);
   });
 });
+
+describe('Workflow repo mount', () => {
+  const object = (kind: string, name: string, spec: Record<string, unknown>) => ({ apiVersion: 'sidekicks.dev/v1alpha1', kind, metadata: { name }, spec });
+  /** plan (Agent) → implement (Agent, checked) → ship (Automated) → ok (Human). */
+  const checked = {
+    phases: [
+      { name: 'plan', type: 'Agent', agent: 'coder', prompt: 'plan' },
+      { name: 'implement', type: 'Agent', agent: 'coder', prompt: 'do', dependsOn: ['plan'], gate: { type: 'QualityChecks', checks: [{ command: 'make test' }] } },
+      { name: 'ship', type: 'Automated', command: 'make dist', dependsOn: ['implement'] },
+      { name: 'ok', type: 'Human', human: { prompt: 'Ship it?' }, dependsOn: ['ship'] },
+    ],
+  };
+  beforeAll(async () => {
+    for (const [plural, body] of [
+      ['sessions', object('Session', 'bare', {})],
+      ['sessions', object('Session', 'two', {})],
+      ['sessions', object('Session', 'chosen', { defaults: { repoMount: 'chosen-b' } })],
+      ['repomounts', object('RepoMount', 'two-a', { session: 'two', path: '/tmp/a' })],
+      ['repomounts', object('RepoMount', 'two-b', { session: 'two', path: '/tmp/b' })],
+      ['repomounts', object('RepoMount', 'chosen-a', { session: 'chosen', path: '/tmp/a' })],
+      ['repomounts', object('RepoMount', 'chosen-b', { session: 'chosen', path: '/tmp/b' })],
+      ['workflowtemplates', template('checked', checked)],
+    ] as const) {
+      expect((await post(collection(plural), body)).status).toBe(201);
+    }
+  });
+
+  it("defaults to the session's only RepoMount, as for YAML applied without spec.repoMount", async () => {
+    const created = await post(WORKFLOWS, workflow('only-mount', { templateRef: { name: 'checked' } }));
+    expect(created.status).toBe(201);
+    expect(created.json.spec.repoMount).toBe('repo');
+  });
+
+  it("defaults to the session's spec.defaults.repoMount among several", async () => {
+    const created = await post(WORKFLOWS, workflow('default-mount', { session: 'chosen', templateRef: { name: 'checked' } }));
+    expect(created.status).toBe(201);
+    expect(created.json.spec.repoMount).toBe('chosen-b');
+  });
+
+  it('keeps a repo mount the workflow names', async () => {
+    const created = await post(WORKFLOWS, workflow('named-mount', { session: 'two', repoMount: 'two-a', templateRef: { name: 'checked' } }));
+    expect(created.status).toBe(201);
+    expect(created.json.spec.repoMount).toBe('two-a');
+  });
+
+  it('refuses a template with phases that work in a repository when the session has none, naming them', async () => {
+    const reply = await post(WORKFLOWS, workflow('no-mount', { session: 'bare', templateRef: { name: 'checked' } }));
+    expect(causes(reply, 'Workflow', 'no-mount')).toEqual([
+      'spec.repoMount: Required value: workflowtemplate/checked has phases that work in a repository (implement, ship); session bare has no RepoMount',
+    ]);
+    expect(reply.json.details.causes[0].reason).toBe('FieldValueRequired');
+    expect((await server.request('GET', `${WORKFLOWS}/no-mount`)).status).toBe(404);
+  });
+
+  it('refuses to guess between several RepoMounts without a session default', async () => {
+    const reply = await post(WORKFLOWS, workflow('guess', { session: 'two', templateRef: { name: 'review' }, params: { issue: '1' } }));
+    expect(causes(reply, 'Workflow', 'guess')).toEqual([
+      'spec.repoMount: Required value: workflowtemplate/review has phases that do work (plan, impl); session two has 2 RepoMounts (two-a, two-b) and no spec.defaults.repoMount: name one',
+    ]);
+  });
+
+  it('runs agent phases in scratch when the session has no RepoMount, and a Human-only template anywhere', async () => {
+    const scratch = await post(WORKFLOWS, workflow('scratch', { session: 'bare', templateRef: { name: 'review' }, params: { issue: '1' } }));
+    expect(scratch.status).toBe(201);
+    expect(scratch.json.spec.repoMount).toBeUndefined();
+    const human = { phases: [{ name: 'ask', type: 'Human', human: { prompt: 'Which?' } }] };
+    expect((await post(WORKFLOWS, workflow('human-only', { session: 'two', template: human }))).status).toBe(201);
+  });
+});

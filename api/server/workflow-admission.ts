@@ -4,7 +4,8 @@
  * resources/workflow/template-problems.ts and name agents that exist; a Workflow must name an
  * existing session, repo mount and template (or carry one inline that follows the same rules),
  * pin the template's current digest if it pins one, and give every parameter the template needs
- * and no other. A refusal is one 422 Invalid listing every problem with its field path.
+ * and no other. Its repo mount defaults, and is required when the template needs one
+ * (workflow-repo-mount.ts). A refusal is one 422 Invalid listing every problem with its field path.
  *
  * What is admitted gets its digest stamped, computed here whatever the body said: `status.digest`
  * on a template (its spec is immutable, so the digest never changes) and `status.templateDigest`
@@ -19,6 +20,7 @@ import type { WorkflowTemplate, WorkflowTemplateSpec } from '../../resources/kin
 import { templateDigest } from '../../resources/workflow/digest.js';
 import { agentReferences, reasonOf, templateProblems, type TemplateProblem } from '../../resources/workflow/template-problems.js';
 import { invalid } from '../errors.js';
+import { defaultRepoMount, repoMountProblems, sessionMounts } from './workflow-repo-mount.js';
 import type { Store } from '../store/store.js';
 
 /** The plurals whose creates go through {@link admitWorkflowCreate}. */
@@ -53,17 +55,25 @@ async function admitTemplate(store: Store, template: WorkflowTemplate): Promise<
 async function admitWorkflow(store: Store, workflow: Workflow): Promise<void> {
   const namespace = workflow.metadata.namespace ?? '';
   const spec = workflow.spec;
-  const problems: TemplateProblem[] = [...(await sessionProblems(store, namespace, spec))];
+  const session = await store.find<Session>('sessions', namespace, spec.session);
+  const mounts = session ? await sessionMounts(store, session) : [];
+  // Defaulted first, so the checks below see the repo mount the workflow will run with.
+  if (session) defaultRepoMount(spec, session, mounts);
+  const problems: TemplateProblem[] = [...(await sessionProblems(store, namespace, spec, session))];
   const effective = await effectiveTemplate(store, namespace, spec, problems);
   if (effective) problems.push(...paramProblems(effective.spec, spec.params ?? {}));
+  if (effective && session) {
+    const name = spec.templateRef ? `workflowtemplate/${spec.templateRef.name}` : 'the inline template';
+    problems.push(...repoMountProblems(spec, { name, spec: effective.spec }, mounts));
+  }
   if (problems.length > 0 || !effective) throw invalid('Workflow', nameOf(workflow), problems);
   workflow.status = { ...(workflow.status ?? {}), templateDigest: effective.digest };
 }
 
 /** The session exists, and so does the repo mount, in that session. */
-async function sessionProblems(store: Store, namespace: string, spec: Workflow['spec']): Promise<TemplateProblem[]> {
+async function sessionProblems(store: Store, namespace: string, spec: Workflow['spec'], session: Session | undefined): Promise<TemplateProblem[]> {
   const problems: TemplateProblem[] = [];
-  if (!(await store.find<Session>('sessions', namespace, spec.session))) problems.push(cause('spec.session', `Not found: session "${spec.session}"`));
+  if (!session) problems.push(cause('spec.session', `Not found: session "${spec.session}"`));
   if (spec.repoMount !== undefined && spec.repoMount !== '') {
     const mount = await store.find<RepoMount>('repomounts', namespace, spec.repoMount);
     if (!mount) problems.push(cause('spec.repoMount', `Not found: repomount "${spec.repoMount}"`));

@@ -2,11 +2,11 @@
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { PrintedError } from '../errors.js';
-import { SESSIONS, parseTarget } from '../journal/read.js';
-import type { Session } from '../../resources/kinds/session.js';
+import { parseTarget } from '../journal/read.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplate } from '../../resources/kinds/workflowtemplate.js';
 import { WORKFLOWS, WORKFLOW_TEMPLATES } from '../workflows/refs.js';
+import { submitSession } from '../workflows/submit-session.js';
 
 export class SubmitCommand extends ApiCommand {
   static override paths = [['submit']];
@@ -15,8 +15,11 @@ export class SubmitCommand extends ApiCommand {
     description: 'Submit a workflow from a template',
     details: `
       Creates a Workflow that runs the WorkflowTemplate, pinned to the template's current digest, with the parameters
-      given by \`-p name=value\` (parameters without a default are required). The workflow runs in \`--session\`, or in
-      the namespace's only session; its phases work in \`--repomount\`, or in the session's default repo mount.
+      given by \`-p name=value\` (parameters without a default are required; unknown ones are refused). The workflow
+      runs in \`--session\`, else in the namespace's only session, else in the session of the channels the template's
+      MultiAgent phases copy, else in the session of the namespace's only RepoMount. Its phases work in
+      \`--repomount\`, else in the session's \`spec.defaults.repoMount\`, else in the session's only RepoMount (the
+      server fills it in); a template with Automated phases or QualityChecks gates is refused without one.
       Like \`argo submit --from workflowtemplate/NAME\`.
     `,
     examples: [
@@ -42,30 +45,32 @@ export class SubmitCommand extends ApiCommand {
     }
     const client = this.client();
     const template = await client.get<WorkflowTemplate>(WORKFLOW_TEMPLATES, this.namespace, templateName);
-    const session = await this.pickSession();
-    const repoMount = this.repoMount ?? session.spec.defaults?.repoMount;
-    // As a person would write it: admission fills in the defaults (suspend) on create.
+    checkParams(template, params);
+    const session = await submitSession(client, this.namespace, template, this.session);
+    // As a person would write it: admission fills in the defaults (suspend, the session's repo mount) on create.
     const spec = {
       session: session.metadata.name!,
       templateRef: { name: templateName, ...(template.status?.digest ? { digest: template.status.digest } : {}) },
       ...(Object.keys(params).length ? { params } : {}),
-      ...(repoMount ? { repoMount } : {}),
+      ...(this.repoMount ? { repoMount: this.repoMount } : {}),
     };
     const metadata = this.name ? { name: this.name } : { generateName: `${templateName}-` };
     const created = await client.create<Workflow>(WORKFLOWS, this.namespace, { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Workflow', metadata, spec }, { fieldManager: 'sidekick' });
     this.out(`workflow.sidekicks.dev/${created.metadata.name} created`);
     return 0;
   }
+}
 
-  private async pickSession(): Promise<Session> {
-    const client = this.client();
-    if (this.session) return client.get<Session>(SESSIONS, this.namespace, this.session);
-    const sessions = (await client.list<Session>(SESSIONS, { namespace: this.namespace })).items;
-    if (sessions.length === 1) return sessions[0]!;
-    throw new PrintedError(
-      sessions.length === 0
-        ? `error: no session in namespace ${this.namespace}; create one first`
-        : `error: namespace ${this.namespace} has ${sessions.length} sessions; choose one with --session`,
-    );
-  }
+/**
+ * Refuses parameters the template does not declare and required ones not given, in one line naming
+ * the template's parameters (the server refuses them too, but as a 422 about spec.params).
+ */
+function checkParams(template: WorkflowTemplate, given: Record<string, string>): void {
+  const declared = template.spec.params ?? [];
+  const ref = `workflowtemplate/${template.metadata.name}`;
+  const list = declared.length > 0 ? `parameters: ${declared.map((p) => p.name).join(', ')}` : 'it has no parameters';
+  const unknown = Object.keys(given).find((k) => !declared.some((p) => p.name === k));
+  if (unknown !== undefined) throw new PrintedError(`error: ${ref} has no parameter ${JSON.stringify(unknown)} (${list})`);
+  const missing = declared.filter((p) => p.default === undefined && !(p.name in given)).map((p) => p.name);
+  if (missing.length > 0) throw new PrintedError(`error: ${ref} needs ${missing.map((m) => `-p ${m}=VALUE`).join(' ')} (${list})`);
 }

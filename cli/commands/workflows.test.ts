@@ -14,6 +14,7 @@ const V = 'sidekicks.dev/v1alpha1';
 
 const objects = [
   { apiVersion: V, kind: 'Session', metadata: { name: 'team' }, spec: {} },
+  { apiVersion: V, kind: 'RepoMount', metadata: { name: 'repo' }, spec: { session: 'team', path: '/tmp/sidekick-workflows-test-repo' } },
   { apiVersion: V, kind: 'Agent', metadata: { name: 'planner' }, spec: { driver: 'Scripted', script: [{ say: 'plan' }] } },
   { apiVersion: V, kind: 'Agent', metadata: { name: 'coder' }, spec: { driver: 'Scripted', script: [{ say: 'code' }] } },
   {
@@ -62,7 +63,15 @@ describe('submit', () => {
     const name = await submitted(['-p', 'issue=142']);
     expect(name).toMatch(/^review-[a-z0-9]{5}$/);
     const wf = await h.client.get<Workflow>(WORKFLOWS, 'default', name);
-    expect(wf.spec).toMatchObject({ session: 'team', templateRef: { name: 'review' }, params: { issue: '142' }, suspend: false });
+    // The repo mount is the session's only one, filled in by the server.
+    expect(wf.spec).toMatchObject({ session: 'team', templateRef: { name: 'review' }, params: { issue: '142' }, repoMount: 'repo', suspend: false });
+  });
+
+  test('refuses a parameter the template does not declare, and a missing one, naming its parameters', async () => {
+    const unknown = await h.sk(['submit', '--from', 'workflowtemplate/review', '-p', 'issue=1', '-p', 'ticket=9']);
+    expect(unknown).toMatchObject({ code: 1, stdout: '', stderr: 'error: workflowtemplate/review has no parameter "ticket" (parameters: issue)\n' });
+    const missing = await h.sk(['submit', '--from', 'workflowtemplate/review']);
+    expect(missing).toMatchObject({ code: 1, stdout: '', stderr: 'error: workflowtemplate/review needs -p issue=VALUE (parameters: issue)\n' });
   });
 
   test('takes --name and --session, and refuses a malformed parameter or template reference', async () => {
@@ -142,5 +151,57 @@ describe('workflow retry / stop / resume', () => {
     expect(await h.sk(['workflow', 'resume', `wf/${name}`])).toMatchObject({ code: 0, stdout: `workflow.sidekicks.dev/${name} resumed\n` });
     expect((await h.client.get<Workflow>(WORKFLOWS, 'default', name)).spec.suspend).toBe(false);
     expect((await h.sk(['workflow', 'resume', name])).stderr).toContain('is not stopped');
+  });
+});
+
+describe('submit with several sessions', () => {
+  const session = (name: string) => ({ apiVersion: V, kind: 'Session', metadata: { name }, spec: {} });
+  const channel = (name: string, sessionName: string) => ({ apiVersion: V, kind: 'Channel', metadata: { name }, spec: { session: sessionName, agents: ['planner'] } });
+  beforeAll(async () => {
+    const more = [session('bare'), session('talk'), channel('talk-room', 'talk')];
+    expect(await h.sk(['apply', '-f', '-'], { stdin: more.map((o) => stringify(o)).join('---\n') })).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  test("picks the session of the namespace's only RepoMount", async () => {
+    const wf = await h.client.get<Workflow>(WORKFLOWS, 'default', await submitted(['-p', 'issue=5']));
+    expect(wf.spec).toMatchObject({ session: 'team', repoMount: 'repo' });
+  });
+
+  test("picks the session of the template's channel", async () => {
+    const template = {
+      apiVersion: V,
+      kind: 'WorkflowTemplate',
+      metadata: { name: 'discuss' },
+      spec: { phases: [{ name: 'talk', type: 'MultiAgent', channel: 'talk-room', prompt: 'Discuss' }] },
+    };
+    expect(await h.sk(['apply', '-f', '-'], { stdin: stringify(template) })).toMatchObject({ code: 0, stderr: '' });
+    const r = await h.sk(['submit', '--from', 'wft/discuss']);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const name = /^workflow\.sidekicks\.dev\/(discuss-\S+) created\n$/.exec(r.stdout)![1]!;
+    const wf = await h.client.get<Workflow>(WORKFLOWS, 'default', name);
+    expect(wf.spec.session).toBe('talk');
+    expect(wf.spec.repoMount).toBeUndefined();
+  });
+
+  test('refuses to guess, listing the sessions', async () => {
+    const second = { apiVersion: V, kind: 'RepoMount', metadata: { name: 'talk-repo' }, spec: { session: 'talk', path: '/tmp/sidekick-workflows-test-repo' } };
+    expect(await h.sk(['apply', '-f', '-'], { stdin: stringify(second) })).toMatchObject({ code: 0, stderr: '' });
+    const r = await h.sk(['submit', '--from', 'workflowtemplate/review', '-p', 'issue=5']);
+    expect(r).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error: namespace default has 3 sessions (bare, talk, team) and workflowtemplate/review names none; choose one with --session\n',
+    });
+  });
+
+  test('refuses a session without a repository for a template that works in one, in one line naming spec.repoMount', async () => {
+    const r = await h.sk(['submit', '--from', 'workflowtemplate/review', '--session', 'bare', '-p', 'issue=5']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(
+      'The Workflow "review-" is invalid: spec.repoMount: Required value: workflowtemplate/review has phases that work in a repository (implement); session bare has no RepoMount\n',
+    );
+    const names = (await h.client.list<Workflow>(WORKFLOWS, { namespace: 'default' })).items.map((w) => w.spec.session);
+    expect(names).not.toContain('bare');
   });
 });

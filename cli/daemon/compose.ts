@@ -38,6 +38,7 @@ import { ProcessDriverLauncher } from '../../node/drivers/launcher.js';
 import { WorkspaceManager } from '../../node/workspace/workspace-manager.js';
 import { ArtifactStore } from '../../node/workspace/artifact-store.js';
 import { checkDaemonOptions, type CheckedListen, type DaemonOptions } from './options.js';
+import { setFlags, type DaemonFlags } from './flags.js';
 
 export { checkDaemonOptions, type DaemonOptions } from './options.js';
 
@@ -75,6 +76,8 @@ export interface DaemonInfo {
   /** PEM file to trust for `tcp` (kubeconfig certificate-authority). */
   ca?: string;
   startedAt: string;
+  /** The flags it runs with: what `daemon start` compares with and `daemon restart` starts again with. */
+  flags: DaemonFlags;
 }
 
 /** The TCP listener's certificate: the given one, or the self-signed loopback one from the home dir. */
@@ -184,6 +187,14 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
       socket: paths.socket,
       ...(tcp ? { tcp: tcp.url, ca: tcp.caFile } : {}),
       startedAt: new Date().toISOString(),
+      flags: setFlags({
+        listen: opts.listen,
+        tlsCert: opts.tlsCert,
+        tlsKey: opts.tlsKey,
+        database: opts.database?.url,
+        allowEnvPassthrough: opts.allowEnvPassthrough,
+        defaultIsolation: opts.defaultIsolation,
+      }),
     };
     manager.start();
     await writeFileAtomic(paths.daemonInfo, `${JSON.stringify(info, null, 2)}\n`);

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { HomePaths } from '../../api/home.js';
+import type { DaemonFlags } from './flags.js';
 import { ApiClient } from '../../api/client/client.js';
 import { ownerConnection } from '../../api/client/connection.js';
 
@@ -15,6 +16,8 @@ export interface DaemonInfoFile {
   /** PEM file that signs the TCP listener's certificate. */
   ca?: string;
   startedAt?: string;
+  /** The flags it runs with (absent from daemons that did not record them). */
+  flags?: DaemonFlags;
 }
 
 /** The pid in the pid file, or undefined. */

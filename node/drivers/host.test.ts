@@ -155,6 +155,31 @@ describe('driver host process', () => {
     expect(h.logs.filter((l) => l.startsWith('ignored a malformed host message'))).toHaveLength(2);
   });
 
+  it('logs nothing when the host exits while input is written to it (EPIPE is its exit, not a failure)', async () => {
+    // The host closes its input and exits, as a host does when its run ends; the daemon keeps
+    // writing (answers, steers) across that moment, as it does when a message crosses the exit.
+    const h = spawnHost([process.execPath, '-e', 'require("node:fs").closeSync(0); setTimeout(() => process.exit(0), 100)']);
+    let exited = false;
+    void h.proc.exited.then(() => (exited = true));
+    let writes = 0;
+    while (!exited) {
+      h.proc.send(`answer ${writes++}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(writes).toBeGreaterThan(1);
+    await h.drained;
+    h.proc.send('after the exit');
+    expect(h.logs).toEqual([]);
+  });
+
+  it('still logs a host that closes its input but keeps running', async () => {
+    const h = spawnHost([process.execPath, '-e', 'require("node:fs").closeSync(0); setInterval(() => {}, 1000)']);
+    await eventually(() => {
+      h.proc.send('are you there?');
+      return h.logs.some((l) => /^host stdin: .*EPIPE.* \(the host closed its input but still runs\)$/.test(l));
+    }, { timeoutMs: 10_000 });
+  });
+
   it('reports a host command that cannot start as crashed', async () => {
     const h = spawnHost([path.join(ws.path, 'no-such-binary')]);
     await h.drained;

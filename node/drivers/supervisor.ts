@@ -81,6 +81,8 @@ export class DriverProcess {
   private terminalSeen = false;
   private closing = false;
   private gone = false;
+  /** A closed-pipe error on stdin was seen (one check per host: writes after it fail the same way). */
+  private stdinClosedNoted = false;
   private nextSteerId = 1;
 
   private constructor(opts: DriverProcessOptions) {
@@ -174,7 +176,7 @@ export class DriverProcess {
         this.log(line);
       },
     });
-    this.child.stdin.on('error', (err) => this.log(`host stdin: ${err.message}`));
+    this.child.stdin.on('error', (err) => this.onStdinError(err));
     this.child.on('error', (err) => {
       this.log(`host process: ${err.message}`);
       this.stderrTail.push(err.message);
@@ -185,6 +187,21 @@ export class DriverProcess {
       if (this.child.pid !== undefined) killGroup(this.child.pid, 'SIGKILL');
     });
     this.child.on('close', (code, signal) => this.onClose({ code, signal }));
+  }
+
+  /**
+   * A write the host could not read. EPIPE (or a write to the destroyed pipe) means the host closed
+   * its input, which it does when it exits: expected when a message crosses the host's exit (an
+   * answer, a steer, `close`), so nothing is logged once the host has exited. Only a host that
+   * still runs after the grace period with its input closed is worth a line, as is any other error.
+   */
+  private onStdinError(err: NodeJS.ErrnoException): void {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') return this.log(`host stdin: ${err.message}`);
+    if (this.stdinClosedNoted) return;
+    this.stdinClosedNoted = true;
+    void this.exitsWithin(this.closeGraceMs).then((exited) => {
+      if (!exited) this.log(`host stdin: ${err.message} (the host closed its input but still runs)`);
+    });
   }
 
   private onLine(line: string): void {
@@ -251,8 +268,9 @@ export class DriverProcess {
     this.resolveExited(exit);
   }
 
+  /** Sends a message; one for a host that has exited (or closed its input) is dropped, as it would be unread. */
   private write(message: DaemonToHost): void {
-    if (this.gone || this.child.stdin.destroyed || !this.child.stdin.writable) return this.log(`host gone: dropped ${message.type}`);
+    if (this.gone || this.child.stdin.destroyed || !this.child.stdin.writable) return;
     this.child.stdin.write(encodeMessage(message));
   }
 }

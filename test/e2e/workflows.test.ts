@@ -125,7 +125,7 @@ describe('workflows end to end (in-process daemon)', () => {
     // The review ran in a channel of its own, copied from review-room, until its turns were done.
     const channel = (await client.get('channels', 'default', 'review-demo-review-1')) as Channel;
     expect(channel.spec).toMatchObject({ turnPolicy: 'RoundRobin', agents: ['reviewer', 'implementer'], maxTurns: 2 });
-    expect(channel.spec.topic).toBe(`Review branch ${branch} (1 file changed, +1 -1 (artifact review-demo-implement-2-diff)): Updated greeting.txt toward "Hello, reviewed".`);
+    expect(channel.spec.topic).toBe(`Review issue 141 on branch ${branch} (1 file changed, +1 -1 (artifact review-demo-implement-2-diff)): Updated greeting.txt toward "Hello, reviewed".`);
     expect(channel.status?.phase).toBe('Muted');
 
     // The timeline tells it in causal order; the checks are recorded like a run's tool calls.

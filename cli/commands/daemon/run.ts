@@ -24,7 +24,8 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
     const { sidekickHome } = await import('../../../api/home.js');
     const { writeFileAtomic } = await import('../../../api/atomic-file.js');
     const { readFile, unlink } = await import('node:fs/promises');
-    const home = sidekickHome(this.home, this.context.env).root;
+    const { resolve } = await import('node:path');
+    const home = sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env).root;
     const log = (line: string): void => void this.context.stderr.write(`${new Date().toISOString()} ${line}\n`);
     await this.checkOptions(this.context.cwd);
     // Everything this process creates under the home (and elsewhere) is its user's alone; the
@@ -34,8 +35,9 @@ export class DaemonRunCommand extends DaemonOptionsCommand {
     const daemon = await startDaemon({
       home,
       listen: this.listen,
-      tlsCert: this.tlsCert,
-      tlsKey: this.tlsKey,
+      // Absolute, as daemon.json records them for `daemon restart`.
+      tlsCert: this.tlsCert && resolve(this.context.cwd, this.tlsCert),
+      tlsKey: this.tlsKey && resolve(this.context.cwd, this.tlsKey),
       ...(this.database ? { database: { kind: 'postgres' as const, url: this.database } } : {}),
       allowEnvPassthrough: this.allowEnvPassthrough,
       agentUmask,

@@ -16,27 +16,12 @@ export class DaemonStopCommand extends SidekickCommand {
 
   async execute(): Promise<number> {
     const { sidekickHome } = await import('../../../api/home.js');
-    const info = await import('../../daemon/process-info.js');
-    const { unlink } = await import('node:fs/promises');
+    const { stopBackground } = await import('../../daemon/lifecycle.js');
     const { resolve } = await import('node:path');
     const { parseDuration } = await import('../../object-waiter.js');
     const paths = sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env);
-    const pid = await info.readPid(paths);
-    if (!pid || !info.isAlive(pid)) {
-      await unlink(paths.pidFile).catch(() => undefined);
-      throw new UsageError(`the daemon is not running (home: ${paths.root})`);
-    }
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + parseDuration(this.timeout);
-    while (info.isAlive(pid)) {
-      if (Date.now() > deadline) {
-        process.kill(pid, 'SIGKILL');
-        this.err(`warning: the daemon did not stop within ${this.timeout}; killed`);
-        break;
-      }
-      await info.pause(25);
-    }
-    await unlink(paths.pidFile).catch(() => undefined);
+    const pid = await stopBackground(paths, parseDuration(this.timeout), () => this.err(`warning: the daemon did not stop within ${this.timeout}; killed`));
+    if (pid === undefined) throw new UsageError(`the daemon is not running (home: ${paths.root})`);
     this.out(`✓ daemon stopped (pid ${pid})`);
     return 0;
   }
