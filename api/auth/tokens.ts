@@ -7,9 +7,13 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../atomic-file.js';
 
-/** A fresh token: 32 random bytes, base64url. */
+/**
+ * A fresh token: `skt_` and 32 random bytes, base64url. The prefix keeps a token from starting
+ * with `-` (base64url's alphabet has it), which a flag parser would read as `--token -x…`, and
+ * lets secret scanners recognise a leaked token.
+ */
 export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
+  return `skt_${randomBytes(32).toString('base64url')}`;
 }
 
 /** Reads the daemon token, creating it (0600, atomically) on first start. */

@@ -26,12 +26,12 @@ describe('listen addresses', () => {
 });
 
 describe('token', () => {
-  it('is generated once, 32 random bytes base64url, mode 0600, and reused', async () => {
+  it('is generated once, skt_ and 32 random bytes base64url (never a leading dash), mode 0600, and reused', async () => {
     const dir = await tempDir();
     try {
       const path = join(dir, 'token');
       const token = await ensureToken(path);
-      expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(token).toMatch(/^skt_[A-Za-z0-9_-]{43}$/);
       expect((await stat(path)).mode & 0o777).toBe(0o600);
       expect(await ensureToken(path)).toBe(token);
     } finally {

@@ -5,7 +5,7 @@
  * scratch directory, where a check can never see the work it is meant to check. Agent and
  * MultiAgent phases can work in scratch (their results travel in outputs and prompts), so they do
  * not need one — but they do use the workflow's repository when it has one (see
- * docs/decisions/0019-workflow-repo-mount-defaults.md).
+ * docs/decisions/0020-workflow-repo-mount-defaults.md).
  */
 import type { WorkflowTemplateSpec } from '../kinds/workflowtemplate.js';
 
