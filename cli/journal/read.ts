@@ -35,6 +35,8 @@ export interface RunView extends KubeObject {
 export interface TimelineFilter {
   after?: number;
   run?: string;
+  /** With `run`: only that run object's events, not those of an earlier run of the same name. */
+  runUid?: string;
   /** Exact types or prefixes (`tool.`, `run.*`). */
   types?: string[];
 }
@@ -64,7 +66,7 @@ function sessionPath(namespace: string, session: string, sub: 'timeline' | 'veri
 }
 
 function query(filter: TimelineFilter): Record<string, string | number | undefined> {
-  return { after: filter.after, run: filter.run, type: filter.types?.length ? filter.types.join(',') : undefined };
+  return { after: filter.after, run: filter.run, runUid: filter.run ? filter.runUid : undefined, type: filter.types?.length ? filter.types.join(',') : undefined };
 }
 
 /** Yields every event of a session matching `filter`, page by page. */
