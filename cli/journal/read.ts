@@ -143,7 +143,7 @@ async function readAll(res: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** True for the events after which a run does nothing more. */
+/** True for the events after which a run does nothing more (Canceled too, on servers that have that phase). */
 export function isTerminalRunEvent(event: JournalEvent): boolean {
-  return event.type === 'run.Completed' || event.type === 'run.Failed' || event.type === 'run.Interrupted';
+  return event.type === 'run.Completed' || event.type === 'run.Failed' || event.type === 'run.Interrupted' || event.type === 'run.Canceled';
 }
