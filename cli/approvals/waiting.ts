@@ -43,8 +43,8 @@ export class WaitingAnnouncer {
   private readonly announced = new Set<string>();
   private readonly decidedHere = new Set<string>();
   private readonly stop = new AbortController();
-  /** Aborts the prompt on screen when its approval is settled elsewhere. */
-  private current?: { name: string; abort: AbortController };
+  /** The approval being asked about: aborted when it is settled elsewhere; `shown` once its prompt is on screen. */
+  private current?: { name: string; abort: AbortController; shown: boolean };
   private pumping?: Promise<void>;
 
   constructor(private readonly o: WaitingOptions) {}
@@ -65,8 +65,15 @@ export class WaitingAnnouncer {
 
   /** Stops asking (the follow ended, or Ctrl-C) and waits for the prompt on screen to go. */
   async close(): Promise<void> {
+    this.endPrompt();
     this.stop.abort();
     await this.pumping;
+  }
+
+  /** Ends the line of a prompt left unanswered on screen, so what follows starts on its own line. */
+  private endPrompt(): void {
+    if (this.current?.shown) this.o.write('\n');
+    if (this.current) this.current.shown = false;
   }
 
   private announce(approval: Approval): void {
@@ -94,7 +101,10 @@ export class WaitingAnnouncer {
     if (!this.announced.has(name)) return;
     const i = this.queue.findIndex((w) => w.name === name);
     if (i >= 0) this.queue.splice(i, 1);
-    if (this.current?.name === name) this.current.abort.abort();
+    if (this.current?.name === name) {
+      this.endPrompt();
+      this.current.abort.abort();
+    }
     if (this.decidedHere.has(name)) return;
     const by = typeof event.payload.by === 'string' ? ` by ${event.payload.by}` : '';
     this.o.out(`approval.sidekicks.dev/${name} ${event.type.slice('approval.'.length)}${by}`);
@@ -106,7 +116,7 @@ export class WaitingAnnouncer {
     while (this.queue.length && !this.stop.signal.aborted && !input.ended) {
       const waiting = this.queue.shift()!;
       const abort = new AbortController();
-      this.current = { name: waiting.name, abort };
+      this.current = { name: waiting.name, abort, shown: false };
       const signal = AbortSignal.any([abort.signal, this.stop.signal]);
       try {
         if (waiting.question) await this.askQuestion(waiting.name, signal, input);
@@ -117,19 +127,18 @@ export class WaitingAnnouncer {
       } finally {
         this.current = undefined;
       }
-      if (abort.signal.aborted && !this.stop.signal.aborted) this.o.write('\n');
     }
   }
 
   private async askApproval(name: string, signal: AbortSignal, input: LineReader): Promise<void> {
     for (;;) {
-      const answer = await input.next(signal, () => this.o.write(`approve ${name}? [y]es / [n]o / [a]lways for this session: `));
+      const answer = await this.ask(input, signal, `approve ${name}? [y]es / [n]o / [a]lways for this session: `);
       if (answer === undefined) return;
       const choice = answer.trim().toLowerCase();
       if (choice === 'y' || choice === 'yes') return this.decide(name, { verdict: 'Approved' });
       if (choice === 'a' || choice === 'always') return this.decide(name, { verdict: 'Approved', remember: 'Session' });
       if (choice === 'n' || choice === 'no') {
-        const reason = await input.next(signal, () => this.o.write('reason (optional, the agent sees it): '));
+        const reason = await this.ask(input, signal, 'reason (optional, the agent sees it): ');
         if (reason === undefined && signal.aborted) return;
         return this.decide(name, { verdict: 'Rejected', ...(reason?.trim() ? { reason: reason.trim() } : {}) });
       }
@@ -138,13 +147,24 @@ export class WaitingAnnouncer {
 
   private async askQuestion(name: string, signal: AbortSignal, input: LineReader): Promise<void> {
     for (;;) {
-      const answer = await input.next(signal, () => this.o.write('your answer: '));
+      const answer = await this.ask(input, signal, 'your answer: ');
       if (answer === undefined) return;
       if (!answer.trim()) continue;
       await this.decidedBy(name, () => answerQuestion(this.o.client, this.o.namespace, name, answer.trim()));
       this.o.out(`run.sidekicks.dev/${this.o.run} answered (approval.sidekicks.dev/${name})`);
       return;
     }
+  }
+
+  /** Shows `text` and reads the line typed after it (undefined when input ended or the prompt was withdrawn). */
+  private async ask(input: LineReader, signal: AbortSignal, text: string): Promise<string | undefined> {
+    const answer = await input.next(signal, () => {
+      if (this.current) this.current.shown = true;
+      this.o.write(text);
+    });
+    // A typed line ends the prompt's line on the terminal (its echo).
+    if (answer !== undefined && this.current) this.current.shown = false;
+    return answer;
   }
 
   private async decide(name: string, d: Decision): Promise<void> {

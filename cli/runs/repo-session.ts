@@ -63,7 +63,7 @@ export async function pickMount(client: ApiClient, mounts: RepoMount[], root: st
   if (mounts.length === 0) throw new UsageError(`no RepoMount for ${root}; run "sidekick init" first`);
   const inSession = session === undefined ? mounts : mounts.filter((m) => m.spec.session === session || sessionOf(m) === session);
   if (inSession.length === 0) throw new UsageError(`no RepoMount for ${root} in session "${session}"; sessions with one: ${[...new Set(mounts.map(sessionOf))].join(', ')}`);
-  const sessions = [...new Set(inSession.map(sessionOf))];
+  const sessions = [...new Set(inSession.map(sessionOf))].sort();
   if (sessions.length > 1) throw new UsageError(`${root} is mounted in several sessions (${sessions.join(', ')}); choose one with --session`);
   if (inSession.length === 1) return inSession[0]!;
   // Several mounts of one repository in one session: the session's default mount, if it is one of them.

@@ -124,6 +124,39 @@ describe('sidekick run', () => {
     expect(r.stdout).toMatch(/approval\.sidekicks\.dev\/\S+ approved\n/);
   }, 60_000);
 
+  test('on a terminal, "n" denies with the reason typed; the agent carries on', async () => {
+    const terminal = new PassThrough();
+    const cli = inRepo(['run', 'deny me', '--agent', 'asker'], { terminal });
+    await eventually(() => cli.output().includes('[y]es / [n]o'), { timeoutMs: 20_000 });
+    terminal.write('n\n');
+    await eventually(() => cli.output().includes('reason (optional, the agent sees it): '));
+    terminal.write('not on this machine\n');
+    const r = await cli.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/approval\.sidekicks\.dev\/\S+ denied\n/);
+    const [approval] = await approvalsOfRun(client, createdName(r.stdout));
+    expect(approval?.spec.decision).toMatchObject({ verdict: 'Rejected', reason: 'not on this machine' });
+  }, 60_000);
+
+  test('on a terminal, a request decided elsewhere withdraws its prompt and says who decided', async () => {
+    const terminal = new PassThrough();
+    const cli = inRepo(['run', 'decided elsewhere', '--agent', 'asker'], { terminal });
+    const name = (await eventually(() => /approve (\S+)\? \[y\]es/.exec(cli.output())?.[1], { timeoutMs: 20_000 }))!;
+    expect((await sidekick(home, ['approve', name])).code).toBe(0);
+    const r = await cli.done;
+    expect(r.code).toBe(0);
+    // The prompt's line is ended before the news, which names the decider.
+    expect(r.stdout).toMatch(new RegExp(`for this session: \\napproval\\.sidekicks\\.dev/${name} approved by \\S+`));
+  }, 60_000);
+
+  test('a run canceled while followed ends the command with exit 2', async () => {
+    const cli = inRepo(['run', 'cancel me', '--agent', 'asker']);
+    await eventually(() => cli.output().includes('waiting for approval: '), { timeoutMs: 20_000 });
+    expect((await sidekick(home, ['cancel', `run/${createdName(cli.output())}`])).code).toBe(0);
+    const r = await cli.done;
+    expect(r.code).toBe(2);
+  }, 60_000);
+
   test('Ctrl-C detaches: exit 130 with how to re-attach and stop; the run goes on', async () => {
     const ctrlC = new AbortController();
     const cli = inRepo(['run', 'detach from me', '--agent', 'asker'], { signal: ctrlC.signal });
@@ -175,5 +208,20 @@ describe('history belongs to the run object', () => {
     const replay = await sidekick(home, ['replay', 'session/work']);
     expect(replay.stdout).toContain('── run/again (first-say) ──');
     expect(replay.stdout).toContain('── run/again (second-say) ──');
+  }, 60_000);
+});
+
+describe('a repository mounted in several sessions', () => {
+  test('--session picks one; without it the command names them', async () => {
+    await applyAll(client, [
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'side' }, spec: {} },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RepoMount', metadata: { name: 'demo-side' }, spec: { session: 'side', path: demo } },
+    ] as Record<string, any>[]);
+    const ambiguous = await inRepo(['run', 'which one', '--agent', 'helper']).done;
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toBe(`error: ${realpathSync(demo)} is mounted in several sessions (default/side, default/work); choose one with --session\n`);
+    const chosen = await inRepo(['run', 'this one', '--session', 'side', '--agent', 'helper']).done;
+    expect(chosen.code).toBe(0);
+    expect(chosen.stdout).toContain('(session side, agent helper)');
   }, 60_000);
 });
