@@ -20,12 +20,8 @@ export class RunCommand extends ApiCommand {
       (\`fix-the-failing-test-x7k2q\`) unless \`--name\` names it.
 
       It then follows the run as \`sidekick logs run/NAME -f\` does — the conversation, and the approvals and questions
-      it waits on the moment they are raised (answerable in place on a terminal) — and exits when the run ends:
-
-        0   Completed
-        1   Failed
-        2   Interrupted, Canceled, or any other end
-        130 Ctrl-C: you stopped following; the run goes on
+      it waits on the moment they are raised (answerable in place on a terminal) — and exits when the run ends. Exit codes: 0
+      Completed, 1 Failed, 2 Interrupted, Canceled or any other end, 130 you pressed Ctrl-C (the run goes on).
 
       Ctrl-C only detaches: it prints how to follow the run again (\`sidekick logs run/NAME -f\`) and how to stop it
       (\`sidekick cancel run/NAME\`). \`--detach\` prints the run's name and returns at once.
