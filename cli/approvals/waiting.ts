@@ -38,6 +38,18 @@ function settles(event: JournalEvent): string | undefined {
   return typeof event.payload.approval === 'string' ? event.payload.approval : undefined;
 }
 
+/** What an `approval.requested` event tells of its approval (name, category, summary), as a Pending one. */
+function fromRequest(event: JournalEvent): Approval {
+  const p = event.payload as { approval: string; category?: string; summary?: string; tool?: string };
+  return {
+    apiVersion: 'sidekicks.dev/v1alpha1',
+    kind: 'Approval',
+    metadata: { name: p.approval },
+    spec: { session: '', category: (p.category ?? 'ToolExecution') as Approval['spec']['category'], onExpiry: 'Reject', request: { summary: p.summary, tool: p.tool } },
+    status: { phase: 'Pending' },
+  };
+}
+
 export class WaitingAnnouncer {
   private readonly queue: Waiting[] = [];
   private readonly announced = new Set<string>();
@@ -57,7 +69,8 @@ export class WaitingAnnouncer {
     // The backlog replays requests long decided: only one still pending is announced.
     const approval = await this.o.client.get<Approval>(APPROVALS, this.o.namespace, event.payload.approval).catch((err: unknown) => {
       if (isStatusError(err) && err.reason === 'NotFound') return undefined;
-      throw err;
+      // Unreadable for now: announced from the request event, rather than not at all.
+      return fromRequest(event);
     });
     if (!approval || approval.status?.phase !== 'Pending' || this.announced.has(event.payload.approval)) return;
     this.announce(approval);
