@@ -25,6 +25,7 @@ export const commandLoaders: Record<Verb, Loader> = {
   explain: async () => [(await import('./commands/explain.js')).ExplainCommand],
   'api-resources': async () => [(await import('./commands/api-resources.js')).ApiResourcesCommand],
   events: async () => [(await import('./commands/events.js')).EventsCommand],
+  run: async () => [(await import('./commands/run.js')).RunCommand],
   logs: async () => [(await import('./commands/logs.js')).LogsCommand],
   post: async () => [(await import('./commands/post.js')).PostCommand],
   timeline: async () => [(await import('./commands/timeline.js')).TimelineCommand, (await import('./commands/timeline/verify.js')).TimelineVerifyCommand],

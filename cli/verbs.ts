@@ -16,6 +16,7 @@ export const verbs = [
   'explain',
   'api-resources',
   'events',
+  'run',
   'logs',
   'post',
   'timeline',

@@ -29,6 +29,11 @@ export interface JournalEvent {
   actor: Actor;
   /** The run this event belongs to, if any. */
   run?: string;
+  /**
+   * The uid of that run: a run deleted and created again under the same name is another object,
+   * and its history is told apart by this (events written before runUid existed have none).
+   */
+  runUid?: string;
   payload: Record<string, unknown>;
   correlationId?: string;
   causationId?: string;
@@ -41,6 +46,7 @@ export interface JournalEventInput {
   type: string;
   actor: Actor;
   run?: string;
+  runUid?: string;
   payload?: Record<string, unknown>;
   correlationId?: string;
   causationId?: string;

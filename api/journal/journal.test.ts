@@ -56,6 +56,34 @@ function journalSuite(name: string, config: () => StoreConfig, tamper: (store: S
       expect((await journal.read(s, { types: ['tool.*'], limit: 100 })).events).toHaveLength(12);
     });
 
+    it('tells runs of the same name apart by uid, in reads and in follows; events without a uid stay in both', async () => {
+      const s = sessionKey('default', 'recreated');
+      await journal.append(s, [
+        { type: 'assistant.message', actor, run: 'again', runUid: 'uid-1', payload: { text: 'first' } },
+        { type: 'assistant.message', actor, run: 'again', payload: { text: 'legacy' } },
+        { type: 'assistant.message', actor, run: 'again', runUid: 'uid-2', payload: { text: 'second' } },
+      ]);
+      const texts = (events: JournalEvent[]) => events.map((e) => e.payload.text);
+      expect(texts((await journal.read(s, { run: 'again', runUid: 'uid-2' })).events)).toEqual(['legacy', 'second']);
+      expect(texts((await journal.read(s, { run: 'again', runUid: 'uid-1' })).events)).toEqual(['first', 'legacy']);
+      expect((await journal.read(s, { run: 'again' })).events).toHaveLength(3);
+      const ac = new AbortController();
+      const seen: JournalEvent[] = [];
+      const following = (async () => {
+        for await (const e of journal.follow(s, { run: 'again', runUid: 'uid-2' }, ac.signal)) seen.push(e);
+      })();
+      await eventually(() => seen.length === 2);
+      await journal.append(s, [
+        { type: 'assistant.message', actor, run: 'again', runUid: 'uid-1', payload: { text: 'late first' } },
+        { type: 'assistant.message', actor, run: 'again', runUid: 'uid-2', payload: { text: 'more second' } },
+      ]);
+      await eventually(() => seen.length === 3);
+      ac.abort();
+      await following;
+      expect(texts(seen)).toEqual(['legacy', 'second', 'more second']);
+      expect(seen[1]!.runUid).toBe('uid-2');
+    });
+
     it('follows: backlog, then live events, with no gap and no duplicate', async () => {
       const s = sessionKey('default', 'follow');
       await journal.append(s, [{ type: 'a', actor }, { type: 'b', actor }]);

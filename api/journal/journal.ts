@@ -37,6 +37,11 @@ export interface ReadOptions {
   /** Page size (default 100, at most 10,000). */
   limit?: number;
   run?: string;
+  /**
+   * Only events of the run with this uid (with `run`): the history of one object, not of every
+   * run that had its name. Events written before runUid existed carry none and are kept.
+   */
+  runUid?: string;
   /** Exact types or prefixes ending in `.` / `*` (`tool.`, `run.*`). */
   types?: string[];
 }
@@ -103,6 +108,7 @@ export class Journal {
         type: input.type,
         actor: input.actor,
         ...(input.run ? { run: input.run } : {}),
+        ...(input.run && input.runUid ? { runUid: input.runUid } : {}),
         payload: input.payload ?? {},
         ...(input.correlationId ? { correlationId: input.correlationId } : {}),
         ...(input.causationId ? { causationId: input.causationId } : {}),
@@ -133,7 +139,7 @@ export class Journal {
     const hasMore = rows.length > limit;
     const page = rows.slice(0, limit).map((r) => JSON.parse(String(r.event)) as JournalEvent);
     const next = page.length ? page[page.length - 1].sequence : after;
-    return { events: page.filter((e) => matchesTypes(e, opts.types)), next, hasMore };
+    return { events: page.filter((e) => matchesTypes(e, opts.types) && matchesRunUid(e, opts.runUid)), next, hasMore };
   }
 
   /** The last sequence of a session (0 when empty). */
@@ -169,7 +175,7 @@ export class Journal {
           const e = buffer.shift()!;
           if (e.sequence <= cursor) continue;
           cursor = e.sequence;
-          if ((!opts.run || e.run === opts.run) && matchesTypes(e, opts.types)) yield e;
+          if ((!opts.run || e.run === opts.run) && matchesTypes(e, opts.types) && matchesRunUid(e, opts.runUid)) yield e;
         }
         if (signal.aborted) break;
         await new Promise<void>((r) => (wake = r));
@@ -235,4 +241,8 @@ export class Journal {
 function matchesTypes(e: JournalEvent, types: string[] | undefined): boolean {
   if (!types || types.length === 0) return true;
   return types.some((t) => (t.endsWith('*') ? e.type.startsWith(t.slice(0, -1)) : t.endsWith('.') ? e.type.startsWith(t) : e.type === t));
+}
+
+function matchesRunUid(e: JournalEvent, runUid: string | undefined): boolean {
+  return !runUid || e.runUid === undefined || e.runUid === runUid;
 }

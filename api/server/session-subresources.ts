@@ -48,6 +48,7 @@ export class SessionSubresources {
     const filter = {
       after: q.after ?? 0,
       ...(q.params.get('run') ? { run: q.params.get('run')! } : {}),
+      ...(q.params.get('run') && q.params.get('runUid') ? { runUid: q.params.get('runUid')! } : {}),
       ...(q.params.getAll('type').length ? { types: q.params.getAll('type').flatMap((t) => t.split(',')) } : {}),
     };
     if (q.follow) return followJournal(this.d, key, filter, req, res);
@@ -73,7 +74,7 @@ export class SessionSubresources {
 export async function followJournal(
   d: { journal: Journal; watches: WatchRegistry },
   key: string,
-  filter: { after: number; run?: string; types?: string[] },
+  filter: { after: number; run?: string; runUid?: string; types?: string[] },
   req: IncomingMessage,
   res: ServerResponse,
   keep: (event: JournalEvent) => boolean = () => true,

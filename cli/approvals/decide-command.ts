@@ -2,12 +2,10 @@
 import { Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { parseTarget } from '../journal/read.js';
-import { APPROVAL_TYPES, rememberScope, writeDecision, type Decision } from './decide.js';
+import { APPROVAL_TYPES, decisionLine, rememberScope, writeDecision, type Decision } from './decide.js';
 
 export abstract class DecideCommand extends ApiCommand {
   protected abstract readonly verdict: Decision['verdict'];
-  /** The past tense printed after the name (`approved`, `denied`). */
-  protected abstract readonly done: string;
 
   reason = Option.String('--reason', { description: 'Why (kept on the approval and in the journal; the agent receives it with a refusal)' });
   remember = Option.String('--remember', { description: 'Also decide matching requests of this run, session or agent the same way' });
@@ -19,7 +17,7 @@ export abstract class DecideCommand extends ApiCommand {
     const remember = rememberScope(this.remember);
     if (remember === 'invalid') throw new UsageError(`--remember must be run, session or agent, got "${this.remember}"`);
     await writeDecision(this.client(), this.namespace, name, { verdict: this.verdict, reason: this.reason, remember });
-    this.context.stdout.write(`approval.sidekicks.dev/${name} ${this.done}${remember ? ` (remembered for this ${remember.toLowerCase()})` : ''}\n`);
+    this.out(decisionLine(name, { verdict: this.verdict, remember }));
     return 0;
   }
 }

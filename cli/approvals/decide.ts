@@ -24,6 +24,17 @@ export function writeDecision(client: ApiClient, namespace: string, name: string
   return client.patch(APPROVALS, namespace, name, 'merge', { spec: { decision } }, { fieldManager: 'sidekick' });
 }
 
+/** What `approve`/`deny` (and an answer given in place by `logs -f`/`run`) print after deciding. */
+export function decisionLine(name: string, d: Pick<Decision, 'verdict' | 'remember'>): string {
+  const done = d.verdict === 'Approved' ? 'approved' : 'denied';
+  return `approval.sidekicks.dev/${name} ${done}${d.remember ? ` (remembered for this ${d.remember.toLowerCase()})` : ''}`;
+}
+
+/** Answers a run's question (a UserInput approval): the text goes to the agent as the user's reply. */
+export function answerQuestion(client: ApiClient, namespace: string, approval: string, text: string): Promise<KubeObject> {
+  return writeDecision(client, namespace, approval, { verdict: 'Approved', reason: text });
+}
+
 /** `--remember run|session|agent` → the scope of the rule, or undefined for a one-off decision. */
 export function rememberScope(value: string | undefined): Decision['remember'] | 'invalid' {
   if (value === undefined) return undefined;

@@ -79,3 +79,48 @@ describe('describe approval', () => {
     for (const l of lines.slice(at + 1, at + 3)) expect(l.slice(0, column).trim()).toBe('');
   });
 });
+
+describe('get approvals', () => {
+  const NS = 'ordering';
+  const names = ['a-approved', 'b-pending', 'c-rejected', 'd-pending'];
+
+  beforeAll(async () => {
+    for (const name of names) {
+      const obj = { ...JSON.parse(approval(name)), metadata: { name, namespace: NS, labels: { 'sidekicks.dev/run': 'r1' } } };
+      expect((await h.sk(['apply', '-f', '-'], { stdin: JSON.stringify(obj) })).code).toBe(0);
+      const created = await h.client.get(APPROVALS, NS, name);
+      const phase = name.split('-')[1]!.replace(/^./, (c) => c.toUpperCase());
+      await h.client.updateStatus(APPROVALS, NS, { ...created, status: { phase } });
+    }
+  });
+
+  const column = (stdout: string): string[] => stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0]!);
+
+  test('lists pending approvals first, with their age', async () => {
+    const r = await h.sk(['get', 'approvals', '-n', NS]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toMatch(/^NAME\s+RUN\s+CATEGORY\s+SUMMARY\s+PHASE\s+AGE$/);
+    const listed = column(r.stdout);
+    expect(listed.slice(0, 2).sort()).toEqual(['b-pending', 'd-pending']);
+    expect(listed.slice(2).sort()).toEqual(['a-approved', 'c-rejected']);
+    const json = JSON.parse((await h.sk(['get', 'approvals', '-n', NS, '-o', 'json'])).stdout) as { items: { status: { phase: string } }[] };
+    expect(json.items.map((i) => i.status.phase)).toEqual(['Pending', 'Pending', expect.not.stringMatching(/^Pending$/), expect.not.stringMatching(/^Pending$/)]);
+  });
+
+  test('--pending and --field-selector status.phase=Pending list only the pending ones', async () => {
+    for (const args of [['--pending'], ['--field-selector', 'status.phase=Pending'], ['--field-selector=status.phase=Pending', '-o', 'name']]) {
+      const r = await h.sk(['get', 'approvals', '-n', NS, ...args]);
+      expect(r.code).toBe(0);
+      const listed = args.includes('name') ? r.stdout.trim().split('\n').map((l) => l.replace('approval.sidekicks.dev/', '')) : column(r.stdout);
+      expect(listed.sort()).toEqual(['b-pending', 'd-pending']);
+    }
+    const notPending = await h.sk(['get', 'approvals', '-n', NS, '--field-selector', 'status.phase!=Pending', '-o', 'name']);
+    expect(notPending.stdout.trim().split('\n').sort()).toEqual(['approval.sidekicks.dev/a-approved', 'approval.sidekicks.dev/c-rejected']);
+  });
+
+  test('--pending is for approvals only', async () => {
+    const r = await h.sk(['get', 'runs', '--pending']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--pending goes with approvals only');
+  });
+});

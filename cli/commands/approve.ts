@@ -21,5 +21,4 @@ export class ApproveCommand extends DecideCommand {
   });
 
   protected readonly verdict = 'Approved' as const;
-  protected readonly done = 'approved';
 }

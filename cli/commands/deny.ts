@@ -15,5 +15,4 @@ export class DenyCommand extends DecideCommand {
   });
 
   protected readonly verdict = 'Rejected' as const;
-  protected readonly done = 'denied';
 }

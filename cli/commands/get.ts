@@ -12,6 +12,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import type { Workflow } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplate } from '../../resources/kinds/workflowtemplate.js';
 import { WORKFLOWS, WORKFLOW_TEMPLATES } from '../workflows/refs.js';
+import { isApprovals, orderApprovalRows, orderApprovals } from '../get/approval-order.js';
 
 export class GetCommand extends ApiCommand {
   static override paths = [['get']];
@@ -25,6 +26,10 @@ export class GetCommand extends ApiCommand {
 
       Use "sidekick api-resources" for a complete list of supported resources. Types accept plural, singular, kind and
       short names; \`all\` lists every kind in the \`all\` category.
+
+      Approvals are listed with the pending ones first (those waiting for an answer, oldest on top), then the settled
+      ones by creation time, unless \`--sort-by\` says otherwise. \`--pending\` lists only the pending ones (the same as
+      \`--field-selector status.phase=Pending\`).
     `,
     examples: [
       ['List all runs in the current namespace', 'sidekick get runs'],
@@ -34,6 +39,7 @@ export class GetCommand extends ApiCommand {
       ['Custom columns', 'sidekick get runs -o custom-columns=NAME:.metadata.name,PHASE:.status.phase'],
       ['Watch runs with the team=auth label', 'sidekick get runs -l team=auth -w'],
       ['List several kinds at once', 'sidekick get runs,sessions'],
+      ['List the approvals waiting for an answer', 'sidekick get approvals --pending'],
     ],
   });
 
@@ -43,6 +49,7 @@ export class GetCommand extends ApiCommand {
   outputWatchEvents = Option.Boolean('--output-watch-events', false, { description: 'Output watch event objects (adds an EVENT column)' });
   selector = Option.String('-l,--selector', { description: 'Label selector to filter on (e.g. -l key1=value1,key2 in (a,b))' });
   fieldSelector = Option.String('--field-selector', { description: 'Field selector to filter on (e.g. --field-selector metadata.name=x)' });
+  pending = Option.Boolean('--pending', false, { description: 'With approvals: only those waiting for a decision (status.phase=Pending)' });
   allNamespaces = Option.Boolean('-A,--all-namespaces', false, { description: 'List the requested objects across all namespaces' });
   showLabels = Option.Boolean('--show-labels', false, { description: 'Show all labels as the last column' });
   labelColumns = Option.Array('-L,--label-columns', [], { description: 'Labels to present as columns (repeatable or comma-separated)' });
@@ -61,6 +68,10 @@ export class GetCommand extends ApiCommand {
       ? await (await import('../printers/output-format.js')).parseOutputFormat(this.output, this.context.cwd)
       : { type: 'table', wide: false };
     const targets = await parseResourceArgs(this.resolver(), this.args);
+    if (this.pending) {
+      if (!targets.every((t) => isApprovals(t.ref))) throw new UsageError('--pending goes with approvals only');
+      this.fieldSelector = [this.fieldSelector, 'status.phase=Pending'].filter(Boolean).join(',');
+    }
     const named = targets.some((t) => t.names.length > 0);
     if (this.allNamespaces && named) throw new UsageError('a resource cannot be retrieved by name across all namespaces');
     const watching = this.watch || this.watchOnly;
@@ -186,6 +197,8 @@ export class GetCommand extends ApiCommand {
       if (this.sortBy) {
         const { sortByJsonPath } = await import('../printers/sort.js');
         table.rows = sortByJsonPath(table.rows, this.sortBy, (r) => r.object);
+      } else if (isApprovals(target.ref) && !target.names.length) {
+        table.rows = orderApprovalRows(table);
       }
       rows += table.rows.length;
       if (table.rows.length === 0) continue;
@@ -253,6 +266,8 @@ export class GetCommand extends ApiCommand {
     if (this.sortBy) {
       const { sortByJsonPath } = await import('../printers/sort.js');
       sorted = sortByJsonPath(objects, this.sortBy, (o) => o);
+    } else if (targets.length === 1 && isApprovals(targets[0].ref) && !targets[0].names.length) {
+      sorted = orderApprovals(objects);
     }
     const { printObjects, withoutManagedFields } = await import('../printers/output-format.js');
     if (!this.showManagedFields) sorted = sorted.map((o) => {

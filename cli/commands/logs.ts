@@ -1,7 +1,7 @@
 /** `sidekick logs run/NAME|channel/NAME|workflow/NAME [--phase P] [-f]`: conversations from the session journal. */
 import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
-import { RUNS, followTimeline, followUntil, isTerminalRunEvent, parseTarget, readTimeline, type RunView } from '../journal/read.js';
+import { RUNS, followTimeline, followUntil, parseTarget, readTimeline, type RunView } from '../journal/read.js';
 import { ConversationRenderer, paletteFor } from '../journal/render.js';
 import type { JournalEvent } from '../../api/journal/event.js';
 import { PrintedError } from '../errors.js';
@@ -20,8 +20,16 @@ export class LogsCommand extends ApiCommand {
       output), \`[steer]\` messages and the final \`[run]\` line (Completed with the diff and branch, or Failed with the
       reason).
 
-      With \`-f\` the output follows the run live and ends after the run reaches a terminal phase (Completed, Failed or
-      Interrupted), or on Ctrl-C.
+      The history is that of the run object named: an earlier run of the same name, deleted and created again, is not
+      part of it.
+
+      With \`-f\` the output follows the run live and ends after the run reaches a terminal phase (Completed, Failed,
+      Interrupted or Canceled), or on Ctrl-C. The moment the run waits on an approval or asks a question, a line says
+      so with the exact command that answers it (\`waiting for approval: sidekick approve NAME   (deny: sidekick deny
+      NAME)\`, \`waiting for your answer: sidekick respond run/NAME -m "..."\`), and a terminal rings its bell. When
+      stdin and stdout are both terminals it also asks in place: \`y\` approves, \`n\` denies (with an optional reason),
+      \`a\` approves and remembers the rule for the session; a question's answer is one line. Ctrl-C stops following,
+      never the run.
 
       For \`channel/NAME\` it prints the channel's messages, one \`AUTHOR: text\` line each (later lines of a message
       indented): people's posts and the agents' turns, and the channel's note when a turn ended without a reply. With
@@ -54,22 +62,17 @@ export class LogsCommand extends ApiCommand {
     const name = parseTarget(this.target, ['run', 'runs', 'run.sidekicks.dev', 'runs.sidekicks.dev']);
     if (!name) throw new UsageError(`expected run/NAME, channel/NAME or NAME, got "${this.target}"`);
     const client = this.client();
-    let run = await client.get<RunView>(RUNS, this.namespace, name);
-    const renderer = new ConversationRenderer(paletteFor(this.context.stdout as { isTTY?: boolean }, this.context.env));
-    const print = async (event: JournalEvent): Promise<void> => {
-      // The Completed line names the branch and diff from status, committed with the event.
-      if (event.type === 'run.Completed' && run.status?.phase !== 'Completed') run = await client.get<RunView>(RUNS, this.namespace, name).catch(() => run);
-      for (const line of renderer.render(event, run)) this.out(line);
-    };
-    const filter = { run: name };
-    if (!this.follow) {
-      for await (const event of readTimeline(client, this.namespace, run.spec.session, filter)) await print(event);
+    const run = await client.get<RunView>(RUNS, this.namespace, name);
+    if (this.follow) {
+      const { followRun } = await import('../journal/follow-run.js');
+      await followRun({ client, namespace: this.namespace, run, stdout: this.context.stdout, stdin: this.context.stdin, env: this.context.env, signal: this.context.signal });
       return 0;
     }
-    await followUntil(this.context.signal, (signal) => followTimeline(client, this.namespace, run.spec.session, filter, signal), async (event) => {
-      await print(event);
-      return isTerminalRunEvent(event);
-    });
+    const renderer = new ConversationRenderer(paletteFor(this.context.stdout as { isTTY?: boolean }, this.context.env));
+    // Only this run object's history: an earlier run of the same name, deleted, had another uid.
+    for await (const event of readTimeline(client, this.namespace, run.spec.session, { run: name, runUid: run.metadata.uid })) {
+      for (const line of renderer.render(event, run)) this.out(line);
+    }
     return 0;
   }
 

@@ -9,20 +9,26 @@ import type { JournalEvent } from '../../api/journal/event.js';
 /** A stretch of the replay: one run's events, or session-level events between runs. */
 interface Segment {
   run?: string;
+  /** The run object's uid: two runs of the same name (one deleted, one re-created) are two segments. */
+  runUid?: string;
   events: JournalEvent[];
 }
 
-/** Groups events by run in order of first appearance; session-level events stay where they fall between runs. */
+/**
+ * Groups events by run (the object: name and uid) in order of first appearance; session-level
+ * events stay where they fall between runs.
+ */
 export function segmentsOf(events: JournalEvent[]): Segment[] {
   const segments: Segment[] = [];
   const byRun = new Map<string, Segment>();
   for (const event of events) {
     if (event.run) {
-      let seg = byRun.get(event.run);
+      const key = event.runUid ? `${event.run}\n${event.runUid}` : event.run;
+      let seg = byRun.get(key);
       if (!seg) {
-        seg = { run: event.run, events: [] };
+        seg = { run: event.run, ...(event.runUid ? { runUid: event.runUid } : {}), events: [] };
         segments.push(seg);
-        byRun.set(event.run, seg);
+        byRun.set(key, seg);
       }
       seg.events.push(event);
       continue;
@@ -64,7 +70,7 @@ export class ReplayCommand extends ApiCommand {
         continue;
       }
       runs++;
-      const run = await this.runObject(seg.run);
+      const run = await this.runObject(seg.run, seg.runUid);
       const agent = seg.events.find((e) => e.actor?.kind === 'agent')?.actor.name ?? run?.spec.agent;
       this.out(palette.heading(`── run/${seg.run}${agent ? ` (${agent})` : ''} ──`));
       for (const e of seg.events) for (const line of renderer.render(e, run)) this.out(line);
@@ -76,10 +82,11 @@ export class ReplayCommand extends ApiCommand {
     return 0;
   }
 
-  /** The Run object, when it still exists (for the branch on the Completed line). */
-  private async runObject(name: string): Promise<RunView | undefined> {
+  /** The Run object, when it still exists and is that run, not a later one of its name (for the branch on the Completed line). */
+  private async runObject(name: string, uid: string | undefined): Promise<RunView | undefined> {
     try {
-      return await this.client().get<RunView>(RUNS, this.namespace, name);
+      const run = await this.client().get<RunView>(RUNS, this.namespace, name);
+      return uid && run.metadata.uid !== uid ? undefined : run;
     } catch (err) {
       if (isStatusError(err) && err.reason === 'NotFound') return undefined;
       throw err;

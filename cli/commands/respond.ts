@@ -3,7 +3,7 @@ import { Command, Option, UsageError } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { parseTarget } from '../journal/read.js';
 import { NameLabel, nameSelector } from '../../resources/name-labels.js';
-import { APPROVALS, writeDecision } from '../approvals/decide.js';
+import { APPROVALS, answerQuestion } from '../approvals/decide.js';
 import { ExitCodeError } from '../errors.js';
 
 export class RespondCommand extends ApiCommand {
@@ -33,7 +33,7 @@ export class RespondCommand extends ApiCommand {
     }
     // The oldest question first: a run asks one at a time, so there is normally exactly one.
     const name = pending[0].metadata.name!;
-    await writeDecision(client, this.namespace, name, { verdict: 'Approved', reason: this.message });
+    await answerQuestion(client, this.namespace, name, this.message);
     this.context.stdout.write(`run.sidekicks.dev/${run} answered (approval.sidekicks.dev/${name})\n`);
     return 0;
   }

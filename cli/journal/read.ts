@@ -35,6 +35,8 @@ export interface RunView extends KubeObject {
 export interface TimelineFilter {
   after?: number;
   run?: string;
+  /** With `run`: only that run object's events, not those of an earlier run of the same name. */
+  runUid?: string;
   /** Exact types or prefixes (`tool.`, `run.*`). */
   types?: string[];
 }
@@ -64,7 +66,7 @@ function sessionPath(namespace: string, session: string, sub: 'timeline' | 'veri
 }
 
 function query(filter: TimelineFilter): Record<string, string | number | undefined> {
-  return { after: filter.after, run: filter.run, type: filter.types?.length ? filter.types.join(',') : undefined };
+  return { after: filter.after, run: filter.run, runUid: filter.run ? filter.runUid : undefined, type: filter.types?.length ? filter.types.join(',') : undefined };
 }
 
 /** Yields every event of a session matching `filter`, page by page. */
@@ -141,7 +143,7 @@ async function readAll(res: IncomingMessage): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** True for the events after which a run does nothing more. */
+/** True for the events after which a run does nothing more (Canceled too, on servers that have that phase). */
 export function isTerminalRunEvent(event: JournalEvent): boolean {
-  return event.type === 'run.Completed' || event.type === 'run.Failed' || event.type === 'run.Interrupted';
+  return event.type === 'run.Completed' || event.type === 'run.Failed' || event.type === 'run.Interrupted' || event.type === 'run.Canceled';
 }

@@ -9,8 +9,18 @@ export const gateActor: Actor = { kind: 'controller', name: 'approval-controller
 export const approvalStatus: StatusTarget<Approval> = {
   plural: 'approvals',
   sessionOf: (approval) => approval.spec.session,
-  eventDefaults: (approval) => (approval.spec.run ? { run: approval.spec.run } : {}),
+  eventDefaults: (approval) => runFields(approval),
 };
+
+/**
+ * The run an approval's events name, with its uid (from the owner reference the gate set), so
+ * the history of a run re-created under the same name does not include this one's.
+ */
+export function runFields(approval: Approval): { run?: string; runUid?: string } {
+  if (!approval.spec.run) return {};
+  const owner = approval.metadata.ownerReferences?.find((o) => o.kind === 'Run' && o.name === approval.spec.run);
+  return { run: approval.spec.run, ...(owner?.uid ? { runUid: owner.uid } : {}) };
+}
 
 /** Settled: nothing more will happen to it (the gate may act on it). */
 export function isSettled(approval: Approval): boolean {

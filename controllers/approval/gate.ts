@@ -194,9 +194,9 @@ export class ApprovalGate {
     };
     const events = (name: string): JournalEventInput[] => {
       const base = { approval: name, category, callId: call.callId, tool: call.tool, summary: request.summary };
-      if (!decided) return [{ type: 'approval.requested', actor: gateActor, run: run.metadata.name, payload: base }];
+      if (!decided) return [{ type: 'approval.requested', actor: gateActor, run: run.metadata.name, runUid: run.metadata.uid, payload: base }];
       const type = decided.phase === 'Approved' ? 'approval.approved' : 'approval.rejected';
-      return [{ type, actor: gateActor, run: run.metadata.name, payload: { ...base, by: `policy ${decided.verdict.decidedBy}`, rule: decided.verdict.decidedBy, reason: decided.verdict.reason } }];
+      return [{ type, actor: gateActor, run: run.metadata.name, runUid: run.metadata.uid, payload: { ...base, by: `policy ${decided.verdict.decidedBy}`, rule: decided.verdict.decidedBy, reason: decided.verdict.reason } }];
     };
     const created = await this.d.store.create('approvals', draft, {
       extraWrites: async (tx, obj) => {

@@ -20,7 +20,7 @@ import { systemClock, type Clock } from '../runtime/clock.js';
 import { createOrUpdate } from '../runtime/create-or-update.js';
 import { StatusWriter } from '../runtime/status-writer.js';
 import { isTerminalPhase } from '../run/phases.js';
-import { approvalStatus, gateActor, isSettled } from './approval-status.js';
+import { approvalStatus, gateActor, isSettled, runFields } from './approval-status.js';
 import { sameRule } from './policy.js';
 import { metaTime } from '../../resources/time.js';
 
@@ -82,7 +82,7 @@ export class ApprovalReconciler implements Reconciler {
       { phase, decidedBy: by, decidedAt: at, ...(decision.reason ? { message: decision.reason } : {}) },
       type,
       { by, ...(decision.reason ? { reason: decision.reason } : {}) },
-      remembered ? [{ type: 'approval.remembered', actor: gateActor, ...(approval.spec.run ? { run: approval.spec.run } : {}), payload: { approval: approval.metadata.name, policy: remembered.policy, rule: remembered.rule, scope: decision.remember!.scope, by } }] : [],
+      remembered ? [{ type: 'approval.remembered', actor: gateActor, ...runFields(approval), payload: { approval: approval.metadata.name, policy: remembered.policy, rule: remembered.rule, scope: decision.remember!.scope, by } }] : [],
     );
     return {};
   }
@@ -108,7 +108,7 @@ export class ApprovalReconciler implements Reconciler {
 
   private async settle(approval: Approval, status: ApprovalStatus, type: string, payload: Record<string, unknown>, more: JournalEventInput[] = []): Promise<void> {
     const base = { approval: approval.metadata.name, category: approval.spec.category, ...(approval.spec.request?.summary ? { summary: approval.spec.request.summary } : {}) };
-    const events: JournalEventInput[] = [{ type, actor: gateActor, ...(approval.spec.run ? { run: approval.spec.run } : {}), payload: { ...base, ...payload } }, ...more];
+    const events: JournalEventInput[] = [{ type, actor: gateActor, ...runFields(approval), payload: { ...base, ...payload } }, ...more];
     await this.writeStatus(approval, status, events);
   }
 

@@ -144,7 +144,7 @@ export class ChannelReconciler implements Reconciler {
     const replyTo = Number(run.metadata.annotations?.[REPLY_TO_ANNOTATION]);
     const text = outcome === 'Completed' ? ((await this.replyOf(key, run)) ?? '(no reply)') : noteFor(run);
     const payload: ChannelMessagePayload = { channel: channel.metadata.name!, text, turn, agent, run: runName, ...(Number.isInteger(replyTo) ? { replyTo } : {}), outcome };
-    const event: JournalEventInput = { type: CHANNEL_MESSAGE, actor: outcome === 'Completed' ? { kind: 'agent', name: agent } : controllerActor, run: runName, payload: { ...payload } };
+    const event: JournalEventInput = { type: CHANNEL_MESSAGE, actor: outcome === 'Completed' ? { kind: 'agent', name: agent } : controllerActor, run: runName, runUid: run.metadata.uid, payload: { ...payload } };
     await this.d.journal.append(key, [event]);
   }
 

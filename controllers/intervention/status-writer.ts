@@ -55,7 +55,7 @@ export class InterventionWriter {
 
   /** `intervention.requested` the first time, then the outcome event once settled. */
   private eventsFor(iv: Intervention, run: Run, outcome: Outcome): JournalEventInput[] {
-    const base = { actor: interventionActor, run: run.metadata.name, correlationId: iv.metadata.uid };
+    const base = { actor: interventionActor, run: run.metadata.name, runUid: run.metadata.uid, correlationId: iv.metadata.uid };
     const about = { intervention: iv.metadata.name, type: iv.spec.type };
     const events: JournalEventInput[] = [];
     if (!isAccepted(iv)) {

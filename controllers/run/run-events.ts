@@ -56,6 +56,7 @@ export interface RunLimits {
 interface TrackedRun extends RunLimits {
   namespace: string;
   name: string;
+  uid: string;
   session: string;
   agent: string;
 }
@@ -76,7 +77,7 @@ export class RunEvents {
 
   /** Tells the handler which run a driver belongs to and its budget (before its first event). */
   track(run: Run, limits: RunLimits): void {
-    this.runs.set(run.metadata.uid!, { namespace: run.metadata.namespace!, name: run.metadata.name!, session: run.spec.session, agent: run.spec.agent, ...limits });
+    this.runs.set(run.metadata.uid!, { namespace: run.metadata.namespace!, name: run.metadata.name!, uid: run.metadata.uid!, session: run.spec.session, agent: run.spec.agent, ...limits });
   }
 
   /** The fleet's event handler. */
@@ -166,12 +167,12 @@ export class RunEvents {
    * Journals a driver event that could not be applied in the run's phase, with the reason: nothing
    * a driver reports is dropped without a trace.
    */
-  private async ignored(ref: { namespace: string; name: string; session: string }, event: DriverEvent, reason: string): Promise<void> {
+  private async ignored(ref: TrackedRun, event: DriverEvent, reason: string): Promise<void> {
     this.d.log?.(`run ${ref.namespace}/${ref.name}: driver event ${event.type} not applied: ${reason}`);
     await this.journalOnly(ref, { type: 'driver.event_ignored', actor: controllerActor, payload: { event: event.type, reason } });
   }
 
-  private async journalOnly(ref: { namespace: string; name: string; session: string }, event: JournalEventInput): Promise<void> {
+  private async journalOnly(ref: TrackedRun, event: JournalEventInput): Promise<void> {
     await this.d.writer.record(ref, [{ ...event, run: ref.name }]);
   }
 

@@ -15,7 +15,7 @@ export type RunMutation = StatusMutation<Run>;
 const runStatus: StatusTarget<Run> = {
   plural: 'runs',
   sessionOf: (run) => run.spec.session,
-  eventDefaults: (run) => ({ run: run.metadata.name }),
+  eventDefaults: (run) => ({ run: run.metadata.name, runUid: run.metadata.uid }),
 };
 
 export class RunWriter {
@@ -39,10 +39,11 @@ export class RunWriter {
     return run;
   }
 
-  /** Appends events about a run without changing its status. */
-  async record(run: { namespace: string; session: string } | Run, events: JournalEventInput[]): Promise<void> {
-    const [namespace, session] = 'spec' in run ? [run.metadata.namespace!, run.spec.session] : [run.namespace, run.session];
-    await this.journal.append(sessionKey(namespace, session), events);
+  /** Appends events about a run without changing its status; those naming the run carry its uid. */
+  async record(run: { namespace: string; session: string; name: string; uid: string } | Run, events: JournalEventInput[]): Promise<void> {
+    const [namespace, session, name, uid] = 'spec' in run ? [run.metadata.namespace!, run.spec.session, run.metadata.name, run.metadata.uid] : [run.namespace, run.session, run.name, run.uid];
+    const stamped = events.map((e) => (e.run === name && uid && !e.runUid ? { ...e, runUid: uid } : e));
+    await this.journal.append(sessionKey(namespace, session), stamped);
   }
 
   /**

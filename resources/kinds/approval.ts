@@ -91,6 +91,8 @@ export const Approval = defineKind({
   immutableFields: ['spec.session', 'spec.run', 'spec.workflow', 'spec.phase', 'spec.category', 'spec.request'],
   // A decision is final: a second one (or taking one back) is refused.
   finalFields: ['spec.decision'],
+  // `get approvals --field-selector status.phase=Pending` (kubectl's too) and a run's approvals.
+  selectableFields: ['spec.session', 'spec.run', 'status.phase'],
   printerColumns: [
     { name: 'Run', type: 'string', jsonPath: '.spec.run' },
     { name: 'Category', type: 'string', jsonPath: '.spec.category' },

@@ -187,4 +187,19 @@ describe('kubectl conformance', () => {
     const out = await ok(['get', 'all']);
     expect(out).toMatch(/^agent\.sidekicks\.dev\/in-all\s/m);
   });
+  it('get approvals --field-selector status.phase=Pending is answered by the server', async () => {
+    const approval = (name: string): string =>
+      JSON.stringify({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Approval', metadata: { name }, spec: { session: 's1', run: 'r1', category: 'ToolExecution', request: { command: 'make' } } });
+    for (const [name, phase] of [['fs-waiting', 'Pending'], ['fs-done', 'Approved']] as const) {
+      await ok(['apply', '-f', '-'], approval(name));
+      await ok(['patch', 'approval', name, '--subresource=status', '--type', 'merge', '-p', JSON.stringify({ status: { phase } })]);
+    }
+    const pending = await ok(['get', 'approvals', '--field-selector', 'status.phase=Pending', '-o', 'name']);
+    expect(pending.trim().split('\n')).toEqual(['approval.sidekicks.dev/fs-waiting']);
+    const settled = await ok(['get', 'approvals', '--field-selector', 'status.phase!=Pending,spec.run=r1', '-o', 'name']);
+    expect(settled.trim().split('\n')).toEqual(['approval.sidekicks.dev/fs-done']);
+    const bad = await env.run(['get', 'approvals', '--field-selector', 'spec.category=ToolExecution']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('"spec.category" is not a known field selector for approvals');
+  });
 });

@@ -21,6 +21,13 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Aborts the command, as Ctrl-C does (for `-f`/`--watch` commands). */
   signal?: AbortSignal;
+  /** The working directory (default: the home). */
+  cwd?: string;
+  /**
+   * A terminal: stdout reports itself a TTY, and so does this stream, given as stdin, which the
+   * test writes the user's keystrokes to (lines).
+   */
+  terminal?: PassThrough;
 }
 
 /** A CLI command running in the background. */
@@ -39,6 +46,10 @@ export interface RunningCli {
 export function startCli(home: string, argv: string[], opts: CliOptions = {}): RunningCli {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  if (opts.terminal) {
+    Object.assign(stdout, { isTTY: true });
+    Object.assign(opts.terminal, { isTTY: true });
+  }
   const result = { stdout: '', stderr: '' };
   stdout.on('data', (d: Buffer) => (result.stdout += d.toString()));
   stderr.on('data', (d: Buffer) => (result.stderr += d.toString()));
@@ -48,9 +59,9 @@ export function startCli(home: string, argv: string[], opts: CliOptions = {}): R
   const done = run(argv, {
     stdout,
     stderr,
-    stdin: Readable.from(opts.stdin !== undefined ? [opts.stdin] : []),
+    stdin: opts.terminal ?? Readable.from(opts.stdin !== undefined ? [opts.stdin] : []),
     env,
-    cwd: home,
+    cwd: opts.cwd ?? home,
     signal,
   }).then((code) => ({ code, ...result }));
   return {
