@@ -16,7 +16,7 @@ beforeAll(async () => {
     const r = await h.sk(['token', 'create', '--as', name!, '--role', role!]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     // Only the token, so $(sidekick token create …) captures it.
-    expect(r.stdout).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
+    expect(r.stdout).toMatch(/^skt_[A-Za-z0-9_-]{43}\n$/);
     token[name!] = r.stdout.trim();
   }
 });
