@@ -152,6 +152,7 @@ export class Deliveries {
 
   /** One attempt, cut off after the policy's timeout (on the clock, so tests can step it). */
   private async attempt(job: Job, sinkSignal: AbortSignal): Promise<void> {
+    if (sinkSignal.aborted) throw new Error('aborted');
     const ac = new AbortController();
     const onAbort = (): void => ac.abort(sinkSignal.reason);
     sinkSignal.addEventListener('abort', onAbort, { once: true });
@@ -177,6 +178,7 @@ export class Deliveries {
   }
 
   private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
       const cancel = this.o.clock.setTimeout(resolve, ms);
       signal.addEventListener('abort', () => {
