@@ -1,0 +1,195 @@
+/**
+ * Notifications end to end: a real daemon, Scripted runs whose RunCommand asks for approval, and
+ * webhook receivers on 127.0.0.1 (node:http) — one that answers, one that fails twice first, one
+ * that never answers. The desktop sink runs in a daemon process whose PATH starts with a fake
+ * `notify-send`: a real executable that records its argv, spawned for real.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { sidekickHome } from '../../api/home.js';
+import type { Approval } from '../../resources/kinds/approval.js';
+import type { NotificationSink } from '../../resources/kinds/notificationsink.js';
+import { eventually } from '../eventually.js';
+import { applyAll, completedRun, demoRepo, GV, pendingApprovalOf, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon, stopDaemonProcess, type InProcessDaemon } from './support.js';
+
+const V = 'sidekicks.dev/v1alpha1';
+const SECRET = 'hook-s3cret';
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A webhook receiver: `/ok` answers 200, `/flaky` 500 to a delivery's first two attempts, `/hang` never answers. */
+async function receiver(): Promise<{ url: string; received: Received[]; hanging: ServerResponse[]; close(): Promise<void> }> {
+  const received: Received[] = [];
+  const hanging: ServerResponse[] = [];
+  const attempts = new Map<string, number>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      received.push({ path: req.url ?? '', headers: req.headers, body });
+      if (req.url === '/hang') return void hanging.push(res);
+      const id = String(req.headers['x-sidekick-delivery']);
+      const n = (attempts.get(id) ?? 0) + 1;
+      attempts.set(id, n);
+      res.statusCode = req.url === '/flaky' && n <= 2 ? 500 : 200;
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    hanging,
+    close: () => {
+      for (const res of hanging) res.end();
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
+  };
+}
+
+const signedBy = (secret: string, r: Received) => r.headers['x-sidekick-signature'] === `sha256=${createHmac('sha256', secret).update(r.body).digest('hex')}`;
+
+function sinkObject(name: string, spec: Record<string, unknown>): Record<string, unknown> {
+  return { apiVersion: V, kind: 'NotificationSink', metadata: { name }, spec };
+}
+
+describe('notification sinks (in-process daemon, webhooks on loopback)', () => {
+  let d: InProcessDaemon;
+  let hook: Awaited<ReturnType<typeof receiver>>;
+  let demo: string;
+  let secretFile: string;
+
+  beforeAll(async () => {
+    d = await startInProcessDaemon('sidekick-notify-');
+    hook = await receiver();
+    demo = demoRepo(d.dir);
+    secretFile = join(d.dir, 'hook-secret');
+    writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+  });
+  afterAll(async () => {
+    await hook?.close();
+    await d?.stop();
+  });
+
+  /** A session whose Scripted agent runs `echo <name>` (which asks: ToolExecution) and finishes. */
+  async function startRun(name: string): Promise<void> {
+    await applyAll(d.client, [
+      { apiVersion: V, kind: 'Session', metadata: { name }, spec: {} },
+      { apiVersion: V, kind: 'Agent', metadata: { name }, spec: { driver: 'Scripted', script: [{ tool: 'RunCommand', input: { command: `echo ${name}` } }, { say: 'done' }] } },
+      { apiVersion: V, kind: 'RepoMount', metadata: { name }, spec: { session: name, path: demo } },
+      { apiVersion: V, kind: 'Run', metadata: { name }, spec: { session: name, agent: name, repoMount: name, prompt: 'go' } },
+    ]);
+  }
+  const sinkStatus = async (name: string) => ((await d.client.get('notificationsinks', 'default', name)) as NotificationSink).status;
+
+  it('sends the signed Generic body naming the approval and the command that answers it; a hanging sink holds up nothing', async () => {
+    await d.client.create('notificationsinks', 'default', sinkObject('n1-hook', { session: 'n1', webhook: { url: `${hook.url}/ok`, secretFrom: { file: secretFile } } }));
+    await d.client.create('notificationsinks', 'default', sinkObject('n1-hang', { session: 'n1', webhook: { url: `${hook.url}/hang` }, maxAttempts: 1, timeoutSeconds: 60 }));
+    await startRun('n1');
+    const approval: Approval = await pendingApprovalOf(d.client, 'n1');
+    const name = approval.metadata.name!;
+
+    const got = (await eventually(() => hook.received.find((r) => r.path === '/ok' && r.body.includes(name))))!;
+    expect(signedBy(SECRET, got)).toBe(true);
+    expect(signedBy('another secret', got)).toBe(false);
+    const body = JSON.parse(got.body) as Record<string, unknown>;
+    expect(body).toMatchObject({ type: 'ApprovalRequested', namespace: 'default', session: 'n1', run: 'n1', approval: name, command: `sidekick approve ${name}`, id: `${approval.metadata.uid}/ApprovalRequested` });
+    expect(body.summary).toContain('echo n1');
+    expect(got.headers['x-sidekick-timestamp']).toBe(String(body.sentAt));
+    // The other sink's receiver has the request and never answers it.
+    await eventually(() => hook.hanging.length === 1);
+
+    // The answer, as the notification says to give it; the run goes on while the other webhook still hangs.
+    expect((await sidekick(d.home, ['approve', name])).code).toBe(0);
+    await completedRun(d.client, 'n1');
+    expect(hook.hanging[0]!.writableEnded).toBe(false);
+
+    const status = await eventually(async () => {
+      const s = await sinkStatus('n1-hook');
+      expect(s?.delivered).toBe(1);
+      return s;
+    });
+    expect(status).toMatchObject({ phase: 'Ready', failed: 0, lastDelivery: { event: 'ApprovalRequested', object: `approval/${name}`, outcome: 'Delivered', attempts: 1 } });
+    expect((await sinkStatus('n1-hang'))?.delivered ?? 0).toBe(0);
+    expect(hook.received.filter((r) => r.path === '/ok' && r.body.includes(name))).toHaveLength(1);
+  }, 60_000);
+
+  it('retries a receiver that fails twice: the third attempt gets through, signed each time', async () => {
+    await d.client.create('notificationsinks', 'default', sinkObject('n2-flaky', { session: 'n2', webhook: { url: `${hook.url}/flaky`, secretFrom: { file: secretFile } } }));
+    await startRun('n2');
+    const approval = await pendingApprovalOf(d.client, 'n2');
+    const status = await eventually(async () => {
+      const s = await sinkStatus('n2-flaky');
+      expect(s?.delivered).toBe(1);
+      return s;
+    });
+    expect(status?.lastDelivery).toMatchObject({ outcome: 'Delivered', attempts: 3, object: `approval/${approval.metadata.name}` });
+    const attempts = hook.received.filter((r) => r.path === '/flaky');
+    expect(attempts).toHaveLength(3);
+    expect(new Set(attempts.map((r) => r.headers['x-sidekick-delivery']))).toEqual(new Set([`${approval.metadata.uid}/ApprovalRequested`]));
+    expect(attempts.every((r) => signedBy(SECRET, r))).toBe(true);
+    expect((await sidekick(d.home, ['approve', approval.metadata.name!])).code).toBe(0);
+    await completedRun(d.client, 'n2');
+  }, 60_000);
+});
+
+describe('a desktop sink (daemon process, a fake notify-send first on its PATH)', () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sidekick-notify-desktop-'));
+  });
+  afterAll(async () => {
+    await stopDaemonProcess(child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says notify-send is missing, then shows a workflow gate through it once it is there', async () => {
+    const home = join(dir, 'home');
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    const argvLog = join(dir, 'notify-send.argv');
+    child = await startDaemonProcess(home, { ...process.env, PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`, NOTIFY_ARGV: argvLog });
+    const client = new SocketApi(sidekickHome(home).socket);
+    await client.create('notificationsinks', 'default', sinkObject('desk', { desktop: {} }));
+    const ready = async () => ((await client.get('notificationsinks', 'default', 'desk')) as NotificationSink).status?.conditions?.find((c) => c.type === 'Ready');
+    expect(await eventually(async () => (await ready())?.reason === 'NotifierUnavailable' && (await ready()))).toMatchObject({
+      status: 'False',
+      message: 'notify-send not found on PATH (install libnotify-bin or libnotify)',
+    });
+
+    writeFileSync(join(bin, 'notify-send'), '#!/bin/sh\nfor a in "$@"; do printf "%s\\n" "$a"; done >> "$NOTIFY_ARGV"\n');
+    chmodSync(join(bin, 'notify-send'), 0o755);
+    // A spec change makes the controller look again now rather than at its next recheck.
+    await client.raw('PATCH', `${GV}/notificationsinks/desk`, { spec: { events: ['GateWaiting', 'ApprovalRequested'] } }, 'application/merge-patch+json');
+    await eventually(async () => (await ready())?.status === 'True');
+
+    await client.create('approvals', 'default', {
+      apiVersion: V,
+      kind: 'Approval',
+      metadata: { name: 'ship-gate' },
+      spec: { session: 'release', workflow: 'release', phase: 'ship', category: 'Gate', request: { summary: 'Ship 1.2?' } },
+    });
+    const argv = await eventually(() => existsSync(argvLog) && readFileSync(argvLog, 'utf8'));
+    expect(argv).toBe('--app-name=Sidekicks\nWorkflow waiting — session release\nworkflow release (phase ship) waits for you: Ship 1.2?\nAnswer: sidekick approve ship-gate\n');
+    const status = await eventually(async () => {
+      const s = ((await client.get('notificationsinks', 'default', 'desk')) as NotificationSink).status;
+      expect(s?.delivered).toBe(1);
+      return s;
+    });
+    expect(status).toMatchObject({ phase: 'Ready', lastDelivery: { event: 'GateWaiting', object: 'approval/ship-gate', outcome: 'Delivered' } });
+  }, 60_000);
+});
