@@ -143,6 +143,24 @@ describe('notification sinks (in-process daemon, webhooks on loopback)', () => {
     expect((await sidekick(d.home, ['approve', approval.metadata.name!])).code).toBe(0);
     await completedRun(d.client, 'n2');
   }, 60_000);
+
+  it('tells a Slack webhook (its URL read from a file) that a run failed, and how to see why', async () => {
+    const urlFile = join(d.dir, 'slack-url');
+    writeFileSync(urlFile, `${hook.url}/ok?slack=1\n`, { mode: 0o600 });
+    await d.client.create('notificationsinks', 'default', sinkObject('n3-slack', { session: 'n3', events: ['RunFailed'], webhook: { format: 'Slack', urlFrom: { file: urlFile } } }));
+    await applyAll(d.client, [
+      { apiVersion: V, kind: 'Session', metadata: { name: 'n3' }, spec: {} },
+      { apiVersion: V, kind: 'Agent', metadata: { name: 'n3' }, spec: { driver: 'Scripted', script: [{ say: 'never' }] } },
+      { apiVersion: V, kind: 'RepoMount', metadata: { name: 'n3' }, spec: { session: 'n3', path: demo, baseRef: 'no-such-branch' } },
+      { apiVersion: V, kind: 'Run', metadata: { name: 'n3' }, spec: { session: 'n3', agent: 'n3', repoMount: 'n3', prompt: 'x' } },
+    ]);
+    const got = (await eventually(() => hook.received.find((r) => r.path === '/ok?slack=1')))!;
+    const body = JSON.parse(got.body) as { text: string; blocks: unknown[] };
+    expect(body.text).toMatch(/^Run failed — session n3: run n3 failed: BaseRefNotFound: .*no-such-branch.*\nSee why with: sidekick logs run\/n3$/);
+    expect(JSON.stringify(body.blocks)).toContain('`sidekick logs run/n3`');
+    expect(got.headers['x-sidekick-signature']).toBeUndefined();
+    expect(got.headers['x-sidekick-event']).toBe('RunFailed');
+  }, 60_000);
 });
 
 describe('a desktop sink (daemon process, a fake notify-send first on its PATH)', () => {
