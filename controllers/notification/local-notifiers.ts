@@ -11,7 +11,14 @@ import type { DesktopNotifier, Notifiers, WebhookPoster } from './transports.js'
 /** POSTs with the platform's fetch; redirects are not followed (a webhook that moves is misconfigured). */
 export class HttpWebhookPoster implements WebhookPoster {
   async post(url: string, request: WebhookRequest, signal: AbortSignal): Promise<number> {
-    const res = await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'manual' });
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'POST', headers: request.headers, body: request.body, signal, redirect: 'manual' });
+    } catch (err) {
+      // fetch says only "fetch failed"; the cause names it (connect ECONNREFUSED 127.0.0.1:9). Never the URL: it may be a secret.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new Error(signal.aborted ? 'aborted' : (cause?.message ?? cause?.code ?? (err as Error).message));
+    }
     // Read the (small) answer so the connection is reusable; its content does not matter.
     await res.arrayBuffer().catch(() => undefined);
     return res.status;

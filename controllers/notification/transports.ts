@@ -30,7 +30,7 @@ export interface Notifiers {
   env: NodeJS.ProcessEnv;
 }
 
-/** A failed attempt; `permanent` when another attempt cannot succeed (a 4xx other than 408/429). */
+/** A failed attempt; `permanent` when another attempt cannot succeed (a 3xx, a 4xx other than 408/429). */
 export class DeliveryError extends Error {
   constructor(
     message: string,
@@ -83,6 +83,8 @@ export async function resolveTransport(sink: NotificationSink, n: Notifiers, now
     send: async (note, signal) => {
       const status = await n.webhook.post(url, webhookRequest(note, w.format, secret, now()), signal);
       if (status >= 200 && status < 300) return;
+      // A redirect (not followed) or a refusal will be the same next time; a 408, 429 or 5xx may not.
+      if (status >= 300 && status < 400) throw new DeliveryError(`HTTP ${status} (redirects are not followed)`, true);
       throw new DeliveryError(`HTTP ${status}`, status >= 400 && status < 500 && status !== 408 && status !== 429);
     },
   };
