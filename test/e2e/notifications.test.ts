@@ -16,7 +16,7 @@ import { sidekickHome } from '../../api/home.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { NotificationSink } from '../../resources/kinds/notificationsink.js';
 import { eventually } from '../eventually.js';
-import { applyAll, completedRun, demoRepo, GV, pendingApprovalOf, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon, stopDaemonProcess, type InProcessDaemon } from './support.js';
+import { applyAll, completedRun, repo, demoRepo, GV, pendingApprovalOf, sidekick, SocketApi, startDaemonProcess, startInProcessDaemon, stopDaemonProcess, type InProcessDaemon } from './support.js';
 
 const V = 'sidekicks.dev/v1alpha1';
 const SECRET = 'hook-s3cret';
@@ -161,6 +161,19 @@ describe('notification sinks (in-process daemon, webhooks on loopback)', () => {
     expect(got.headers['x-sidekick-signature']).toBeUndefined();
     expect(got.headers['x-sidekick-event']).toBe('RunFailed');
   }, 60_000);
+
+  it('applies the examples; a sink whose secret is not on this machine says so', async () => {
+    const applied = await sidekick(d.home, ['apply', '-n', 'examples', '-f', join(repo, 'examples', 'notifications')]);
+    expect(applied).toMatchObject({ code: 0, stderr: '' });
+    expect(applied.stdout.trim().split('\n').sort()).toEqual(['notificationsink.sidekicks.dev/desktop created', 'notificationsink.sidekicks.dev/hello-slack created', 'notificationsink.sidekicks.dev/ops-hook created']);
+    const ready = await eventually(async () => {
+      const s = ((await d.client.raw('GET', '/apis/sidekicks.dev/v1alpha1/namespaces/examples/notificationsinks/hello-slack')) as NotificationSink).status;
+      return s?.conditions?.find((c) => c.type === 'Ready');
+    });
+    // The daemon's environment is this process's: the variable is not set here.
+    expect(process.env.SLACK_WEBHOOK_URL).toBeUndefined();
+    expect(ready).toMatchObject({ status: 'False', reason: 'SecretNotFound', message: 'spec.webhook.urlFrom: environment variable SLACK_WEBHOOK_URL is not set on this machine' });
+  });
 });
 
 describe('a desktop sink (daemon process, a fake notify-send first on its PATH)', () => {
