@@ -55,12 +55,28 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-/** Resolves when `check` holds, polling every ms; rejects after the step timeout naming `what`. */
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
+/** Wakes whoever waits for a mark: the receiver and the watcher call `progress()` after each one. */
+class Progress {
+  private wake: (() => void) | undefined;
+
+  progress(): void {
+    this.wake?.();
+  }
+
+  /** Resolves once `check` holds (re-checked at each progress, no polling); rejects after the step timeout naming `what`. */
+  async until(check: () => boolean, what: string): Promise<void> {
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    while (!check()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
   }
 }
 
@@ -71,6 +87,7 @@ async function main(): Promise<void> {
   console.log(`notifications benchmark: ${opts.approvals} approvals (+${opts.warmup} warm-up), one at a time; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)}`);
 
   const marks = new Map<string, Marks>();
+  const progress = new Progress();
   const mark = (name: string): Marks => marks.get(name) ?? (marks.set(name, {}), marks.get(name)!);
   let badSignatures = 0;
   const receiver = createServer((req, res) => {
@@ -84,6 +101,7 @@ async function main(): Promise<void> {
       const approval = (JSON.parse(body) as { approval?: string }).approval;
       if (approval) mark(approval).notified ??= at;
       res.end();
+      progress.progress();
     });
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -104,6 +122,7 @@ async function main(): Promise<void> {
         const m = mark(e.object.metadata.name);
         if (e.type === 'ADDED') m.added ??= arrivedAt;
         if (e.object.status?.phase === 'Pending') m.pending ??= arrivedAt;
+        progress.progress();
       });
       try {
         const total = opts.warmup + opts.approvals;
@@ -116,7 +135,7 @@ async function main(): Promise<void> {
             spec: { session: 'bench', workflow: 'bench', phase: `ship-${i}`, category: 'Gate', request: { summary: `Ship build ${i}?` } },
           });
           mark(name).created = process.hrtime.bigint();
-          await until(() => mark(name).notified !== undefined && mark(name).pending !== undefined, `the notification of ${name}`);
+          await progress.until(() => mark(name).notified !== undefined && mark(name).pending !== undefined, `the notification of ${name}`);
           // As `sidekick approve` sends it: a merge patch of spec.decision.
           const res = await exchange(
             http.request,
