@@ -224,3 +224,42 @@ describe('a desktop sink (daemon process, a fake notify-send first on its PATH)'
     expect(status).toMatchObject({ phase: 'Ready', lastDelivery: { event: 'GateWaiting', object: 'approval/ship-gate', outcome: 'Delivered' } });
   }, 60_000);
 });
+
+describe('a restarted daemon (daemon process, same home)', () => {
+  let dir: string;
+  let child: ChildProcess | undefined;
+  let hook: Awaited<ReturnType<typeof receiver>> | undefined;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sidekick-notify-restart-'));
+  });
+  afterAll(async () => {
+    await stopDaemonProcess(child);
+    await hook?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('does not notify again what it notified before it stopped', async () => {
+    hook = await receiver();
+    const home = join(dir, 'home');
+    const client = new SocketApi(sidekickHome(home).socket);
+    const gate = (name: string) => ({ apiVersion: V, kind: 'Approval', metadata: { name }, spec: { session: 'rel', workflow: 'rel', phase: name, category: 'Gate', request: { summary: `${name}?` } } });
+    const received = (name: string) => hook!.received.filter((r) => (JSON.parse(r.body) as { approval?: string }).approval === name);
+    const delivered = async () => ((await client.get('notificationsinks', 'default', 'hook')) as NotificationSink).status?.delivered;
+
+    child = await startDaemonProcess(home);
+    await client.create('notificationsinks', 'default', sinkObject('hook', { webhook: { url: `${hook.url}/ok` } }));
+    await client.create('approvals', 'default', gate('first'));
+    await eventually(async () => (await delivered()) === 1);
+    expect(received('first')).toHaveLength(1);
+
+    await stopDaemonProcess(child);
+    child = await startDaemonProcess(home);
+    // The restarted controller's first pass sees `first` still Pending; the new one is owed.
+    await client.create('approvals', 'default', gate('second'));
+    await eventually(async () => (await delivered()) === 2 && received('second').length === 1);
+    const notified = ((await client.get('notificationsinks', 'default', 'hook')) as NotificationSink).status?.notified;
+    expect(notified).toHaveLength(2);
+    expect(received('first')).toHaveLength(1);
+  }, 60_000);
+});
