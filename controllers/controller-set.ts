@@ -25,6 +25,7 @@ import { registerApprovalController } from './approval/controller.js';
 import { registerInterventionController } from './intervention/controller.js';
 import { registerChannelController } from './channel/controller.js';
 import { registerWorkflowController } from './workflow/controller.js';
+import { registerNotificationController } from './notification/controller.js';
 
 export type { ControllerSetOptions } from './context.js';
 
@@ -60,6 +61,7 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     registerInterventionController(c, { fleet: run.fleet }),
     registerChannelController(c),
     registerWorkflowController(c),
+    registerNotificationController(c),
   ];
 
   return {

@@ -11,6 +11,7 @@ import { Channel } from './kinds/channel.js';
 import { Event } from './kinds/event.js';
 import { Intervention } from './kinds/intervention.js';
 import { Invite } from './kinds/invite.js';
+import { NotificationSink } from './kinds/notificationsink.js';
 import { Participant } from './kinds/participant.js';
 import { RepoMount } from './kinds/repomount.js';
 import { Run } from './kinds/run.js';
@@ -32,6 +33,7 @@ export const scheme = new Scheme().register(
   WorkflowTemplate,
   Channel,
   Artifact,
+  NotificationSink,
   RuntimeNode,
   Participant,
   Invite,
@@ -53,6 +55,7 @@ export * from './kinds/workflow.js';
 export * from './kinds/workflowtemplate.js';
 export * from './kinds/channel.js';
 export * from './kinds/artifact.js';
+export * from './kinds/notificationsink.js';
 export * from './kinds/runtimenode.js';
 export * from './kinds/participant.js';
 export * from './kinds/invite.js';

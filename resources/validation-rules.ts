@@ -57,6 +57,19 @@ const rules: Partial<Record<string, Rule>> = {
     const s = spec(obj);
     return s.type === 'Steer' && !present(s.content) ? [required('spec.content', 'a Steer intervention carries the text to deliver')] : [];
   },
+  NotificationSink(obj) {
+    const s = spec(obj);
+    const errors: FieldError[] = [];
+    if (s.webhook !== undefined && s.desktop !== undefined) errors.push(forbidden('spec.desktop', 'may not be set together with spec.webhook'));
+    if (s.webhook === undefined && s.desktop === undefined) errors.push(required('spec.webhook', 'one of spec.webhook or spec.desktop is required'));
+    if (isObj(s.webhook)) {
+      const w = s.webhook;
+      if (present(w.url) && w.urlFrom !== undefined) errors.push(forbidden('spec.webhook.urlFrom', 'may not be set together with url'));
+      if (!present(w.url) && w.urlFrom === undefined) errors.push(required('spec.webhook.url', 'one of url or urlFrom is required'));
+      errors.push(...secretSource('spec.webhook.urlFrom', w.urlFrom), ...secretSource('spec.webhook.secretFrom', w.secretFrom));
+    }
+    return errors;
+  },
   RepoMount(obj) {
     const s = spec(obj);
     return s.mode === 'Branch' && !present(s.branch) ? [required('spec.branch', 'Branch mode works on a named branch')] : [];

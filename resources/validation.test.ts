@@ -6,6 +6,7 @@ import {
   Event,
   Intervention,
   Invite,
+  NotificationSink,
   Participant,
   RepoMount,
   Run,
@@ -40,6 +41,7 @@ describe('applyDefaults', () => {
     ['Invite expiresAt is left to the server', Invite, { session: 's', role: 'Viewer' }, 'spec.expiresAt', undefined],
     ['absent optional parents are not created', Agent, { driver: 'OpenAI' }, 'spec.budget', undefined],
     ['Agent maxTurns', Agent, { driver: 'OpenAI' }, 'spec.maxTurns', 50],
+    ['NotificationSink events, attempts and webhook format', NotificationSink, { webhook: { url: 'http://127.0.0.1:9/h' } }, 'spec', { webhook: { url: 'http://127.0.0.1:9/h', format: 'Generic' }, events: ['ApprovalRequested', 'InputRequested', 'GateWaiting', 'RunFailed'], maxAttempts: 5, timeoutSeconds: 10 }],
   ])('%s', (_name, def, spec, path, expected) => {
     const input = obj(def, spec);
     if (spec === undefined) delete input.spec;
@@ -114,6 +116,12 @@ describe('validateObject', () => {
     ['Scripted agent without a script', Agent, { driver: 'Scripted' }, 'spec.script', 'FieldValueRequired'],
     ['secret from both env and file', Agent, { driver: 'OpenAI', endpoint: { baseURL: 'http://127.0.0.1:11434/v1', apiKeyFrom: { env: 'K', file: '/k' } } }, 'spec.endpoint.apiKeyFrom.file', 'FieldValueForbidden'],
     ['Branch mode without a branch', RepoMount, { session: 's', path: '/r', mode: 'Branch' }, 'spec.branch', 'FieldValueRequired'],
+    ['sink with both webhook and desktop', NotificationSink, { webhook: { url: 'https://h' }, desktop: {} }, 'spec.desktop', 'FieldValueForbidden'],
+    ['sink with neither webhook nor desktop', NotificationSink, {}, 'spec.webhook', 'FieldValueRequired'],
+    ['webhook without url or urlFrom', NotificationSink, { webhook: { format: 'Slack' } }, 'spec.webhook.url', 'FieldValueRequired'],
+    ['webhook secret from both env and file', NotificationSink, { webhook: { url: 'https://h', secretFrom: { env: 'K', file: '/k' } } }, 'spec.webhook.secretFrom.file', 'FieldValueForbidden'],
+    ['webhook url that is not http(s)', NotificationSink, { webhook: { url: 'ftp://h' } }, 'spec.webhook.url', 'FieldValueInvalid'],
+    ['sink with no events', NotificationSink, { desktop: {}, events: [] }, 'spec.events', 'FieldValueInvalid'],
     ['map values are typed', Workflow, { session: 's', templateRef: { name: 't' }, params: { issue: 142 } }, 'spec.params[issue]', 'FieldValueTypeInvalid'],
   ])('%s', (_name, def, spec, field, reason) => {
     const errors = valid(def, spec);

@@ -44,6 +44,7 @@ describe('api-resources', () => {
     const rows = parseTable(r.stdout);
     expect(rows).toContainEqual({ NAME: 'runs', SHORTNAMES: 'run', APIVERSION: 'sidekicks.dev/v1alpha1', NAMESPACED: 'true', KIND: 'Run' });
     expect(rows).toContainEqual({ NAME: 'repomounts', SHORTNAMES: 'rm', APIVERSION: 'sidekicks.dev/v1alpha1', NAMESPACED: 'true', KIND: 'RepoMount' });
+    expect(rows).toContainEqual({ NAME: 'notificationsinks', SHORTNAMES: 'nsink', APIVERSION: 'sidekicks.dev/v1alpha1', NAMESPACED: 'true', KIND: 'NotificationSink' });
     const cluster = parseTable((await h.sk(['api-resources', '--namespaced=false'])).stdout);
     expect(cluster.length).toBeGreaterThan(0);
     expect(cluster.every((x) => x.NAMESPACED === 'false')).toBe(true);

@@ -12,7 +12,8 @@ export class SecretError extends Error {
   readonly reason = 'SecretNotFound';
 }
 
-async function resolveSource(src: { env?: string; file?: string }, env: NodeJS.ProcessEnv, what: string): Promise<string> {
+/** Reads a secret from the environment variable or the file `src` names; throws a SecretError naming `what`. */
+export async function resolveSource(src: { env?: string; file?: string }, env: NodeJS.ProcessEnv, what: string): Promise<string> {
   if (src.env !== undefined) {
     const v = env[src.env];
     if (v === undefined) throw new SecretError(`${what}: environment variable ${src.env} is not set on this machine`);
