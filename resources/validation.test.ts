@@ -114,10 +114,18 @@ describe('validateObject', () => {
     ['Scripted agent without a script', Agent, { driver: 'Scripted' }, 'spec.script', 'FieldValueRequired'],
     ['secret from both env and file', Agent, { driver: 'OpenAI', endpoint: { baseURL: 'http://127.0.0.1:11434/v1', apiKeyFrom: { env: 'K', file: '/k' } } }, 'spec.endpoint.apiKeyFrom.file', 'FieldValueForbidden'],
     ['Branch mode without a branch', RepoMount, { session: 's', path: '/r', mode: 'Branch' }, 'spec.branch', 'FieldValueRequired'],
+    ['a relative mount path', RepoMount, { session: 's', path: '..' }, 'spec.path', 'FieldValueInvalid'],
     ['map values are typed', Workflow, { session: 's', templateRef: { name: 't' }, params: { issue: 142 } }, 'spec.params[issue]', 'FieldValueTypeInvalid'],
   ])('%s', (_name, def, spec, field, reason) => {
     const errors = valid(def, spec);
     expect(errors.map((e) => [e.field, e.reason])).toContainEqual([field, reason]);
+  });
+
+  it('says a relative mount path must be absolute (the CLI resolves it against the manifest; the server cannot)', () => {
+    expect(valid(RepoMount, { session: 's', path: 'repo/..' })).toEqual([
+      { field: 'spec.path', message: 'Invalid value: "repo/..": must be an absolute path', reason: 'FieldValueInvalid' },
+    ]);
+    expect(valid(RepoMount, { session: 's', path: '/repo' })).toEqual([]);
   });
 
   it('reports a value of the wrong type once', () => {
