@@ -21,6 +21,8 @@ export interface CliOptions {
   env?: NodeJS.ProcessEnv;
   /** Aborts the command, as Ctrl-C does (for `-f`/`--watch` commands). */
   signal?: AbortSignal;
+  /** The working directory (default: the home), for commands that act on the repository they run in. */
+  cwd?: string;
 }
 
 /** A CLI command running in the background. */
@@ -35,7 +37,7 @@ export interface RunningCli {
   stop(): Promise<CliResult>;
 }
 
-/** Starts `sidekick ARGV` against the daemon in `home` (also the working directory). */
+/** Starts `sidekick ARGV` against the daemon in `home` (also the working directory, unless `opts.cwd`). */
 export function startCli(home: string, argv: string[], opts: CliOptions = {}): RunningCli {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -50,7 +52,7 @@ export function startCli(home: string, argv: string[], opts: CliOptions = {}): R
     stderr,
     stdin: Readable.from(opts.stdin !== undefined ? [opts.stdin] : []),
     env,
-    cwd: home,
+    cwd: opts.cwd ?? home,
     signal,
   }).then((code) => ({ code, ...result }));
   return {
