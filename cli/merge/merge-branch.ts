@@ -41,9 +41,10 @@ export async function mergeBranch(git: Git, req: MergeRequest): Promise<MergeOut
     throw new MergeRefused(`${checkout} has ${current ? `${current} checked out` : 'a detached HEAD'}, not ${into}: run \`git -C ${checkout} switch ${into}\` first (or pass --into ${current || 'BRANCH'})`);
   }
   // Untracked files are left alone (a fresh .sidekick/ folder, build output): only changes git tracks count.
-  const dirty = (await git.run(checkout, ['status', '--porcelain', '--untracked-files=no'])).trim();
-  if (dirty) {
-    const files = dirty.split('\n').map((l) => l.slice(3));
+  const dirty = (await git.run(checkout, ['status', '--porcelain', '--untracked-files=no'])).split('\n').filter((l) => l.trim() !== '');
+  if (dirty.length > 0) {
+    // Porcelain lines are `XY path`: two status columns (either may be a space), a space, the path.
+    const files = dirty.map((l) => l.slice(3));
     throw new MergeRefused(`${checkout} has uncommitted changes (${files.slice(0, 5).join(', ')}${files.length > 5 ? ', …' : ''}): commit or stash them first`);
   }
   const before = (await git.run(checkout, ['rev-parse', 'HEAD'])).trim();
