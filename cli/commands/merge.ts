@@ -8,7 +8,6 @@ import type { Git } from '../../node/workspace/git.js';
 export class MergeCommand extends ApiCommand {
   static override paths = [['merge']];
   static override usage = Command.Usage({
-    category: 'Interventions',
     description: "Merge a run's branch into your checkout",
     details: `
       Merges the run's branch (\`status.workspace.branch\`) into the branch checked out in the repository the run's

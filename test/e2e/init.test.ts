@@ -4,12 +4,12 @@
  * no agent CLI is found and the Scripted demo agent is set up, whose first run completes.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { completedRun, git, sidekick, SocketApi, startInProcessDaemon, type InProcessDaemon } from './support.js';
+import { cliMain, completedRun, git, sidekick, SocketApi, startInProcessDaemon, type InProcessDaemon } from './support.js';
 
 let d: InProcessDaemon;
 let bin: string;
@@ -135,4 +135,23 @@ describe('sidekick init', () => {
     expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, encoding: 'utf8' })).toBe('');
     await expect(new SocketApi(d.daemon.socketPath).get('sessions', 'default', 'dry-repo')).rejects.toMatchObject({ reason: 'NotFound' });
   });
+
+  it('starts the daemon when none runs on the home, as `daemon start` would', () => {
+    const repo = newRepo('cold-start');
+    const home = join(d.dir, 'cold-home');
+    const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', NO_COLOR: '1' };
+    try {
+      const r = spawnSync(process.execPath, [cliMain, 'init', '--agent-driver', 'Scripted'], { cwd: repo, env, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const pid = /^✓ daemon started \(home (.+), pid (\d+)\)\n/.exec(r.stdout);
+      expect(pid?.[1]).toBe(home);
+      expect(readFileSync(join(home, 'daemon.pid'), 'utf8').trim()).toBe(pid?.[2]);
+      expect(r.stdout).toContain('session.sidekicks.dev/cold-start created');
+      const status = spawnSync(process.execPath, [cliMain, 'daemon', 'status'], { env, encoding: 'utf8' });
+      expect(status.stdout).toContain(`daemon running (pid ${pid?.[2]})`);
+    } finally {
+      spawnSync(process.execPath, [cliMain, 'daemon', 'stop'], { env });
+    }
+  }, 60_000);
 });
