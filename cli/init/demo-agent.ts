@@ -29,7 +29,7 @@ export function demoAgentSpec(repo: InitRepository): AgentSpec {
   steps.push(
     { think: `${repo.files.length} tracked files; writing down what I saw.` },
     { tool: 'WriteFile', input: { path: DEMO_NOTE, content: note(repo, top, read) } },
-    { say: `I listed the files${read ? `, read ${read}` : ''} and wrote ${DEMO_NOTE} with what I saw. The change is on this run's branch: \`sidekick merge run/NAME\` brings it into your checkout.` },
+    { say: `I listed the files${read ? `, read ${read}` : ''} and wrote ${DEMO_NOTE} with what I saw. The change is on this run's branch; \`sidekick merge run/<this run>\` brings it into your checkout.` },
   );
   return {
     driver: 'Scripted',
