@@ -27,7 +27,7 @@ export function demoAgentSpec(repo: InitRepository): AgentSpec {
   ];
   if (read) steps.push({ tool: 'ReadFile', input: { path: read } });
   steps.push(
-    { think: `${repo.files.length} tracked files; writing down what I saw.` },
+    { think: `${repo.files.length} tracked file${repo.files.length === 1 ? '' : 's'}; writing down what I saw.` },
     { tool: 'WriteFile', input: { path: DEMO_NOTE, content: note(repo, top, read) } },
     { say: `I listed the files${read ? `, read ${read}` : ''} and wrote ${DEMO_NOTE} with what I saw. The change is on this run's branch; \`sidekick merge run/<this run>\` brings it into your checkout.` },
   );

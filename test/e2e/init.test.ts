@@ -6,6 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -89,7 +91,7 @@ describe('sidekick init', () => {
     expect(readFileSync(join(repo, 'SIDEKICK_NOTES.md'), 'utf8')).toContain('# Notes from the Sidekicks demo agent');
   }, 120_000);
 
-  it('prefers the claude CLI on PATH, then an OpenAI-compatible endpoint; the key stays a reference', async () => {
+  it('prefers the claude CLI on PATH, then an OpenAI-compatible endpoint (the key stays a reference), then a local Ollama', async () => {
     const withClaude = mkdtempSync(join(tmpdir(), 'sidekick-fake-claude-'));
     try {
       writeFileSync(join(withClaude, 'claude'), '#!/bin/sh\necho "2.0.0 (Claude Code)"\n');
@@ -110,6 +112,23 @@ describe('sidekick init', () => {
     const text = readFileSync(join(repo, '.sidekick', 'agent.yaml'), 'utf8');
     expect(text).not.toContain('sk-secret-do-not-write');
     expect(parse(text).spec).toMatchObject({ driver: 'OpenAI', endpoint: { baseURL: 'http://127.0.0.1:9/v1', apiKeyFrom: { env: 'OPENAI_API_KEY' } } });
+
+    // No CLI, no OpenAI variables: a local Ollama (a fake one on loopback) with a model installed.
+    const ollama = createServer((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(req.url === '/api/tags' ? JSON.stringify({ models: [{ name: 'qwen2.5-coder:7b' }] }) : '{}');
+    });
+    await new Promise<void>((done) => ollama.listen(0, '127.0.0.1', done));
+    try {
+      const port = (ollama.address() as AddressInfo).port;
+      const local = newRepo('ollama-repo');
+      const o = await sidekick(d.home, ['init'], { cwd: local, env: { ...noModel(), OLLAMA_HOST: `127.0.0.1:${port}` } });
+      expect(o).toMatchObject({ code: 0, stderr: '' });
+      expect(o.stdout).toContain(`agent.sidekicks.dev/ollama-repo-ollama created   (Ollama at http://127.0.0.1:${port}, model qwen2.5-coder:7b)`);
+      expect(parse(readFileSync(join(local, '.sidekick', 'agent.yaml'), 'utf8')).spec).toMatchObject({ driver: 'OpenAI', model: 'qwen2.5-coder:7b', endpoint: { baseURL: `http://127.0.0.1:${port}/v1` } });
+    } finally {
+      await new Promise((done) => ollama.close(done));
+    }
 
     // --agent-driver forces the choice over what is found.
     const forced = newRepo('forced-repo');
