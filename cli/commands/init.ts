@@ -42,7 +42,8 @@ export class InitCommand extends ApiCommand {
   async execute(): Promise<number> {
     const { findRepository, NotARepositoryError } = await import('../init/repository.js');
     const { chooseAgent } = await import('../init/detect-agent.js');
-    const { planInit } = await import('../init/manifests.js');
+    const { planInit, initBaseName } = await import('../init/manifests.js');
+    const { namesFor } = await import('../init/existing.js');
     let repo;
     try {
       repo = await findRepository(this.context.cwd, this.context.env);
@@ -53,13 +54,15 @@ export class InitCommand extends ApiCommand {
     this.root = repo.root;
     const dir = this.dir ? resolve(this.context.cwd, this.dir) : resolve(repo.root, '.sidekick');
     const choice = await chooseAgent(repo, this.context.env, this.agentDriver);
-    const plan = await planInit(repo, dir, choice);
-    // Everything is checked before anything is written or started: a bad kept file stops init here.
+    // The daemon first (a dry run only asks one that runs already): the names depend on what it has.
+    const serving = this.dryRun ? await this.daemonAnswers() : (await this.ensureDaemon(), true);
+    const names = serving ? await namesFor(this.client(), this.namespace, repo.root, initBaseName(repo)) : undefined;
+    const plan = await planInit(repo, dir, choice, names);
+    // Everything is checked before anything is written: a bad kept file stops init here.
     const manifests = await this.parsePlan(plan);
     await this.validate(manifests);
 
     if (this.dryRun) return this.printDryRun(plan);
-    await this.ensureDaemon();
     const { writeInitFiles } = await import('../init/manifests.js');
     await writeInitFiles(dir, plan.files);
     const written = plan.files.filter((f) => !f.kept).map((f) => this.shown(f.path));
@@ -103,6 +106,14 @@ export class InitCommand extends ApiCommand {
     }
     this.out('(dry run: nothing written, started or applied)');
     return 0;
+  }
+
+  /** Whether the API answers (the local daemon, or --server), without starting anything. */
+  private async daemonAnswers(): Promise<boolean> {
+    if (this.server || this.context.env.SIDEKICK_SERVER) return true;
+    const { sidekickHome } = await import('../../api/home.js');
+    const { socketAnswers } = await import('../daemon/process-info.js');
+    return socketAnswers(sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env));
   }
 
   /** Starts the local daemon unless the CLI talks to another server. */

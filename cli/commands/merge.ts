@@ -56,6 +56,10 @@ export class MergeCommand extends ApiCommand {
     const summary = run.status?.summary?.trim();
     const message = this.squash ? `${summary || `Sidekicks run ${name}`}\n\nSidekicks-Run: ${name}` : `Merge run ${name} (${branch}) into ${into}`;
 
+    const base = run.status?.workspace?.baseCommit;
+    if (base && !(await this.isOn(git, checkout, base, into))) {
+      this.err(`! run/${name} started from ${base.slice(0, 7)}, which is not on ${into}: the merge brings the commits before it too`);
+    }
     let outcome;
     try {
       outcome = await mergeBranch(git, { checkout, branch, into, squash: this.squash, message });
@@ -90,6 +94,19 @@ export class MergeCommand extends ApiCommand {
     const current = (await git.run(checkout, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '')).trim();
     if (!current) throw new UsageError(`${checkout} has a detached HEAD: check out the branch to merge into, or pass --into BRANCH`);
     return current;
+  }
+
+  /** Whether `commit` is in the history of `branch` (true when there is no such branch: mergeBranch refuses that). */
+  private async isOn(git: Git, checkout: string, commit: string, branch: string): Promise<boolean> {
+    const exists = await git.run(checkout, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]).then(
+      () => true,
+      () => false,
+    );
+    if (!exists) return true;
+    return git.run(checkout, ['merge-base', '--is-ancestor', commit, `refs/heads/${branch}`]).then(
+      () => true,
+      () => false,
+    );
   }
 
   /** ` (or https://github.com/o/r/compare/main...branch)` when origin is on GitHub. */

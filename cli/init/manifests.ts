@@ -32,18 +32,22 @@ export interface InitPlan {
   agentChosen: boolean;
 }
 
-/** Plans the files in `dir` for the repository and the chosen agent, reading the ones that exist. */
-export async function planInit(repo: InitRepository, dir: string, choice: AgentChoice): Promise<InitPlan> {
+/**
+ * Plans the files in `dir` for the repository and the chosen agent, reading the ones that exist.
+ * `names` are the server's answer (an existing mount of this checkout, a name taken by another);
+ * without them, the names come from the repository's directory name.
+ */
+export async function planInit(repo: InitRepository, dir: string, choice: AgentChoice, names?: { repoMount: string; session: string }): Promise<InitPlan> {
   const existing = {
     session: await readExisting(join(dir, 'session.yaml')),
     repomount: await readExisting(join(dir, 'repomount.yaml')),
     agent: await readExisting(join(dir, 'agent.yaml')),
   };
-  const base = repo.name.slice(0, 40).replace(/-+$/, '');
+  const base = initBaseName(repo);
   const nameIn = (text: string | undefined, kind: string, fallback: string): string => (text !== undefined ? (firstNameOf(text, kind) ?? fallback) : fallback);
-  const session = nameIn(existing.session, 'Session', base);
-  const repoMount = nameIn(existing.repomount, 'RepoMount', base);
-  const agent = nameIn(existing.agent, 'Agent', `${base}-${choice.suffix}`);
+  const session = nameIn(existing.session, 'Session', names?.session ?? base);
+  const repoMount = nameIn(existing.repomount, 'RepoMount', names?.repoMount ?? base);
+  const agent = nameIn(existing.agent, 'Agent', `${(names?.session ?? base).slice(0, 40).replace(/-+$/, '')}-${choice.suffix}`);
   const mountPath = relative(dir, repo.root) || '.';
 
   const texts = {
@@ -78,6 +82,11 @@ export async function writeInitFiles(dir: string, files: InitFile[]): Promise<vo
     await writeFile(tmp, f.text, { mode: 0o644 });
     await rename(tmp, f.path);
   }
+}
+
+/** The name init starts from: the repository's directory name, short enough for derived names. */
+export function initBaseName(repo: InitRepository): string {
+  return repo.name.slice(0, 40).replace(/-+$/, '');
 }
 
 function document(comment: string[], obj: KubeObject | Record<string, unknown>): string {

@@ -136,6 +136,31 @@ describe('sidekick init', () => {
     expect(f.stdout).toContain('agent.sidekicks.dev/forced-repo-demo created   (Scripted demo agent: --agent-driver Scripted)');
   }, 60_000);
 
+  it('reuses the mount the server has for this checkout, and does not take the name of another checkout', async () => {
+    const client = new SocketApi(d.daemon.socketPath);
+    // A mount of this checkout made by hand, in a session of its own: init sets up that session.
+    const mine = newRepo('handmade');
+    await client.create('sessions', 'default', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'team' }, spec: {} });
+    await client.create('repomounts', 'default', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RepoMount', metadata: { name: 'team-repo' }, spec: { session: 'team', path: mine } });
+    const reused = await sidekick(d.home, ['init'], { cwd: mine, env: noModel() });
+    expect(reused).toMatchObject({ code: 0, stderr: '' });
+    expect(reused.stdout).toContain('session.sidekicks.dev/team configured');
+    expect(reused.stdout).toContain('repomount.sidekicks.dev/team-repo configured');
+    expect(reused.stdout).toContain('agent.sidekicks.dev/team-demo created');
+
+    // Two clones with the same directory name: the second gets names of its own (a mount's path cannot change).
+    const first = newRepo('samename');
+    expect((await sidekick(d.home, ['init'], { cwd: first, env: noModel() })).stdout).toContain('repomount.sidekicks.dev/samename created');
+    const twin = join(d.dir, 'twin');
+    mkdirSync(twin);
+    execFileSync('git', ['clone', '-q', first, join(twin, 'samename')]);
+    const other = await sidekick(d.home, ['init'], { cwd: join(twin, 'samename'), env: noModel() });
+    expect(other).toMatchObject({ code: 0, stderr: '' });
+    expect(other.stdout).toMatch(/^repomount\.sidekicks\.dev\/samename-[0-9a-f]{6} created$/m);
+    expect(other.stdout).toMatch(/^session\.sidekicks\.dev\/samename-[0-9a-f]{6} created$/m);
+    expect(other.stdout).not.toContain('team');
+  });
+
   it('outside a git repository: one line, exit 1, nothing written; --dry-run writes nothing', async () => {
     const plain = mkdtempSync(join(tmpdir(), 'sidekick-not-a-repo-'));
     try {
