@@ -12,9 +12,11 @@ type Loader = () => Promise<CommandClass<CliContext>[]>;
 
 /** Each verb's loader (the type requires one for every verb in ./verbs.ts, and no other). */
 export const commandLoaders: Record<Verb, Loader> = {
+  init: async () => [(await import('./commands/init.js')).InitCommand],
   get: async () => [(await import('./commands/get.js')).GetCommand],
   describe: async () => [(await import('./commands/describe.js')).DescribeCommand],
   apply: async () => [(await import('./commands/apply.js')).ApplyCommand],
+  merge: async () => [(await import('./commands/merge.js')).MergeCommand],
   delete: async () => [(await import('./commands/delete.js')).DeleteCommand],
   diff: async () => [(await import('./commands/diff.js')).DiffCommand],
   edit: async () => [(await import('./commands/edit.js')).EditCommand],

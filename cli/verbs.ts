@@ -3,9 +3,11 @@
  * command table) so `completion` can name the verbs without importing the table that loads it.
  */
 export const verbs = [
+  'init',
   'get',
   'describe',
   'apply',
+  'merge',
   'delete',
   'diff',
   'edit',

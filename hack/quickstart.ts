@@ -4,13 +4,14 @@
  * Completed, and shows its diff and its verified timeline.
  * The daemon keeps running afterwards so the user can explore; the last lines say how to stop it.
  */
-import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, stringify } from 'yaml';
 import { probeSandbox } from '../node/sandbox/probe.js';
+import { createDemoRepository } from './demo-repository.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = join(repoRoot, 'dist', 'cli', 'main.js');
@@ -30,19 +31,6 @@ function sidekick(args: string[], input?: string): string {
 
 function section(title: string): void {
   console.log(`\n── ${title} ${'─'.repeat(Math.max(3, 60 - title.length))}`);
-}
-
-/** A small repository with a greeting and a test the example run edits and runs. */
-function createDemoRepository(path: string): void {
-  const git = (...args: string[]): void => {
-    execFileSync('git', ['-c', 'user.name=Sidekicks Quickstart', '-c', 'user.email=quickstart@sidekicks.local', ...args], { cwd: path, stdio: 'ignore' });
-  };
-  execFileSync('git', ['init', '-q', '-b', 'main', path]);
-  writeFileSync(join(path, 'greeting.txt'), 'Hello, world\n');
-  writeFileSync(join(path, 'test.sh'), '#!/bin/sh\n# The greeting must name someone.\ngrep -q "Hello, " greeting.txt && echo "test passed"\n');
-  writeFileSync(join(path, 'README.md'), '# demo\n\nA repository for the Sidekicks quickstart.\n');
-  git('add', '-A');
-  git('commit', '-q', '-m', 'Initial commit');
 }
 
 /**

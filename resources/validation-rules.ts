@@ -72,7 +72,12 @@ const rules: Partial<Record<string, Rule>> = {
   },
   RepoMount(obj) {
     const s = spec(obj);
-    return s.mode === 'Branch' && !present(s.branch) ? [required('spec.branch', 'Branch mode works on a named branch')] : [];
+    const errors: FieldError[] = [];
+    if (s.mode === 'Branch' && !present(s.branch)) errors.push(required('spec.branch', 'Branch mode works on a named branch'));
+    // The server cannot know which directory a relative path was meant from (the CLI resolves one
+    // against its manifest file before sending; kubectl does not), so it refuses rather than guess.
+    if (typeof s.path === 'string' && s.path !== '' && !s.path.startsWith('/')) errors.push(invalid('spec.path', s.path, 'must be an absolute path'));
+    return errors;
   },
   Workflow(obj) {
     const s = spec(obj);

@@ -122,10 +122,18 @@ describe('validateObject', () => {
     ['webhook secret from both env and file', NotificationSink, { webhook: { url: 'https://h', secretFrom: { env: 'K', file: '/k' } } }, 'spec.webhook.secretFrom.file', 'FieldValueForbidden'],
     ['webhook url that is not http(s)', NotificationSink, { webhook: { url: 'ftp://h' } }, 'spec.webhook.url', 'FieldValueInvalid'],
     ['sink with no events', NotificationSink, { desktop: {}, events: [] }, 'spec.events', 'FieldValueInvalid'],
+    ['a relative mount path', RepoMount, { session: 's', path: '..' }, 'spec.path', 'FieldValueInvalid'],
     ['map values are typed', Workflow, { session: 's', templateRef: { name: 't' }, params: { issue: 142 } }, 'spec.params[issue]', 'FieldValueTypeInvalid'],
   ])('%s', (_name, def, spec, field, reason) => {
     const errors = valid(def, spec);
     expect(errors.map((e) => [e.field, e.reason])).toContainEqual([field, reason]);
+  });
+
+  it('says a relative mount path must be absolute (the CLI resolves it against the manifest; the server cannot)', () => {
+    expect(valid(RepoMount, { session: 's', path: 'repo/..' })).toEqual([
+      { field: 'spec.path', message: 'Invalid value: "repo/..": must be an absolute path', reason: 'FieldValueInvalid' },
+    ]);
+    expect(valid(RepoMount, { session: 's', path: '/repo' })).toEqual([]);
   });
 
   it('reports a value of the wrong type once', () => {

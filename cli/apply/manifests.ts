@@ -3,9 +3,12 @@
  * stdin (`-`), multi-document YAML or JSON. A document that does not parse is reported with its
  * file and line — kubectl's `error parsing FILE: line N: ...` — and nothing from it is used, while
  * the other documents still are.
+ *
+ * A RepoMount's relative `spec.path` is resolved here, against the directory of its manifest file
+ * (stdin: the working directory): the one place every `-f` reader goes through.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { KubeObject } from '../../resources/meta.js';
 
@@ -29,7 +32,7 @@ export async function readManifests(paths: string[], opts: { cwd: string; recurs
   for (const p of paths) {
     if (p === '-') {
       if (!opts.stdin) throw new Error('no standard input to read manifests from');
-      await parseInto(set, 'STDIN', await readStream(opts.stdin));
+      await parseInto(set, 'STDIN', await readStream(opts.stdin), opts.cwd);
       continue;
     }
     const full = resolve(opts.cwd, p);
@@ -40,7 +43,7 @@ export async function readManifests(paths: string[], opts: { cwd: string; recurs
       throw new Error(`the path "${p}" does not exist`);
     }
     const files = info.isDirectory() ? await listManifestFiles(full, opts.recursive ?? false) : [full];
-    for (const file of files) await parseInto(set, file === full ? p : file, await readFile(file, 'utf8'));
+    for (const file of files) await parseInto(set, file === full ? p : file, await readFile(file, 'utf8'), dirname(file));
   }
   return set;
 }
@@ -58,8 +61,11 @@ export async function listManifestFiles(dir: string, recursive: boolean): Promis
   return out;
 }
 
-/** Parses one file's text into the set (exported for tests). */
-export async function parseInto(set: ManifestSet, source: string, text: string): Promise<void> {
+/**
+ * Parses one file's text into the set (exported for tests); `baseDir` is what a relative
+ * RepoMount path is relative to (the file's directory).
+ */
+export async function parseInto(set: ManifestSet, source: string, text: string, baseDir?: string): Promise<void> {
   const { parseAllDocuments } = await import('yaml');
   for (const doc of parseAllDocuments(text)) {
     const error = doc.errors[0];
@@ -80,7 +86,7 @@ export async function parseInto(set: ManifestSet, source: string, text: string):
     for (const item of items) {
       const problem = envelopeProblem(item);
       if (problem) set.errors.push(`error validating "${source}": error validating data: ${problem}`);
-      else set.manifests.push({ source, object: normalize(item as KubeObject) });
+      else set.manifests.push({ source, object: withMountPathResolved(normalize(item as KubeObject), baseDir) });
     }
   }
 }
@@ -114,6 +120,21 @@ function envelopeProblem(item: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * A RepoMount whose `spec.path` is relative, with the path made absolute against `baseDir`.
+ * Manifests committed next to the code (`sidekick init` writes `path: ..` into `.sidekick/`) must
+ * not carry an absolute path, which would only be right on the machine that wrote them; the
+ * server cannot resolve a relative one (it does not know where the file was), so the CLI does,
+ * before anything is sent — for apply, diff and delete alike. The server still refuses a relative
+ * path, so a kubectl user gets a clear error instead of a mount on the daemon's working directory.
+ */
+function withMountPathResolved(obj: KubeObject, baseDir: string | undefined): KubeObject {
+  const spec = obj.spec as Record<string, unknown> | undefined;
+  if (baseDir === undefined || obj.kind !== 'RepoMount' || !obj.apiVersion.startsWith('sidekicks.dev/')) return obj;
+  if (typeof spec !== 'object' || spec === null || typeof spec.path !== 'string' || spec.path === '' || isAbsolute(spec.path)) return obj;
+  return { ...obj, spec: { ...spec, path: resolve(baseDir, spec.path) } };
 }
 
 function normalize(obj: KubeObject): KubeObject {

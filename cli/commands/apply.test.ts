@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { RUNS, runManifest, startHarness, type CliHarness } from '../../test/support/cli-harness.js';
 import { isReason } from '../../api/errors.js';
 import { eventually } from '../../test/eventually.js';
+import { join } from 'node:path';
 
 let h: CliHarness;
 beforeAll(async () => {
@@ -206,5 +207,30 @@ describe('apply', () => {
       expect(await h.sk(['apply', '-f', file])).toEqual({ code: 1, stdout: '', stderr: 'error: no objects passed to apply\n' });
     }
     expect(await h.sk(['apply', '-f', '-'], { stdin: '' })).toMatchObject({ code: 1, stderr: 'error: no objects passed to apply\n' });
+  });
+
+  describe('a relative RepoMount spec.path', () => {
+    const REPOMOUNTS = { ...RUNS, plural: 'repomounts', kind: 'RepoMount' };
+    const mount = (name: string, path: string): string =>
+      `apiVersion: sidekicks.dev/v1alpha1\nkind: RepoMount\nmetadata:\n  name: ${name}\nspec:\n  session: s1\n  path: ${path}\n`;
+
+    test('is resolved against the directory of its manifest file (apply and diff), and stdin against the working directory', async () => {
+      const file = await h.write('checkout/.sidekick/repomount.yaml', mount('rel', '..'));
+      expect(await h.sk(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'repomount.sidekicks.dev/rel created\n' });
+      expect((await h.client.get(REPOMOUNTS, 'default', 'rel')).spec).toMatchObject({ path: join(h.home, 'checkout') });
+      // Run from another directory, the same file means the same path: nothing to apply, nothing to diff.
+      expect(await h.sk(['apply', '-f', 'checkout/.sidekick/'])).toMatchObject({ code: 0, stdout: 'repomount.sidekicks.dev/rel unchanged\n' });
+      expect(await h.sk(['diff', '-f', 'checkout/.sidekick/repomount.yaml'])).toMatchObject({ code: 0, stdout: '' });
+
+      expect(await h.sk(['apply', '-f', '-'], { stdin: mount('from-stdin', 'checkout/sub') })).toMatchObject({ code: 0 });
+      expect((await h.client.get(REPOMOUNTS, 'default', 'from-stdin')).spec).toMatchObject({ path: join(h.home, 'checkout', 'sub') });
+    });
+
+    test('is refused by the server, naming the field, when sent as is (kubectl)', async () => {
+      const obj = { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RepoMount', metadata: { name: 'kubectl-rel' }, spec: { session: 's1', path: '..' } };
+      const err = await h.client.create(REPOMOUNTS, 'default', obj).then(() => undefined, (e: unknown) => e as Error);
+      expect(isReason(err, 'Invalid')).toBe(true);
+      expect(err?.message).toContain('spec.path: Invalid value: "..": must be an absolute path');
+    });
   });
 });

@@ -11,17 +11,44 @@ import type { HomePaths } from '../../api/home.js';
 import { flagArgs, type DaemonFlags } from './flags.js';
 import { isAlive, pause, readDaemonInfo, readPid, socketAnswers, type DaemonInfoFile } from './process-info.js';
 
-/** A daemon that runs and answers on the home's socket. */
+/** A daemon that answers on the home's socket. */
 export interface RunningDaemon {
-  pid: number;
+  /** Its pid, when known (a foreground `daemon run` or an in-process daemon may write no pid file). */
+  pid?: number;
   info: DaemonInfoFile;
 }
 
-/** The daemon running on `paths`, or undefined when none lives and answers. */
+/**
+ * The daemon serving `paths`, or undefined when none answers. A socket that answers is a daemon
+ * serving the home, whoever started it (`daemon start`, a foreground `daemon run`, a test's
+ * in-process daemon): starting another there would only fail on it.
+ */
 export async function runningDaemon(paths: HomePaths): Promise<RunningDaemon | undefined> {
-  const pid = await readPid(paths);
-  if (!pid || !isAlive(pid) || !(await socketAnswers(paths))) return undefined;
-  return { pid, info: await readDaemonInfo(paths) };
+  if (!(await socketAnswers(paths))) return undefined;
+  const info = await readDaemonInfo(paths);
+  const fromFile = await readPid(paths);
+  const pid = info.pid ?? (fromFile && isAlive(fromFile) ? fromFile : undefined);
+  return { ...(pid ? { pid } : {}), info };
+}
+
+/** The daemon serving a home, and whether this call started it. */
+export interface EnsuredDaemon {
+  started: boolean;
+  pid?: number;
+  /** The TCP listener's URL, when it has one. */
+  tcp?: string;
+}
+
+/**
+ * Returns the daemon already serving `paths`, or starts one with `flags` and waits until it
+ * answers. `beforeStart` runs before anything is written to the home (option checks). `sidekick
+ * init` starts the daemon through here, as `daemon start` does through its parts, so they never drift.
+ */
+export async function ensureDaemonRunning(paths: HomePaths, flags: DaemonFlags, opts: StartOptions & { beforeStart?: () => Promise<void> }): Promise<EnsuredDaemon> {
+  const running = await runningDaemon(paths);
+  if (running) return { started: false, ...(running.pid ? { pid: running.pid } : {}), ...(running.info.tcp ? { tcp: running.info.tcp } : {}) };
+  await opts.beforeStart?.();
+  return { started: true, ...(await startBackground(paths, flags, opts)) };
 }
 
 export interface StartOptions {

@@ -42,7 +42,7 @@ export interface RunningCli {
   stop(): Promise<CliResult>;
 }
 
-/** Starts `sidekick ARGV` against the daemon in `home` (also the working directory). */
+/** Starts `sidekick ARGV` against the daemon in `home` (also the working directory, unless `opts.cwd`). */
 export function startCli(home: string, argv: string[], opts: CliOptions = {}): RunningCli {
   const stdout = new PassThrough();
   const stderr = new PassThrough();

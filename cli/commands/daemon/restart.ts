@@ -32,6 +32,8 @@ export class DaemonRestartCommand extends DaemonOptionsCommand {
     const timeoutMs = parseDuration(this.timeout);
     await this.checkOptions(this.context.cwd);
     const running = await lifecycle.runningDaemon(paths);
+    // A daemon with no pid was not started by `daemon start` (a foreground `daemon run`): it stops where it runs.
+    if (running && !running.pid) throw new UsageError(`the daemon on ${paths.root} runs in the foreground (no daemon.pid); stop it there (Ctrl-C), then run "sidekick daemon start"`);
     const flags = Object.keys(asked).length > 0 ? asked : (running?.info.flags ?? {});
     try {
       const stopped = await lifecycle.stopBackground(paths, timeoutMs, () => this.err(`warning: the daemon did not stop within ${this.timeout}; killed`));

@@ -34,9 +34,9 @@ export class DaemonStartCommand extends DaemonOptionsCommand {
     if (running) {
       const differences = flagDifferences(asked, running.info.flags ?? {});
       if (differences.length > 0) {
-        throw new UsageError(`the daemon is already running (pid ${running.pid}) ${differences.join(', ')}; run "${restartCommand(asked, this.home)}"`);
+        throw new UsageError(`the daemon is already running (${running.pid ? `pid ${running.pid}` : 'in the foreground'}) ${differences.join(', ')}; run "${restartCommand(asked, this.home)}"`);
       }
-      this.out(`✓ daemon already running (home: ${paths.root}, socket ${paths.socket}, pid ${running.pid})`);
+      this.out(`✓ daemon already running (home: ${paths.root}, socket ${paths.socket}${running.pid ? `, pid ${running.pid}` : ''})`);
       return 0;
     }
     // A refused option leaves the home as it was: checked before the home, log or pid file exist.
