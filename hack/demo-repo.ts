@@ -1,6 +1,6 @@
 /**
  * `npm run demo-repo`: creates the demo repository at the path examples/hello/repomount.yaml names
- * (/tmp/sidekick-demo), so `sidekick apply -f examples/hello/` has a repository to work in.
+ * (~/sidekick-demo), so `sidekick apply -f examples/hello/` has a repository to work in.
  * Idempotent: an existing demo repository there is left as it is; anything else there is an error.
  */
 import { existsSync, readdirSync } from 'node:fs';

@@ -5,6 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 const FILES: Record<string, string> = {
@@ -35,9 +36,9 @@ export function isDemoRepository(path: string): boolean {
   }
 }
 
-/** The RepoMount path an example names (the first RepoMount document with an absolute path). */
+/** The RepoMount path an example names (the first RepoMount document with an absolute or ~/ path; ~ is the home directory). */
 export function examplePath(repomountFile: string): string {
-  const match = /^\s*path:\s*(\/\S+)\s*$/m.exec(readFileSync(repomountFile, 'utf8'));
-  if (!match) throw new Error(`${repomountFile} names no absolute spec.path`);
-  return match[1]!;
+  const match = /^\s*path:\s*((?:\/|~\/)\S+)\s*$/m.exec(readFileSync(repomountFile, 'utf8'));
+  if (!match) throw new Error(`${repomountFile} names no absolute or ~/ spec.path`);
+  return match[1]!.startsWith('~/') ? join(homedir(), match[1]!.slice(2)) : match[1]!;
 }

@@ -2,7 +2,7 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repo } from './support/daemon.js';
 import { examplePath } from '../hack/demo-repository.js';
@@ -30,6 +30,6 @@ describe('npm run demo-repo', () => {
   });
 
   it('defaults to the path examples/hello names', () => {
-    expect(examplePath(join(repo, 'examples', 'hello', 'repomount.yaml'))).toBe('/tmp/sidekick-demo');
+    expect(examplePath(join(repo, 'examples', 'hello', 'repomount.yaml'))).toBe(join(homedir(), 'sidekick-demo'));
   });
 });

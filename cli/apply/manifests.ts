@@ -8,6 +8,7 @@
  * (stdin: the working directory): the one place every `-f` reader goes through.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { KubeObject } from '../../resources/meta.js';
@@ -123,7 +124,8 @@ function envelopeProblem(item: unknown): string | undefined {
 }
 
 /**
- * A RepoMount whose `spec.path` is relative, with the path made absolute against `baseDir`.
+ * A RepoMount whose `spec.path` is relative, with the path made absolute against `baseDir` (or,
+ * for `~/…`, against the user's home directory, as a shell would: the examples live there).
  * Manifests committed next to the code (`sidekick init` writes `path: ..` into `.sidekick/`) must
  * not carry an absolute path, which would only be right on the machine that wrote them; the
  * server cannot resolve a relative one (it does not know where the file was), so the CLI does,
@@ -134,7 +136,13 @@ function withMountPathResolved(obj: KubeObject, baseDir: string | undefined): Ku
   const spec = obj.spec as Record<string, unknown> | undefined;
   if (baseDir === undefined || obj.kind !== 'RepoMount' || !obj.apiVersion.startsWith('sidekicks.dev/')) return obj;
   if (typeof spec !== 'object' || spec === null || typeof spec.path !== 'string' || spec.path === '' || isAbsolute(spec.path)) return obj;
-  return { ...obj, spec: { ...spec, path: resolve(baseDir, spec.path) } };
+  return { ...obj, spec: { ...spec, path: expandMountPath(spec.path, baseDir) } };
+}
+
+/** A relative mount path made absolute: `~` and `~/…` against the home directory, the rest against `baseDir`. */
+export function expandMountPath(path: string, baseDir: string): string {
+  if (path === '~' || path.startsWith('~/')) return join(homedir(), path.slice(1));
+  return resolve(baseDir, path);
 }
 
 function normalize(obj: KubeObject): KubeObject {
