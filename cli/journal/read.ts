@@ -143,5 +143,5 @@ async function readAll(res: IncomingMessage): Promise<Buffer> {
 
 /** True for the events after which a run does nothing more. */
 export function isTerminalRunEvent(event: JournalEvent): boolean {
-  return event.type === 'run.Completed' || event.type === 'run.Failed' || event.type === 'run.Interrupted';
+  return event.type === 'run.Completed' || event.type === 'run.Failed' || event.type === 'run.Interrupted' || event.type === 'run.Canceled';
 }

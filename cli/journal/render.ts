@@ -102,7 +102,8 @@ export class ConversationRenderer {
       case 'run.Completed':
         return [`${p.ok('[run]')} ${p.ok('Completed')}${this.completedDetail(event, run)}`];
       case 'run.Failed':
-      case 'run.Interrupted': {
+      case 'run.Interrupted':
+      case 'run.Canceled': {
         const phase = event.type.slice(4);
         const why = [str(payload.reason), str(payload.message)].filter(Boolean).join(': ');
         return [`${p.bad('[run]')} ${p.bad(phase)}${why ? `: ${why}` : ''}`];

@@ -35,6 +35,7 @@ export class RunAdmission {
     const phase = parent.status?.phase;
     if (phase === RunPhase.Failed) return `the parent run "${run.spec.parent}" failed${parent.status?.reason ? ` (${parent.status.reason})` : ''}`;
     if (phase === RunPhase.Interrupted) return `the parent run "${run.spec.parent}" was interrupted${parent.status?.reason ? ` (${parent.status.reason})` : ''}`;
+    if (phase === RunPhase.Canceled) return `the parent run "${run.spec.parent}" was canceled`;
     return undefined;
   }
 
