@@ -4,6 +4,7 @@ import { ApiCommand } from '../base-command.js';
 import { ExitCodeError, formatError, isStatusError } from '../errors.js';
 import { pluralGroup } from '../resource-resolver.js';
 import { parseDryRun } from '../apply/dry-run.js';
+import { keptBranchNote } from '../kept-branch.js';
 
 const CASCADE = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan', true: 'Background', false: 'Orphan' } as const;
 
@@ -13,7 +14,8 @@ export class DeleteCommand extends ApiCommand {
     description: 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
     details: `
       Deletion sets \`deletionTimestamp\`; an object with finalizers (e.g. \`sidekicks.dev/worktree\`) stays until they
-      are removed. By default the command waits until every deleted object is gone (\`--wait=false\` returns at once).
+      are removed. Deleting a run retires its worktree but keeps its branch (the line says which, and the git command
+      that removes it); a run created again under the same name works on the next free \`<branch>-2\`. By default the command waits until every deleted object is gone (\`--wait=false\` returns at once).
       Dependents (objects whose \`ownerReferences\` point at a deleted object) are garbage-collected per \`--cascade\`:
       \`background\` (default), \`foreground\` (dependents first), or \`orphan\` (left in place).
     `,
@@ -66,10 +68,13 @@ export class DeleteCommand extends ApiCommand {
     let failed = 0;
     for (const t of targets) {
       try {
+        let answer: unknown;
         if (dryRun === 'client') await this.client().get(t.ref, t.namespace, t.name);
-        else await this.client().delete(t.ref, t.namespace, t.name, { propagationPolicy, dryRun: dryRun === 'server' });
+        else answer = await this.client().delete(t.ref, t.namespace, t.name, { propagationPolicy, dryRun: dryRun === 'server' });
         deleted.push(t);
-        this.out(this.output === 'name' ? `${t.ref.kind.toLowerCase()}.${t.ref.group}/${t.name}` : `${t.ref.kind.toLowerCase()}${t.ref.group ? `.${t.ref.group}` : ''} "${t.name}" deleted${suffix}`);
+        // A deleted run's branch stays in the repository: the line says so, and how to remove it.
+        const note = dryRun === 'none' && this.output !== 'name' && t.namespace ? await keptBranchNote(this.client(), t.namespace, answer) : '';
+        this.out(this.output === 'name' ? `${t.ref.kind.toLowerCase()}.${t.ref.group}/${t.name}` : `${t.ref.kind.toLowerCase()}${t.ref.group ? `.${t.ref.group}` : ''} "${t.name}" deleted${suffix}${note}`);
       } catch (err) {
         if (isStatusError(err) && err.reason === 'NotFound' && this.ignoreNotFound) continue;
         if (isStatusError(err) && err.reason === 'NotFound') err.message = `${pluralGroup(t.ref)} "${t.name}" not found`;

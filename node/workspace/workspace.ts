@@ -45,6 +45,12 @@ export interface PrepareRequest {
   mode: WorkspaceKind;
   /** Absent for runs without a repoMount (mode must then be `Scratch`). */
   mount?: MountSpec;
+  /**
+   * Worktree mode: the branch the run's status records from an earlier pass, used as is (a
+   * restart or resume goes on where the run was). Absent for a new run: its branch is derived,
+   * with a numeric suffix when an earlier run's branch has the derived name.
+   */
+  branch?: string;
 }
 
 /** A prepared workspace: where the agent works, and the git facts the run's status reports. */

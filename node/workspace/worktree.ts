@@ -63,6 +63,34 @@ async function createWorktree(git: Git, plan: WorktreePlan, dir: string, stale: 
   }
 }
 
+/** How many suffixed names (`-2` … `-100`) a new run tries when its derived branch is taken. */
+const MAX_BRANCH_SUFFIX = 100;
+
+/**
+ * The branch a new run's worktree goes on: its derived name, or — when a branch of that name holds
+ * other work (an earlier run of the same name was deleted, and deleting a run keeps its branch) —
+ * the first free `<derived>-2`, `-3`…. A worktree this run already made at `plannedDir` (a try
+ * that crashed before the status recorded its branch) keeps its branch; a branch still at the
+ * base commit and checked out nowhere (no work on it) is free.
+ */
+export async function chooseRunBranch(git: Git, mountRoot: string, derived: string, plannedDir: string, baseCommit: string): Promise<string> {
+  const dir = await canonicalTarget(plannedDir);
+  const worktrees = await listWorktrees(git, mountRoot);
+  const mine = worktrees.find((w) => w.path === dir && !w.prunable);
+  if (mine?.branch?.startsWith('refs/heads/') && (await exists(dir))) return mine.branch.slice('refs/heads/'.length);
+  for (let n = 1; n <= MAX_BRANCH_SUFFIX; n++) {
+    const candidate = n === 1 ? derived : `${derived}-${n}`;
+    const ref = `refs/heads/${candidate}`;
+    const tip = await resolveCommit(git, mountRoot, ref);
+    if (tip === undefined) return candidate;
+    if (tip === baseCommit && !worktrees.some((w) => w.branch === ref && !w.prunable)) return candidate;
+  }
+  throw new WorkspaceError(
+    'BranchExists',
+    `branches ${derived} and ${derived}-2 … -${MAX_BRANCH_SUFFIX} all exist with other work; delete the ones you no longer need (git -C ${mountRoot} branch -D NAME)`,
+  );
+}
+
 /**
  * An existing run branch is reused only when it is still exactly the base (a try that created
  * the branch and then crashed) and no other worktree has it checked out. A branch with commits
