@@ -67,7 +67,7 @@ export const RunStatus = Type.Object(
     phase: Type.Optional(
       closedSet(
         RunPhase,
-        'Where the run is in its lifecycle: Queued (waiting for a slot or for its session, agent or repo mount: see reason), Starting, Running, WaitingForApproval, WaitingForInput, Paused; it ends Completed, Failed, Interrupted (an Interrupt whose driver cannot pause, or its parent ended) or Canceled (a Cancel intervention ended it for good).',
+        'Where the run is in its lifecycle. A Queued run waits for a slot or for its session, agent or repo mount (reason says which). Interrupted: an Interrupt whose driver cannot pause, or its parent ended; Canceled: a Cancel intervention ended it for good.',
       ),
     ),
     reason: Type.Optional(Type.String({ description: 'CamelCase reason for the current phase: why a Queued run waits (QueueFull, RepoMountNotReady, AgentNotReady, SessionNotReady, BudgetExhausted) or why a run ended.' })),
