@@ -29,8 +29,8 @@ interface NotReady {
   reason: 'SessionNotReady' | 'AgentNotReady' | 'RepoMountNotReady' | 'BudgetExhausted';
   message: string;
   /**
-   * Only until a controller has looked at the object (a session, a mount applied in the same file
-   * as the run): nothing to fix, so no Warning Event.
+   * Most often over within the second: a session not created or not observed yet, a mount whose
+   * path has not been looked at yet (applied with the run). The status says it; no Warning Event.
    */
   transient?: boolean;
 }
@@ -58,8 +58,10 @@ export class RunAdmission {
     const session = await this.d.store.find<Session>('sessions', ns, run.spec.session);
     // Until the session controller has observed the session, its journal does not start with
     // session.created: wait (the session's status change wakes its runs).
+    // `sidekick apply -f examples/hello/` creates run.yaml before session.yaml (files in name
+    // order): a missing session is most often one on its way, so it gets no Warning either.
     const missing: NotReady | undefined = !session
-      ? { reason: 'SessionNotReady', message: `session/${run.spec.session}: not found` }
+      ? { reason: 'SessionNotReady', message: `session/${run.spec.session}: not found`, transient: true }
       : !session.status?.phase
         ? { reason: 'SessionNotReady', message: `session/${run.spec.session}: not ready yet`, transient: true }
         : await this.missingReference(run);
