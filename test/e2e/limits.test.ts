@@ -65,8 +65,9 @@ describe('session queue, budgets and child runs (in-process daemon)', () => {
     });
     const table = await sidekick(home, ['get', 'runs', '--field-selector', 'spec.session=prio']);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/PHASE\s+QUEUE\s+TURNS/);
-    expect(table.stdout).toMatch(/high\s+prio\s+prio-quick\s+Queued\s+1\s/);
+    expect(table.stdout.split('\n')[0]).toMatch(/PHASE\s+REASON\s+QUEUE\s+TURNS/);
+    // A run waiting for a slot says so: REASON QueueFull.
+    expect(table.stdout).toMatch(/high\s+prio\s+prio-quick\s+Queued\s+QueueFull\s+1\s/);
 
     expect((await sidekick(home, ['respond', 'run/blocker', '-m', 'yes'])).code).toBe(0);
     await eventually(async () => {
