@@ -18,14 +18,16 @@ interface DeletedRun extends KubeObject {
 
 /**
  * ` (branch B kept: git -C ROOT branch -D B removes it)` for a run that worked on a branch of its
- * mount's repository, else ''. `deleted` is what the DELETE answered (the run, while its finalizer
+ * mount's repository (` (branch B deleted with it)` with --delete-branch), else ''. `deleted` is what the DELETE answered (the run, while its finalizer
  * retires the worktree); the mount is read for its repository root.
  */
-export async function keptBranchNote(client: ApiClient, namespace: string, deleted: unknown): Promise<string> {
+export async function keptBranchNote(client: ApiClient, namespace: string, deleted: unknown, opts: { deleteBranch?: boolean } = {}): Promise<string> {
   const run = deleted as DeletedRun;
   if (run?.kind !== 'Run') return '';
   const ws = run.status?.workspace;
   if (ws?.mode !== 'Worktree' || !ws.branch || !run.spec?.repoMount) return '';
+  // The finalizer deletes it (a branch holding other work is kept: the run's events say so).
+  if (opts.deleteBranch) return ` (branch ${ws.branch} deleted with it)`;
   const mount = await client.get<KubeObject & { spec: { path: string }; status?: { root?: string } }>(REPOMOUNTS, namespace, run.spec.repoMount).catch(() => undefined);
   const root = mount?.status?.root ?? mount?.spec.path;
   const how = root ? `: git -C ${quote(root)} branch -D ${ws.branch} removes it` : '';

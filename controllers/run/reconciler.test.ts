@@ -76,6 +76,9 @@ async function world(maxActiveRuns: number): Promise<World> {
       throw new Error('not in these tests');
     },
     retire: async () => ({ retired: false }),
+    deleteBranch: async () => {
+      throw new Error('not in these tests');
+    },
   };
   const checkpoints = new CheckpointStore(s, clock);
   const events = new RunEvents({ store: s, writer, launcher, checkpoints, workspaces, artifacts: {} as ArtifactContent, session: () => ({ runs: [] }), clock });

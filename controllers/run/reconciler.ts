@@ -8,7 +8,7 @@
 import type { Store } from '../../api/store/store.js';
 import type { EventRecorder } from '../../api/events/recorder.js';
 import type { Run } from '../../resources/kinds/run.js';
-import { RunPhase } from '../../resources/kinds/run.js';
+import { DELETE_BRANCH_ANNOTATION, RunPhase } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
@@ -281,10 +281,22 @@ export class RunReconciler implements Reconciler {
       // The mount may be gone before its runs: its default policy (OnDelete) still retires them.
       const { retired } = await this.d.workspaces.retire(await workspaceFromStatus(this.d.store, run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
       if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode ?? 'Scratch' } }]).catch(() => undefined);
+      if (run.metadata.annotations?.[DELETE_BRANCH_ANNOTATION] === 'true') await this.deleteBranch(run, mount);
     }
     await this.d.checkpoints.remove(run.metadata.uid!);
     await removeFinalizer(this.d.store, run);
     return {};
+  }
+
+  /** `delete --delete-branch`: the run's worktree branch goes too, if it is still only the run's work. */
+  private async deleteBranch(run: Run, mount: RepoMount | undefined): Promise<void> {
+    const ws = run.status?.workspace;
+    const mountRoot = mount?.status?.root ?? mount?.spec.path;
+    if (ws?.mode !== 'Worktree' || !ws.branch || !mountRoot) return;
+    const target = { mountRoot, branch: ws.branch, runUid: run.metadata.uid!, ...(ws.baseCommit ? { baseCommit: ws.baseCommit } : {}) };
+    const { deleted, kept } = await this.d.workspaces.deleteBranch(target);
+    if (deleted) this.d.recorder?.normal(run, 'BranchDeleted', `branch ${ws.branch} deleted with the run`);
+    else this.d.recorder?.warning(run, 'BranchKept', `${kept ?? `branch ${ws.branch} kept`}: not deleted`);
   }
 
   private async fail(run: Run, f: Parameters<typeof failRun>[1]): Promise<void> {

@@ -15,9 +15,11 @@ import { SimpleGitRunner, type Git } from './git.js';
 import { KeyedLock } from '../../api/keyed-lock.js';
 import { DefaultBranchPrefix, isInside, runBranch, workspaceDir } from './layout.js';
 import { checkBranchName, inspectMount, resolveCommit } from './repo.js';
-import { chooseRunBranch, prepareWorktree, removeWorktree } from './worktree.js';
+import { chooseRunBranch, deleteRunBranch, prepareWorktree, removeWorktree } from './worktree.js';
 import type {
+  BranchTarget,
   CleanupPolicy,
+  DeleteBranchResult,
   FinishRequest,
   FinishResult,
   MountInfo,
@@ -115,6 +117,11 @@ export class WorkspaceManager {
       await rm(dir, { recursive: true, force: true });
     }
     return { retired: true };
+  }
+
+  /** Deletes a deleted run's branch if it is still only the run's work (see deleteRunBranch). */
+  deleteBranch(target: BranchTarget): Promise<DeleteBranchResult> {
+    return this.repoLock.run(target.mountRoot, () => deleteRunBranch(this.git, target));
   }
 
   private async prepareScratch(req: PrepareRequest): Promise<Workspace> {

@@ -115,3 +115,20 @@ export interface RetireResult {
   /** True when the workspace directory is gone (removed now or earlier); false when kept. */
   retired: boolean;
 }
+
+/** A run's branch in its mount's repository, to delete when the run is deleted and asked so. */
+export interface BranchTarget {
+  /** Canonical root of the mounted checkout. */
+  mountRoot: string;
+  branch: string;
+  /** The run's uid: its commits carry `Agent-Run: <uid>`. */
+  runUid: string;
+  /** The commit the run started from (a run that committed nothing left its branch there). */
+  baseCommit?: string;
+}
+
+export interface DeleteBranchResult {
+  deleted: boolean;
+  /** Why the branch was kept (checked out, or holding commits that are not the run's). */
+  kept?: string;
+}

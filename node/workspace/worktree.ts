@@ -9,7 +9,7 @@ import { copyUntrackedFiles } from './copy-files.js';
 import { WorkspaceError } from './errors.js';
 import type { Git } from './git.js';
 import { branchExists, gitFailure, listWorktrees, resolveCommit, type WorktreeEntry } from './repo.js';
-import type { Workspace } from './workspace.js';
+import type { BranchTarget, DeleteBranchResult, Workspace } from './workspace.js';
 
 export interface WorktreePlan {
   /** Canonical root of the main checkout. */
@@ -143,4 +143,25 @@ export async function removeWorktree(git: Git, mountRoot: string | undefined, di
 
 function errorText(err: Error): string {
   return 'stderr' in err ? String((err as { stderr: unknown }).stderr) : err.message;
+}
+
+/**
+ * Deletes a deleted run's branch when it is still only the run's: checked out nowhere, and its tip
+ * is the run's base (it committed nothing) or a commit of the run (trailer `Agent-Run: <uid>`). A
+ * branch someone built on, or checked out (a Manual-cleanup worktree still there), is kept and
+ * the answer says why.
+ */
+export async function deleteRunBranch(git: Git, target: BranchTarget): Promise<DeleteBranchResult> {
+  const ref = `refs/heads/${target.branch}`;
+  const tip = await resolveCommit(git, target.mountRoot, ref);
+  // Already gone (a finalizer pass repeated, or the user deleted it) is success.
+  if (tip === undefined) return { deleted: true };
+  const holder = (await listWorktrees(git, target.mountRoot)).find((w) => w.branch === ref && !w.prunable);
+  if (holder) return { deleted: false, kept: `branch ${target.branch} is checked out in ${holder.path}` };
+  const trailers = tip === target.baseCommit ? '' : await git.run(target.mountRoot, ['log', '-1', '--format=%(trailers:key=Agent-Run,valueonly)', tip]);
+  if (tip !== target.baseCommit && trailers.trim() !== target.runUid) {
+    return { deleted: false, kept: `branch ${target.branch} has commits that are not the run's (tip ${tip.slice(0, 12)})` };
+  }
+  await git.run(target.mountRoot, ['branch', '-D', target.branch]);
+  return { deleted: true };
 }

@@ -18,6 +18,12 @@ export const RunPhase = {
 } as const;
 export type RunPhase = (typeof RunPhase)[keyof typeof RunPhase];
 
+/**
+ * Set to "true" on a run before deleting it (`sidekick delete run NAME --delete-branch`): its
+ * finalizer also deletes the run's branch, if it is still only the run's work.
+ */
+export const DELETE_BRANCH_ANNOTATION = 'sidekicks.dev/delete-branch';
+
 /** The phases a run ends in: it never leaves them (a Cancel ends it for good, an Interrupt that cannot pause too). */
 export const TERMINAL_RUN_PHASES: ReadonlySet<string> = new Set([RunPhase.Completed, RunPhase.Interrupted, RunPhase.Canceled, RunPhase.Failed]);
 

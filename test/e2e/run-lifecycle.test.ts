@@ -2,8 +2,9 @@
  * End to end, the README tour as a new user meets it, against the in-process daemon (real git,
  * real SQLite, the CLI in-process): a run whose mount path does not exist yet waits Queued and
  * says why (`get runs` REASON, `describe`, a Warning Event) and starts by itself once the path is
- * a repository; deleting it says its branch is kept, and applying it again works on the next free
- * branch name; `cancel` ends a run Canceled.
+ * a repository; deleting it says its branch is kept, applying it again works on the next free
+ * branch name, and `delete --delete-branch` takes the branch with the run; `cancel` ends a run
+ * Canceled.
  */
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
 import { join } from 'node:path';
@@ -71,6 +72,12 @@ describe('the run lifecycle a new user meets', () => {
     expect(git(demo, 'log', '-1', '--format=%B', 'sidekicks/hello/hello-2')).toContain(`Agent-Run: ${again.metadata.uid}`);
     const described = await sidekick(home, ['describe', 'run', 'hello']);
     expect(described.stdout).toMatch(/Normal\s+BranchTaken\s+.*branch sidekicks\/hello\/hello exists \(left by an earlier run\): this run commits to sidekicks\/hello\/hello-2/);
+
+    // --delete-branch: the run's finalizer deletes its branch (only its own work is on it); the
+    // earlier run's branch stays. The CLI waits until the run is gone, so the branch is gone too.
+    const both = await sidekick(home, ['delete', 'run', 'hello', '--delete-branch']);
+    expect([both.code, both.stdout]).toEqual([0, 'run.sidekicks.dev "hello" deleted (branch sidekicks/hello/hello-2 deleted with it)\n']);
+    expect(git(demo, 'branch', '--list', 'sidekicks/hello/*').trim().split('\n').map((b) => b.trim())).toEqual(['sidekicks/hello/hello']);
   }, 90_000);
 
   it('cancel ends a run Canceled, for good', async () => {
