@@ -379,38 +379,3 @@ describe('retire', () => {
     expect(existsSync(path.join(repo, 'README.md'))).toBe(true);
   });
 });
-
-describe('deleteBranch (delete --delete-branch)', () => {
-  it("deletes a retired run's branch holding only its commits, and keeps one checked out or built on", async () => {
-    const repo = makeRepo();
-    const r = run('doomed');
-    const ws = await manager.prepare({ run: r, mode: 'Worktree', mount: { path: repo } });
-    writeFiles(ws.path, { 'work.txt': 'w\n' });
-    await manager.finish(ws, { runUid: r.uid, agentName: 'coder', message: 'work' });
-    const target = { mountRoot: ws.mountRoot!, branch: ws.branch!, runUid: r.uid, baseCommit: ws.baseCommit! };
-    // Still checked out in the run's worktree (a Manual cleanup leaves it): kept.
-    expect(await manager.deleteBranch(target)).toEqual({ deleted: false, kept: `branch ${ws.branch} is checked out in ${ws.path}` });
-    await manager.retire(ws, 'OnDelete', 'RunDeleted');
-    expect(await manager.deleteBranch(target)).toEqual({ deleted: true });
-    expect(git(repo, 'branch', '--list', ws.branch!)).toBe('');
-    // Gone already is success.
-    expect(await manager.deleteBranch(target)).toEqual({ deleted: true });
-  });
-
-  it('keeps a branch someone committed on after the run, and deletes one the run left at its base', async () => {
-    const repo = makeRepo();
-    const r = run('built-on');
-    const ws = await manager.prepare({ run: r, mode: 'Worktree', mount: { path: repo } });
-    git(ws.path, 'commit', '-q', '--allow-empty', '-m', 'mine, not the run');
-    await manager.retire(ws, 'OnDelete', 'RunDeleted');
-    const kept = await manager.deleteBranch({ mountRoot: ws.mountRoot!, branch: ws.branch!, runUid: r.uid, baseCommit: ws.baseCommit! });
-    expect(kept.deleted).toBe(false);
-    expect(kept.kept).toMatch(/has commits that are not the run's/);
-    expect(git(repo, 'branch', '--list', ws.branch!)).toContain(ws.branch!);
-
-    const idle = run('idle');
-    const untouched = await manager.prepare({ run: idle, mode: 'Worktree', mount: { path: repo } });
-    await manager.retire(untouched, 'OnDelete', 'RunDeleted');
-    expect(await manager.deleteBranch({ mountRoot: untouched.mountRoot!, branch: untouched.branch!, runUid: idle.uid, baseCommit: untouched.baseCommit! })).toEqual({ deleted: true });
-  });
-});
