@@ -90,6 +90,7 @@ export function registerRunController(c: ControllerContext): RunController {
     const st = o.status as { phase?: string; message?: string } | undefined;
     return `${st?.phase ?? ''}\u0000${st?.message ?? ''}`;
   };
+  const WAITS_FOR = { agent: 'AgentNotReady', repoMount: 'RepoMountNotReady' } as const;
   const naming = (field: 'agent' | 'repoMount') => (ch: Change<KubeObject>): string[] => {
     const obj = ch.obj;
     if (ch.type === 'delete' || (ch.type === 'update' && readiness(ch.old) === readiness(obj))) return [];
@@ -97,7 +98,11 @@ export function registerRunController(c: ControllerContext): RunController {
     const named = runs.list((r) => r.metadata.namespace === ns && r.spec[field] === obj.metadata.name);
     const keys = named.filter((r) => (r.status?.phase ?? 'Queued') !== 'Queued').map(objectKey);
     for (const session of new Set(named.filter(isWaiting).map((r) => r.spec.session))) keys.push(...c.queue.front(ns, session));
-    return keys;
+    // The runs that say they wait for this very object re-decide too, wherever they are in the
+    // queue: otherwise one behind a full session's front would keep saying RepoMountNotReady
+    // (or AgentNotReady) after the mount was fixed.
+    keys.push(...named.filter((r) => isWaiting(r) && r.status?.reason === WAITS_FOR[field]).map(objectKey));
+    return [...new Set(keys)];
   };
 
   const controller = controllerFor<Run>('Run', 'runs', c.informers, c.log)

@@ -80,6 +80,34 @@ describe('the run lifecycle a new user meets', () => {
     expect(git(demo, 'branch', '--list', 'sidekicks/hello/*').trim().split('\n').map((b) => b.trim())).toEqual(['sidekicks/hello/hello']);
   }, 90_000);
 
+  it('a run behind a full session says what it waits for now: its mount, then a slot', async () => {
+    const busy = join(dir, 'busy', 'demo');
+    await applyAll(client, [
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'busy' }, spec: { limits: { maxActiveRuns: 1 } } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'holder' }, spec: { driver: 'Scripted', script: [{ say: 'holding' }, { wait: 60 }] } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'quick' }, spec: { driver: 'Scripted', script: [{ say: 'done' }] } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'RepoMount', metadata: { name: 'busy' }, spec: { session: 'busy', path: busy } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'holder' }, spec: { session: 'busy', agent: 'holder', prompt: 'hold the slot' } },
+    ]);
+    await runInPhase(client, 'holder', 'Running', 20_000);
+    // A run waiting for the slot is at the front of the queue; the one waiting for the mount behind it.
+    await applyAll(client, [{ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'ahead' }, spec: { session: 'busy', agent: 'quick', prompt: 'go' } }]);
+    await eventually(async () => (await runPhase(client, 'ahead')).status?.reason === 'QueueFull', { timeoutMs: 20_000 });
+    await applyAll(client, [{ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'behind' }, spec: { session: 'busy', agent: 'quick', repoMount: 'busy', prompt: 'go' } }]);
+    await eventually(async () => (await runPhase(client, 'behind')).status?.reason === 'RepoMountNotReady', { timeoutMs: 20_000 });
+
+    demoRepo(join(dir, 'busy'));
+    const queued = await eventually(async () => {
+      const r = await runPhase(client, 'behind');
+      expect([r.status?.phase, r.status?.reason]).toEqual(['Queued', 'QueueFull']);
+      return r;
+    }, { timeoutMs: 20_000 });
+    expect(queued.status?.message).toBe('session busy has no free slot: all 1 (limits.maxActiveRuns) are taken');
+    expect((await sidekick(home, ['cancel', 'run/holder'])).code).toBe(0);
+    await runInPhase(client, 'ahead', 'Completed', 30_000);
+    await runInPhase(client, 'behind', 'Completed', 30_000);
+  }, 90_000);
+
   it('cancel ends a run Canceled, for good', async () => {
     await applyAll(client, [
       { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'slow' }, spec: { driver: 'Scripted', script: [{ say: 'starting' }, { wait: 60 }] } },
