@@ -25,8 +25,8 @@ export function endedRefusal(run: Pick<Run, 'metadata' | 'status'>, verb: string
   return isTerminalPhase(phase) ? `run "${run.metadata.name}" is ${phase}: nothing to ${verb}` : undefined;
 }
 
-function refused(plural: string, name: string, field: string, why: string): ApiError {
-  return new ApiError(StatusReason.Invalid, why, { name, group: 'sidekicks.dev', kind: plural, causes: [{ reason: 'FieldValueForbidden', field, message: why }] });
+function refused(kind: string, name: string, field: string, why: string): ApiError {
+  return new ApiError(StatusReason.Invalid, why, { name, group: 'sidekicks.dev', kind, causes: [{ reason: 'FieldValueForbidden', field, message: why }] });
 }
 
 /** Refuses an Intervention whose run has ended or is being deleted (422 Invalid). */
@@ -35,7 +35,7 @@ export async function admitIntervention(store: Store, obj: KubeObject): Promise<
   if (typeof spec?.run !== 'string' || typeof spec.type !== 'string') return;
   const run = await store.find<Run>('runs', obj.metadata.namespace ?? '', spec.run);
   const why = run && endedRefusal(run, VERB[spec.type] ?? 'steer');
-  if (why) throw refused('interventions', obj.metadata.name ?? obj.metadata.generateName ?? '', 'spec.run', why);
+  if (why) throw refused('Intervention', obj.metadata.name ?? obj.metadata.generateName ?? '', 'spec.run', why);
 }
 
 /** Refuses a pause or resume (`spec.suspend` changed) of a run that has ended (422 Invalid). */
@@ -45,5 +45,5 @@ export function admitRunUpdate(old: KubeObject, obj: KubeObject): void {
   if (before === after) return;
   const phase = (old as Run).status?.phase;
   if (!isTerminalPhase(phase)) return;
-  throw refused('runs', old.metadata.name ?? '', 'spec.suspend', `run "${old.metadata.name}" is ${phase}: nothing to ${after ? 'pause' : 'resume'}`);
+  throw refused('Run', old.metadata.name ?? '', 'spec.suspend', `run "${old.metadata.name}" is ${phase}: nothing to ${after ? 'pause' : 'resume'}`);
 }
