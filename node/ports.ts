@@ -3,7 +3,7 @@
  * (git), artifact content, and driver processes. Reconciler tests use fakes; the daemon wires the
  * real WorkspaceManager, ArtifactStore and driver supervisor.
  */
-import type { CleanupPolicy, FinishRequest, FinishResult, PrepareRequest, RetireMoment, RetireResult, RetireTarget, Workspace } from './workspace/workspace.js';
+import type { BranchTarget, CleanupPolicy, DeleteBranchResult, FinishRequest, FinishResult, PrepareRequest, RetireMoment, RetireResult, RetireTarget, Workspace } from './workspace/workspace.js';
 import type { IsolationPolicy, IsolationStatus } from '../resources/kinds/common.js';
 import type { AgentConfig, DriverCapabilities, DriverEvent, DriverStartContext, PermissionDecision, ToolCall } from './drivers/contract.js';
 
@@ -21,6 +21,8 @@ export interface Workspaces {
   finish(ws: Workspace, req: FinishRequest): Promise<FinishResult>;
   /** Removes the worktree / clone when the cleanup policy says so at this moment (branches stay). */
   retire(target: RetireTarget, policy: CleanupPolicy, moment: RetireMoment): Promise<RetireResult>;
+  /** Deletes a deleted run's branch if it is still only the run's work (`delete --delete-branch`). */
+  deleteBranch(target: BranchTarget): Promise<DeleteBranchResult>;
 }
 
 /** Content-addressed storage for artifact bodies. */

@@ -53,7 +53,7 @@ describe('decideAdmissionOf', () => {
 
   it('counts Paused and waiting runs as active and ignores terminal and deleting runs', () => {
     const d = decideAdmissionOf(
-      [run('p', { phase: 'Paused' }), run('w', { phase: 'WaitingForApproval' }), run('done', { phase: 'Completed' }), run('gone', { deleting: true }), run('q')],
+      [run('p', { phase: 'Paused' }), run('w', { phase: 'WaitingForApproval' }), run('done', { phase: 'Completed' }), run('canceled', { phase: 'Canceled' }), run('gone', { deleting: true }), run('q')],
       2,
       () => true,
     );

@@ -12,7 +12,7 @@ import type { Journal } from './journal.js';
 export const CHANNEL_MESSAGE = 'channel.message';
 
 /** How an agent's turn ended: Completed turns carry the agent's reply, others a note. */
-export type TurnOutcome = 'Completed' | 'Failed' | 'Interrupted';
+export type TurnOutcome = 'Completed' | 'Failed' | 'Interrupted' | 'Canceled';
 
 /** The payload of a `channel.message` event. */
 export interface ChannelMessagePayload {

@@ -17,6 +17,7 @@ import { appliedCreateFields, applyConfiguration } from './apply.js';
 import { listKeysOf } from './list-keys.js';
 import { isApplyConflict, keepTimestampsOfNoOp, recordUpdate, type OwnershipContext } from './managed-fields.js';
 import { admitRemember, type RememberAuthority } from './remember-admission.js';
+import { admitIntervention, admitRunUpdate } from './run-control-admission.js';
 import { jsonPatch, mergePatch, PatchType } from './patch.js';
 
 /** Options every write accepts (the query parameters of a write request). */
@@ -281,6 +282,9 @@ export class ApiService {
    */
   private async admitStored(def: KindDefinition, old: KubeObject | undefined, obj: KubeObject, req: WriteRequest): Promise<void> {
     if (def.plural === 'approvals') await admitRemember(old, obj, { store: this.store, authority: this.authority, user: req.user });
+    // Steering an ended run (an Intervention, a pause or resume) is refused: nothing is stored.
+    if (def.plural === 'interventions' && !old) await admitIntervention(this.store, obj);
+    if (def.plural === 'runs' && old) admitRunUpdate(old, obj);
   }
 
   private async storeCreate(def: KindDefinition, obj: KubeObject, req: WriteRequest): Promise<KubeObject> {

@@ -1,4 +1,4 @@
-/** `sidekick cancel run/NAME [--reason TEXT]`: ends a run Interrupted. */
+/** `sidekick cancel run/NAME [--reason TEXT]`: ends a run Canceled, for good. */
 import { Command, Option } from 'clipanion';
 import { DEFAULT_OUTCOME_TIMEOUT } from '../interventions/request.js';
 import { InterventionCommand } from '../interventions/intervention-command.js';
@@ -9,10 +9,11 @@ export class CancelCommand extends InterventionCommand {
     category: 'Interventions',
     description: 'Cancel a run',
     details: `
-      Creates a Cancel Intervention: the run's driver stops and the run ends \`Interrupted\` with reason \`Canceled\`
-      (queued, paused and waiting runs too). Its pending approvals are canceled; its workspace is kept until the run is
-      deleted. Exits 1 when the intervention is Rejected (the run has already ended) or Expired (the run changed since
-      it was read).
+      Creates a Cancel Intervention: the run's driver stops and the run ends \`Canceled\` for good (queued, paused and
+      waiting runs too; unlike \`sidekick interrupt\`, nothing resumes it). Its pending approvals are canceled and its
+      child runs end \`Interrupted\`; its workspace and branch are kept until the run is deleted. A run that has
+      already ended is refused before anything is created (\`error: run/NAME is Completed: nothing to cancel\`, exit
+      1). Exits 1 too when the intervention is Expired (the run changed since it was read).
     `,
     examples: [['Cancel run fix-login', 'sidekick cancel run/fix-login --reason "superseded by fix-login-2"']],
   });

@@ -4,6 +4,8 @@ import { ApiCommand } from '../base-command.js';
 import { ExitCodeError, formatError, isStatusError } from '../errors.js';
 import { pluralGroup } from '../resource-resolver.js';
 import { parseDryRun } from '../apply/dry-run.js';
+import { keptBranchNote } from '../kept-branch.js';
+import { DELETE_BRANCH_ANNOTATION } from '../../resources/kinds/run.js';
 
 const CASCADE = { background: 'Background', foreground: 'Foreground', orphan: 'Orphan', true: 'Background', false: 'Orphan' } as const;
 
@@ -14,12 +16,15 @@ export class DeleteCommand extends ApiCommand {
     description: 'Delete resources by file names, stdin, resources and names, or by resources and label selector',
     details: `
       Deletion sets \`deletionTimestamp\`; an object with finalizers (e.g. \`sidekicks.dev/worktree\`) stays until they
-      are removed. By default the command waits until every deleted object is gone (\`--wait=false\` returns at once).
+      are removed. Deleting a run retires its worktree but keeps its branch (the line says which, and the git command
+      that removes it; \`--delete-branch\` deletes it with the run unless it holds work that is not the run's); a run
+      created again under the same name works on the next free \`<branch>-2\`. By default the command waits until every deleted object is gone (\`--wait=false\` returns at once).
       Dependents (objects whose \`ownerReferences\` point at a deleted object) are garbage-collected per \`--cascade\`:
       \`background\` (default), \`foreground\` (dependents first), or \`orphan\` (left in place).
     `,
     examples: [
       ['Delete a run', 'sidekick delete run hello'],
+      ['Delete a run and its branch', 'sidekick delete run hello --delete-branch'],
       ['Delete what a manifest describes', 'sidekick delete -f run.yaml'],
       ['Delete runs with a label, without waiting', 'sidekick delete runs -l team=auth --wait=false'],
       ['Delete every run in the namespace', 'sidekick delete runs --all'],
@@ -38,6 +43,7 @@ export class DeleteCommand extends ApiCommand {
   ignoreNotFound = Option.Boolean('--ignore-not-found', false, { description: 'Treat "resource not found" as a successful delete' });
   dryRun = Option.String('--dry-run', { tolerateBoolean: true, description: 'none, client or server' });
   output = Option.String('-o,--output', { description: 'Only `name` is supported: print kind.group/name' });
+  deleteBranch = Option.Boolean('--delete-branch', false, { description: "Runs: delete the run's branch too, unless it holds work that is not the run's" });
   args = Option.Rest();
 
   async execute(): Promise<number> {
@@ -67,10 +73,18 @@ export class DeleteCommand extends ApiCommand {
     let failed = 0;
     for (const t of targets) {
       try {
+        let answer: unknown;
+        const withBranch = this.deleteBranch && t.ref.plural === 'runs' && t.ref.group === 'sidekicks.dev';
         if (dryRun === 'client') await this.client().get(t.ref, t.namespace, t.name);
-        else await this.client().delete(t.ref, t.namespace, t.name, { propagationPolicy, dryRun: dryRun === 'server' });
+        else {
+          // The run's finalizer deletes the branch when the run carries the annotation.
+          if (withBranch && dryRun === 'none') await this.client().patch(t.ref, t.namespace, t.name, 'merge', { metadata: { annotations: { [DELETE_BRANCH_ANNOTATION]: 'true' } } }, { fieldManager: 'sidekick' });
+          answer = await this.client().delete(t.ref, t.namespace, t.name, { propagationPolicy, dryRun: dryRun === 'server' });
+        }
         deleted.push(t);
-        this.out(this.output === 'name' ? `${t.ref.kind.toLowerCase()}.${t.ref.group}/${t.name}` : `${t.ref.kind.toLowerCase()}${t.ref.group ? `.${t.ref.group}` : ''} "${t.name}" deleted${suffix}`);
+        // A deleted run's branch stays in the repository: the line says so, and how to remove it.
+        const note = dryRun === 'none' && this.output !== 'name' && t.namespace ? await keptBranchNote(this.client(), t.namespace, answer, { deleteBranch: withBranch }) : '';
+        this.out(this.output === 'name' ? `${t.ref.kind.toLowerCase()}.${t.ref.group}/${t.name}` : `${t.ref.kind.toLowerCase()}${t.ref.group ? `.${t.ref.group}` : ''} "${t.name}" deleted${suffix}${note}`);
       } catch (err) {
         if (isStatusError(err) && err.reason === 'NotFound' && this.ignoreNotFound) continue;
         if (isStatusError(err) && err.reason === 'NotFound') err.message = `${pluralGroup(t.ref)} "${t.name}" not found`;

@@ -23,7 +23,7 @@ describe('get', () => {
     const r = await h.sk(['get', 'runs']);
     expect(r.code).toBe(0);
     const [header] = r.stdout.split('\n');
-    expect(header).toMatch(/^NAME {4}SESSION {3}AGENT {3}PHASE {3}QUEUE {3}TURNS {3}AGE$/);
+    expect(header).toMatch(/^NAME {4}SESSION {3}AGENT {3}PHASE {3}REASON {3}QUEUE {3}TURNS {3}AGE$/);
     const rows = parseTable(r.stdout);
     expect(rows.map((x) => x.NAME).sort()).toEqual(['alpha', 'beta']);
     expect(rows[0]).toMatchObject({ SESSION: 's1', AGENT: 'a1' });
@@ -33,7 +33,7 @@ describe('get', () => {
 
   test('-o wide adds priority columns; --show-labels and -L decorate; --no-headers', async () => {
     const wide = parseTable((await h.sk(['get', 'runs', '-o', 'wide'])).stdout);
-    expect(Object.keys(wide[0])).toEqual(['NAME', 'SESSION', 'AGENT', 'PHASE', 'QUEUE', 'TURNS', 'AGE', 'BRANCH', 'NODE', 'TOKENS']);
+    expect(Object.keys(wide[0])).toEqual(['NAME', 'SESSION', 'AGENT', 'PHASE', 'REASON', 'QUEUE', 'TURNS', 'AGE', 'BRANCH', 'NODE', 'TOKENS']);
     const labelled = parseTable((await h.sk(['get', 'runs', '--show-labels', '-L', 'team', '-L', 'tier'])).stdout);
     const beta = labelled.find((x) => x.NAME === 'beta')!;
     expect(beta).toMatchObject({ TEAM: 'auth', TIER: 'gold', LABELS: 'team=auth,tier=gold' });

@@ -12,8 +12,9 @@ export class InterruptCommand extends InterventionCommand {
       Creates an Interrupt Intervention: the current turn stops at the next safe point, the transcript is saved and the
       run becomes \`Paused\` — the same run. \`sidekick steer\` continues it with new instructions (the text is its next
       user message); \`sidekick resume\` continues it as it was. A run whose driver cannot resume ends \`Interrupted\`
-      instead. Exits 1 when the intervention is Rejected (the run has not started, is paused or has ended) or Expired
-      (the run changed since it was read).
+      instead. A run that has ended is refused before anything is created (\`error: run/NAME is Completed: nothing to
+      interrupt\`, exit 1). Exits 1 too when the intervention is Rejected (the run has not started or is paused) or
+      Expired (the run changed since it was read).
     `,
     examples: [
       ['Interrupt run fix-login', 'sidekick interrupt run/fix-login --reason "wrong file"'],

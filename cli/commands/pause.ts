@@ -3,7 +3,7 @@ import { Command, Option } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { PrintedError } from '../errors.js';
 import { RUNS } from '../journal/read.js';
-import { hasEnded, INTERRUPTED_BY, patchSuspend, runName, type RunSummary } from '../interventions/request.js';
+import { refuseEnded, INTERRUPTED_BY, patchSuspend, runName, type RunSummary } from '../interventions/request.js';
 
 export class PauseCommand extends ApiCommand {
   static override paths = [['pause']];
@@ -26,7 +26,7 @@ export class PauseCommand extends ApiCommand {
   async execute(): Promise<number> {
     const name = runName(this.target);
     const run = await this.client().get<RunSummary>(RUNS, this.namespace, name);
-    if (hasEnded(run)) throw new PrintedError(`error: run.sidekicks.dev "${name}" has ended (${run.status?.phase}): it cannot be paused`);
+    refuseEnded(run, 'pause');
     // A run an Interrupt paused is paused already; pausing it makes the pause the person's own.
     if (run.spec.suspend && !run.metadata.annotations?.[INTERRUPTED_BY]) throw new PrintedError(`error: run.sidekicks.dev "${name}" is already paused`);
     await patchSuspend(this.client(), this.namespace, run, true);

@@ -3,7 +3,7 @@ import { Command, Option } from 'clipanion';
 import { ApiCommand } from '../base-command.js';
 import { PrintedError } from '../errors.js';
 import { RUNS } from '../journal/read.js';
-import { hasEnded, patchSuspend, runName, type RunSummary } from '../interventions/request.js';
+import { refuseEnded, patchSuspend, runName, type RunSummary } from '../interventions/request.js';
 
 export class ResumeCommand extends ApiCommand {
   static override paths = [['resume']];
@@ -23,7 +23,7 @@ export class ResumeCommand extends ApiCommand {
   async execute(): Promise<number> {
     const name = runName(this.target);
     const run = await this.client().get<RunSummary>(RUNS, this.namespace, name);
-    if (hasEnded(run)) throw new PrintedError(`error: run.sidekicks.dev "${name}" has ended (${run.status?.phase}): it cannot be resumed`);
+    refuseEnded(run, 'resume');
     if (!run.spec.suspend) throw new PrintedError(`error: run.sidekicks.dev "${name}" is not paused`);
     await patchSuspend(this.client(), this.namespace, run, false);
     this.out(`run.sidekicks.dev/${name} resumed`);

@@ -13,8 +13,9 @@ export class SteerCommand extends InterventionCommand {
       driver injected the text into the current turn. \`Degraded\`: the driver cannot inject mid-turn, so the text is
       the next user message, after the current turn. \`Accepted\`: the run has no driver running now (queued,
       starting, paused): the text is delivered once it runs; a run stopped by \`sidekick interrupt\` resumes with it.
-      \`Expired\`: the run changed since it was read; \`Rejected\`: the run has ended. Either of those exits 1, as does
-      a refusal by the server when you may not steer the run (Forbidden). The text is tagged \`source: steer\` in the
+      \`Expired\`: the run changed since it was read, and exits 1, as does a refusal by the server when you may not steer
+      the run (Forbidden). A run that has ended is refused before anything is created (\`error: run/NAME is Completed:
+      nothing to steer\`, exit 1). The text is tagged \`source: steer\` in the
       journal: \`sidekick logs\` shows it as \`[steer]\`.
     `,
     examples: [

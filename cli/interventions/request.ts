@@ -6,9 +6,11 @@
  * `pause` and `resume` share the run target parsing and the suspend patch.
  */
 import { UsageError } from 'clipanion';
+import { PrintedError } from '../errors.js';
 import type { ApiClient } from '../../api/client/client.js';
 import type { ResourceRef } from '../../api/client/types.js';
 import type { KubeObject } from '../../resources/meta.js';
+import { isTerminalPhase, type RunPhase } from '../../resources/kinds/run.js';
 import { NameLabel, nameLabels } from '../../resources/name-labels.js';
 import { parseTarget, RUNS } from '../journal/read.js';
 import { parseDuration, waitForObject, WaitTimeoutError } from '../object-waiter.js';
@@ -48,10 +50,20 @@ export function runName(target: string): string {
   return name;
 }
 
-/** True for Completed, Interrupted and Failed. */
+/** True for Completed, Interrupted, Canceled and Failed. */
 export function hasEnded(run: RunSummary): boolean {
-  const phase = run.status?.phase;
-  return phase === 'Completed' || phase === 'Interrupted' || phase === 'Failed';
+  return isTerminalPhase(run.status?.phase as RunPhase | undefined);
+}
+
+/**
+ * Refuses, before anything is written, to `verb` (pause, resume, steer, interrupt, cancel) a run
+ * that has ended or is being deleted — all five verbs alike: `error: run/hello is Completed:
+ * nothing to steer`, exit 1. The API server refuses the same requests (kubectl users, races).
+ */
+export function refuseEnded(run: RunSummary, verb: string): void {
+  const name = run.metadata.name!;
+  if (run.metadata.deletionTimestamp) throw new PrintedError(`error: run/${name} is being deleted: nothing to ${verb}`);
+  if (hasEnded(run)) throw new PrintedError(`error: run/${name} is ${run.status!.phase}: nothing to ${verb}`);
 }
 
 export interface InterventionRequest {
@@ -63,6 +75,7 @@ export interface InterventionRequest {
 /** Creates the intervention for the run as it is now; resolves the created object. */
 export async function createIntervention(client: ApiClient, namespace: string, run: string, req: InterventionRequest): Promise<InterventionView> {
   const current = await client.get<RunSummary>(RUNS, namespace, run);
+  refuseEnded(current, req.type.toLowerCase());
   const body = {
     apiVersion: 'sidekicks.dev/v1alpha1',
     kind: 'Intervention',

@@ -42,7 +42,7 @@ describe('planChannel', () => {
   it('waits for the turn in progress and posts its reply once the run ended', () => {
     const running = planChannel(world({ messages: [said(5, 'a', 1)], current: { name: 'c-turn-2', agent: 'b', phase: 'Running', ours: true } }));
     expect(running).toMatchObject({ nextSpeaker: 'b', action: { type: 'none' }, ready: { reason: 'Speaking', message: 'agent "b" is taking turn 2 (run c-turn-2, Running)' } });
-    for (const phase of ['Completed', 'Failed', 'Interrupted'] as const) {
+    for (const phase of ['Completed', 'Failed', 'Interrupted', 'Canceled'] as const) {
       expect(planChannel(world({ current: { name: 'c-turn-1', agent: 'a', phase, ours: true } })).action).toEqual({ type: 'post', run: 'c-turn-1' });
     }
   });

@@ -107,14 +107,15 @@ describe('InterventionReconciler (real SQLite store and journal, fake driver fle
     expect((await events()).map((e) => e.type)).toEqual(['intervention.requested', 'intervention.degraded']);
   });
 
-  it('cancels a run: its driver is stopped and it ends Interrupted, reason Canceled', async () => {
+  it('cancels a run: its driver is stopped and it ends Canceled for good', async () => {
     const r = await run('doomed', 'Running');
     await intervention('stop', { run: 'doomed', type: 'Cancel', reason: 'wrong branch' });
     await reconcile('stop');
     expect(stopped).toEqual([r.metadata.uid]);
-    expect((await raw.get<Run>('runs', ns, 'doomed')).status).toMatchObject({ phase: 'Interrupted', reason: 'Canceled' });
-    expect((await get('stop')).status).toMatchObject({ phase: 'Applied', message: 'the run was canceled: it ended Interrupted' });
+    expect((await raw.get<Run>('runs', ns, 'doomed')).status).toMatchObject({ phase: 'Canceled', reason: 'Canceled' });
+    expect((await raw.get<Run>('runs', ns, 'doomed')).status?.failureCategory).toBeUndefined();
+    expect((await get('stop')).status).toMatchObject({ phase: 'Applied', message: 'the run was canceled: it ended Canceled' });
     const types = (await events()).map((e) => e.type);
-    expect(types).toEqual(['intervention.requested', 'run.Interrupted', 'intervention.applied']);
+    expect(types).toEqual(['intervention.requested', 'run.Canceled', 'intervention.applied']);
   });
 });

@@ -16,8 +16,8 @@
  * - **Interrupt** asks the Run controller to pause at the next safe point (`spec.suspend: true`,
  *   annotated {@link INTERRUPTED_BY}) → Applied; `sidekick resume` or a steer continues the same
  *   run from its transcript. A driver that cannot resume ends the run `Interrupted` instead.
- * - **Cancel** stops the driver and ends the run `Interrupted`, reason `Canceled` → Applied. The
- *   run's pending approvals are canceled by the Approval controller.
+ * - **Cancel** stops the driver and ends the run `Canceled` for good (reason `Canceled`) → Applied.
+ *   The run's pending approvals are canceled by the Approval controller.
  * Interrupt and Cancel are journalled `Accepted` before they act, so a pass that repeats after a
  * crash knows it already validated them (their own effect changes the run's generation).
  *
@@ -124,8 +124,8 @@ export class InterventionReconciler implements Reconciler {
     const driver = await this.driverOf(run);
     if (!driver || !this.d.capabilitiesOf(driver).resume) {
       const cannot = driver ? `the ${driver} driver cannot resume` : `agent "${run.spec.agent}" is gone`;
-      const ended = await this.d.control.end(run, iv, 'Interrupted', `interrupted by ${byWhom(iv)}${why}; ${cannot}, so the run ended`);
-      return endOutcome(iv, ended, 'Interrupted', `the run ended Interrupted (${cannot})`);
+      const ended = await this.d.control.end(run, iv, 'Interrupted', 'Interrupted', `interrupted by ${byWhom(iv)}${why}; ${cannot}, so the run ended`);
+      return endOutcome(iv, ended, 'Interrupted', 'Interrupted', `the run ended Interrupted (${cannot})`);
     }
     const resume = `\`sidekick resume run/${run.metadata.name}\``;
     // A pause a person asked for first stays theirs: a steer does not end it.
@@ -141,8 +141,8 @@ export class InterventionReconciler implements Reconciler {
 
   private async cancel(iv: Intervention, run: Run): Promise<Outcome> {
     const message = `canceled by ${byWhom(iv)}${iv.spec.reason ? `: ${iv.spec.reason}` : ''}`;
-    const ended = await this.d.control.end(run, iv, 'Canceled', message);
-    return endOutcome(iv, ended, 'Canceled', 'the run was canceled: it ended Interrupted');
+    const ended = await this.d.control.end(run, iv, 'Canceled', 'Canceled', message);
+    return endOutcome(iv, ended, 'Canceled', 'Canceled', 'the run was canceled: it ended Canceled');
   }
 
   private async driverOf(run: Run): Promise<DriverKind | undefined> {
@@ -183,16 +183,23 @@ function endedOutcome(iv: Intervention, run: Run | undefined): Outcome | undefin
   if (!run || run.metadata.deletionTimestamp) return { phase: InterventionPhase.Expired, message: `run ${iv.spec.run} was deleted before ${what}` };
   const phase = run.status?.phase;
   if (!isTerminalPhase(phase)) return undefined;
-  // Interrupt and Cancel want the run stopped: if it ended Interrupted (this request, repeated
-  // after a crash, or another one), that is done.
-  if (phase === RunPhase.Interrupted && iv.spec.type !== InterventionType.Steer) return { phase: InterventionPhase.Applied, message: `the run ended Interrupted (${run.status?.reason ?? 'Interrupted'})` };
+  // Interrupt and Cancel want the run stopped: if it ended Interrupted or Canceled (this request,
+  // repeated after a crash, or another one), that is done.
+  if ((phase === RunPhase.Interrupted || phase === RunPhase.Canceled) && iv.spec.type !== InterventionType.Steer) {
+    return { phase: InterventionPhase.Applied, message: `the run ended ${phase} (${run.status?.reason ?? phase})` };
+  }
   return { phase: InterventionPhase.Expired, message: `the run ended ${phase} before ${what}` };
 }
 
-/** Applied when the run ended Interrupted for `reason`; Expired when it ended otherwise first. */
-function endOutcome(iv: Intervention, ended: Run | undefined, reason: string, message: string): Outcome {
+/**
+ * Applied when the run ended stopped (Interrupted or Canceled: `wanted` for `reason` says this
+ * request did it); Expired when it ended otherwise first.
+ */
+function endOutcome(iv: Intervention, ended: Run | undefined, wanted: RunPhase, reason: string, message: string): Outcome {
   if (!ended) return { phase: InterventionPhase.Expired, message: `run ${iv.spec.run} was deleted before the ${iv.spec.type.toLowerCase()} took effect` };
   const phase = ended.status?.phase;
-  if (phase === RunPhase.Interrupted) return { phase: InterventionPhase.Applied, message: ended.status?.reason === reason ? message : `the run ended Interrupted (${ended.status?.reason})` };
+  if (phase === RunPhase.Interrupted || phase === RunPhase.Canceled) {
+    return { phase: InterventionPhase.Applied, message: phase === wanted && ended.status?.reason === reason ? message : `the run ended ${phase} (${ended.status?.reason})` };
+  }
   return { phase: InterventionPhase.Expired, message: `the run ended ${phase} before the ${iv.spec.type.toLowerCase()} took effect` };
 }

@@ -1,6 +1,6 @@
 /**
  * What an intervention does to its Run, apart from deciding what to do: ask for a pause (or a
- * resume) through `spec.suspend`, and end the run `Interrupted`. The Run controller stays the only
+ * resume) through `spec.suspend`, and end the run `Interrupted` or `Canceled`. The Run controller stays the only
  * one that starts, pauses and resumes drivers; ending a run is the one move made here, the way the
  * Run controller itself fails a run: stop the driver, then commit the phase with its journal event.
  */
@@ -51,19 +51,20 @@ export class RunControl {
   }
 
   /**
-   * Stops the run's driver and ends the run `Interrupted` with `reason`; the run.Interrupted event
-   * names this controller as its actor and carries the intervention's uid as correlationId. Resolves the run as written (already ended, if
-   * it ended first), or undefined when it is gone.
+   * Stops the run's driver and ends the run `phase` (Interrupted or Canceled) with `reason`; the
+   * run.<phase> event names this controller as its actor and carries the intervention's uid as
+   * correlationId. Resolves the run as written (already ended, if it ended first), or undefined
+   * when it is gone.
    */
-  async end(run: Run, iv: Intervention, reason: string, message: string): Promise<Run | undefined> {
+  async end(run: Run, iv: Intervention, phase: 'Interrupted' | 'Canceled', reason: string, message: string): Promise<Run | undefined> {
     await this.d.fleet.stop(run.metadata.uid!, 'interrupt');
     const ended = await this.d.runs.commit(run.metadata.namespace!, run.metadata.name!, (r) => {
-      // The category is not used for INTERRUPT (an interrupted run has not failed).
-      const events = failRun(r, { category: 'Policy', reason, message, event: 'INTERRUPT' });
+      // The category is not used for a stop (a stopped run has not failed).
+      const events = failRun(r, { category: 'Policy', reason, message, event: phase === 'Canceled' ? 'CANCEL' : 'INTERRUPT' });
       return events && events.map((e) => ({ ...e, actor: interventionActor, correlationId: iv.metadata.uid }));
     });
     // The slot it held is freed for the queue by the Run controller, which sees the run end.
-    if (ended?.status?.phase === 'Interrupted' && ended.status.reason === reason) this.d.recorder?.normal(ended, reason, message);
+    if (ended?.status?.phase === phase && ended.status.reason === reason) this.d.recorder?.normal(ended, reason, message);
     return ended;
   }
 

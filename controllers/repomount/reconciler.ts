@@ -24,6 +24,12 @@ export interface MountInspector {
 }
 
 const REFRESH_MS = 30_000;
+/**
+ * A detached mount is looked at again sooner: runs wait Queued for it (RepoMountNotReady), and
+ * creating the missing path or `git init` there should start them within seconds. One stat (or
+ * one git rev-parse) per detached mount every few seconds.
+ */
+const DETACHED_REFRESH_MS = 2_000;
 
 export class RepoMountReconciler implements Reconciler {
   constructor(private readonly d: { store: Store; inspector: MountInspector }) {}
@@ -61,6 +67,6 @@ export class RepoMountReconciler implements Reconciler {
         conditions: setCondition(mount.status?.conditions, { type: 'Ready', status: 'False', reason, message }, generation),
       };
     }
-    return (await updateStatusIfChanged(this.d.store, 'repomounts', mount, status)) ?? { requeueAfterMs: REFRESH_MS };
+    return (await updateStatusIfChanged(this.d.store, 'repomounts', mount, status)) ?? { requeueAfterMs: status.phase === 'Detached' ? DETACHED_REFRESH_MS : REFRESH_MS };
   }
 }

@@ -84,14 +84,25 @@ export function registerRunController(c: ControllerContext): RunController {
   const childrenOf = (r: Run): string[] => runs.list((x) => x.metadata.namespace === r.metadata.namespace && x.spec.parent === r.metadata.name).map(objectKey);
   // Queued runs that name the object may now be ready: the front of each of their sessions decides
   // (waking every one of hundreds of waiting runs would mean as many full admission passes).
+  // A new phase, or a new message in the same phase (a mount path that now exists but is no git
+  // repository), changes what the waiting runs say.
+  const readiness = (o: KubeObject) => {
+    const st = o.status as { phase?: string; message?: string } | undefined;
+    return `${st?.phase ?? ''}\u0000${st?.message ?? ''}`;
+  };
+  const WAITS_FOR = { agent: 'AgentNotReady', repoMount: 'RepoMountNotReady' } as const;
   const naming = (field: 'agent' | 'repoMount') => (ch: Change<KubeObject>): string[] => {
     const obj = ch.obj;
-    if (ch.type === 'delete' || (ch.type === 'update' && (ch.old.status as { phase?: string } | undefined)?.phase === (obj.status as { phase?: string } | undefined)?.phase)) return [];
+    if (ch.type === 'delete' || (ch.type === 'update' && readiness(ch.old) === readiness(obj))) return [];
     const ns = obj.metadata.namespace!;
     const named = runs.list((r) => r.metadata.namespace === ns && r.spec[field] === obj.metadata.name);
     const keys = named.filter((r) => (r.status?.phase ?? 'Queued') !== 'Queued').map(objectKey);
     for (const session of new Set(named.filter(isWaiting).map((r) => r.spec.session))) keys.push(...c.queue.front(ns, session));
-    return keys;
+    // The runs that say they wait for this very object re-decide too, wherever they are in the
+    // queue: otherwise one behind a full session's front would keep saying RepoMountNotReady
+    // (or AgentNotReady) after the mount was fixed.
+    keys.push(...named.filter((r) => isWaiting(r) && r.status?.reason === WAITS_FOR[field]).map(objectKey));
+    return [...new Set(keys)];
   };
 
   const controller = controllerFor<Run>('Run', 'runs', c.informers, c.log)

@@ -21,6 +21,12 @@ describe('run phase machine', () => {
     ['Paused', 'RESUME', 'Running'],
     ['Paused', 'INTERRUPT', 'Interrupted'],
     ['Paused', 'FAIL', 'Failed'],
+    ['Queued', 'CANCEL', 'Canceled'],
+    ['Starting', 'CANCEL', 'Canceled'],
+    ['Running', 'CANCEL', 'Canceled'],
+    ['WaitingForApproval', 'CANCEL', 'Canceled'],
+    ['WaitingForInput', 'CANCEL', 'Canceled'],
+    ['Paused', 'CANCEL', 'Canceled'],
   ];
   it.each(allowed)('%s --%s--> %s', (from, event, to) => {
     expect(nextPhase(from, event)).toBe(to);
@@ -35,6 +41,10 @@ describe('run phase machine', () => {
     ['Completed', 'RESUME'],
     ['Failed', 'ADMIT'],
     ['Interrupted', 'FAIL'],
+    ['Canceled', 'RESUME'],
+    ['Canceled', 'ADMIT'],
+    ['Interrupted', 'CANCEL'],
+    ['Completed', 'CANCEL'],
   ];
   it.each(illegal)('%s rejects %s', (from, event) => {
     expect(() => nextPhase(from, event)).toThrow(IllegalTransitionError);
@@ -42,7 +52,8 @@ describe('run phase machine', () => {
   });
 
   it('classifies phases', () => {
-    expect(['Completed', 'Interrupted', 'Failed'].every((p) => isTerminalPhase(p as RunPhase))).toBe(true);
+    expect(['Completed', 'Interrupted', 'Canceled', 'Failed'].every((p) => isTerminalPhase(p as RunPhase))).toBe(true);
+    expect(isActivePhase('Canceled')).toBe(false);
     expect(isTerminalPhase('Running')).toBe(false);
     expect(isActivePhase('Queued')).toBe(false);
     expect(isActivePhase('Paused')).toBe(true);

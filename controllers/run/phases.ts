@@ -17,18 +17,23 @@ export type RunPhaseEvent =
   | { type: 'RESUME' }
   | { type: 'COMPLETE' }
   | { type: 'FAIL' }
-  | { type: 'INTERRUPT' };
+  | { type: 'INTERRUPT' }
+  | { type: 'CANCEL' };
 
 const terminal = { type: 'final' as const };
+
+// Every phase a run can be in before it ends may be interrupted (stopped for good because its
+// driver cannot pause, or its parent ended) or canceled (a Cancel intervention).
+const stop = { INTERRUPT: RunPhase.Interrupted, CANCEL: RunPhase.Canceled } as const;
 
 /** The machine; states are exactly the Run phases. */
 export const runPhaseMachine = setup({ types: { events: {} as RunPhaseEvent } }).createMachine({
   id: 'run',
   initial: RunPhase.Queued,
   states: {
-    [RunPhase.Queued]: { on: { ADMIT: RunPhase.Starting, INTERRUPT: RunPhase.Interrupted } },
+    [RunPhase.Queued]: { on: { ADMIT: RunPhase.Starting, ...stop } },
     [RunPhase.Starting]: {
-      on: { DRIVER_STARTED: RunPhase.Running, START_FAILED: RunPhase.Failed, FAIL: RunPhase.Failed, INTERRUPT: RunPhase.Interrupted },
+      on: { DRIVER_STARTED: RunPhase.Running, START_FAILED: RunPhase.Failed, FAIL: RunPhase.Failed, ...stop },
     },
     [RunPhase.Running]: {
       on: {
@@ -37,14 +42,15 @@ export const runPhaseMachine = setup({ types: { events: {} as RunPhaseEvent } })
         PAUSE: RunPhase.Paused,
         COMPLETE: RunPhase.Completed,
         FAIL: RunPhase.Failed,
-        INTERRUPT: RunPhase.Interrupted,
+        ...stop,
       },
     },
-    [RunPhase.WaitingForApproval]: { on: { RESOLVED: RunPhase.Running, FAIL: RunPhase.Failed, INTERRUPT: RunPhase.Interrupted } },
-    [RunPhase.WaitingForInput]: { on: { RESOLVED: RunPhase.Running, FAIL: RunPhase.Failed, INTERRUPT: RunPhase.Interrupted } },
-    [RunPhase.Paused]: { on: { RESUME: RunPhase.Running, FAIL: RunPhase.Failed, INTERRUPT: RunPhase.Interrupted } },
+    [RunPhase.WaitingForApproval]: { on: { RESOLVED: RunPhase.Running, FAIL: RunPhase.Failed, ...stop } },
+    [RunPhase.WaitingForInput]: { on: { RESOLVED: RunPhase.Running, FAIL: RunPhase.Failed, ...stop } },
+    [RunPhase.Paused]: { on: { RESUME: RunPhase.Running, FAIL: RunPhase.Failed, ...stop } },
     [RunPhase.Completed]: terminal,
     [RunPhase.Interrupted]: terminal,
+    [RunPhase.Canceled]: terminal,
     [RunPhase.Failed]: terminal,
   },
 });

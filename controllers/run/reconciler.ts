@@ -8,7 +8,7 @@
 import type { Store } from '../../api/store/store.js';
 import type { EventRecorder } from '../../api/events/recorder.js';
 import type { Run } from '../../resources/kinds/run.js';
-import { RunPhase } from '../../resources/kinds/run.js';
+import { DELETE_BRANCH_ANNOTATION, RunPhase } from '../../resources/kinds/run.js';
 import type { Agent } from '../../resources/kinds/agent.js';
 import type { RepoMount } from '../../resources/kinds/repomount.js';
 import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
@@ -28,6 +28,7 @@ import type { DriverFleet } from '../../node/fleet.js';
 import type { RunWriter } from './run-writer.js';
 import type { Workspaces, WorkspaceInfo } from '../../node/ports.js';
 import type { PrepareRequest } from '../../node/workspace/workspace.js';
+import { runBranch } from '../../node/workspace/layout.js';
 import type { DriverLauncher } from '../../node/ports.js';
 import { workspaceFromStatus } from './workspace-of.js';
 import { controllerActor, failRun, moveRun, nowTime, workspaceOf } from './run-status.js';
@@ -102,8 +103,10 @@ export class RunReconciler implements Reconciler {
     const ns = run.metadata.namespace!;
     const name = run.metadata.name!;
     let ws: WorkspaceInfo;
+    let req: PrepareRequest | undefined;
     try {
-      ws = await this.d.workspaces.prepare(await this.workspaceRequest(run));
+      req = await this.workspaceRequest(run);
+      ws = await this.d.workspaces.prepare(req);
     } catch (err) {
       const reason = (err as { reason?: string }).reason ?? 'WorkspaceFailed';
       await this.fail(run, { category: 'Workspace', reason, message: (err as Error).message, event: 'START_FAILED' });
@@ -116,6 +119,8 @@ export class RunReconciler implements Reconciler {
       return [{ type: 'workspace.ready', actor: controllerActor, payload: { ...workspaceOf(ws) } }];
     });
     this.d.recorder?.normal(run, reasonForMode(ws.mode), describeWorkspace(ws));
+    const taken = branchTaken(req, ws);
+    if (taken) this.d.recorder?.normal(run, 'BranchTaken', `branch ${taken} exists (left by an earlier run): this run commits to ${ws.branch}`);
     return this.launch(run, ws, 'DRIVER_STARTED');
   }
 
@@ -276,10 +281,22 @@ export class RunReconciler implements Reconciler {
       // The mount may be gone before its runs: its default policy (OnDelete) still retires them.
       const { retired } = await this.d.workspaces.retire(await workspaceFromStatus(this.d.store, run), mount?.spec.cleanup ?? 'OnDelete', 'RunDeleted');
       if (retired) await this.d.writer.record(run, [{ type: 'workspace.retired', actor: controllerActor, run: run.metadata.name, payload: { path: ws.path, mode: ws.mode ?? 'Scratch' } }]).catch(() => undefined);
+      if (run.metadata.annotations?.[DELETE_BRANCH_ANNOTATION] === 'true') await this.deleteBranch(run, mount);
     }
     await this.d.checkpoints.remove(run.metadata.uid!);
     await removeFinalizer(this.d.store, run);
     return {};
+  }
+
+  /** `delete --delete-branch`: the run's worktree branch goes too, if it is still only the run's work. */
+  private async deleteBranch(run: Run, mount: RepoMount | undefined): Promise<void> {
+    const ws = run.status?.workspace;
+    const mountRoot = mount?.status?.root ?? mount?.spec.path;
+    if (ws?.mode !== 'Worktree' || !ws.branch || !mountRoot) return;
+    const target = { mountRoot, branch: ws.branch, runUid: run.metadata.uid!, ...(ws.baseCommit ? { baseCommit: ws.baseCommit } : {}) };
+    const { deleted, kept } = await this.d.workspaces.deleteBranch(target);
+    if (deleted) this.d.recorder?.normal(run, 'BranchDeleted', `branch ${ws.branch} deleted with the run`);
+    else this.d.recorder?.warning(run, 'BranchKept', `${kept ?? `branch ${ws.branch} kept`}: not deleted`);
   }
 
   private async fail(run: Run, f: Parameters<typeof failRun>[1]): Promise<void> {
@@ -293,9 +310,14 @@ export class RunReconciler implements Reconciler {
     if (!run.spec.repoMount) return { run: ref, mode: 'Scratch' };
     const mount = await this.d.store.find<RepoMount>('repomounts', run.metadata.namespace!, run.spec.repoMount);
     if (!mount) throw Object.assign(new Error(`repomount "${run.spec.repoMount}" not found`), { reason: 'RepoMountNotFound' });
+    const mode = run.spec.mode ?? mount.spec.mode ?? 'Worktree';
+    // A run whose status records its branch goes on on it (a restart, a resume); only a new run's
+    // branch is derived (and suffixed when an earlier run's branch holds the name).
+    const recorded = mode === 'Worktree' ? run.status?.workspace?.branch : undefined;
     return {
       run: ref,
-      mode: run.spec.mode ?? mount.spec.mode ?? 'Worktree',
+      mode,
+      ...(recorded ? { branch: recorded } : {}),
       mount: {
         path: mount.spec.path,
         ...((run.spec.baseRef ?? mount.spec.baseRef) ? { baseRef: run.spec.baseRef ?? mount.spec.baseRef } : {}),
@@ -305,6 +327,13 @@ export class RunReconciler implements Reconciler {
       },
     };
   }
+}
+
+/** The derived branch a new worktree run found taken (it got a suffixed one instead), or undefined. */
+function branchTaken(req: PrepareRequest, ws: WorkspaceInfo): string | undefined {
+  if (ws.mode !== 'Worktree' || !ws.branch || req.branch || !req.mount) return undefined;
+  const derived = runBranch(req.run, req.mount.branchPrefix);
+  return ws.branch !== derived ? derived : undefined;
 }
 
 function reasonForMode(mode: WorkspaceInfo['mode']): string {

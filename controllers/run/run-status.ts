@@ -44,25 +44,27 @@ export interface Failure {
   category: FailureCategoryName;
   reason: string;
   message: string;
-  /** START_FAILED from Starting, FAIL otherwise; INTERRUPT ends the run Interrupted instead. */
-  event: 'START_FAILED' | 'FAIL' | 'INTERRUPT';
+  /** START_FAILED from Starting, FAIL otherwise; INTERRUPT ends the run Interrupted, CANCEL Canceled instead. */
+  event: 'START_FAILED' | 'FAIL' | 'INTERRUPT' | 'CANCEL';
   /** When it ended (`finishedAt`; default: the system clock now). */
   at?: string;
 }
 
-/** Ends a run Failed (or Interrupted) with reason and category; null when it already ended. */
+/** Ends a run Failed (or Interrupted, or Canceled) with reason and category; null when it already ended. */
 export function failRun(run: Run, f: Failure): JournalEventInput[] | null {
   if (isTerminalPhase(run.status?.phase)) return null;
   const event = f.event === 'START_FAILED' && run.status?.phase !== RunPhase.Starting ? 'FAIL' : f.event;
+  // A stopped run has not failed: only a failure has a category.
+  const failed = event === 'FAIL' || event === 'START_FAILED';
   moveRun(run, { event, condition: { type: 'Succeeded', status: 'False', reason: f.reason, message: f.message }, ...(f.at ? { at: f.at } : {}) });
   moveRun(run, { condition: { type: 'DriverRunning', status: 'False', reason: f.reason, message: f.message } });
   run.status!.reason = f.reason;
   run.status!.message = f.message;
   // An ended run waits on nothing: its open approvals are canceled (approval controller).
   delete run.status!.pendingApprovals;
-  if (event !== 'INTERRUPT') run.status!.failureCategory = f.category;
+  if (failed) run.status!.failureCategory = f.category;
   delete run.status!.queuePosition;
-  return [{ type: `run.${run.status!.phase}`, actor: controllerActor, payload: { reason: f.reason, message: f.message, ...(event !== 'INTERRUPT' ? { failureCategory: f.category } : {}) } }];
+  return [{ type: `run.${run.status!.phase}`, actor: controllerActor, payload: { reason: f.reason, message: f.message, ...(failed ? { failureCategory: f.category } : {}) } }];
 }
 
 /** The status.workspace view of a workspace. */

@@ -17,6 +17,8 @@ describe('SessionQueue.freesSlot', () => {
   it.each([
     { change: 'Running → Completed', old: run('x', 'Running'), now: run('x', 'Completed'), frees: true },
     { change: 'Paused → Failed', old: run('x', 'Paused'), now: run('x', 'Failed'), frees: true },
+    { change: 'WaitingForInput → Canceled', old: run('x', 'WaitingForInput'), now: run('x', 'Canceled'), frees: true },
+    { change: 'Queued → Canceled', old: run('x', 'Queued'), now: run('x', 'Canceled'), frees: true },
     { change: 'Running → deleting', old: run('x', 'Running'), now: run('x', 'Running', { deleting: true }), frees: true },
     { change: 'Queued → deleting', old: run('x', 'Queued'), now: run('x', 'Queued', { deleting: true }), frees: true },
     { change: 'Queued → Starting', old: run('x', 'Queued'), now: run('x', 'Starting'), frees: false },

@@ -8,7 +8,7 @@
 import type { Store } from '../../api/store/store.js';
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Channel } from '../../resources/kinds/channel.js';
-import type { Run } from '../../resources/kinds/run.js';
+import { isTerminalPhase, type Run } from '../../resources/kinds/run.js';
 import { render } from '../../resources/workflow/expressions.js';
 import { attemptName, checkName, gateApprovalName } from './names.js';
 import { agentCheckPasses, approvalGate, channelWork, humanWork, runWork, stepWork } from './outcomes.js';
@@ -89,7 +89,7 @@ export class AttemptObserver {
       }
       const run = await this.d.store.find<Run>('runs', ns, name);
       const phase = run?.status?.phase;
-      if (phase === 'Failed' || phase === 'Interrupted') return { state: 'Failed', result: `check ${label}: run ${name} ended ${phase}` };
+      if (phase !== 'Completed' && isTerminalPhase(phase)) return { state: 'Failed', result: `check ${label}: run ${name} ended ${phase}` };
       if (phase !== 'Completed') return { state: 'Running' };
       if (!agentCheckPasses(run!.status?.summary)) return { state: 'Failed', result: `check ${label} failed: ${run!.status?.summary ?? '(no answer)'}` };
     }

@@ -20,13 +20,15 @@ describe('runWork', () => {
     ['no run yet', undefined, 'Pending'],
     ['a running run', run({ phase: 'Running' }), 'Pending'],
     ['a failed run', run({ phase: 'Failed', reason: 'ScriptFailed', message: 'no' }), 'Failed'],
-    ['an interrupted run', run({ phase: 'Interrupted', reason: 'Canceled' }), 'Failed'],
+    ['an interrupted run', run({ phase: 'Interrupted', reason: 'ParentEnded' }), 'Failed'],
+    ['a canceled run', run({ phase: 'Canceled', reason: 'Canceled' }), 'Failed'],
   ])('%s', (_, r, state) => {
     expect(runWork(r).state).toBe(state);
   });
 
   test('the failure names the run and its reason', () => {
     expect(runWork(run({ phase: 'Failed', reason: 'ScriptFailed', message: 'no' }))).toEqual({ state: 'Failed', reason: 'ScriptFailed', message: 'run wf-a-1 ended Failed: no' });
+    expect(runWork(run({ phase: 'Canceled' }))).toEqual({ state: 'Failed', reason: 'RunCanceled', message: 'run wf-a-1 ended Canceled' });
   });
 });
 

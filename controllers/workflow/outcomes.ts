@@ -4,7 +4,7 @@
  */
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Channel } from '../../resources/kinds/channel.js';
-import type { Run } from '../../resources/kinds/run.js';
+import { isTerminalPhase, type Run } from '../../resources/kinds/run.js';
 import type { HumanPhase } from '../../resources/kinds/workflowtemplate.js';
 import type { Static } from '@sinclair/typebox';
 import type { GateOutcome, WorkOutcome } from './plan.js';
@@ -32,13 +32,20 @@ export function runOutputs(run: Run): Record<string, string> {
   return out;
 }
 
-/** An Agent phase's Run: Succeeded when Completed, Failed when it failed or was interrupted. */
+/** The reason a phase gets from a run that ended other than Completed, when the run names none. */
+const RUN_ENDED_REASON: Readonly<Record<string, string>> = { Failed: 'RunFailed', Interrupted: 'RunInterrupted', Canceled: 'RunCanceled' };
+
+/**
+ * An Agent phase's Run: Succeeded when Completed, Failed when it failed, was interrupted or was
+ * canceled (a canceled run did not do the phase's work: the phase failed, and the workflow's
+ * retry and join policies decide what follows, as for any failure).
+ */
 export function runWork(run: Run | undefined): WorkOutcome {
   const phase = run?.status?.phase;
   if (!run || phase === undefined) return { state: 'Pending' };
   if (phase === 'Completed') return { state: 'Succeeded', outputs: runOutputs(run) };
-  if (phase === 'Failed' || phase === 'Interrupted') {
-    return { state: 'Failed', reason: run.status?.reason ?? (phase === 'Failed' ? 'RunFailed' : 'RunInterrupted'), message: `run ${run.metadata.name} ended ${phase}${run.status?.message ? `: ${run.status.message}` : ''}` };
+  if (isTerminalPhase(phase)) {
+    return { state: 'Failed', reason: run.status?.reason ?? RUN_ENDED_REASON[phase]!, message: `run ${run.metadata.name} ended ${phase}${run.status?.message ? `: ${run.status.message}` : ''}` };
   }
   return { state: 'Pending' };
 }

@@ -138,7 +138,7 @@ async function playRun(
       r.resultAt = Date.parse(e.time);
       r.resultOk = e.type === 'tool.result';
       r.durationMs = e.payload?.durationMs as number | undefined;
-    } else if (e.type === 'run.Completed' || e.type === 'run.Failed' || e.type === 'run.Interrupted') {
+    } else if (e.type === 'run.Completed' || e.type === 'run.Failed' || e.type === 'run.Interrupted' || e.type === 'run.Canceled') {
       finish(`${e.type}${e.payload?.message ? `: ${String(e.payload.message)}` : ''}`);
     }
   });

@@ -36,7 +36,7 @@ import * as fx from './runs-fixtures.js';
 
 const apiVersion = 'sidekicks.dev/v1alpha1';
 const PRIORITIES = [0, 10, 5];
-const TERMINAL = new Set(['run.Completed', 'run.Failed', 'run.Interrupted']);
+const TERMINAL = new Set(['run.Completed', 'run.Failed', 'run.Interrupted', 'run.Canceled']);
 
 interface Options {
   runs: number;

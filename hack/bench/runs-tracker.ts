@@ -15,7 +15,7 @@ export interface RunRecord {
   /** Daemon clock (ms since epoch) of `workspace.ready`. */
   workspaceReadyAt?: number;
   running: boolean;
-  /** `run.Completed`, `run.Failed` or `run.Interrupted`. */
+  /** `run.Completed`, `run.Failed`, `run.Interrupted` or `run.Canceled`. */
   terminal?: string;
   terminalAt?: bigint;
   /** reason: message of a failure, for the report. */
@@ -24,7 +24,7 @@ export interface RunRecord {
   blockedOn?: string;
 }
 
-const TERMINAL = new Set(['run.Completed', 'run.Failed', 'run.Interrupted']);
+const TERMINAL = new Set(['run.Completed', 'run.Failed', 'run.Interrupted', 'run.Canceled']);
 const BLOCKING = new Set(['approval.requested', 'run.WaitingForApproval', 'run.WaitingForInput']);
 
 /** Collects milestones from a TimelineFollower and resolves waits on them. */

@@ -130,16 +130,32 @@ describe('Worktree mode', () => {
     expect(await reason(manager.prepare({ run: run(), mode: 'Worktree', mount: { path: repo } }))).toBe('DetachedHead');
   });
 
-  it('keeps an existing run branch that has other commits and fails with BranchExists', async () => {
+  it('keeps an existing run branch that has other commits and takes the next free suffix, then keeps its recorded branch on a retry', async () => {
     const repo = makeRepo();
     const r = run('taken');
+    // Branches left by earlier runs of the same name: one with work, one checked out elsewhere.
     git(repo, 'branch', 'sidekicks/ses/taken');
     git(repo, 'checkout', '-q', 'sidekicks/ses/taken');
     git(repo, 'commit', '-q', '--allow-empty', '-m', 'earlier work');
     git(repo, 'checkout', '-q', 'main');
+    git(repo, 'worktree', 'add', '-q', '-b', 'sidekicks/ses/taken-2', path.join(tempDir(), 'elsewhere'));
     const tip = git(repo, 'rev-parse', 'sidekicks/ses/taken');
-    expect(await reason(manager.prepare({ run: r, mode: 'Worktree', mount: { path: repo } }))).toBe('BranchExists');
+    const ws = await manager.prepare({ run: r, mode: 'Worktree', mount: { path: repo } });
+    expect(ws.branch).toBe('sidekicks/ses/taken-3');
+    expect(git(ws.path, 'symbolic-ref', '--short', 'HEAD')).toBe('sidekicks/ses/taken-3');
     expect(git(repo, 'rev-parse', 'sidekicks/ses/taken')).toBe(tip);
+    // A retry that lost its status finds its own worktree's branch; one with the recorded branch uses it.
+    expect((await manager.prepare({ run: r, mode: 'Worktree', mount: { path: repo } })).branch).toBe('sidekicks/ses/taken-3');
+    expect((await manager.prepare({ run: r, mode: 'Worktree', mount: { path: repo }, branch: 'sidekicks/ses/taken-3' })).path).toBe(ws.path);
+  });
+
+  it('fails with BranchExists when a recorded branch is taken by other work', async () => {
+    const repo = makeRepo();
+    git(repo, 'branch', 'sidekicks/ses/other');
+    git(repo, 'checkout', '-q', 'sidekicks/ses/other');
+    git(repo, 'commit', '-q', '--allow-empty', '-m', 'other work');
+    git(repo, 'checkout', '-q', 'main');
+    expect(await reason(manager.prepare({ run: run('recorded'), mode: 'Worktree', mount: { path: repo }, branch: 'sidekicks/ses/other' }))).toBe('BranchExists');
   });
 
   it('reuses a run branch that is still exactly the base (a try that crashed before checkout)', async () => {

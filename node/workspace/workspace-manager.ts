@@ -1,7 +1,8 @@
 /**
  * The WorkspaceManager makes, finishes and retires run workspaces (DOMAIN.md, Workspaces). Every
- * path and branch is derived from the run, so each call is safe to repeat after a crash; a mode
- * that cannot be honoured is an error, never a different mode.
+ * path and branch is derived from the run, so each call is safe to repeat after a crash (a branch
+ * an earlier run of the same name left gets the next free numeric suffix; the run's status then
+ * records the branch it got); a mode that cannot be honoured is an error, never a different mode.
  */
 import { mkdir, realpath, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,9 +15,11 @@ import { SimpleGitRunner, type Git } from './git.js';
 import { KeyedLock } from '../../api/keyed-lock.js';
 import { DefaultBranchPrefix, isInside, runBranch, workspaceDir } from './layout.js';
 import { checkBranchName, inspectMount, resolveCommit } from './repo.js';
-import { prepareWorktree, removeWorktree } from './worktree.js';
+import { chooseRunBranch, deleteRunBranch, prepareWorktree, removeWorktree } from './worktree.js';
 import type {
+  BranchTarget,
   CleanupPolicy,
+  DeleteBranchResult,
   FinishRequest,
   FinishResult,
   MountInfo,
@@ -73,16 +76,16 @@ export class WorkspaceManager {
         await checkBranchName(this.git, mount.root, spec.branch);
         return prepareBranch(this.git, { mount, branch: spec.branch, baseRef: spec.baseRef ?? 'HEAD' });
       }
-      const branch = runBranch(req.run, spec.branchPrefix ?? DefaultBranchPrefix);
-      await checkBranchName(this.git, mount.root, branch);
-      const plan = {
-        mountRoot: mount.root,
-        dir: this.dirFor(req),
-        branch,
-        baseCommit: await this.baseCommit(mount, spec),
-        copyFiles: spec.copyFiles ?? [],
-      };
-      return req.mode === 'Worktree' ? prepareWorktree(this.git, plan) : prepareClone(this.git, plan);
+      const derived = runBranch(req.run, spec.branchPrefix ?? DefaultBranchPrefix);
+      await checkBranchName(this.git, mount.root, req.branch ?? derived);
+      const dir = this.dirFor(req);
+      const baseCommit = await this.baseCommit(mount, spec);
+      const plan = { mountRoot: mount.root, dir, branch: req.branch ?? derived, baseCommit, copyFiles: spec.copyFiles ?? [] };
+      if (req.mode !== 'Worktree') return prepareClone(this.git, plan);
+      // Only a worktree's branch lives in the mount's repository (a clone's goes with the clone),
+      // so only it can find the derived name taken by an earlier run's branch.
+      if (!req.branch) plan.branch = await chooseRunBranch(this.git, mount.root, derived, dir, baseCommit);
+      return prepareWorktree(this.git, plan);
     });
   }
 
@@ -114,6 +117,11 @@ export class WorkspaceManager {
       await rm(dir, { recursive: true, force: true });
     }
     return { retired: true };
+  }
+
+  /** Deletes a deleted run's branch if it is still only the run's work (see deleteRunBranch). */
+  deleteBranch(target: BranchTarget): Promise<DeleteBranchResult> {
+    return this.repoLock.run(target.mountRoot, () => deleteRunBranch(this.git, target));
   }
 
   private async prepareScratch(req: PrepareRequest): Promise<Workspace> {

@@ -45,6 +45,12 @@ export interface PrepareRequest {
   mode: WorkspaceKind;
   /** Absent for runs without a repoMount (mode must then be `Scratch`). */
   mount?: MountSpec;
+  /**
+   * Worktree mode: the branch the run's status records from an earlier pass, used as is (a
+   * restart or resume goes on where the run was). Absent for a new run: its branch is derived,
+   * with a numeric suffix when an earlier run's branch has the derived name.
+   */
+  branch?: string;
 }
 
 /** A prepared workspace: where the agent works, and the git facts the run's status reports. */
@@ -108,4 +114,21 @@ export interface RetireTarget {
 export interface RetireResult {
   /** True when the workspace directory is gone (removed now or earlier); false when kept. */
   retired: boolean;
+}
+
+/** A run's branch in its mount's repository, to delete when the run is deleted and asked so. */
+export interface BranchTarget {
+  /** Canonical root of the mounted checkout. */
+  mountRoot: string;
+  branch: string;
+  /** The run's uid: its commits carry `Agent-Run: <uid>`. */
+  runUid: string;
+  /** The commit the run started from (a run that committed nothing left its branch there). */
+  baseCommit?: string;
+}
+
+export interface DeleteBranchResult {
+  deleted: boolean;
+  /** Why the branch was kept (checked out, or holding commits that are not the run's). */
+  kept?: string;
 }

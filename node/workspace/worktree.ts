@@ -9,7 +9,7 @@ import { copyUntrackedFiles } from './copy-files.js';
 import { WorkspaceError } from './errors.js';
 import type { Git } from './git.js';
 import { branchExists, gitFailure, listWorktrees, resolveCommit, type WorktreeEntry } from './repo.js';
-import type { Workspace } from './workspace.js';
+import type { BranchTarget, DeleteBranchResult, Workspace } from './workspace.js';
 
 export interface WorktreePlan {
   /** Canonical root of the main checkout. */
@@ -61,6 +61,34 @@ async function createWorktree(git: Git, plan: WorktreePlan, dir: string, stale: 
   } catch (err) {
     throw gitFailure(`git worktree add ${dir} failed`, err, 'WorktreeFailed');
   }
+}
+
+/** How many suffixed names (`-2` … `-100`) a new run tries when its derived branch is taken. */
+const MAX_BRANCH_SUFFIX = 100;
+
+/**
+ * The branch a new run's worktree goes on: its derived name, or — when a branch of that name holds
+ * other work (an earlier run of the same name was deleted, and deleting a run keeps its branch) —
+ * the first free `<derived>-2`, `-3`…. A worktree this run already made at `plannedDir` (a try
+ * that crashed before the status recorded its branch) keeps its branch; a branch still at the
+ * base commit and checked out nowhere (no work on it) is free.
+ */
+export async function chooseRunBranch(git: Git, mountRoot: string, derived: string, plannedDir: string, baseCommit: string): Promise<string> {
+  const dir = await canonicalTarget(plannedDir);
+  const worktrees = await listWorktrees(git, mountRoot);
+  const mine = worktrees.find((w) => w.path === dir && !w.prunable);
+  if (mine?.branch?.startsWith('refs/heads/') && (await exists(dir))) return mine.branch.slice('refs/heads/'.length);
+  for (let n = 1; n <= MAX_BRANCH_SUFFIX; n++) {
+    const candidate = n === 1 ? derived : `${derived}-${n}`;
+    const ref = `refs/heads/${candidate}`;
+    const tip = await resolveCommit(git, mountRoot, ref);
+    if (tip === undefined) return candidate;
+    if (tip === baseCommit && !worktrees.some((w) => w.branch === ref && !w.prunable)) return candidate;
+  }
+  throw new WorkspaceError(
+    'BranchExists',
+    `branches ${derived} and ${derived}-2 … -${MAX_BRANCH_SUFFIX} all exist with other work; delete the ones you no longer need (git -C ${mountRoot} branch -D NAME)`,
+  );
 }
 
 /**
@@ -115,4 +143,25 @@ export async function removeWorktree(git: Git, mountRoot: string | undefined, di
 
 function errorText(err: Error): string {
   return 'stderr' in err ? String((err as { stderr: unknown }).stderr) : err.message;
+}
+
+/**
+ * Deletes a deleted run's branch when it is still only the run's: checked out nowhere, and its tip
+ * is the run's base (it committed nothing) or a commit of the run (trailer `Agent-Run: <uid>`). A
+ * branch someone built on, or checked out (a Manual-cleanup worktree still there), is kept and
+ * the answer says why.
+ */
+export async function deleteRunBranch(git: Git, target: BranchTarget): Promise<DeleteBranchResult> {
+  const ref = `refs/heads/${target.branch}`;
+  const tip = await resolveCommit(git, target.mountRoot, ref);
+  // Already gone (a finalizer pass repeated, or the user deleted it) is success.
+  if (tip === undefined) return { deleted: true };
+  const holder = (await listWorktrees(git, target.mountRoot)).find((w) => w.branch === ref && !w.prunable);
+  if (holder) return { deleted: false, kept: `branch ${target.branch} is checked out in ${holder.path}` };
+  const trailers = tip === target.baseCommit ? '' : await git.run(target.mountRoot, ['log', '-1', '--format=%(trailers:key=Agent-Run,valueonly)', tip]);
+  if (tip !== target.baseCommit && trailers.trim() !== target.runUid) {
+    return { deleted: false, kept: `branch ${target.branch} has commits that are not the run's (tip ${tip.slice(0, 12)})` };
+  }
+  await git.run(target.mountRoot, ['branch', '-D', target.branch]);
+  return { deleted: true };
 }

@@ -20,7 +20,7 @@ export type InterventionPhase = (typeof InterventionPhase)[keyof typeof Interven
 export const InterventionSpec = Type.Object(
   {
     run: Type.String({ minLength: 1, description: 'The Run to act on.' }),
-    type: closedSet(InterventionType, 'Steer delivers text into the conversation; Interrupt stops the current turn; Cancel ends the run Interrupted.'),
+    type: closedSet(InterventionType, 'Steer delivers text into the conversation; Interrupt stops the current turn (the run pauses; it ends Interrupted when its driver cannot resume); Cancel ends the run Canceled, for good.'),
     content: Type.Optional(Type.String({ description: 'The steer text (Steer only).' })),
     expectedRunGeneration: Type.Optional(Type.Integer({ minimum: 1, description: 'The run generation the requester saw; a different one makes the intervention Expired.' })),
     reason: Type.Optional(Type.String({ description: 'Why, for the journal.' })),

@@ -13,13 +13,23 @@ export const RunPhase = {
   Paused: 'Paused',
   Completed: 'Completed',
   Interrupted: 'Interrupted',
+  Canceled: 'Canceled',
   Failed: 'Failed',
 } as const;
 export type RunPhase = (typeof RunPhase)[keyof typeof RunPhase];
 
-/** True for Completed, Interrupted and Failed. */
+/**
+ * Set to "true" on a run before deleting it (`sidekick delete run NAME --delete-branch`): its
+ * finalizer also deletes the run's branch, if it is still only the run's work.
+ */
+export const DELETE_BRANCH_ANNOTATION = 'sidekicks.dev/delete-branch';
+
+/** The phases a run ends in: it never leaves them (a Cancel ends it for good, an Interrupt that cannot pause too). */
+export const TERMINAL_RUN_PHASES: ReadonlySet<string> = new Set([RunPhase.Completed, RunPhase.Interrupted, RunPhase.Canceled, RunPhase.Failed]);
+
+/** True for Completed, Interrupted, Canceled and Failed. */
 export function isTerminalPhase(phase: RunPhase | undefined): boolean {
-  return phase === RunPhase.Completed || phase === RunPhase.Interrupted || phase === RunPhase.Failed;
+  return phase !== undefined && TERMINAL_RUN_PHASES.has(phase);
 }
 
 /** Phases that hold a session slot (count toward maxActiveRuns). */
@@ -60,9 +70,14 @@ export const RunSpec = Type.Object(
 
 export const RunStatus = Type.Object(
   {
-    phase: Type.Optional(closedSet(RunPhase, 'Where the run is in its lifecycle.')),
-    reason: Type.Optional(Type.String({ description: 'CamelCase reason for the current phase.' })),
-    message: Type.Optional(Type.String({ description: 'Human-readable detail.' })),
+    phase: Type.Optional(
+      closedSet(
+        RunPhase,
+        'Where the run is in its lifecycle. A Queued run waits for a slot or for its session, agent or repo mount (reason says which). Interrupted: an Interrupt whose driver cannot pause, or its parent ended; Canceled: a Cancel intervention ended it for good.',
+      ),
+    ),
+    reason: Type.Optional(Type.String({ description: 'CamelCase reason for the current phase: why a Queued run waits (QueueFull, RepoMountNotReady, AgentNotReady, SessionNotReady, BudgetExhausted) or why a run ended.' })),
+    message: Type.Optional(Type.String({ description: 'Human-readable detail of the reason.' })),
     failureCategory: Type.Optional(closedSet(FailureCategory, 'Why a failed run failed.')),
     queuePosition: Type.Optional(Type.Integer({ description: 'Position in the session queue while Queued (1 = next); exact for the first 10, within a fifth further back.' })),
     workspace: Type.Optional(
@@ -125,6 +140,7 @@ export const Run = defineKind({
     { name: 'Session', type: 'string', jsonPath: '.spec.session' },
     { name: 'Agent', type: 'string', jsonPath: '.spec.agent' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.reason', description: 'Why a run waits or how it ended (empty while it runs).' },
     { name: 'Queue', type: 'integer', jsonPath: '.status.queuePosition', description: 'Position in the session queue while Queued (1 = next); exact for the first 10.' },
     { name: 'Turns', type: 'integer', jsonPath: '.status.turns' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

@@ -94,13 +94,13 @@ describe('approvals of a run that leaves its active phase', () => {
     expect(events.filter((e) => e.type === 'tool.result')).toHaveLength(1);
   }, 60_000);
 
-  it('cancel ends the run Interrupted and cancels its open approval', async () => {
+  it('cancel ends the run Canceled and cancels its open approval', async () => {
     await startRun('canceled');
     await waitingOn('canceled', 0);
     expect(await sidekick(d.home, ['cancel', 'run/canceled'])).toMatchObject({ code: 0 });
     await eventually(async () => {
       const r = await runPhase(d.client, 'canceled');
-      expect([r.status?.phase, r.status?.pendingApprovals]).toEqual(['Interrupted', undefined]);
+      expect([r.status?.phase, r.status?.pendingApprovals]).toEqual(['Canceled', undefined]);
       const [a] = await approvalsOf('canceled');
       expect(a!.status?.phase).toBe('Canceled');
       return true;

@@ -138,14 +138,42 @@ describe('interventions end to end (in-process daemon)', () => {
     expect(events.filter((e) => e.type.startsWith('intervention.')).map((e) => e.type)).toEqual(['intervention.requested', 'intervention.expired']);
     expect(events.some((e) => e.payload?.source === 'steer')).toBe(false);
 
-    // Ended runs refuse: cancel it, then a steer through the CLI is Rejected and exits 1.
+    // Ended runs refuse: cancel it, then a steer through the CLI is refused before anything is created.
     expect((await sidekick(home, ['cancel', 'run/stale'])).code).toBe(0);
     const late = await sidekick(home, ['steer', 'run/stale', '-m', 'anyone there?']);
-    expect(late.code).toBe(1);
-    expect(late.stdout).toMatch(/created \(Rejected: run "stale" already ended Interrupted\)/);
+    expect([late.code, late.stdout, late.stderr]).toEqual([1, '', 'error: run/stale is Canceled: nothing to steer\n']);
   });
 
-  it('cancels a running run: it ends Interrupted with reason Canceled, and the session slot frees', async () => {
+  it('refuses all five steering verbs on a Completed run alike, in the CLI and in the API, creating nothing', async () => {
+    await applyAll(client, [
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 'finished' }, spec: {} },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name: 'finished' }, spec: { driver: 'Scripted', script: [{ say: 'done' }] } },
+      { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'finished' }, spec: { session: 'finished', agent: 'finished', prompt: 'finish' } },
+    ]);
+    const done = await runInPhase(client, 'finished', 'Completed');
+    const verbs: [string, string[]][] = [
+      ['pause', []],
+      ['resume', []],
+      ['steer', ['-m', 'more']],
+      ['interrupt', []],
+      ['cancel', ['--reason', 'late']],
+    ];
+    for (const [verb, extra] of verbs) {
+      const out = await sidekick(home, [verb, 'run/finished', ...extra]);
+      expect([verb, out.code, out.stdout, out.stderr]).toEqual([verb, 1, '', `error: run/finished is Completed: nothing to ${verb}\n`]);
+    }
+    // kubectl users get the same answer from the API server: 422, nothing stored.
+    const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (err: { code?: number; message: string }) => `${err.code} ${err.message}`);
+    const body = { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Intervention', metadata: { name: 'finished-steer' }, spec: { run: 'finished', type: 'Steer', content: 'more' } };
+    expect(await refusal(client.create('interventions', 'default', body))).toBe('422 run "finished" is Completed: nothing to steer');
+    expect(await refusal(client.raw('PATCH', `${GV}/runs/finished`, { spec: { suspend: true } }, 'application/merge-patch+json'))).toBe('422 run "finished" is Completed: nothing to pause');
+    const interventions = (await client.raw('GET', `${GV}/interventions`)) as { items: Intervention[] };
+    expect(interventions.items.filter((i) => i.spec.run === 'finished')).toEqual([]);
+    const after = await runPhase(client, 'finished');
+    expect([after.status?.phase, after.spec.suspend, after.metadata.generation]).toEqual(['Completed', false, done.metadata.generation]);
+  });
+
+  it('cancels a running run: it ends Canceled, and the session slot frees', async () => {
     // One slot: the second run waits for the first.
     const [session, agent, first] = waitingRun('doomed') as Record<string, any>[];
     await applyAll(client, [{ ...session, spec: { limits: { maxActiveRuns: 1 } } }, agent, first]);
@@ -154,17 +182,17 @@ describe('interventions end to end (in-process daemon)', () => {
     await eventually(async () => (await runPhase(client, 'doomed-next')).status?.queuePosition === 1);
     const out = await sidekick(home, ['cancel', 'run/doomed', '--reason', 'superseded']);
     expect(out.code).toBe(0);
-    expect(out.stdout).toMatch(/^intervention\.sidekicks\.dev\/doomed-cancel-\S+ created \(Applied: the run was canceled: it ended Interrupted\)/);
+    expect(out.stdout).toMatch(/^intervention\.sidekicks\.dev\/doomed-cancel-\S+ created \(Applied: the run was canceled: it ended Canceled\)/);
     const name = createdName(out.stdout);
     const run = await runPhase(client, 'doomed');
     const iv = await intervention(client, name);
     // Who asked is the identity the API server recorded on the intervention (when it records one).
     const by = iv.metadata.annotations?.['sidekicks.dev/created-by'];
-    expect(run.status).toMatchObject({ phase: 'Interrupted', reason: 'Canceled', message: `canceled by ${by ? `${by} (intervention ${name})` : `intervention ${name}`}: superseded` });
+    expect(run.status).toMatchObject({ phase: 'Canceled', reason: 'Canceled', message: `canceled by ${by ? `${by} (intervention ${name})` : `intervention ${name}`}: superseded` });
     expect(run.status?.failureCategory).toBeUndefined();
     const events = (await fetchTimeline(client, 'doomed')) as TimelineEvent[];
     const related = events.filter((e) => e.correlationId === iv.metadata.uid);
-    expect(related.map((e) => e.type)).toEqual(['intervention.requested', 'run.Interrupted', 'intervention.applied']);
+    expect(related.map((e) => e.type)).toEqual(['intervention.requested', 'run.Canceled', 'intervention.applied']);
     expect(related[1]!.payload).toMatchObject({ reason: 'Canceled' });
     expect(related[0]!.payload).toMatchObject({ intervention: name, type: 'Cancel', reason: 'superseded', runGeneration: 1 });
     expect(related[0]!.payload.by).toBe(by);

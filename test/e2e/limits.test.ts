@@ -65,8 +65,9 @@ describe('session queue, budgets and child runs (in-process daemon)', () => {
     });
     const table = await sidekick(home, ['get', 'runs', '--field-selector', 'spec.session=prio']);
     expect(table.code).toBe(0);
-    expect(table.stdout.split('\n')[0]).toMatch(/PHASE\s+QUEUE\s+TURNS/);
-    expect(table.stdout).toMatch(/high\s+prio\s+prio-quick\s+Queued\s+1\s/);
+    expect(table.stdout.split('\n')[0]).toMatch(/PHASE\s+REASON\s+QUEUE\s+TURNS/);
+    // A run waiting for a slot says so: REASON QueueFull.
+    expect(table.stdout).toMatch(/high\s+prio\s+prio-quick\s+Queued\s+QueueFull\s+1\s/);
 
     expect((await sidekick(home, ['respond', 'run/blocker', '-m', 'yes'])).code).toBe(0);
     await eventually(async () => {
@@ -195,15 +196,17 @@ describe('session queue, budgets and child runs (in-process daemon)', () => {
 
     for (const n of ['child-1', 'child-2', 'child-3']) await phaseOf(client, n, 'WaitingForInput');
     expect((await sidekick(home, ['cancel', 'run/parent'])).code).toBe(0);
-    await phaseOf(client, 'parent', 'Interrupted');
+    await phaseOf(client, 'parent', 'Canceled');
     for (const n of ['child-1', 'child-2', 'child-3']) {
       const status = await phaseOf(client, n, 'Interrupted');
       expect(status).toMatchObject({ reason: 'ParentEnded' });
-      expect(status.message).toMatch(/^the parent run "parent" was interrupted/);
+      expect(status.message).toBe('the parent run "parent" was canceled');
     }
-    expect(await refusal(run('late', 'family', 'family-agent', { parent: 'parent' }))).toBe('runs "late" is forbidden: spec.parent: run "parent" has ended (Interrupted)');
-    const ended = (await fetchTimeline(client, 'family')).filter((e) => e.type === 'run.Interrupted').map((e) => (e as { run?: string }).run);
-    expect(ended.sort()).toEqual(['child-1', 'child-2', 'child-3', 'parent']);
+    expect(await refusal(run('late', 'family', 'family-agent', { parent: 'parent' }))).toBe('runs "late" is forbidden: spec.parent: run "parent" has ended (Canceled)');
+    const timeline = await fetchTimeline(client, 'family');
+    const ended = (type: string) => timeline.filter((e) => e.type === type).map((e) => (e as { run?: string }).run);
+    expect(ended('run.Interrupted').sort()).toEqual(['child-1', 'child-2', 'child-3']);
+    expect(ended('run.Canceled')).toEqual(['parent']);
   });
 
   it('leaves children running when the parent completes', async () => {

@@ -108,7 +108,8 @@ describe('runs end to end (in-process daemon)', () => {
     await eventually(async () => {
       const r = await runPhase(client, 'needs-late');
       expect(r.status?.phase).toBe('Queued');
-      expect(r.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Admitted', status: 'False', message: 'agent "late" not found' })]));
+      expect(r.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Admitted', status: 'False', reason: 'AgentNotReady', message: 'agent/late: not found' })]));
+      expect([r.status?.reason, r.status?.message]).toEqual(['AgentNotReady', 'agent/late: not found']);
       return true;
     });
     await client.create('agents', 'default', agent);

@@ -266,7 +266,7 @@ describe('workflows end to end (in-process daemon)', () => {
     expect(wf.status?.phases?.slow).toMatchObject({ phase: 'Cancelled', message: 'SiblingFailure: phase broken failed (joinPolicy FailFast)' });
     const slow = await eventually(async () => {
       const r = await getRun(client, 'ff-slow-1');
-      expect(r.status?.phase).toBe('Interrupted');
+      expect(r.status?.phase).toBe('Canceled');
       return r;
     }, { timeoutMs: 20_000 });
     expect(slow.status?.reason).toBe('Canceled');

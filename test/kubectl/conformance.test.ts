@@ -182,6 +182,23 @@ describe('kubectl conformance', () => {
     expect(r.stdout.trim()).toBe('agent.sidekicks.dev/waited condition met');
   });
 
+  it("get runs shows why a run waits or ended (REASON), and steering an ended run is refused", async () => {
+    const run = (name: string) => JSON.stringify({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name }, spec: { session: 'k', agent: 'a', prompt: 'go' } });
+    await ok(['apply', '-f', '-'], run('k-waiting'));
+    await ok(['apply', '-f', '-'], run('k-done'));
+    await ok(['patch', 'run', 'k-waiting', '--subresource=status', '--type', 'merge', '-p', '{"status":{"phase":"Queued","reason":"RepoMountNotReady"}}']);
+    await ok(['patch', 'run', 'k-done', '--subresource=status', '--type', 'merge', '-p', '{"status":{"phase":"Completed"}}']);
+    const table = await ok(['get', 'runs', 'k-waiting', 'k-done']);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+SESSION\s+AGENT\s+PHASE\s+REASON\s/);
+    expect(table).toMatch(/^k-waiting\s+k\s+a\s+Queued\s+RepoMountNotReady\s/m);
+
+    const steer = JSON.stringify({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Intervention', metadata: { name: 'k-done-steer' }, spec: { run: 'k-done', type: 'Steer', content: 'more' } });
+    const created = await env.run(['create', '-f', '-'], steer);
+    expect([created.code, created.stderr.trim()]).toEqual([1, 'The Intervention "k-done-steer" is invalid: spec.run: run "k-done" is Completed: nothing to steer']);
+    const paused = await env.run(['patch', 'run', 'k-done', '--type', 'merge', '-p', '{"spec":{"suspend":true}}']);
+    expect([paused.code, paused.stderr.trim()]).toEqual([1, 'The Run "k-done" is invalid: spec.suspend: run "k-done" is Completed: nothing to pause']);
+  });
+
   it('get all lists the kinds in the all category', async () => {
     await ok(['apply', '-f', '-'], agent('in-all', { driver: 'Claude' }));
     const out = await ok(['get', 'all']);
