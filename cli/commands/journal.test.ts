@@ -111,18 +111,19 @@ describe('sidekick timeline', () => {
     const res = await sk(['timeline', 'session/hello']);
     expect(res.code).toBe(0);
     const lines = res.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^#1\s+\d\d:\d\d:\d\d\s+\d+(s|m\d*s?)\s+session\.created\s+\S+\/\S+/);
+    expect(lines[0]).toMatch(/^#1\s+(?:\d{4}-\d\d-\d\d )?\d\d:\d\d:\d\d\s+\d+(s|m\d*s?)\s+session\.created\s+\S+\/\S+/);
     const sequences = lines.map((l) => Number(/^#(\d+)\s/.exec(l)?.[1]));
     expect(sequences).toEqual(sequences.map((_, i) => i + 1));
-    // Each line carries its event's local time (HH:MM:SS, dated only past midnight) and its age.
+    // Each line carries its event's local time (HH:MM:SS, dated when not today: the patterns allow
+    // a date, so a run that crosses midnight still passes) and its age.
     const events = await timelineEvents();
     const localTime = (e: JournalEvent) => new Date(e.time).toTimeString().slice(0, 8);
     expect(lines.map((l) => /^#\d+\s+(?:\d{4}-\d\d-\d\d )?(\d\d:\d\d:\d\d)\s/.exec(l)?.[1])).toEqual(events.map(localTime));
-    expect(lines.every((l) => /^#\d+\s+\S+\s+\d+[smh]\S*\s/.test(l))).toBe(true);
+    expect(lines.every((l) => /^#\d+\s+(?:\d{4}-\d\d-\d\d )?\S+\s+\d+[smh]\S*\s/.test(l))).toBe(true);
     // Columns line up: the time, age and type columns start at the same offsets on every line.
     const timeAt = new Set(lines.map((l) => l.search(/(?<=^#\d+\s+)\S/)));
     expect(timeAt.size).toBe(1);
-    const typeAt = new Set(lines.map((l) => l.search(/(?<=^#\d+\s+\S+\s+\S+\s+)\S/)));
+    const typeAt = new Set(lines.map((l) => l.search(/(?<=^#\d+\s+(?:\d{4}-\d\d-\d\d )?\S+\s+\S+\s+)\S/)));
     expect(typeAt.size).toBe(1);
     // ... and so does the summary column, whatever the actor's length.
     const summaryAt = lines[0].indexOf('title=');
