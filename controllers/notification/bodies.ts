@@ -16,23 +16,16 @@ export const DELIVERY_HEADER = 'x-sidekick-delivery';
 /** The header naming the event (ApprovalRequested, ...). */
 export const EVENT_HEADER = 'x-sidekick-event';
 
-/** The Generic body: what waits, where, and the command that answers it. */
-export interface GenericBody {
+/**
+ * The Generic body: what waits, where, and the command that answers it — the notification's own
+ * fields (its event as `type`), plus when this attempt was sent (Unix seconds, under the
+ * signature) and the notification's key as `id` (as in X-Sidekick-Delivery).
+ */
+export type GenericBody = Pick<Notification, 'namespace' | 'session' | 'run' | 'approval' | 'workflow' | 'summary' | 'command' | 'time'> & {
   type: NotificationEvent;
-  namespace: string;
-  session: string;
-  run?: string;
-  approval?: string;
-  workflow?: string;
-  summary: string;
-  command: string;
-  /** When it happened (RFC 3339). */
-  time: string;
-  /** When this attempt was sent (Unix seconds), under the signature. */
   sentAt: number;
-  /** The notification's key, as in X-Sidekick-Delivery. */
   id: string;
-}
+};
 
 /** A request ready to POST. */
 export interface WebhookRequest {

@@ -1,8 +1,8 @@
 /**
  * First-run benchmark: how long from `sidekick init` in a new repository (no daemon yet, no model on
  * PATH: the Scripted demo agent) to its first run Completed — init (detect, write, start the daemon,
- * apply), create a Run in the session, wait for Completed. The baseline, measured in the same run on
- * the same machine: the quickstart's path for examples/hello — `daemon start`, the demo repository,
+ * apply), then `sidekick run "…"`, which creates the Run and follows it to Completed. The baseline,
+ * measured in the same run on the same machine: the quickstart's path for examples/hello — `daemon start`, the demo repository,
  * `apply` of the hello manifests, wait for Completed. Both spawn the real CLI as a user types it,
  * on fresh temporary homes; rounds alternate so drift hits both alike. Prints medians and the ratio.
  *
@@ -54,12 +54,12 @@ function initToFirstRun(): number {
   writeFileSync(join(repo, 'README.md'), '# project\n\nA new repository.\n');
   execFileSync('git', ['add', '-A'], { cwd: repo });
   execFileSync('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', 'commit', '-q', '-m', 'README'], { cwd: repo });
-  const run = { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Run', metadata: { name: 'first' }, spec: { session: 'project', agent: 'project-demo', repoMount: 'project', prompt: 'Have a look around.' } };
   try {
     const start = performance.now();
     sidekick(['init'], { home, cwd: repo, env });
-    sidekick(['apply', '-f', '-'], { home, cwd: repo, env, input: JSON.stringify(run) });
-    sidekick(['wait', 'run/first', ...WAIT], { home, cwd: repo, env });
+    // What the README says next: `sidekick run` creates the run in this repository's session and
+    // follows it to its end (exit 0 only when it Completed).
+    sidekick(['run', 'Have a look around.', '--name', 'first'], { home, cwd: repo, env });
     return performance.now() - start;
   } finally {
     spawnSync(process.execPath, [cliEntry(), 'daemon', 'stop', '--home', home], { stdio: 'ignore' });
