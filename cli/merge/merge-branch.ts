@@ -91,6 +91,9 @@ function conflictsOf(cwd: string, ours: string, theirs: string): Promise<string[
   return new Promise((resolve, reject) => {
     execFile('git', ['merge-tree', '--write-tree', '--name-only', '--no-messages', ours, theirs], { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (!err) return resolve([]);
+      // Git before 2.38 has no --write-tree (usage error, 129): it cannot tell beforehand, so the
+      // real merge finds a conflict, and is undone (see mergeBranch), leaving the checkout as it was.
+      if (err.code === 129) return resolve([]);
       if (err.code !== 1) return reject(new Error(`git merge-tree failed: ${stderr.trim() || err.message}`));
       const paths = stdout.split('\n').slice(1).filter(Boolean);
       resolve(paths.length > 0 ? [...new Set(paths)] : ['(files git did not name)']);
