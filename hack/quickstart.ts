@@ -88,11 +88,12 @@ async function main(): Promise<void> {
 
   sidekick(['config']);
   section('next');
-  console.log(`export SIDEKICK_HOME=${home}`);
-  console.log(`node dist/cli/main.js describe run hello   # conditions and events`);
-  console.log(`node dist/cli/main.js replay session/hello # the whole session from its journal`);
+  console.log(`export PATH="$PWD/bin:$PATH" SIDEKICK_HOME=${home}   # sidekick from this clone, on this home`);
+  console.log(`sidekick describe run hello             # conditions and events`);
+  console.log(`sidekick replay session/hello           # the whole session from its journal`);
   console.log(`kubectl --kubeconfig ${join(home, 'kubeconfig')} get runs`);
-  console.log(`node dist/cli/main.js daemon stop          # when you are done`);
+  console.log(`sidekick daemon stop                    # when you are done`);
+  console.log(`Then the README's tour, or in a repository of yours: sidekick init && sidekick run "fix the failing test"`);
 }
 
 main().catch((err: unknown) => {
