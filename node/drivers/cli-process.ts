@@ -5,12 +5,12 @@
  * Only the process: what a driver keeps about the conversation is in ./cli-conversation.ts, the
  * per-turn driver over both in ./cli-driver.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { tieToThisProcess } from '../sandbox/group-lifeline.js';
+import { spawnTied } from '../sandbox/group-lifeline.js';
 
 /** How a CLI process ended. `error` is set when it could not be spawned at all. */
 export interface CliExit {
@@ -73,12 +73,12 @@ export class CliProcess {
     const tailBytes = opts.stderrTailBytes ?? 8192;
     let stderrTail = '';
     // Its own process group, so stop() reaches the commands the agent is running too, as Ctrl-C would.
-    this.child = spawn(opts.file, opts.args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'], detached: true });
-    // A CLI that died leaves a broken pipe: its exit reports that, a write must not crash the host.
-    this.child.stdin?.on('error', () => undefined);
     // WARNING: a detached group survives its parent. If the driver host exits (its stop grace ran
     // out) or is killed outright while the CLI runs, the lifeline takes the group down with it.
-    const lifeline = tieToThisProcess(this.child.pid);
+    const { child, lifeline } = spawnTied<ChildProcess>(opts.file, opts.args, { cwd: opts.cwd, env: opts.env, stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    // A CLI that died leaves a broken pipe: its exit reports that, a write must not crash the host.
+    this.child.stdin?.on('error', () => undefined);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       stderrTail = (stderrTail + chunk).slice(-tailBytes);

@@ -4,12 +4,13 @@
  * cancelled, the whole group goes: a command never leaves processes behind. Nor when the driver
  * host dies, even by SIGKILL: a lifeline (../sandbox/group-lifeline.ts) takes the group with it.
  */
-import { spawn } from 'node:child_process';
+import type { ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import type { ToolResult } from '../drivers/contract.js';
 import { HeadTailBuffer } from './output-cap.js';
 import { nestedCommandArgv } from '../sandbox/bubblewrap.js';
-import { tieToThisProcess } from '../sandbox/group-lifeline.js';
+import { spawnTied } from '../sandbox/group-lifeline.js';
 
 export interface CommandOptions {
   cwd: string;
@@ -33,8 +34,7 @@ export function runCommand(command: string, opts: CommandOptions, signal: AbortS
   return new Promise((resolve, reject) => {
     const shell = ['/bin/sh', '-c', command];
     const [file, ...args] = opts.sandbox ? nestedCommandArgv(opts.sandbox.bwrap, opts.sandbox.network, opts.cwd, shell) : shell;
-    const child = spawn(file!, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const lifeline = tieToThisProcess(child.pid);
+    const { child, lifeline } = spawnTied<ChildProcessByStdio<null, Readable, Readable>>(file!, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const signalGroup = (sig: NodeJS.Signals): void => {
