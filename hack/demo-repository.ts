@@ -5,8 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { expandMountPath } from '../cli/apply/manifests.js';
 
 const FILES: Record<string, string> = {
   'greeting.txt': 'Hello, world\n',
@@ -40,5 +40,6 @@ export function isDemoRepository(path: string): boolean {
 export function examplePath(repomountFile: string): string {
   const match = /^\s*path:\s*((?:\/|~\/)\S+)\s*$/m.exec(readFileSync(repomountFile, 'utf8'));
   if (!match) throw new Error(`${repomountFile} names no absolute or ~/ spec.path`);
-  return match[1]!.startsWith('~/') ? join(homedir(), match[1]!.slice(2)) : match[1]!;
+  // The same expansion `sidekick apply -f` gives the path, so the repository lands where the mount looks.
+  return expandMountPath(match[1]!, dirname(repomountFile));
 }
