@@ -37,16 +37,18 @@ export interface EnsuredDaemon {
   pid?: number;
   /** The TCP listener's URL, when it has one. */
   tcp?: string;
+  /** The daemon that was already running (its daemon.json: the flags it runs with), when not started. */
+  running?: RunningDaemon;
 }
 
 /**
  * Returns the daemon already serving `paths`, or starts one with `flags` and waits until it
- * answers. `beforeStart` runs before anything is written to the home (option checks). `sidekick
- * init` starts the daemon through here, as `daemon start` does through its parts, so they never drift.
+ * answers. `beforeStart` runs before anything is written to the home (option checks). `daemon
+ * start` and `sidekick init` both start the daemon through here, so they never drift.
  */
 export async function ensureDaemonRunning(paths: HomePaths, flags: DaemonFlags, opts: StartOptions & { beforeStart?: () => Promise<void> }): Promise<EnsuredDaemon> {
   const running = await runningDaemon(paths);
-  if (running) return { started: false, ...(running.pid ? { pid: running.pid } : {}), ...(running.info.tcp ? { tcp: running.info.tcp } : {}) };
+  if (running) return { started: false, running, ...(running.pid ? { pid: running.pid } : {}), ...(running.info.tcp ? { tcp: running.info.tcp } : {}) };
   await opts.beforeStart?.();
   return { started: true, ...(await startBackground(paths, flags, opts)) };
 }

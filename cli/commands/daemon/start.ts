@@ -30,7 +30,19 @@ export class DaemonStartCommand extends DaemonOptionsCommand {
     const { parseDuration } = await import('../../object-waiter.js');
     const paths = sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env);
     const asked = this.askedFlags(this.context.cwd);
-    const running = await lifecycle.runningDaemon(paths);
+    let daemon: Awaited<ReturnType<typeof lifecycle.ensureDaemonRunning>>;
+    try {
+      daemon = await lifecycle.ensureDaemonRunning(paths, asked, {
+        env: this.context.env,
+        timeoutMs: parseDuration(this.timeout),
+        timeoutText: this.timeout,
+        // A refused option leaves the home as it was: checked before the home, log or pid file exist.
+        beforeStart: () => this.checkOptions(this.context.cwd),
+      });
+    } catch (err) {
+      throw err instanceof lifecycle.DaemonLifecycleError ? new UsageError(err.message) : err;
+    }
+    const { running } = daemon;
     if (running) {
       const differences = flagDifferences(asked, running.info.flags ?? {});
       if (differences.length > 0) {
@@ -39,14 +51,7 @@ export class DaemonStartCommand extends DaemonOptionsCommand {
       this.out(`✓ daemon already running (home: ${paths.root}, socket ${paths.socket}${running.pid ? `, pid ${running.pid}` : ''})`);
       return 0;
     }
-    // A refused option leaves the home as it was: checked before the home, log or pid file exist.
-    await this.checkOptions(this.context.cwd);
-    try {
-      const { pid, tcp } = await lifecycle.startBackground(paths, asked, { env: this.context.env, timeoutMs: parseDuration(this.timeout), timeoutText: this.timeout });
-      this.out(`✓ daemon started (home: ${paths.root}, socket ${paths.socket}${tcp ? ` + ${tcp}` : ''}, pid ${pid})`);
-    } catch (err) {
-      throw err instanceof lifecycle.DaemonLifecycleError ? new UsageError(err.message) : err;
-    }
+    this.out(`✓ daemon started (home: ${paths.root}, socket ${paths.socket}${daemon.tcp ? ` + ${daemon.tcp}` : ''}, pid ${daemon.pid})`);
     return 0;
   }
 }
