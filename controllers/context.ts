@@ -16,16 +16,16 @@ import type { RunWriter } from './run/run-writer.js';
 import type { ApprovalGate } from './approval/gate.js';
 import type { StatusWriter } from './runtime/status-writer.js';
 
-/** What buildControllers (controller-set.ts) is given. */
-export interface ControllerSetOptions {
+/**
+ * What the cluster controllers (session, approval, channel, workflow, notification) are given: no
+ * driver, no mount inspector, no probe — the control plane never executes agent code.
+ */
+export interface ClusterControllerOptions {
   store: Store;
   journal: Journal;
   recorder?: EventRecorder;
+  /** Worktrees of workflow command steps (quality checks). */
   workspaces: Workspaces;
-  artifacts: ArtifactContent;
-  launcher: DriverLauncher;
-  inspector: MountInspector;
-  probe: DriverProbe;
   env?: NodeJS.ProcessEnv;
   /** Informer resync period (default 5 min). */
   resyncMs?: number;
@@ -34,7 +34,16 @@ export interface ControllerSetOptions {
   log?: (line: string) => void;
 }
 
-export interface ControllerContext extends ControllerSetOptions {
+/** What buildControllers (controller-set.ts) is given: the cluster's options and the node runtime's ports. */
+export interface ControllerSetOptions extends ClusterControllerOptions {
+  artifacts: ArtifactContent;
+  launcher: DriverLauncher;
+  inspector: MountInspector;
+  probe: DriverProbe;
+}
+
+/** What a cluster controller's registration is handed. */
+export interface ClusterContext extends ClusterControllerOptions {
   log: (line: string) => void;
   /** One list+watch per resource, shared by every controller that reads it. */
   informers: Informers;
@@ -46,4 +55,9 @@ export interface ControllerContext extends ControllerSetOptions {
   writer: RunWriter;
   /** Gated tool calls and questions, as Approvals. */
   gate: ApprovalGate;
+}
+
+/** What every controller's registration is handed on a machine that executes runs (the daemon, a node). */
+export interface ControllerContext extends ClusterContext, ControllerSetOptions {
+  log: (line: string) => void;
 }

@@ -16,7 +16,7 @@ import type { DriverFleet } from '../node/fleet.js';
 import { ApprovalGate } from './approval/gate.js';
 import { classifyToolCall } from './approval/classify.js';
 import { evaluatePolicies } from './approval/policy.js';
-import type { ControllerContext, ControllerSetOptions } from './context.js';
+import type { ClusterContext, ClusterControllerOptions, ControllerContext, ControllerSetOptions } from './context.js';
 import { registerRunController } from './run/controller.js';
 import { registerSessionController } from './session/controller.js';
 import { registerAgentController } from './agent/controller.js';
@@ -27,7 +27,7 @@ import { registerChannelController } from './channel/controller.js';
 import { registerWorkflowController } from './workflow/controller.js';
 import { registerNotificationController } from './notification/controller.js';
 
-export type { ControllerSetOptions } from './context.js';
+export type { ClusterControllerOptions, ControllerSetOptions } from './context.js';
 
 export interface ControllerSet {
   runnables: Runnable[];
@@ -37,7 +37,8 @@ export interface ControllerSet {
   stopDrivers(): Promise<void>;
 }
 
-export function buildControllers(o: ControllerSetOptions): ControllerSet {
+/** The informers, queues and writers every controller of one process shares. */
+function sharedContext<O extends ClusterControllerOptions>(o: O): O & ClusterContext {
   const log = o.log ?? (() => undefined);
   const resyncMs = o.resyncMs ?? 300_000;
   const informers = new Informers(o.store, { resyncMs, log });
@@ -49,25 +50,45 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
   const status = new StatusWriter(o.store, o.journal);
   const writer = new RunWriter(status, (run) => queue.observe(run));
   const gate = new ApprovalGate({ store: o.store, journal: o.journal, writer, status, assess: classifyToolCall, evaluate: evaluatePolicies, ...(o.clock ? { clock: o.clock } : {}), log });
-  const c: ControllerContext = { ...o, log, resyncMs, informers, queue, status, writer, gate };
+  return { ...o, log, resyncMs, informers, queue, status, writer, gate };
+}
 
-  const run = registerRunController(c);
-  const controllers: Runnable[] = [
-    run.controller,
+/** The controllers that decide about the whole cluster; on the control plane one replica (the leader) runs them. */
+function clusterControllers(c: ClusterContext): Runnable[] {
+  return [
     registerSessionController(c),
-    registerAgentController(c),
-    registerRepoMountController(c),
     registerApprovalController(c),
-    registerInterventionController(c, { fleet: run.fleet }),
     registerChannelController(c),
     registerWorkflowController(c),
     registerNotificationController(c),
   ];
+}
+
+/**
+ * The control plane's controllers: the cluster controllers with their own informers, and nothing
+ * that executes a run (runs execute on runtime nodes). Built afresh for every term of leadership,
+ * so a replica that regains it starts from a new list of the world.
+ */
+export function buildClusterControllers(o: ClusterControllerOptions): Runnable[] {
+  const c = sharedContext(o);
+  return [...c.informers.runnables(), ...clusterControllers(c)];
+}
+
+export function buildControllers(o: ControllerSetOptions): ControllerSet {
+  const c: ControllerContext = sharedContext(o);
+  const run = registerRunController(c);
+  const controllers: Runnable[] = [
+    run.controller,
+    registerAgentController(c),
+    registerRepoMountController(c),
+    registerInterventionController(c, { fleet: run.fleet }),
+    ...clusterControllers(c),
+  ];
 
   return {
-    runnables: [...informers.runnables(), ...controllers],
+    runnables: [...c.informers.runnables(), ...controllers],
     fleet: run.fleet,
-    runs,
+    runs: c.informers.of<Run>('runs'),
     stopDrivers: () => run.fleet.stopAll(),
   };
 }

@@ -92,6 +92,37 @@ export interface MigrationSet {
   postgres: string[][];
 }
 
+/** One migration not yet applied: its component, version (1-based) and statements. */
+export interface PendingMigration {
+  component: string;
+  version: number;
+  statements: string[];
+}
+
+/** The database was migrated by a newer sidekick: this one does not know its schema, so it refuses to use it. */
+export class SchemaTooNewError extends Error {
+  constructor(readonly component: string, readonly applied: number, readonly known: number) {
+    super(
+      `the database schema of "${component}" is at version ${applied}, newer than this sidekick knows (${known}): ` +
+        'it was migrated by a newer version; run that version (or newer), never an older one, against it',
+    );
+    this.name = 'SchemaTooNewError';
+  }
+}
+
+/**
+ * The migrations of `set` not in `applied` (the versions recorded for its component), oldest
+ * first. Throws SchemaTooNewError when a version beyond what this binary knows was applied: an
+ * older binary must not write a schema it cannot read.
+ */
+export function pendingMigrations(set: MigrationSet, dialect: Dialect, applied: Iterable<number>): PendingMigration[] {
+  const known = set[dialect].length;
+  const done = new Set(applied);
+  const newest = Math.max(0, ...done);
+  if (newest > known) throw new SchemaTooNewError(set.component, newest, known);
+  return set[dialect].flatMap((statements, i) => (done.has(i + 1) ? [] : [{ component: set.component, version: i + 1, statements }]));
+}
+
 /** What ObjectStore needs from a database. */
 export interface StoreBackend {
   readonly dialect: Dialect;

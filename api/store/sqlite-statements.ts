@@ -4,7 +4,7 @@
  * migrations.
  */
 import Database from 'better-sqlite3';
-import type { MigrationSet, ObjectQuery } from './backend.js';
+import { pendingMigrations, type MigrationSet, type ObjectQuery } from './backend.js';
 import { rowConverters } from './rows.js';
 
 /** A better-sqlite3 connection. */
@@ -131,15 +131,12 @@ export function migrateSqlite(db: Db, sets: MigrationSet[]): void {
   const applied = db.prepare('SELECT version FROM schema_migrations WHERE component = ?').pluck();
   const record = db.prepare('INSERT INTO schema_migrations (component, version) VALUES (?, ?)');
   for (const set of sets) {
-    const done = new Set(applied.all(set.component) as number[]);
-    set.sqlite.forEach((statements, i) => {
-      const version = i + 1;
-      if (done.has(version)) return;
+    for (const m of pendingMigrations(set, 'sqlite', applied.all(set.component) as number[])) {
       db.transaction(() => {
-        for (const s of statements) db.exec(s);
-        record.run(set.component, version);
+        for (const s of m.statements) db.exec(s);
+        record.run(set.component, m.version);
       }).immediate();
-    });
+    }
   }
 }
 

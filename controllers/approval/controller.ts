@@ -5,7 +5,7 @@
  */
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { Run } from '../../resources/kinds/run.js';
-import type { ControllerContext } from '../context.js';
+import type { ClusterContext } from '../context.js';
 import type { Controller } from '../runtime/controller.js';
 import { controllerFor, onChange } from '../runtime/builder.js';
 import { objectKey } from '../runtime/informer.js';
@@ -14,7 +14,7 @@ import { asDeleted } from './approval-status.js';
 import { ApprovalReconciler } from './reconciler.js';
 import { rememberedRule } from './policy.js';
 
-export function registerApprovalController(c: ControllerContext): Controller {
+export function registerApprovalController(c: ClusterContext): Controller {
   const approvals = c.informers.of<Approval>('approvals');
   // Deleted undecided (with its run, or by hand): whoever waits on it is refused.
   onChange(approvals, (ch) => c.gate.observe(ch.type === 'delete' ? asDeleted(ch.obj) : ch.obj));

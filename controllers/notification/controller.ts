@@ -7,7 +7,7 @@
 import type { Approval } from '../../resources/kinds/approval.js';
 import type { NotificationSink } from '../../resources/kinds/notificationsink.js';
 import type { Run } from '../../resources/kinds/run.js';
-import type { ControllerContext } from '../context.js';
+import type { ClusterContext } from '../context.js';
 import type { Controller } from '../runtime/controller.js';
 import type { Runnable } from '../runtime/manager.js';
 import { controllerFor, type Change } from '../runtime/builder.js';
@@ -24,7 +24,7 @@ function enteredOrLeft<T extends Approval | Run>(ch: Change<T>, phase: string): 
   return (ch.old.status?.phase === phase) !== (ch.obj.status?.phase === phase);
 }
 
-export function registerNotificationController(c: ControllerContext, notifiers: Notifiers = localNotifiers(c.env ?? process.env)): Runnable {
+export function registerNotificationController(c: ClusterContext, notifiers: Notifiers = localNotifiers(c.env ?? process.env)): Runnable {
   const sinks = c.informers.of<NotificationSink>('notificationsinks');
   const approvals = c.informers.of<Approval>('approvals');
   const runs = c.informers.of<Run>('runs');

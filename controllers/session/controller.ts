@@ -4,12 +4,12 @@
  */
 import type { Run } from '../../resources/kinds/run.js';
 import type { Session } from '../../resources/kinds/session.js';
-import type { ControllerContext } from '../context.js';
+import type { ClusterContext } from '../context.js';
 import type { Controller } from '../runtime/controller.js';
 import { controllerFor } from '../runtime/builder.js';
 import { SessionReconciler } from './reconciler.js';
 
-export function registerSessionController(c: ControllerContext): Controller {
+export function registerSessionController(c: ClusterContext): Controller {
   return controllerFor<Session>('Session', 'sessions', c.informers, c.log)
     .when((ch) => ch.type !== 'delete')
     .watches<Run>('runs', (ch) => {

@@ -7,7 +7,7 @@
 import type { Workflow } from '../../resources/kinds/workflow.js';
 import type { WorkflowTemplate } from '../../resources/kinds/workflowtemplate.js';
 import type { KubeObject } from '../../resources/meta.js';
-import type { ControllerContext } from '../context.js';
+import type { ClusterContext } from '../context.js';
 import type { Runnable } from '../runtime/manager.js';
 import { controllerFor, type Change } from '../runtime/builder.js';
 import { objectKey } from '../runtime/informer.js';
@@ -21,7 +21,7 @@ function phaseChangedOrGone(c: Change<KubeObject>): boolean {
   return phase(c.old) !== phase(c.obj) || c.old === c.obj;
 }
 
-export function registerWorkflowController(c: ControllerContext): Runnable {
+export function registerWorkflowController(c: ClusterContext): Runnable {
   const workflows = c.informers.of<Workflow>('workflows');
   // The steps wake the controller built below (they never call before it exists).
   const steps = new CommandSteps({ journal: c.journal, workspaces: c.workspaces, wake: (key) => controller.enqueue(key), ...(c.env ? { env: c.env } : {}), log: c.log });
