@@ -63,18 +63,20 @@ function readProblem(err: unknown): string {
  * The algorithm for a key, or why it cannot sign tokens. Ed25519, ECDSA on P-256 and RSA of 2048
  * bits or more: what Kubernetes service account issuers and OIDC providers commonly use.
  */
-function algorithmFor(key: KeyObject): SigningAlgorithm | string {
+function algorithmFor(key: KeyObject): { alg: SigningAlgorithm } | { problem: string } {
   const details = key.asymmetricKeyDetails ?? {};
   switch (key.asymmetricKeyType) {
     case 'ed25519':
-      return SigningAlgorithm.EdDSA;
+      return { alg: SigningAlgorithm.EdDSA };
     case 'ec':
       // Node names P-256 by its OpenSSL name.
-      return details.namedCurve === 'prime256v1' ? SigningAlgorithm.ES256 : `ECDSA curve ${details.namedCurve ?? 'unknown'} is not supported (use P-256)`;
+      if (details.namedCurve === 'prime256v1') return { alg: SigningAlgorithm.ES256 };
+      return { problem: `ECDSA curve ${details.namedCurve ?? 'unknown'} is not supported (use P-256)` };
     case 'rsa':
-      return (details.modulusLength ?? 0) >= MIN_RSA_BITS ? SigningAlgorithm.RS256 : `RSA key of ${details.modulusLength ?? 0} bits is too short (at least ${MIN_RSA_BITS})`;
+      if ((details.modulusLength ?? 0) >= MIN_RSA_BITS) return { alg: SigningAlgorithm.RS256 };
+      return { problem: `RSA key of ${details.modulusLength ?? 0} bits is too short (at least ${MIN_RSA_BITS})` };
     default:
-      return `${key.asymmetricKeyType ?? 'unknown'} keys are not supported (use Ed25519, ECDSA P-256 or RSA ≥ ${MIN_RSA_BITS} bits)`;
+      return { problem: `${key.asymmetricKeyType ?? 'unknown'} keys are not supported (use Ed25519, ECDSA P-256 or RSA ≥ ${MIN_RSA_BITS} bits)` };
   }
 }
 
@@ -122,11 +124,11 @@ export async function loadSigningKey(path: string, opts: LoadSigningKeyOptions =
 }
 
 async function signingKeyFrom(path: string, privateKey: KeyObject): Promise<SigningKey> {
-  const alg = algorithmFor(privateKey);
-  if (!Object.values(SigningAlgorithm).includes(alg as SigningAlgorithm)) throw new SigningKeyError(path, alg);
+  const algorithm = algorithmFor(privateKey);
+  if ('problem' in algorithm) throw new SigningKeyError(path, algorithm.problem);
   const publicKey = createPublicKey(privateKey);
   const kid = await calculateJwkThumbprint(publicKey, 'sha256');
-  return { path, alg: alg as SigningAlgorithm, kid, privateKey, publicKey };
+  return { path, alg: algorithm.alg, kid, privateKey, publicKey };
 }
 
 /**
