@@ -48,3 +48,18 @@ export function shortHumanDuration(ms: number): string {
   if (hours < 24 * 365) return `${Math.trunc(hours / 24)}d`;
   return `${Math.trunc(hours / 24 / 365)}y`;
 }
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * Parses a positive duration written as Go's time.ParseDuration does (`720h`, `1h30m`, `90s`,
+ * `1.5h`), plus `d` for days as the AGE column prints them (`30d`); undefined when `text` is not
+ * one. No sign and no bare numbers: a lifetime or timeout given as `30` is ambiguous.
+ */
+export function parseHumanDuration(text: string): number | undefined {
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+  let total = 0;
+  let m: RegExpExecArray | null;
+  while (re.lastIndex < text.length && (m = re.exec(text)) !== null) total += Number(m[1]) * UNIT_MS[m[2]!]!;
+  return text !== '' && re.lastIndex === text.length ? total : undefined;
+}

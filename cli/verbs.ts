@@ -40,6 +40,7 @@ export const verbs = [
   'completion',
   'config',
   'daemon',
+  'controlplane',
   'options',
 ] as const;
 
