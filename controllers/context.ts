@@ -15,6 +15,7 @@ import type { SessionQueue } from './run/session-queue.js';
 import type { RunWriter } from './run/run-writer.js';
 import type { ApprovalGate } from './approval/gate.js';
 import type { StatusWriter } from './runtime/status-writer.js';
+import type { ControllerMetrics } from '../api/metrics.js';
 
 /** What buildControllers (controller-set.ts) is given. */
 export interface ControllerSetOptions {
@@ -32,6 +33,8 @@ export interface ControllerSetOptions {
   /** Time for every controller (default: the system clock). */
   clock?: Clock;
   log?: (line: string) => void;
+  /** Receives reconcile and work-queue measurements (the API server's /metrics). */
+  metrics?: ControllerMetrics;
 }
 
 export interface ControllerContext extends ControllerSetOptions {
