@@ -105,7 +105,8 @@ describe('readiness with controllers', () => {
   it('lists informers-synced, which passes once every informer has listed', async () => {
     const r = await eventually(async () => {
       const reply = await server.request('GET', '/readyz?verbose', { via: 'tcp-no-token' });
-      return reply.status === 200 && reply;
+      if (reply.status !== 200) throw new Error(`/readyz answered ${reply.status}: ${reply.text}`);
+      return reply;
     });
     expect(checkLines(r.text)).toEqual(['[+]ping ok', '[+]store ok', '[+]informers-synced ok', '[+]shutdown ok']);
   });
@@ -155,7 +156,8 @@ describeWithPostgres('readiness when the database goes away (Postgres)', (getUrl
 
     const r = await eventually(async () => {
       const reply = await server.request('GET', '/readyz?verbose', { via: 'tcp-no-token' });
-      return reply.status === 503 && reply;
+      if (reply.status !== 503) throw new Error(`/readyz answered ${reply.status}: ${reply.text}`);
+      return reply;
     });
     expect(r.text).toContain('[-]store failed: reason withheld\n');
     expect(r.text).toMatch(/\nreadyz check failed\n$/);

@@ -73,7 +73,8 @@ describe('/metrics of an API server', () => {
 
     const m = await eventually(async () => {
       const s = await scrape(server);
-      return s.value('apiserver_longrunning_requests', { verb: 'watch', group: GROUP, resource: 'agents' }) === 0 && s;
+      expect(s.value('apiserver_longrunning_requests', { verb: 'watch', group: GROUP, resource: 'agents' })).toBe(0);
+      return s;
     });
     const total = (verb: string, code: string): number | undefined => m.value('apiserver_request_total', { verb, group: GROUP, resource: 'agents', code });
     expect({ create: total('create', '201'), conflict: total('create', '409'), list: total('list', '200'), get: total('get', '200'), apply: total('apply', String(applied.status)), watch: total('watch', '200') }).toEqual({
@@ -128,7 +129,8 @@ describe('/metrics of a daemon running controllers', () => {
     // Its passes end asking to probe again later: controller-runtime's `requeue_after`.
     const m = await eventually(async () => {
       const s = await scrape(server);
-      return (s.value('controller_runtime_reconcile_total', { controller: 'agent-controller', result: 'requeue_after' }) ?? 0) >= 1 && s;
+      expect(s.value('controller_runtime_reconcile_total', { controller: 'agent-controller', result: 'requeue_after' })).toBeGreaterThanOrEqual(1);
+      return s;
     });
     expect(m.value('controller_runtime_reconcile_total', { controller: 'agent-controller', result: 'error' })).toBeUndefined();
     expect(m.value('controller_runtime_reconcile_time_seconds_count', { controller: 'agent-controller' })).toBeGreaterThanOrEqual(1);
