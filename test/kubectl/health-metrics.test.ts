@@ -16,8 +16,8 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function ok(args: string[]): Promise<string> {
-  const r = await env.run(args);
+async function ok(args: string[], input?: string): Promise<string> {
+  const r = await env.run(args, input);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
 }
@@ -35,6 +35,12 @@ describe('kubectl get --raw', () => {
     const m = parsePrometheus(await ok(['get', '--raw', '/metrics']));
     expect(m.value('apiserver_request_total', { verb: 'list', group: 'sidekicks.dev', resource: 'agents', code: '200' })).toBeGreaterThanOrEqual(1);
     expect(m.types.get('apiserver_request_duration_seconds')).toBe('histogram');
+  });
+
+  it('/metrics is open to any valid token, a Viewer’s too, and auth can-i says so', async () => {
+    const token = await ok(['create', '--validate=false', '-o', 'jsonpath={.status.token}', '-f', '-'], JSON.stringify({ apiVersion: 'auth.sidekicks.dev/v1alpha1', kind: 'Token', metadata: { name: 'watcher' }, spec: { role: 'Viewer' } }));
+    expect(parsePrometheus(await ok(['--token', token.trim(), 'get', '--raw', '/metrics'])).types.get('apiserver_request_total')).toBe('counter');
+    expect(await env.run(['--token', token.trim(), 'auth', 'can-i', 'get', '/metrics'])).toMatchObject({ code: 0, stdout: 'yes\n' });
   });
 
   it('/metrics with a token the server did not issue is refused', async () => {
