@@ -246,9 +246,6 @@ export class ApiServer {
   private document(doc: DocumentRoute['doc'], req: IncomingMessage, res: ServerResponse): void {
     const d = this.discovery;
     switch (doc) {
-      case 'metrics':
-        // Served by dispatch (it is asynchronous); listed so every document is handled.
-        return;
       case 'version':
         return raw(res, d.version);
       case 'api':
