@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually } from '../../test/eventually.js';
 import { describeWithPostgres, pgAdmin } from '../../test/services.js';
 import { startTestServer, type TestServer } from '../../test/support/api-server.js';
+import { parsePrometheus } from '../../test/support/prometheus.js';
 
 /** The check lines of a verbose answer, without its last (summary) line. */
 function checkLines(text: string): string[] {
@@ -145,6 +146,12 @@ describeWithPostgres('readiness when the database goes away (Postgres)', (getUrl
   afterAll(async () => {
     await server?.close();
     await pgAdmin(getUrl(), `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  });
+
+  it('times the Postgres store in the metrics (backend="postgres")', async () => {
+    const m = parsePrometheus((await server.request('GET', '/metrics')).text);
+    expect(m.value('sidekick_store_operation_duration_seconds_count', { operation: 'read', backend: 'postgres' })).toBeGreaterThan(0);
+    expect(m.value('sidekick_store_operation_duration_seconds_count', { operation: 'read', backend: 'sqlite' })).toBeUndefined();
   });
 
   it('answers /readyz 503 with [-]store failed once its database is dropped; /livez stays 200', async () => {
