@@ -15,6 +15,7 @@ import type { SessionQueue } from './run/session-queue.js';
 import type { RunWriter } from './run/run-writer.js';
 import type { ApprovalGate } from './approval/gate.js';
 import type { StatusWriter } from './runtime/status-writer.js';
+import type { ControllerMetrics } from '../api/metrics.js';
 
 /**
  * What the cluster controllers (session, approval, channel, workflow, notification) are given: no
@@ -32,6 +33,8 @@ export interface ClusterControllerOptions {
   /** Time for every controller (default: the system clock). */
   clock?: Clock;
   log?: (line: string) => void;
+  /** Receives reconcile and work-queue measurements (the API server's /metrics). */
+  metrics?: ControllerMetrics;
 }
 
 /** What buildControllers (controller-set.ts) is given: the cluster's options and the node runtime's ports. */

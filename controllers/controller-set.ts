@@ -35,13 +35,15 @@ export interface ControllerSet {
   runs: Informer<Run>;
   /** Stops every driver process (runs keep their phase and recover at the next start). */
   stopDrivers(): Promise<void>;
+  /** True once every informer has listed: the controllers decide on a full cache from then on. */
+  synced(): boolean;
 }
 
 /** The informers, queues and writers every controller of one process shares. */
 function sharedContext<O extends ClusterControllerOptions>(o: O): O & ClusterContext {
   const log = o.log ?? (() => undefined);
   const resyncMs = o.resyncMs ?? 300_000;
-  const informers = new Informers(o.store, { resyncMs, log });
+  const informers = new Informers(o.store, { resyncMs, log }, o.metrics);
   const runs = informers.of<Run>('runs');
   const sessions = informers.of<Session>('sessions');
   // The queue counts every run change before any controller hears of it (its handler is first).
@@ -90,5 +92,6 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     fleet: run.fleet,
     runs: c.informers.of<Run>('runs'),
     stopDrivers: () => run.fleet.stopAll(),
+    synced: () => informers.synced(),
   };
 }

@@ -17,8 +17,8 @@ import type { Principal } from './auth.js';
 
 const REVIEW_API_VERSION = `${AUTHORIZATION_GROUP}/v1`;
 
-/** Paths any authenticated identity may read: discovery, OpenAPI, version, health. */
-const PUBLIC_READS = [/^\/version\/?$/, /^\/api(\/v1)?\/?$/, /^\/apis(\/[^/]+(\/[^/]+)?)?\/?$/, /^\/openapi(\/.*)?$/, /^\/(healthz|readyz|livez)(\/.*)?$/];
+/** Paths any authenticated identity may read: discovery, OpenAPI, version, health, metrics. */
+const PUBLIC_READS = [/^\/version\/?$/, /^\/api(\/v1)?\/?$/, /^\/apis(\/[^/]+(\/[^/]+)?)?\/?$/, /^\/openapi(\/.*)?$/, /^\/(healthz|readyz|livez)(\/.*)?$/, /^\/metrics\/?$/];
 
 interface ResourceAttributesIn {
   namespace?: unknown;

@@ -29,6 +29,9 @@ import { parseRoute, type AuthRoute, type DocumentRoute, type ResourceRoute } fr
 import { GROUP } from '../../resources/meta.js';
 import type { ApiService } from './service.js';
 import { WatchRegistry } from './watch.js';
+import { HealthChecks, healthPath } from './health.js';
+import { ServerMetrics } from './metrics.js';
+import { requestLabels } from './request-labels.js';
 
 export interface ApiServerOptions {
   service: ApiService;
@@ -45,14 +48,19 @@ export interface ApiServerOptions {
   log?: (line: string) => void;
   /** Who may do what: the Cedar policies, the identity tokens and the owner's name. */
   authorization: { authorizer: CedarAuthorizer; tokens: TokenStore; owner: string };
+  /** The checks /livez, /readyz and /healthz run (default: `ping` and `shutdown` only). */
+  health?: HealthChecks;
+  /** The registry /metrics serves (default: a new one for this server). */
+  metrics?: ServerMetrics;
 }
-
-/** Paths probes may read without credentials, as kube-apiserver allows anonymously. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/livez']);
 
 /** The API server's request handling, shared by every listener. */
 export class ApiServer {
   readonly watches = new WatchRegistry();
+  /** The health checks; the composition root adds its own (store, informers, …). */
+  readonly health: HealthChecks;
+  /** The metrics; the composition root hands its sinks to the store and controllers. */
+  readonly metrics: ServerMetrics;
   private readonly discovery: DiscoveryDocuments;
   private readonly openapi: OpenApiDocs;
   private readonly resources: ResourceHandler;
@@ -70,6 +78,8 @@ export class ApiServer {
     this.discovery = buildDiscovery(opts.scheme, opts.serverVersion ?? '0.1.0');
     this.openapi = new OpenApiDocs(opts.scheme);
     this.log = opts.log ?? (() => {});
+    this.health = opts.health ?? new HealthChecks({ log: this.log });
+    this.metrics = opts.metrics ?? new ServerMetrics();
     this.maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES;
     const { authorizer, tokens, owner } = opts.authorization;
     this.authz = new RequestAuthorizer({ authorizer, tokens, owner, store: opts.service.store });
@@ -91,9 +101,18 @@ export class ApiServer {
   /** A request listener for one listener, authenticating with `auth` first. */
   listener(auth: Authenticator): RequestListener {
     return (req, res) => {
+      const url = splitTarget(req.url);
+      this.count(req, res, url);
+      // Probes are anonymous (as kube-apiserver allows), and answered even while shutting down.
+      const health = healthPath(url.pathname);
+      if (health) {
+        req.resume();
+        this.health.serve(req, res, health, url.searchParams).catch((err: unknown) => this.fail(res, err));
+        return;
+      }
       let principal: ReturnType<Authenticator['authenticate']>;
       try {
-        principal = PUBLIC_PATHS.has((req.url ?? '').split('?')[0]!) ? { name: 'anonymous', method: 'token' } : auth.authenticate(req);
+        principal = auth.authenticate(req);
       } catch (err) {
         this.fail(res, err);
         return;
@@ -104,6 +123,11 @@ export class ApiServer {
         this.authorized(principal, req, res);
       }
     };
+  }
+
+  /** Fails /readyz from now on, so load balancers stop routing here, while requests are still served. */
+  drain(): void {
+    this.health.shuttingDown();
   }
 
   /** Ends every open watch (the first step of stopping). */
@@ -120,6 +144,18 @@ export class ApiServer {
       return;
     }
     this.dispatch(principal, req, res).catch((err: unknown) => this.fail(res, err));
+  }
+
+  /** Counts and times a request in the metrics, labelled by what it asks for. */
+  private count(req: IncomingMessage, res: ServerResponse, url: { pathname: string; searchParams: URLSearchParams }): void {
+    let route: ReturnType<typeof parseRoute>;
+    try {
+      route = parseRoute(url.pathname);
+    } catch {
+      route = undefined;
+    }
+    const served = (group: string, plural: string): boolean => this.authz.authorizer.model.resourceType(group, plural) !== undefined;
+    this.metrics.track(requestLabels(req.method, route, url.searchParams, req.headers['content-type'], served), res);
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -158,11 +194,13 @@ export class ApiServer {
       return this.resources.handle(route, req, res, q, principal.name, body);
     }
     if (route.type === 'auth') return this.auth(principal, route, req, res, parseQuery(url.searchParams));
-    // Discovery, OpenAPI, version and health: open to every authenticated identity.
+    // Discovery, OpenAPI, version and metrics: open to every authenticated identity.
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
     }
     if (route.type === 'openapi') return this.openapi.serveV3(route.path, req, res, url.searchParams.get('hash'));
+    // Any authenticated identity may read the metrics, as kube-apiserver's system:monitoring role does.
+    if (route.doc === 'metrics') return this.metrics.serve(req, res);
     this.document(route.doc, req, res);
   }
 
@@ -208,11 +246,6 @@ export class ApiServer {
   private document(doc: DocumentRoute['doc'], req: IncomingMessage, res: ServerResponse): void {
     const d = this.discovery;
     switch (doc) {
-      case 'healthz':
-      case 'readyz':
-      case 'livez':
-        res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'content-length': 2 });
-        return void res.end('ok');
       case 'version':
         return raw(res, d.version);
       case 'api':

@@ -18,14 +18,12 @@ export interface ResourceRoute {
   subresource?: string;
 }
 
-/** A fixed document: discovery, version, health, OpenAPI. */
+/** A fixed document: discovery, version, metrics, OpenAPI (health endpoints are served before routing: health.ts). */
 export interface DocumentRoute {
   type: 'document';
   doc:
     | 'version'
-    | 'healthz'
-    | 'readyz'
-    | 'livez'
+    | 'metrics'
     | 'api'
     | 'api/v1'
     | 'apis'
@@ -62,9 +60,7 @@ const AUTHORIZATION_PREFIX = `/apis/${AUTHORIZATION_GROUP}/v1`;
 
 const DOCUMENTS: Record<string, DocumentRoute['doc']> = {
   '/version': 'version',
-  '/healthz': 'healthz',
-  '/readyz': 'readyz',
-  '/livez': 'livez',
+  '/metrics': 'metrics',
   '/api': 'api',
   '/api/v1': 'api/v1',
   '/apis': 'apis',

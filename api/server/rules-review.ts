@@ -17,8 +17,11 @@ import { decodeSelfSubjectRulesReview, PROTOBUF_CONTENT_TYPE } from './protobuf.
 
 const REVIEW_API_VERSION = 'authorization.k8s.io/v1';
 
-/** Paths every authenticated identity may read (discovery, OpenAPI, version, health), as kube-apiserver's system:discovery lists them. */
-export const PUBLIC_NON_RESOURCE_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'];
+/**
+ * Paths every authenticated identity may read (discovery, OpenAPI, version, health), as
+ * kube-apiserver's system:discovery lists them — and /metrics, which any token may read here.
+ */
+export const PUBLIC_NON_RESOURCE_URLS = ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/metrics', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'];
 
 /** One resource (or `resource/subresource`) the server serves, and its verbs. */
 interface Served {

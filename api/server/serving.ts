@@ -3,7 +3,9 @@
  * another daemon holds or a port in use fails the start, then serves until its signal aborts, and
  * then ends the open watches and closes every listener. It has the shape of the controllers'
  * Runnable (`name`, `start(signal)`), so the Manager stops it with everything else; it does not
- * import it, since api/ sits below controllers/.
+ * import it, since api/ sits below controllers/. Stopping first fails /readyz and keeps serving for
+ * `shutdownDelayMs` (kube-apiserver's --shutdown-delay-duration), so a load balancer sees the
+ * replica leave before its connections are dropped.
  */
 import type { Server } from 'node:http';
 import type { Authenticator } from './auth.js';
@@ -15,7 +17,14 @@ export class ServingApi {
   private readonly servers: Server[] = [];
   private closed: Promise<void> | undefined;
 
-  constructor(private readonly api: Pick<ApiServer, 'listener' | 'stop'>) {}
+  private readonly shutdownDelayMs: number;
+
+  constructor(
+    private readonly api: Pick<ApiServer, 'listener' | 'stop'> & Partial<Pick<ApiServer, 'drain'>>,
+    opts: { shutdownDelayMs?: number } = {},
+  ) {
+    this.shutdownDelayMs = opts.shutdownDelayMs ?? 0;
+  }
 
   /** Listens on the Unix socket at `path` (mode 0600), authenticating with `auth`. */
   async listenUnix(path: string, auth: Authenticator): Promise<void> {
@@ -36,11 +45,14 @@ export class ServingApi {
   }
 
   /**
-   * Ends the open watches and closes every listener, dropping their connections. Idempotent: a
-   * start that failed before the Manager ran closes what was bound the same way.
+   * Fails /readyz, waits the shutdown delay, then ends the open watches and closes every listener,
+   * dropping their connections. Idempotent: a start that failed before the Manager ran closes what
+   * was bound the same way.
    */
   close(): Promise<void> {
     this.closed ??= (async () => {
+      this.api.drain?.();
+      if (this.shutdownDelayMs > 0 && this.servers.length > 0) await new Promise((resolve) => setTimeout(resolve, this.shutdownDelayMs));
       this.api.stop();
       await Promise.all(this.servers.map(closeServer));
     })();

@@ -2,11 +2,13 @@
  * Opens the Store for a configuration: embedded SQLite (the daemon) or Postgres (the control
  * plane). Both give the same ObjectStore semantics.
  */
-import type { MigrationSet } from './backend.js';
+import type { StoreMetrics } from '../metrics.js';
+import type { MigrationSet, StoreBackend } from './backend.js';
 import { ObjectStore, type ObjectStoreOptions } from './object-store.js';
 import { PostgresBackend } from './postgres.js';
 import { SqliteBackend } from './sqlite.js';
 import type { ResourceResolver } from './store.js';
+import { TimedBackend } from './timed-backend.js';
 
 /** Where the store lives: a SQLite file (e.g. `$SIDEKICK_HOME/sidekick.db`) or a Postgres URL. */
 export type StoreConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
@@ -17,12 +19,15 @@ export interface OpenStoreOptions extends ObjectStoreOptions {
   migrations?: MigrationSet[];
   /** How long a write waits for a busy database before it is answered 503 (default 5 s). */
   busyTimeoutMs?: number;
+  /** Receives the duration of every read and write transaction (sidekick_store_operation_duration_seconds). */
+  metrics?: StoreMetrics;
 }
 
 /** Opens (creating and migrating as needed) the store described by `config`. */
 export async function openStore(config: StoreConfig, resolver: ResourceResolver, opts: OpenStoreOptions = {}): Promise<ObjectStore> {
   const backendOpts = { historyLimit: opts.historyLimit, migrations: opts.migrations, busyTimeoutMs: opts.busyTimeoutMs, onError: opts.onBackgroundError };
-  const backend = config.kind === 'sqlite' ? new SqliteBackend(config.path, backendOpts) : await PostgresBackend.open(config.url, backendOpts);
+  const opened: StoreBackend = config.kind === 'sqlite' ? new SqliteBackend(config.path, backendOpts) : await PostgresBackend.open(config.url, backendOpts);
+  const backend = opts.metrics ? new TimedBackend(opened, opts.metrics) : opened;
   try {
     return await ObjectStore.open(backend, resolver, opts);
   } catch (err) {

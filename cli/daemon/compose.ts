@@ -17,6 +17,8 @@ import { EventRecorder } from '../../api/events/recorder.js';
 import { sidekickHome, type HomePaths } from '../../api/home.js';
 import { SocketPeerAuthenticator, TokenAuthenticator } from '../../api/server/auth.js';
 import { ApiServer } from '../../api/server/http.js';
+import { HealthChecks } from '../../api/server/health.js';
+import { ServerMetrics } from '../../api/server/metrics.js';
 import { RequestAuthorizer } from '../../api/server/authorization.js';
 import { requestAuthority } from '../../api/server/remember-admission.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
@@ -121,7 +123,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
   const tokens = await TokenStore.open(paths.tokens);
   await prepareHome(paths);
 
+  const metrics = new ServerMetrics();
+  const health = new HealthChecks({ log });
   const store = await openStore(opts.database ?? { kind: 'sqlite', path: paths.database }, schemeResolver(scheme), {
+    metrics: metrics.store,
     historyLimit: opts.historySize,
     busyTimeoutMs: opts.storeBusyTimeoutMs,
     migrations: [JOURNAL_MIGRATIONS, CHECKPOINT_MIGRATIONS],
@@ -139,8 +144,10 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     log,
     authorization: { authorizer, tokens, owner },
+    health,
+    metrics,
   });
-  const serving = new ServingApi(api);
+  const serving = new ServingApi(api, { shutdownDelayMs: opts.shutdownDelayMs });
   // The API server first: on abort, it stops taking requests before the controllers stop.
   const manager = new Manager(log).add(serving);
   const controllerRecorder = new EventRecorder({ store, component: 'run-controller', log });
@@ -158,8 +165,16 @@ export async function startDaemon(opts: DaemonOptions = {}): Promise<DaemonHandl
           inspector: new GitMountInspector(),
           probe: new LocalDriverProbe(),
           log,
+          metrics,
         });
   if (controllers) manager.add(...controllers.runnables);
+  // Ready when the store answers a cheap read and the controllers decide on a full cache.
+  health.add('store', async () => void (await store.currentResourceVersion()));
+  if (controllers) {
+    health.add('informers-synced', () => {
+      if (!controllers.synced()) throw new Error('the informers have not listed yet');
+    });
+  }
 
   const stop = async (): Promise<void> => {
     await manager.stop();

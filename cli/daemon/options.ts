@@ -37,6 +37,8 @@ export interface DaemonOptions {
   allowEnvPassthrough?: boolean;
   /** The owner's identity name (the socket peer and the `token` file); default: the OS user name. */
   ownerName?: string;
+  /** How long stopping keeps serving with /readyz failing before the listeners close (default 0). */
+  shutdownDelayMs?: number;
   log?: (line: string) => void;
 }
 

@@ -10,6 +10,7 @@
  *     .reconcile(new RunReconciler(...))
  */
 import type { KubeObject } from '../../resources/meta.js';
+import type { ControllerMetrics } from '../../api/metrics.js';
 import { Controller, type Reconciler } from './controller.js';
 import { Informer, objectKey, type InformerOptions, type ListWatcher } from './informer.js';
 import type { Runnable } from './manager.js';
@@ -20,14 +21,23 @@ export type Change<T> = { type: 'add'; obj: T } | { type: 'update'; old: T; obj:
 /** Maps a change of a watched object to the keys (`namespace/name`) of the objects to reconcile. */
 export type KeyMapper<T> = (change: Change<T>) => Iterable<string>;
 
-/** The informers of one controller set, one per resource, made on first use. */
+/**
+ * The informers of one controller set, one per resource, made on first use — and the metrics sink
+ * the set's controllers report to, since every controller is declared over these informers.
+ */
 export class Informers {
   private readonly byPlural = new Map<string, Informer>();
 
   constructor(
     private readonly source: ListWatcher,
     private readonly opts: InformerOptions = {},
+    readonly metrics?: ControllerMetrics,
   ) {}
+
+  /** True once every informer made so far has listed (the `informers-synced` readiness check). */
+  synced(): boolean {
+    return [...this.byPlural.values()].every((i) => i.hasSynced());
+  }
 
   /** The shared informer of a resource. */
   of<T extends KubeObject>(plural: string): Informer<T> {
@@ -112,7 +122,7 @@ export class ControllerBuilder<T extends KubeObject> {
   reconcile(reconciler: Reconciler): Controller {
     const own = this.informers.of<T>(this.plural);
     const synced = [own as unknown as Informer, ...this.synced];
-    const controller = new Controller(reconciler, { name: this.name, workers: this.workerCount, log: this.log, cachesSynced: () => Promise.all(synced.map((i) => i.waitForSync())).then(() => undefined) });
+    const controller = new Controller(reconciler, { name: this.name, workers: this.workerCount, log: this.log, metrics: this.informers.metrics, cachesSynced: () => Promise.all(synced.map((i) => i.waitForSync())).then(() => undefined) });
     onChange(own, (c) => {
       if (this.own(c)) controller.enqueue(objectKey(c.obj));
     });

@@ -4,6 +4,8 @@
  * the key, `requeueAfterMs` looks again later, a thrown error retries with per-key backoff — unless
  * it is a TerminalError (a bad spec), which is logged and not retried.
  */
+import { performance } from 'node:perf_hooks';
+import { ReconcileResult, type ControllerMetrics } from '../../api/metrics.js';
 import { WorkQueue, type WorkQueueOptions } from './workqueue.js';
 import { splitKey } from './informer.js';
 import type { Runnable } from './manager.js';
@@ -29,8 +31,10 @@ export class TerminalError extends Error {
   }
 }
 
-export interface ControllerOptions extends WorkQueueOptions {
+export interface ControllerOptions extends Omit<WorkQueueOptions, 'metrics'> {
   name: string;
+  /** Receives every pass's result and duration, and the queue's measurements (named after the controller). */
+  metrics?: ControllerMetrics;
   workers?: number;
   log?: (line: string) => void;
   /**
@@ -47,13 +51,15 @@ export class Controller implements Runnable {
   private readonly workers: number;
   private readonly log: (line: string) => void;
   private readonly cachesSynced?: () => Promise<void>;
+  private readonly metrics?: ControllerMetrics;
 
   constructor(
     private readonly reconciler: Reconciler,
     opts: ControllerOptions,
   ) {
     this.name = opts.name;
-    this.queue = new WorkQueue(opts);
+    this.metrics = opts.metrics;
+    this.queue = new WorkQueue({ ...opts, metrics: opts.metrics?.queue(opts.name) });
     this.workers = opts.workers ?? 2;
     this.log = opts.log ?? (() => undefined);
     this.cachesSynced = opts.cachesSynced;
@@ -78,10 +84,17 @@ export class Controller implements Runnable {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      const started = performance.now();
+      let outcome: ReconcileResult = ReconcileResult.Error;
+      this.metrics?.activeWorkers(this.name, 1);
       try {
         const result = await this.reconciler.reconcile(splitKey(key), signal);
         this.queue.forget(key);
-        if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+        outcome = ReconcileResult.Success;
+        if (result?.requeueAfterMs !== undefined) {
+          outcome = ReconcileResult.RequeueAfter;
+          this.queue.addAfter(key, result.requeueAfterMs);
+        }
       } catch (err) {
         if (signal.aborted) {
           // Shutting down: the key is picked up again from the store at the next start.
@@ -93,6 +106,8 @@ export class Controller implements Runnable {
           this.queue.addRateLimited(key);
         }
       } finally {
+        this.metrics?.activeWorkers(this.name, -1);
+        this.metrics?.reconciled(this.name, outcome, (performance.now() - started) / 1000);
         this.queue.done(key);
       }
     }
