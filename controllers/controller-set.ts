@@ -92,6 +92,6 @@ export function buildControllers(o: ControllerSetOptions): ControllerSet {
     fleet: run.fleet,
     runs: c.informers.of<Run>('runs'),
     stopDrivers: () => run.fleet.stopAll(),
-    synced: () => informers.synced(),
+    synced: () => c.informers.synced(),
   };
 }
