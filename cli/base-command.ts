@@ -4,6 +4,7 @@
  * built ApiClient and the resource resolver.
  */
 import { Command, Option, UsageError } from 'clipanion';
+import { resolve } from 'node:path';
 import type { CliContext } from './context.js';
 import { ApiClient } from '../api/client/client.js';
 import { InsecureTokenError, KubeconfigError, resolveConnection, type ResolvedConnection } from '../api/client/connection.js';
@@ -77,7 +78,7 @@ export abstract class ApiCommand extends SidekickCommand {
    */
   connection(): ResolvedConnection {
     if (!this.resolved) {
-      const flags = { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify, context: this.contextName, kubeconfig: this.kubeconfig };
+      const flags = { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify, context: this.contextName, kubeconfig: this.kubeconfig ? resolve(this.context.cwd, this.kubeconfig) : undefined };
       try {
         this.resolved = resolveConnection(flags, this.context.env);
       } catch (err) {

@@ -62,15 +62,17 @@ export function emptyKubeconfig(): Kubeconfig {
 export interface KubeconfigLocation {
   /** The file path. */
   path: string;
-  /** True when named by `--kubeconfig` or `$SIDEKICK_KUBECONFIG` (a missing one is then an error to read). */
+  /**
+   * True when named by `--kubeconfig`: a missing file is then an error to read, as with kubectl's
+   * flag. A missing `$SIDEKICK_KUBECONFIG` is no kubeconfig yet, as kubectl treats `$KUBECONFIG`.
+   */
   explicit: boolean;
 }
 
 /** `--kubeconfig FILE`, else `$SIDEKICK_KUBECONFIG`, else the home's `kubeconfig` (`~/.sidekick/kubeconfig`). */
 export function kubeconfigLocation(flags: { kubeconfig?: string; home?: string }, env: NodeJS.ProcessEnv = process.env): KubeconfigLocation {
-  const named = flags.kubeconfig || env.SIDEKICK_KUBECONFIG;
-  if (named) return { path: named, explicit: true };
-  return { path: sidekickHome(flags.home, env).kubeconfig, explicit: false };
+  if (flags.kubeconfig) return { path: flags.kubeconfig, explicit: true };
+  return { path: env.SIDEKICK_KUBECONFIG || sidekickHome(flags.home, env).kubeconfig, explicit: false };
 }
 
 type YamlModule = typeof import('yaml');
