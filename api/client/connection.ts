@@ -183,7 +183,8 @@ export function describeConnection(conn: Connection): string {
 
 /**
  * The CA file of the local daemon when `url` is its TCP address: its self-signed loopback
- * certificate is trusted without flags, the way `sidekick config` trusts it in the kubeconfig.
+ * certificate is trusted without flags, the way `sidekick config set-context --from-daemon`
+ * embeds it in the kubeconfig.
  */
 function localDaemonCa(url: string, home: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (!url.startsWith('https:')) return undefined;
