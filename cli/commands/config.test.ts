@@ -187,6 +187,14 @@ describe('talking to the selected context', () => {
   test('an unknown --context, or a kubeconfig that does not parse, is one line and exit 1', async () => {
     const { path, sk } = kubeconfigFile();
     expect(await sk(['get', 'sessions', '--context', 'nope'])).toEqual({ code: 1, stdout: '', stderr: 'error: context "nope" does not exist\n' });
+    await sk(['config', 'set-context', 'dead', '--server', 'https://127.0.0.1:1', '--insecure-skip-tls-verify']);
+    expect(await sk(['get', 'sessions', '--context', 'dead'])).toMatchObject({
+      code: 1,
+      stderr: 'error: cannot reach the sidekick server at https://127.0.0.1:1 (kubeconfig context "dead"; switch with: sidekick config use-context NAME)\n',
+    });
+    // A token never goes over plain http to another machine, from a context either.
+    await sk(['config', 'set-context', 'clear', '--server', 'http://192.0.2.7:6443', '--token', 'secret']);
+    expect(await sk(['get', 'sessions', '--context', 'clear'])).toMatchObject({ code: 1, stderr: 'error: refusing to send a token over plain http to http://192.0.2.7:6443: use https, or a loopback address for a local daemon\n' });
     await writeFile(path, 'apiVersion: v1\ncontexts:\n- name: a\n  context: [\n');
     const broken = await sk(['get', 'sessions']);
     expect(broken.code).toBe(1);

@@ -119,7 +119,7 @@ describe('help', () => {
   test('`sidekick options` lists the shared connection flags', async () => {
     const r = await sk(['options']);
     expect(r.code).toBe(0);
-    for (const flag of ['-n, --namespace string', '-s, --server string', '--token string', '--home string', '--certificate-authority string', '--insecure-skip-tls-verify']) {
+    for (const flag of ['-n, --namespace string', '-s, --server string', '--token string', '--home string', '--certificate-authority string', '--insecure-skip-tls-verify', '--context string', '--kubeconfig string']) {
       expect(r.stdout).toContain(flag);
     }
   });
