@@ -58,35 +58,39 @@ export abstract class ApiCommand extends SidekickCommand {
   contextName = Option.String('--context', { description: 'The kubeconfig context to use (default: $SIDEKICK_CONTEXT, else the current-context)' });
   kubeconfig = Option.String('--kubeconfig', { description: 'Path to the kubeconfig file (default: $SIDEKICK_KUBECONFIG, else kubeconfig in the home)' });
 
-  private resolved?: ResolvedConnection;
+  private contextNamespaceCache?: { value: string | undefined };
   private apiClient?: ApiClient;
   private resourceResolver?: ResourceResolver;
 
   /** The namespace requests default to: `-n`, `$SIDEKICK_NAMESPACE`, the kubeconfig context's, else `default`. */
   get namespace(): string {
-    return this.namespaceFlag || this.context.env.SIDEKICK_NAMESPACE || this.connection().context?.namespace || 'default';
+    return this.namespaceFlag || this.context.env.SIDEKICK_NAMESPACE || this.contextNamespace() || 'default';
   }
 
   /** True when the user chose the namespace (`-n`, `$SIDEKICK_NAMESPACE` or the context's) rather than falling back to `default`. */
   get namespaceChosen(): boolean {
-    return this.namespaceFlag !== undefined || Boolean(this.context.env.SIDEKICK_NAMESPACE) || this.connection().context?.namespace !== undefined;
+    return this.namespaceFlag !== undefined || Boolean(this.context.env.SIDEKICK_NAMESPACE) || this.contextNamespace() !== undefined;
+  }
+
+  /** The namespace of the kubeconfig context requests go to, if they go to one that has one (looked up once). */
+  private contextNamespace(): string | undefined {
+    this.contextNamespaceCache ??= { value: this.connection().context?.namespace };
+    return this.contextNamespaceCache.value;
   }
 
   /**
-   * Where requests go (flags, variables, kubeconfig context, home socket), resolved once. A bad
+   * Where requests go (flags, variables, kubeconfig context, home socket), resolved anew on each
+   * call: `init` asks before it starts the daemon, whose owner token appears only then. A bad
    * kubeconfig or an unknown context is a usage mistake: one line, exit 1.
    */
   connection(): ResolvedConnection {
-    if (!this.resolved) {
-      const flags = { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify, context: this.contextName, kubeconfig: this.kubeconfig ? resolve(this.context.cwd, this.kubeconfig) : undefined };
-      try {
-        this.resolved = resolveConnection(flags, this.context.env);
-      } catch (err) {
-        if (err instanceof KubeconfigError) throw new UsageError(err.message);
-        throw err;
-      }
+    const flags = { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify, context: this.contextName, kubeconfig: this.kubeconfig ? resolve(this.context.cwd, this.kubeconfig) : undefined };
+    try {
+      return resolveConnection(flags, this.context.env);
+    } catch (err) {
+      if (err instanceof KubeconfigError) throw new UsageError(err.message);
+      throw err;
     }
-    return this.resolved;
   }
 
   /**
