@@ -11,6 +11,12 @@ export class ConfigGetContextsCommand extends KubeconfigCommand {
       Lists the contexts of the kubeconfig (\`--kubeconfig\`, \`$SIDEKICK_KUBECONFIG\`, else \`kubeconfig\` in the home)
       with kubectl's columns: CURRENT (\`*\` on the current context), NAME, CLUSTER, AUTHINFO (the user) and NAMESPACE.
       A name that is not there is an error (exit 1) after the others are listed.
+
+      Commands talk to \`--server\` or \`$SIDEKICK_SERVER\` when given, else to the context named by \`--context\` or
+      \`$SIDEKICK_CONTEXT\`, else to the current context, else to the local daemon's socket; the context's namespace is
+      their default namespace (\`-n\` and \`$SIDEKICK_NAMESPACE\` still win). A context whose server is \`unix://PATH\`
+      (\`set-context --from-daemon\` on a daemon without TCP) is a local daemon's socket: the sidekick CLI uses it,
+      kubectl cannot.
     `,
     examples: [
       ['List all the contexts', 'sidekick config get-contexts'],
