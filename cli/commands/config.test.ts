@@ -153,6 +153,23 @@ describe('talking to the selected context', () => {
     expect(k).toMatchObject({ code: 0, stdout: 'session.sidekicks.dev/only-on-b\n' });
   });
 
+  test('a context kubectl wrote is used as is, and its unknown fields survive our edits', async () => {
+    const { path, sk } = kubeconfigFile();
+    for (const args of [
+      ['config', 'set-cluster', 'kb', `--server=${b.daemon.tcp!.url}`, `--certificate-authority=${b.daemon.tcp!.caFile}`, '--embed-certs', '--tls-server-name=127.0.0.1'],
+      ['config', 'set-credentials', 'kb', `--token=${b.daemon.token}`],
+      ['config', 'set-context', 'kb', '--cluster=kb', '--user=kb'],
+      ['config', 'use-context', 'kb'],
+    ]) {
+      expect((await kubectl(path, args)).code).toBe(0);
+    }
+    expect(sessionNames(await sk(['get', 'sessions', '-o', 'name']))).toEqual(['session.sidekicks.dev/only-on-b']);
+    await sk(['config', 'set-context', 'kb', '--namespace', 'team-a']);
+    const file = parse(await readFile(path, 'utf8'));
+    expect(file.clusters[0].cluster['tls-server-name']).toBe('127.0.0.1');
+    expect(sessionNames(await sk(['get', 'sessions', '-o', 'name']))).toEqual(['session.sidekicks.dev/team-work']);
+  });
+
   test("the context's namespace is the default namespace; -n still wins", async () => {
     const { sk } = kubeconfigFile();
     await sk(['config', 'set-context', 'b', '--server', b.daemon.tcp!.url, '--token', b.daemon.token, '--certificate-authority', b.daemon.tcp!.caFile, '--namespace', 'team-a']);
