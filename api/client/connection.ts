@@ -49,7 +49,8 @@ export interface ResolvedConnection extends Connection {
 
 /**
  * Resolves flags > environment > kubeconfig context > home socket, in that order of precedence.
- * An explicit `--context` is a flag too: it beats `$SIDEKICK_SERVER` and `$SIDEKICK_TOKEN`, while
+ * An explicit `--context` is a flag too: it beats `$SIDEKICK_SERVER`, `$SIDEKICK_TOKEN`,
+ * `$SIDEKICK_CA_FILE` and `$SIDEKICK_INSECURE_SKIP_TLS_VERIFY`, while
  * `--token`, `--certificate-authority` and `--insecure-skip-tls-verify` still override its fields.
  * Throws KubeconfigError for a kubeconfig that does not parse or a context that does not exist.
  */
@@ -68,7 +69,12 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     return { baseUrl, token: flags.token || env.SIDEKICK_TOKEN, insecureSkipTlsVerify, ca: caFile ? readFileSync(caFile, 'utf8') : undefined };
   }
   const endpoint = selectedContext(flags, env);
-  if (endpoint) return contextConnection(endpoint, { ...flags, token: flags.token || envToken || undefined }, env, insecureSkipTlsVerify);
+  if (endpoint) {
+    // Under an explicit --context, the variables meant for another server do not apply to it.
+    const vars = contextFlag ? {} : env;
+    const insecure = Boolean(flags.insecureSkipTlsVerify) || (!contextFlag && insecureSkipTlsVerify);
+    return contextConnection(endpoint, { ...flags, token: flags.token || envToken || undefined }, vars, insecure);
+  }
   const paths = sidekickHome(flags.home, env);
   const token = flags.token || env.SIDEKICK_TOKEN || ownerToken(paths);
   return { socketPath: paths.socket, ...(token ? { token } : {}) };

@@ -83,6 +83,9 @@ describe('resolveConnection precedence', () => {
     const vars = env({ SIDEKICK_SERVER: 'https://env.example.com', SIDEKICK_TOKEN: 'e', SIDEKICK_CONTEXT: 'plain' });
     expect(resolveConnection({ context: 'team' }, vars)).toMatchObject({ baseUrl: 'https://cp.example.com:8443', token: 'team-token' });
     expect(resolveConnection({}, env({ SIDEKICK_CONTEXT: 'plain' }))).toMatchObject({ baseUrl: 'http://10.0.0.9:8080', context: { name: 'plain' } });
+    const tlsVars = env({ SIDEKICK_CA_FILE: join(home, 'team.token'), SIDEKICK_INSECURE_SKIP_TLS_VERIFY: 'true' });
+    expect(resolveConnection({ context: 'team' }, tlsVars)).toMatchObject({ ca: PEM, insecureSkipTlsVerify: false });
+    expect(resolveConnection({}, tlsVars)).toMatchObject({ ca: 'from-file\n', insecureSkipTlsVerify: true });
   });
 
   it('a unix:// context uses that socket, with the owner token beside it', () => {
