@@ -21,7 +21,7 @@ export interface HomePaths {
   daemonInfo: string;
   pidFile: string;
   logFile: string;
-  /** kubeconfig written by `sidekick config`. */
+  /** The CLI's kubeconfig: contexts written by `sidekick config set-context`, read to pick the server. */
   kubeconfig: string;
   artifacts: string;
   worktrees: string;

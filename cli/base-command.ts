@@ -4,9 +4,10 @@
  * built ApiClient and the resource resolver.
  */
 import { Command, Option, UsageError } from 'clipanion';
+import { resolve } from 'node:path';
 import type { CliContext } from './context.js';
 import { ApiClient } from '../api/client/client.js';
-import { InsecureTokenError, resolveConnection } from '../api/client/connection.js';
+import { InsecureTokenError, KubeconfigError, resolveConnection, type ResolvedConnection } from '../api/client/connection.js';
 import { ResourceResolver } from './resource-resolver.js';
 import type { TargetQuery } from './object-targets.js';
 
@@ -46,7 +47,7 @@ export abstract class SidekickCommand extends Command<CliContext> {
   }
 }
 
-/** A command that talks to the API: `-n`, `--server`, `--token`, `--home`. */
+/** A command that talks to the API: `-n`, `--server`, `--token`, `--context`, `--kubeconfig`, `--home`. */
 export abstract class ApiCommand extends SidekickCommand {
   namespaceFlag = Option.String('-n,--namespace', { description: 'The namespace scope for this request (default: default)' });
   server = Option.String('--server,-s', { description: 'The address of the API server (default: the local daemon socket)' });
@@ -54,13 +55,42 @@ export abstract class ApiCommand extends SidekickCommand {
   home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
   certificateAuthority = Option.String('--certificate-authority', { description: 'PEM CA file for an https server' });
   insecureSkipTlsVerify = Option.Boolean('--insecure-skip-tls-verify', false, { description: 'Do not verify the https server certificate' });
+  contextName = Option.String('--context', { description: 'The kubeconfig context to use (default: $SIDEKICK_CONTEXT, else the current-context)' });
+  kubeconfig = Option.String('--kubeconfig', { description: 'Path to the kubeconfig file (default: $SIDEKICK_KUBECONFIG, else kubeconfig in the home)' });
 
+  private contextNamespaceCache?: { value: string | undefined };
   private apiClient?: ApiClient;
   private resourceResolver?: ResourceResolver;
 
-  /** The namespace requests default to. */
+  /** The namespace requests default to: `-n`, `$SIDEKICK_NAMESPACE`, the kubeconfig context's, else `default`. */
   get namespace(): string {
-    return this.namespaceFlag || this.context.env.SIDEKICK_NAMESPACE || 'default';
+    return this.namespaceFlag || this.context.env.SIDEKICK_NAMESPACE || this.contextNamespace() || 'default';
+  }
+
+  /** True when the user chose the namespace (`-n`, `$SIDEKICK_NAMESPACE` or the context's) rather than falling back to `default`. */
+  get namespaceChosen(): boolean {
+    return this.namespaceFlag !== undefined || Boolean(this.context.env.SIDEKICK_NAMESPACE) || this.contextNamespace() !== undefined;
+  }
+
+  /** The namespace of the kubeconfig context requests go to, if they go to one that has one (looked up once). */
+  private contextNamespace(): string | undefined {
+    this.contextNamespaceCache ??= { value: this.connection().context?.namespace };
+    return this.contextNamespaceCache.value;
+  }
+
+  /**
+   * Where requests go (flags, variables, kubeconfig context, home socket), resolved anew on each
+   * call: `init` asks before it starts the daemon, whose owner token appears only then. A bad
+   * kubeconfig or an unknown context is a usage mistake: one line, exit 1.
+   */
+  connection(): ResolvedConnection {
+    const flags = { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify, context: this.contextName, kubeconfig: this.kubeconfig ? resolve(this.context.cwd, this.kubeconfig) : undefined };
+    try {
+      return resolveConnection(flags, this.context.env);
+    } catch (err) {
+      if (err instanceof KubeconfigError) throw new UsageError(err.message);
+      throw err;
+    }
   }
 
   /**
@@ -77,9 +107,9 @@ export abstract class ApiCommand extends SidekickCommand {
   }
 
   private newClient(): ApiClient {
-    const flags = { server: this.server, token: this.token, home: this.home, certificateAuthority: this.certificateAuthority, insecureSkipTlsVerify: this.insecureSkipTlsVerify };
+    const connection = this.connection();
     try {
-      return new ApiClient(resolveConnection(flags, this.context.env), { onWarning: (text) => this.err(`Warning: ${text}`) });
+      return new ApiClient(connection, { onWarning: (text) => this.err(`Warning: ${text}`) });
     } catch (err) {
       // A refused endpoint is a usage mistake: one line, exit 1, nothing sent.
       if (err instanceof InsecureTokenError) throw new UsageError(err.message);

@@ -56,7 +56,14 @@ export const commandLoaders: Record<Verb, Loader> = {
   },
   version: async () => [(await import('./commands/version.js')).VersionCommand],
   completion: async () => [(await import('./commands/completion.js')).CompletionCommand],
-  config: async () => [(await import('./commands/config.js')).ConfigCommand, (await import('./commands/config/view.js')).ConfigViewCommand],
+  config: async () => [
+    (await import('./commands/config/get-contexts.js')).ConfigGetContextsCommand,
+    (await import('./commands/config/current-context.js')).ConfigCurrentContextCommand,
+    (await import('./commands/config/use-context.js')).ConfigUseContextCommand,
+    (await import('./commands/config/set-context.js')).ConfigSetContextCommand,
+    (await import('./commands/config/delete-context.js')).ConfigDeleteContextCommand,
+    (await import('./commands/config/view.js')).ConfigViewCommand,
+  ],
   daemon: async () => {
     const run = await import('./commands/daemon/run.js');
     const start = await import('./commands/daemon/start.js');

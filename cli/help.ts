@@ -9,6 +9,7 @@ import { nameTable, optionTable, usageLine, type CommandSpec, type OptionSpec } 
 const GROUP_DESCRIPTIONS: Record<string, string> = {
   artifact: 'Read artifacts that runs produced',
   auth: 'Inspect authorization',
+  config: 'Manage kubeconfig contexts: which daemon or control plane the CLI talks to',
   controlplane: 'Run the team control plane and sign its tokens',
   daemon: 'Run and manage the local daemon',
   token: 'Issue, list and revoke identity tokens',

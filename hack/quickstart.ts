@@ -86,12 +86,13 @@ async function main(): Promise<void> {
   process.stdout.write(sidekick(['timeline', 'session/hello']));
   process.stdout.write(sidekick(['timeline', 'verify', 'session/hello']));
 
-  sidekick(['config']);
+  // A kubeconfig context for the daemon's TCP listener, for kubectl; sidekick itself keeps the socket.
+  sidekick(['config', 'set-context', 'sidekick', '--from-daemon']);
   section('next');
   console.log(`export PATH="$PWD/bin:$PATH" SIDEKICK_HOME=${home}   # sidekick from this clone, on this home`);
   console.log(`sidekick describe run hello             # conditions and events`);
   console.log(`sidekick replay session/hello           # the whole session from its journal`);
-  console.log(`kubectl --kubeconfig ${join(home, 'kubeconfig')} get runs`);
+  console.log(`kubectl --kubeconfig ${join(home, 'kubeconfig')} --context sidekick get runs`);
   console.log(`sidekick daemon stop                    # when you are done`);
   console.log(`Then the README's tour, or in a repository of yours: sidekick init && sidekick run "fix the failing test"`);
 }

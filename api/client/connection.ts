@@ -1,13 +1,16 @@
 /**
  * Where the CLI (or any client) sends its requests: an explicit `--server URL --token T`, else
- * `$SIDEKICK_SERVER` / `$SIDEKICK_TOKEN`, else the daemon's Unix socket under `$SIDEKICK_HOME`.
- * A token given without a server is sent over the socket: the request then acts as that token's
- * identity instead of the owner (`SIDEKICK_TOKEN=… sidekick get runs` as bob).
- * Resolved without touching the network so start-up stays cheap.
+ * `$SIDEKICK_SERVER` / `$SIDEKICK_TOKEN`, else the kubeconfig's context (`--context`,
+ * `$SIDEKICK_CONTEXT`, else the file's current-context), else the daemon's Unix socket under
+ * `$SIDEKICK_HOME`. A token given without a server is sent over the socket: the request then acts
+ * as that token's identity instead of the owner (`SIDEKICK_TOKEN=… sidekick get runs` as bob).
+ * Resolved without touching the network so start-up stays cheap; the kubeconfig is read only when
+ * no server is given.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { sidekickHome, type HomePaths } from '../home.js';
+import { contextEndpoint, kubeconfigLocation, KubeconfigError, readKubeconfigSync, type ContextEndpoint } from './kubeconfig.js';
 import { isLoopbackHost } from '../loopback.js';
 
 /** A resolved endpoint: exactly one of `socketPath` or `baseUrl` is set. */
@@ -32,11 +35,29 @@ export interface ConnectionFlags {
   /** PEM file of the CA that signed an https server's certificate. */
   certificateAuthority?: string;
   insecureSkipTlsVerify?: boolean;
+  /** The kubeconfig context to use (else `$SIDEKICK_CONTEXT`, else the file's current-context). */
+  context?: string;
+  /** The kubeconfig file (else `$SIDEKICK_KUBECONFIG`, else the home's `kubeconfig`). */
+  kubeconfig?: string;
 }
 
-/** Resolves flags > environment > home socket, in that order of precedence. */
-export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
-  const server = flags.server ?? env.SIDEKICK_SERVER;
+/** A connection plus the kubeconfig context it came from, when it came from one. */
+export interface ResolvedConnection extends Connection {
+  /** The context's name and namespace (the default namespace of namespaced commands). */
+  context?: { name: string; namespace?: string };
+}
+
+/**
+ * Resolves flags > environment > kubeconfig context > home socket, in that order of precedence.
+ * An explicit `--context` is a flag too: it beats `$SIDEKICK_SERVER`, `$SIDEKICK_TOKEN`,
+ * `$SIDEKICK_CA_FILE` and `$SIDEKICK_INSECURE_SKIP_TLS_VERIFY`, while
+ * `--token`, `--certificate-authority` and `--insecure-skip-tls-verify` still override its fields.
+ * Throws KubeconfigError for a kubeconfig that does not parse or a context that does not exist.
+ */
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
+  const contextFlag = flags.context !== undefined && flags.context !== '';
+  const server = flags.server || (contextFlag ? undefined : env.SIDEKICK_SERVER);
+  const envToken = contextFlag ? undefined : env.SIDEKICK_TOKEN;
   const insecureSkipTlsVerify = flags.insecureSkipTlsVerify || env.SIDEKICK_INSECURE_SKIP_TLS_VERIFY === 'true' || env.SIDEKICK_INSECURE_SKIP_TLS_VERIFY === '1';
   if (server) {
     if (server.startsWith('unix://')) {
@@ -47,9 +68,56 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
     const caFile = flags.certificateAuthority || env.SIDEKICK_CA_FILE || localDaemonCa(baseUrl, flags.home, env);
     return { baseUrl, token: flags.token || env.SIDEKICK_TOKEN, insecureSkipTlsVerify, ca: caFile ? readFileSync(caFile, 'utf8') : undefined };
   }
+  const endpoint = selectedContext(flags, env);
+  if (endpoint) {
+    // Under an explicit --context, the variables meant for another server do not apply to it.
+    const vars = contextFlag ? {} : env;
+    const insecure = Boolean(flags.insecureSkipTlsVerify) || (!contextFlag && insecureSkipTlsVerify);
+    return contextConnection(endpoint, { ...flags, token: flags.token || envToken || undefined }, vars, insecure);
+  }
   const paths = sidekickHome(flags.home, env);
   const token = flags.token || env.SIDEKICK_TOKEN || ownerToken(paths);
   return { socketPath: paths.socket, ...(token ? { token } : {}) };
+}
+
+/** The context the kubeconfig selects (`--context`, `$SIDEKICK_CONTEXT`, current-context), if any. */
+function selectedContext(flags: ConnectionFlags, env: NodeJS.ProcessEnv): ContextEndpoint | undefined {
+  const location = kubeconfigLocation(flags, env);
+  const asked = flags.context || env.SIDEKICK_CONTEXT || undefined;
+  const config = readKubeconfigSync(location);
+  if (!config) {
+    if (asked) throw new KubeconfigError(`context "${asked}" does not exist`);
+    return undefined;
+  }
+  const name = asked ?? config['current-context'];
+  if (!name) return undefined;
+  if (!asked && !config.contexts.some((c) => c.name === name)) {
+    throw new KubeconfigError(`current-context "${name}" does not exist in ${location.path} (choose one with: sidekick config use-context NAME)`);
+  }
+  return contextEndpoint(config, name, location.path);
+}
+
+/**
+ * The connection of a kubeconfig context: its server, CA and token, each overridden by the flag
+ * (or variable) for it. A `unix://` server is a local daemon's socket; without a token the
+ * owner's, read beside the socket, is sent as on the home socket.
+ */
+function contextConnection(endpoint: ContextEndpoint, flags: ConnectionFlags, env: NodeJS.ProcessEnv, insecure: boolean): ResolvedConnection {
+  const context = { name: endpoint.name, ...(endpoint.namespace ? { namespace: endpoint.namespace } : {}) };
+  const token = flags.token || endpoint.token;
+  if (endpoint.server.startsWith('unix://')) {
+    const socketPath = endpoint.server.slice('unix://'.length);
+    const socketToken = token || ownerToken({ token: join(dirname(socketPath), 'token') });
+    return { socketPath, ...(socketToken ? { token: socketToken } : {}), context };
+  }
+  const caFile = flags.certificateAuthority || env.SIDEKICK_CA_FILE;
+  return {
+    baseUrl: endpoint.server.replace(/\/+$/, ''),
+    ...(token ? { token } : {}),
+    insecureSkipTlsVerify: insecure || endpoint.insecureSkipTlsVerify,
+    ca: caFile ? readFileSync(caFile, 'utf8') : endpoint.ca,
+    context,
+  };
 }
 
 /**
@@ -96,7 +164,7 @@ export class InsecureTokenError extends Error {
   }
 }
 
-export { isLoopbackHost };
+export { isLoopbackHost, KubeconfigError };
 
 /**
  * Throws unless `conn` keeps its token off the wire in the clear. A bearer token is a password:
@@ -121,7 +189,8 @@ export function describeConnection(conn: Connection): string {
 
 /**
  * The CA file of the local daemon when `url` is its TCP address: its self-signed loopback
- * certificate is trusted without flags, the way `sidekick config` trusts it in the kubeconfig.
+ * certificate is trusted without flags, the way `sidekick config set-context --from-daemon`
+ * embeds it in the kubeconfig.
  */
 function localDaemonCa(url: string, home: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (!url.startsWith('https:')) return undefined;

@@ -5,13 +5,15 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { describeConnection, refuseTokenInTheClear, type Connection } from './connection.js';
+import { describeConnection, refuseTokenInTheClear, type Connection, type ResolvedConnection } from './connection.js';
 
 /** Thrown when nothing answers at the resolved endpoint (no daemon, refused, unknown host). */
 export class DaemonUnreachableError extends Error {
   readonly endpoint: string;
-  constructor(endpoint: string, cause?: unknown) {
-    super(`cannot reach the sidekick daemon at ${endpoint} (start it with: sidekick daemon start)`, { cause });
+  /** `context`: the kubeconfig context the endpoint came from; the hint then names it instead of the local daemon. */
+  constructor(endpoint: string, cause?: unknown, context?: string) {
+    const hint = context ? `kubeconfig context "${context}"; switch with: sidekick config use-context NAME` : 'start it with: sidekick daemon start';
+    super(`cannot reach the sidekick ${context ? 'server' : 'daemon'} at ${endpoint} (${hint})`, { cause });
     this.name = 'DaemonUnreachableError';
     this.endpoint = endpoint;
   }
@@ -97,7 +99,7 @@ export class Transport {
     return new Promise((resolve, reject) => {
       const r = lib.request(options, resolve);
       r.on('error', (err: NodeJS.ErrnoException) => {
-        if (err.code && CONNECT_ERRORS.has(err.code) && !r.reusedSocket) reject(new DaemonUnreachableError(describeConnection(this.connection), err));
+        if (err.code && CONNECT_ERRORS.has(err.code) && !r.reusedSocket) reject(new DaemonUnreachableError(describeConnection(this.connection), err, (this.connection as ResolvedConnection).context?.name));
         else if (err.code && TLS_ERRORS.has(err.code)) reject(new TlsVerificationError(describeConnection(this.connection), err.message.replace(/^Error: /, '')));
         else reject(err);
       });

@@ -94,5 +94,15 @@ describe('completion bash', () => {
     expect(await complete('sidekick workflow ')).toEqual(['resume', 'retry', 'stop']);
     expect(await complete('sidekick daemon st')).toEqual(['start', 'status', 'stop']);
     expect(await complete('sidekick ste')).toEqual(['steer']);
+    expect(await complete('sidekick config ')).toEqual(['current-context', 'delete-context', 'get-contexts', 'set-context', 'use-context', 'view']);
+  });
+
+  test('--context and the config verbs offer the kubeconfig\'s context names', async () => {
+    for (const name of ['team-cp', 'laptop']) expect((await h.sk(['config', 'set-context', name, '--server', 'https://127.0.0.1:1'])).code).toBe(0);
+    expect(await complete('sidekick config use-context ')).toEqual(['laptop', 'team-cp']);
+    expect(await complete('sidekick config delete-context t')).toEqual(['team-cp']);
+    expect(await complete('sidekick get runs --context ')).toEqual(['laptop', 'team-cp']);
+    // The context's value is not taken for the verb.
+    expect(await complete('sidekick --context laptop get r')).toEqual(expect.arrayContaining(['run', 'runs']));
   });
 });

@@ -12,7 +12,8 @@ export class CompletionCommand extends SidekickCommand {
       Object names: \`approve\` and \`deny\` complete pending approvals; \`steer\`, \`respond\`, \`interrupt\`,
       \`cancel\`, \`pause\` and \`resume\` complete \`run/NAME\`; \`logs\` also \`channel/NAME\` and
       \`workflow/NAME\`; \`timeline\` and \`replay\` \`session/NAME\`; \`get\`, \`describe\`, \`delete\`... complete
-      \`TYPE NAME\` and \`TYPE/NAME\`.
+      \`TYPE NAME\` and \`TYPE/NAME\`. \`--context\` and the \`config\` verbs (\`use-context\`, \`delete-context\`...) complete
+      the kubeconfig's context names.
     `,
     examples: [
       ['Load in the current bash', 'source <(sidekick completion bash)'],
@@ -40,22 +41,27 @@ const PENDING_APPROVALS = `'jsonpath={range .items[?(@.status.phase=="Pending")]
 function bashFunction(verbs: string[], types: string[]): string {
   return `# _sidekick_objects TYPE PREFIX: the names of TYPE's objects in the namespace of -n, each after PREFIX.
 _sidekick_objects() {
-  sidekick get "$1" "\${ns[@]}" -o "jsonpath={range .items[*]}$2{.metadata.name}{\\" \\"}{end}" 2>/dev/null
+  sidekick get "$1" "\${ns[@]}" "\${kc[@]}" "\${ctx[@]}" -o "jsonpath={range .items[*]}$2{.metadata.name}{\\" \\"}{end}" 2>/dev/null
+}
+# _sidekick_contexts: the kubeconfig's context names (of --kubeconfig when given).
+_sidekick_contexts() {
+  sidekick config get-contexts -o name "\${kc[@]}" 2>/dev/null
 }
 _sidekick() {
-  local cur prev verb i ns=()
+  local cur prev verb i ns=() kc=() ctx=()
   cur="\${COMP_WORDS[COMP_CWORD]}"
   prev="\${COMP_WORDS[COMP_CWORD-1]}"
   verb=""
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "\${COMP_WORDS[i+1]}") ;; esac
+    case "\${COMP_WORDS[i]}" in -n|--namespace) ns=(-n "\${COMP_WORDS[i+1]}") ;; --kubeconfig) kc=(--kubeconfig "\${COMP_WORDS[i+1]}") ;; --context) ctx=(--context "\${COMP_WORDS[i+1]}") ;; esac
   done
   for ((i = 1; i < COMP_CWORD; i++)); do
-    case "\${COMP_WORDS[i]}" in -n|--namespace|-s|--server|--token|--home) ((i++)) ;; -*) ;; *) verb="\${COMP_WORDS[i]}"; break ;; esac
+    case "\${COMP_WORDS[i]}" in -n|--namespace|-s|--server|--token|--home|--context|--kubeconfig) ((i++)) ;; -*) ;; *) verb="\${COMP_WORDS[i]}"; break ;; esac
   done
   case "$prev" in
     -o|--output) COMPREPLY=( $(compgen -W "json yaml name wide jsonpath= jsonpath-file= custom-columns= custom-columns-file=" -- "$cur") ); return ;;
-    -f|--filename|--tls-cert|--tls-key|--patch-file) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
+    -f|--filename|--tls-cert|--tls-key|--patch-file|--kubeconfig|--certificate-authority) COMPREPLY=( $(compgen -f -- "$cur") ); return ;;
+    --context) COMPREPLY=( $(compgen -W "$(_sidekick_contexts)" -- "$cur") ); return ;;
     -n|--namespace|-l|--selector|--server|--token|--home|-p|--patch|--timeout) return ;;
   esac
   if [[ -z "$verb" ]]; then
@@ -63,17 +69,22 @@ _sidekick() {
     return
   fi
   if [[ "$cur" == -* ]]; then
-    COMPREPLY=( $(compgen -W "-n --namespace -o --output -l --selector -A --all-namespaces -f --filename --server --token --home -h --help" -- "$cur") )
+    COMPREPLY=( $(compgen -W "-n --namespace -o --output -l --selector -A --all-namespaces -f --filename --server --token --context --kubeconfig --home -h --help" -- "$cur") )
     return
   fi
   local args=() w
   for ((i = i + 1; i < COMP_CWORD; i++)); do
     w="\${COMP_WORDS[i]}"
-    case "$w" in -n|--namespace|-s|--server|--token|--home|-m|--message|--reason|--timeout) ((i++)) ;; -*) ;; *) args+=("$w") ;; esac
+    case "$w" in -n|--namespace|-s|--server|--token|--home|--context|--kubeconfig|-m|--message|--reason|--timeout) ((i++)) ;; -*) ;; *) args+=("$w") ;; esac
   done
   case "$verb" in
     daemon) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "run start stop status logs" -- "$cur") ) ;;
-    config) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "view" -- "$cur") ) ;;
+    config)
+      if [[ \${#args[@]} -eq 0 ]]; then
+        COMPREPLY=( $(compgen -W "current-context delete-context get-contexts set-context use-context view" -- "$cur") )
+      elif [[ \${#args[@]} -eq 1 && \${args[0]} =~ ^(use-context|delete-context|get-contexts|set-context)$ ]]; then
+        COMPREPLY=( $(compgen -W "$(_sidekick_contexts)" -- "$cur") )
+      fi ;;
     token) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "create list revoke" -- "$cur") ) ;;
     auth) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "can-i" -- "$cur") ) ;;
     completion) [[ \${#args[@]} -eq 0 ]] && COMPREPLY=( $(compgen -W "bash zsh" -- "$cur") ) ;;

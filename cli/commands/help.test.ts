@@ -40,7 +40,7 @@ describe('missing arguments and required flags', () => {
 });
 
 describe('groups', () => {
-  test.each(['daemon', 'workflow', 'token', 'auth'] as const)('bare `sidekick %s` lists its subcommands with their descriptions and exits 0', async (verb) => {
+  test.each(['daemon', 'workflow', 'token', 'auth', 'config'] as const)('bare `sidekick %s` lists its subcommands with their descriptions and exits 0', async (verb) => {
     const r = await sk([verb]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
     const listed = r.stdout.slice(r.stdout.indexOf('Available Commands:\n')).split('\n\n')[0].split('\n').slice(1);
@@ -56,10 +56,11 @@ describe('groups', () => {
     expect(r.stdout).toContain('Usage:\n  sidekick timeline session/NAME [options]\n');
   });
 
-  test('`sidekick config --help` lists view (bare `config` still writes the kubeconfig)', async () => {
+  test('`sidekick config --help` lists the context verbs', async () => {
     const r = await sk(['config', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\nAvailable Commands:\n {2}view +Show the kubeconfig for the daemon\n/);
+    expect(r.stdout).toMatch(/\nAvailable Commands:\n {2}current-context +Display the current-context\n {2}delete-context +/);
+    expect(r.stdout).toMatch(/\n {2}use-context +Set the current-context in a kubeconfig file\n {2}view +Display the kubeconfig\n/);
   });
 
   test('an unknown subcommand is an error naming it, with suggestions when one is close', async () => {
@@ -118,7 +119,7 @@ describe('help', () => {
   test('`sidekick options` lists the shared connection flags', async () => {
     const r = await sk(['options']);
     expect(r.code).toBe(0);
-    for (const flag of ['-n, --namespace string', '-s, --server string', '--token string', '--home string', '--certificate-authority string', '--insecure-skip-tls-verify']) {
+    for (const flag of ['-n, --namespace string', '-s, --server string', '--token string', '--home string', '--certificate-authority string', '--insecure-skip-tls-verify', '--context string', '--kubeconfig string']) {
       expect(r.stdout).toContain(flag);
     }
   });

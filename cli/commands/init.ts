@@ -108,9 +108,14 @@ export class InitCommand extends ApiCommand {
     return 0;
   }
 
+  /** True when requests go to a server or kubeconfig context rather than this home's daemon socket. */
+  private talksToAnotherServer(): boolean {
+    return Boolean(this.server || this.context.env.SIDEKICK_SERVER) || this.connection().context !== undefined;
+  }
+
   /** Whether the API answers (the local daemon, or --server), without starting anything. */
   private async daemonAnswers(): Promise<boolean> {
-    if (this.server || this.context.env.SIDEKICK_SERVER) return true;
+    if (this.talksToAnotherServer()) return true;
     const { sidekickHome } = await import('../../api/home.js');
     const { socketAnswers } = await import('../daemon/process-info.js');
     return socketAnswers(sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env));
@@ -118,7 +123,7 @@ export class InitCommand extends ApiCommand {
 
   /** Starts the local daemon unless the CLI talks to another server. */
   private async ensureDaemon(): Promise<void> {
-    if (this.server || this.context.env.SIDEKICK_SERVER) return;
+    if (this.talksToAnotherServer()) return;
     const { sidekickHome } = await import('../../api/home.js');
     const { ensureDaemonRunning, DaemonLifecycleError } = await import('../daemon/lifecycle.js');
     const paths = sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env);

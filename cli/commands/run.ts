@@ -49,7 +49,7 @@ export class RunCommand extends ApiCommand {
     const { gitToplevel, mountsOf, namePrefix, pickAgent, pickMount } = await import('../runs/repo-session.js');
     const client = this.client();
     const root = await gitToplevel(this.context.cwd);
-    const mount = await pickMount(client, await mountsOf(client, root, this.namespace, this.namespaceFlag !== undefined || Boolean(this.context.env.SIDEKICK_NAMESPACE)), root, this.session);
+    const mount = await pickMount(client, await mountsOf(client, root, this.namespace, this.namespaceChosen), root, this.session);
     const namespace = mount.metadata.namespace!;
     const agent = await pickAgent(client, mount, this.agent);
     const run = await client.create<RunView>(RUNS, namespace, {

@@ -2,7 +2,7 @@
  * The one in-process CLI runner of the test suites: `sidekick ARGV` run by cli/run.ts in this
  * process against the daemon in `home`, as a user would run it there, with its output captured.
  * The environment is the test process's with every setting that could point the CLI elsewhere
- * (server, token, namespace) blanked and colour off, so output is the same on every machine.
+ * (server, token, namespace, kubeconfig context) blanked and colour off, so output is the same on every machine.
  */
 import { PassThrough, Readable } from 'node:stream';
 import { runCli as run } from '../../cli/run.js';
@@ -55,7 +55,7 @@ export function startCli(home: string, argv: string[], opts: CliOptions = {}): R
   stderr.on('data', (d: Buffer) => (result.stderr += d.toString()));
   const ctl = new AbortController();
   const signal = opts.signal ? AbortSignal.any([opts.signal, ctl.signal]) : ctl.signal;
-  const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_TOKEN: '', SIDEKICK_NAMESPACE: '', NO_COLOR: '1', FORCE_COLOR: '', ...opts.env };
+  const env = { ...process.env, SIDEKICK_HOME: home, SIDEKICK_SERVER: '', SIDEKICK_TOKEN: '', SIDEKICK_NAMESPACE: '', SIDEKICK_CONTEXT: '', SIDEKICK_KUBECONFIG: '', NO_COLOR: '1', FORCE_COLOR: '', ...opts.env };
   const done = run(argv, {
     stdout,
     stderr,

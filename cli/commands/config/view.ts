@@ -1,34 +1,41 @@
-/** `sidekick config view`: print the kubeconfig written by `sidekick config`, token redacted unless --raw. */
+/** `sidekick config view`: print the kubeconfig, tokens and key data hidden unless --raw, as `kubectl config view` does. */
 import { Command, Option, UsageError } from 'clipanion';
-import { SidekickCommand } from '../../base-command.js';
+import { KubeconfigCommand } from '../../kubeconfig/kubeconfig-command.js';
 
-export class ConfigViewCommand extends SidekickCommand {
+export class ConfigViewCommand extends KubeconfigCommand {
   static override paths = [['config', 'view']];
   static override usage = Command.Usage({
-    description: 'Show the kubeconfig for the daemon',
-    details: 'Prints the kubeconfig in the home directory; the bearer token shows as REDACTED unless `--raw`, as in `kubectl config view`.',
-    examples: [['Show it', 'sidekick config view'], ['Show it with the token', 'sidekick config view --raw']],
+    description: 'Display the kubeconfig',
+    details: `
+      Prints the kubeconfig (\`--kubeconfig\`, \`$SIDEKICK_KUBECONFIG\`, else \`kubeconfig\` in the home). Tokens and
+      passwords show as REDACTED and certificate and key data as DATA+OMITTED unless \`--raw\`; \`--minify\` keeps only
+      the current context with its cluster and user.
+    `,
+    examples: [
+      ['Show it', 'sidekick config view'],
+      ['The current context only, with its token', 'sidekick config view --minify --raw'],
+      ['As JSON', 'sidekick config view -o json'],
+    ],
   });
 
-  home = Option.String('--home', { description: 'Sidekick home directory (default: $SIDEKICK_HOME or ~/.sidekick)' });
-  raw = Option.Boolean('--raw', false, { description: 'Show the token' });
+  raw = Option.Boolean('--raw', false, { description: 'Show tokens and certificate data' });
+  minify = Option.Boolean('--minify', false, { description: 'Only the current context, its cluster and its user' });
   output = Option.String('-o,--output', 'yaml', { description: 'yaml or json' });
 
   async execute(): Promise<number> {
-    const { sidekickHome } = await import('../../../api/home.js');
-    const { readFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
-    const { parse } = await import('yaml');
+    if (this.output !== 'yaml' && this.output !== 'json') throw new UsageError(`unable to match a printer suitable for the output format "${this.output}", allowed formats are: json,yaml`);
+    const { minified, redacted } = await import('../../kubeconfig/kubeconfig-edit.js');
     const { toJson, toYaml } = await import('../../printers/output-format.js');
-    const paths = sidekickHome(this.home ? resolve(this.context.cwd, this.home) : undefined, this.context.env);
-    let text: string;
-    try {
-      text = await readFile(paths.kubeconfig, 'utf8');
-    } catch {
-      throw new UsageError(`no kubeconfig at ${paths.kubeconfig} (write it with: sidekick config)`);
+    let config = await this.load(await this.location());
+    if (this.minify) {
+      try {
+        config = minified(config);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
     }
-    const doc = parse(text) as { users?: { user?: Record<string, unknown> }[] };
-    if (!this.raw) for (const u of doc.users ?? []) if (u.user?.token) u.user.token = 'REDACTED';
+    if (!this.raw) config = redacted(config);
+    const doc = { apiVersion: 'v1', kind: 'Config', preferences: {}, ...config };
     this.context.stdout.write(this.output === 'json' ? toJson(doc) : await toYaml(doc));
     return 0;
   }
