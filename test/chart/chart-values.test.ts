@@ -4,6 +4,9 @@
  * missing. Also proves the schema validation used elsewhere is not a no-op.
  */
 import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { CHART, REQUIRED_VALUES, helm, only, render, validateObject } from './helm-chart.js';
 
 const HELM_TIMEOUT = 120_000;
@@ -47,3 +50,26 @@ describe('wrong values', () => {
     expect(() => validateObject({ apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'x' } })).toThrow('no kubernetes-models model for batch/v1 CronJob');
   }, HELM_TIMEOUT);
 });
+
+describe('the chart’s README', () => {
+  it('has a row in its values table for every value the schema declares', () => {
+    const schema = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as SchemaNode & { definitions: Record<string, SchemaNode> };
+    const leaves = (node: SchemaNode, prefix: string): string[] => {
+      const resolved = node.$ref ? schema.definitions[node.$ref.replace('#/definitions/', '')] : node;
+      if (!resolved.properties) return [prefix];
+      return Object.entries(resolved.properties).flatMap(([key, child]) => leaves(child, prefix ? `${prefix}.${key}` : key));
+    };
+    const documented = [...readFileSync(join(CHART, 'README.md'), 'utf8').matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1]);
+    const declared = leaves(schema, '').filter((v) => v !== 'global');
+    expect([...documented].sort()).toEqual([...declared].sort());
+    // And values.yaml gives each a default (helm lint already refuses keys the schema lacks).
+    const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Record<string, unknown>;
+    const missing = declared.filter((path) => path.split('.').reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], values) === undefined);
+    expect(missing).toEqual([]);
+  });
+});
+
+interface SchemaNode {
+  $ref?: string;
+  properties?: Record<string, SchemaNode>;
+}
