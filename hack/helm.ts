@@ -11,7 +11,8 @@
  * helm reads and writes its own cache, config and data dirs (repositories, plugins, registry
  * logins); `helmEnv()` points all three at a temp dir so a test never sees the user's.
  *
- * By hand: `node dist/hack/helm.js` (after `npm run build`) prints the binary's path.
+ * By hand: `node dist/hack/helm.js` (after `npm run build`) prints the binary's path. `HELM_BIN`
+ * names another helm to use instead (a developer's own); the tests expect helm v4.
  */
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';

@@ -88,7 +88,23 @@ describeWithPostgres('the chart’s Deployment run as two local replicas (Postgr
       // kubectl checks the certificate against the Service's name: the SANs the chart generated are what a client in the cluster sees.
       const kubeconfig = writeKubeconfig(kubeDir, replicas, Buffer.from(tls['ca.crt'], 'base64').toString('utf8'), `${FULLNAME}.${NAMESPACE}.svc`, token.stdout.trim());
       kubeEnv = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: kubeDir, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(kubeDir, 'cache') };
-    }, 120_000);
+
+      // Ready as Kubernetes would see it: the readiness probe (read from the Deployment) answers on both replicas.
+      for (const replica of replicas) {
+        const { path } = replica.probeTarget(controlplane.readinessProbe!.httpGet!);
+        await explained(`${replica.name} becomes ready`, () =>
+          eventually(
+            async () => {
+              if (replica.server!.child.exitCode !== null) throw new Error(`${replica.name} exited ${replica.server!.child.exitCode}`);
+              const r = await kubectl(replica.name, ['get', '--raw', path]);
+              if (r.code !== 0) throw new Error(r.stderr);
+              return r.stdout.trim() === 'ok';
+            },
+            { timeoutMs: 60_000, intervalMs: 250 },
+          ),
+        );
+      }
+    }, 180_000);
 
     afterAll(async () => {
       for (const stop of watches) await stop();
@@ -103,20 +119,11 @@ describeWithPostgres('the chart’s Deployment run as two local replicas (Postgr
         for (const probe of probes) {
           const target = replica.probeTarget(probe!);
           expect(target).toMatchObject({ scheme: 'https', port: replica.port }); // the kubeconfig's server for this replica
-          const answer = await explained(`${replica.name} ${target.path}`, () =>
-            eventually(
-              async () => {
-                const r = await kubectl(replica.name, ['get', '--raw', target.path]);
-                if (r.code !== 0) throw new Error(r.stderr);
-                return r.stdout;
-              },
-              { timeoutMs: 60_000, intervalMs: 250 },
-            ),
-          );
-          expect(answer.trim()).toBe('ok');
+          const r = await kubectl(replica.name, ['get', '--raw', target.path]);
+          expect({ code: r.code, stdout: r.stdout.trim(), stderr: r.stderr }).toEqual({ code: 0, stdout: 'ok', stderr: '' });
         }
       }
-    }, 150_000);
+    }, 60_000);
 
     it('a Session applied on replica A reaches a watch on replica B', async () => {
       const manifest = (name: string) => {
