@@ -133,7 +133,7 @@ describeWithPostgres('the chart’s Deployment run as two local replicas (Postgr
       };
       const apply = async (name: string) => {
         const r = await kubectl('replica-a', ['apply', '-f', manifest(name)]);
-        expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+        if (r.code !== 0) throw new Error(`kubectl apply on replica-a exited ${r.code}: ${r.stderr}`);
         expect(r.stdout.trim()).toBe(`session.sidekicks.dev/${name} created`);
       };
       await apply('before-the-watch');
@@ -148,9 +148,13 @@ describeWithPostgres('the chart’s Deployment run as two local replicas (Postgr
       });
       // The list part of list-then-watch: once it is printed, the watch resumes from its resourceVersion,
       // so the next create is delivered by the watch whether or not its connection is already open.
-      await explained('the watch on replica B lists', () => eventually(() => seen.includes('session.sidekicks.dev/before-the-watch'), { timeoutMs: 30_000 }));
+      const printed = (name: string) => () => {
+        if (!seen.split('\n').includes(`session.sidekicks.dev/${name}`)) throw new Error(`kubectl get sessions -w on replica-b has printed: ${JSON.stringify(seen)}`);
+        return true;
+      };
+      await explained('the watch on replica B lists', () => eventually(printed('before-the-watch'), { timeoutMs: 30_000 }));
       await apply('made-on-replica-a');
-      await explained('the watch on replica B sees the create on replica A', () => eventually(() => seen.includes('session.sidekicks.dev/made-on-replica-a'), { timeoutMs: 30_000 }));
+      await explained('the watch on replica B sees the create on replica A', () => eventually(printed('made-on-replica-a'), { timeoutMs: 30_000 }));
       expect(watch.exitCode).toBeNull(); // still watching: it was the watch, not a relisting exit
     }, 90_000);
 
