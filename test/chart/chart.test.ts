@@ -151,7 +151,7 @@ describe.each(CASES)('the chart with $name', (c) => {
 
   it('passes the settings from the ConfigMap and keeps a disruption budget only with more than one replica', () => {
     const config = only(rendered(), 'ConfigMap', FULLNAME);
-    expect(config.data).toEqual({ SIDEKICK_HISTORY_SIZE: '4096', SIDEKICK_LEASE_DURATION: '15s', SIDEKICK_LOG_LEVEL: 'info' });
+    expect(config.data).toEqual({ SIDEKICK_HISTORY_SIZE: '4096', SIDEKICK_LEASE_DURATION: '15s' });
     expect(controlplane(rendered()).envFrom).toEqual([{ configMapRef: { name: FULLNAME } }]);
     const pdbs = rendered().filter((o) => o.kind === 'PodDisruptionBudget');
     if (c.replicas > 1) expect(pdbs.map((p) => p.spec)).toEqual([{ minAvailable: 1, selector: (only(rendered(), 'Deployment').spec as { selector: unknown }).selector }]);
@@ -187,7 +187,7 @@ describe('the chart', () => {
     const base = checksum(REQUIRED_VALUES);
     expect(base).toMatch(/^[0-9a-f]{64}$/);
     expect(checksum({ ...REQUIRED_VALUES, replicas: 5 })).toBe(base);
-    expect(checksum({ ...REQUIRED_VALUES, controlplane: { historySize: 100, leaseDuration: '15s', logLevel: 'info', port: 8443 } })).not.toBe(base);
+    expect(checksum({ ...REQUIRED_VALUES, controlplane: { historySize: 100, leaseDuration: '15s', port: 8443 } })).not.toBe(base);
   }, HELM_TIMEOUT);
 
   it('runs migrations in an init container unless turned off', () => {

@@ -37,7 +37,6 @@ describe('a rendered controlplane container, made local', () => {
       SIDEKICK_NATS_URL: REQUIRED_VALUES.nats.url,
       SIDEKICK_HISTORY_SIZE: '4096',
       SIDEKICK_LEASE_DURATION: '15s',
-      SIDEKICK_LOG_LEVEL: 'info',
     });
   }, 120_000);
 
