@@ -93,6 +93,7 @@ describe('openApiV3GroupVersion of coordination.k8s.io/v1', () => {
     );
     const patch = doc.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}']?.patch;
     expect(patch?.['x-kubernetes-group-version-kind']).toEqual({ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' });
+    expect(Object.keys(((patch?.requestBody as Json).content as Json) ?? {})).toContain('application/strategic-merge-patch+json');
     expect(Object.keys(doc.paths).some((p) => p.includes('/runs'))).toBe(false);
     expect(refs(doc).filter((r) => !doc.components.schemas[r.replace('#/components/schemas/', '')])).toEqual([]);
   });

@@ -195,6 +195,7 @@ export function openApiV3GroupVersion(scheme: Scheme, group = GROUP, version = V
         schemaName: name,
         listName: `${name}List`,
         tag: `${def.group.replace(/\./g, '')}_${def.version}`,
+        strategic: isKubernetesGroup(def.group),
       }),
     };
   }

@@ -137,7 +137,7 @@ export class RequestAuthorizer {
       return;
     }
     const own = await this.ownership(attrs);
-    const applyCreates = attrs.verb === Verb.Patch && !own.exists && !attrs.subresource && patchTypeOf(req.headers['content-type']) === PatchType.Apply;
+    const applyCreates = attrs.verb === Verb.Patch && !own.exists && !attrs.subresource && patchTypeOf(req.headers['content-type'], { strategic: true }) === PatchType.Apply;
     if (applyCreates) {
       const created = await this.creation(user, attrs, this.decoded(attrs, body));
       const patch = this.d.authorizer.authorize({ user, ...attrs, owner: created.owner, runOwner: created.runOwner });
