@@ -75,6 +75,13 @@ describe('leases', () => {
     expect(missing.json).toMatchObject({ reason: 'NotFound', message: 'leases.coordination.k8s.io "none" not found' });
     const wrongVersion = await server.request('POST', LEASES, { body: { ...lease('two'), apiVersion: 'sidekicks.dev/v1alpha1' } });
     expect(wrongVersion.status).toBe(400);
+    const bad = await server.request('POST', LEASES, { body: { ...lease('bad'), spec: { leaseTransitions: -1 } } });
+    expect(bad.json).toMatchObject({ reason: 'Invalid', details: { group: 'coordination.k8s.io', kind: 'Lease', name: 'bad' } });
+    expect(bad.json.details.causes.map((c: { field: string }) => c.field)).toEqual(['spec.leaseTransitions']);
+    // Kubernetes' Lease needs no spec; ours defaults it.
+    const bare = await server.request('POST', LEASES, { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'bare' } } });
+    expect(bare.status).toBe(201);
+    expect(bare.json.spec).toEqual({});
   });
 
   it('may be written by the Owner and read by Viewers and Collaborators, not written by them', async () => {
