@@ -101,6 +101,7 @@ function electionSuite(openShared: () => Promise<ObjectStore>): void {
     expect(follower.elector.isLeader()).toBe(false);
     expect(follower.started).toBe(0);
     expect(follower.elector.holder()).toBe(leader.elector.identity);
+    expect(follower.logs).toContain(`leader election: ${follower.elector.identity} sees the lease default/${LEASE} held by ${leader.elector.identity}`);
     expect(maxLeading).toBe(1);
     expect(leader.logs.some((l) => l.includes(`${leader.elector.identity} became leader`))).toBe(true);
   });
@@ -250,6 +251,28 @@ function electionSuite(openShared: () => Promise<ObjectStore>): void {
     expect(maxTerms).toBe(1);
   });
 }
+
+describe('Manager.addElected without leader election (the daemon)', () => {
+  it('runs the elected runnables at once and stops them with the manager', async () => {
+    let started = 0;
+    let stopped = 0;
+    const m = new Manager().addElected(() => [
+      {
+        name: 'worker',
+        start: async (signal) => {
+          started++;
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          stopped++;
+        },
+      },
+    ]);
+    m.start();
+    await eventually(() => started === 1);
+    expect(m.isLeader()).toBe(true);
+    await m.stop();
+    expect(stopped).toBe(1);
+  });
+});
 
 describe('leader election timings', () => {
   it.each([

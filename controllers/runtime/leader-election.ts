@@ -209,6 +209,7 @@ export class LeaderElector {
     const holder = lease.spec?.holderIdentity ?? '';
     if (holder !== this.lastHolder) {
       this.lastHolder = holder;
+      if (holder !== this.identity) this.o.log(`leader election: ${this.identity} sees the lease ${this.o.namespace}/${this.o.name} held by ${holder || 'nobody'}`);
       callbacks.onNewLeader?.(holder);
     }
   }

@@ -72,6 +72,12 @@ describe('leases with kubectl', () => {
     expect(JSON.parse(await ok(['get', 'lease', 'change', '-o', 'json'])).spec.holderIdentity).toBe('replica-3');
   });
 
+  it('explain reads the Lease schema from the served OpenAPI', async () => {
+    const out = await ok(['explain', 'leases.spec']);
+    expect(out).toContain('GROUP:      coordination.k8s.io');
+    expect(out).toMatch(/holderIdentity\s+<string>\n\s+The identity of the holder of the lease/);
+  });
+
   it('refuses an invalid Lease with the field named', async () => {
     const bad = await env.run(['apply', '-f', '-'], lease('bad', { leaseDurationSeconds: 0 }));
     expect(bad.code).toBe(1);
