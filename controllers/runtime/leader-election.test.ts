@@ -52,7 +52,8 @@ function electionSuite(openShared: () => Promise<ObjectStore>): void {
     maxLeading = 0;
   });
 
-  async function replica(identity: string, opts: Partial<LeaderElectorOptions> = {}): Promise<Replica> {
+  /** `stopping`, when given, is what the replica's work takes to stop once leadership ends. */
+  async function replica(identity: string, opts: Partial<LeaderElectorOptions> = {}, stopping?: Promise<void>): Promise<Replica> {
     const store = await openShared();
     const logs: string[] = [];
     const elector = new LeaderElector({ store, identity, name: LEASE, ...FAST, log: (l) => logs.push(l), ...opts });
@@ -64,7 +65,8 @@ function electionSuite(openShared: () => Promise<ObjectStore>): void {
         leading++;
         maxLeading = Math.max(maxLeading, leading);
       },
-      onStoppedLeading: () => {
+      onStoppedLeading: async () => {
+        await stopping;
         r.stopped++;
         leading--;
       },
@@ -142,6 +144,23 @@ function electionSuite(openShared: () => Promise<ObjectStore>): void {
     expect(Date.now() - stoppedAt).toBeLessThan(2000);
     expect((await readLease(b.store)).spec).toMatchObject({ holderIdentity: 'replica-b', leaseTransitions: 1, leaseDurationSeconds: 10 });
     expect(a.logs.some((l) => l.includes('replica-a released the lease'))).toBe(true);
+    expect(maxLeading).toBe(1);
+  });
+
+  it('keeps the lease renewed while its work is still stopping, so nobody starts early', async () => {
+    let workStopped!: () => void;
+    const a = await replica('replica-a', {}, new Promise<void>((resolve) => (workStopped = resolve)));
+    await eventually(() => a.elector.isLeader());
+    const b = await replica('replica-b');
+    await eventually(() => b.elector.holder() === 'replica-a');
+    const stopping = a.stop();
+    // Longer than a lease duration of renewals while A's work stops: B must not take over.
+    await renewals(b.store, 12);
+    expect(b.elector.isLeader()).toBe(false);
+    expect(a.elector.isLeader()).toBe(false);
+    workStopped();
+    await stopping;
+    await eventually(() => b.elector.isLeader());
     expect(maxLeading).toBe(1);
   });
 
@@ -231,6 +250,7 @@ function electionSuite(openShared: () => Promise<ObjectStore>): void {
     const session = (name: string): KubeObject => ({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name, namespace: 'team' }, spec: {} });
     const a = await manager('replica-a', false);
     await eventually(() => a.manager.isLeader());
+    expect(a.manager.leaderStatus()).toMatchObject({ identity: 'replica-a', leading: true, holder: 'replica-a', leaseTransitions: 0 });
     const b = await manager('replica-b', true);
     await a.store.create('sessions', session('early'));
     await a.store.create('sessions', session('stuck'));

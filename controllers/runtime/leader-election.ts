@@ -125,10 +125,26 @@ export class LeaderElector {
         this.leading = false;
         leading.abort();
         if (!signal.aborted) this.o.log(`leader election: ${this.identity} lost leadership (lease ${lease})`);
-        await callbacks.onStoppedLeading();
+        await this.stopLeading(signal.aborted, callbacks);
       }
     }
     if (this.o.releaseOnCancel) await this.release();
+  }
+
+  /**
+   * Waits for the work to stop. On a graceful stop the lease is still ours and is kept renewed
+   * meanwhile, so no other replica starts its work before ours has stopped.
+   */
+  private async stopLeading(graceful: boolean, callbacks: LeaderCallbacks): Promise<void> {
+    if (!graceful) return void (await callbacks.onStoppedLeading());
+    const keep = new AbortController();
+    const renewing = this.renew(keep.signal, callbacks);
+    try {
+      await callbacks.onStoppedLeading();
+    } finally {
+      keep.abort();
+      await renewing;
+    }
   }
 
   /** Tries until the lease is ours (true) or `signal` aborts (false). */

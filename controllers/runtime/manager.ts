@@ -6,7 +6,7 @@
  * instances each time it becomes leader; without one (the single-process daemon) they just run.
  */
 import { setMaxListeners } from 'node:events';
-import type { LeaderElector } from './leader-election.js';
+import type { LeaderElector, LeaderStatus } from './leader-election.js';
 
 /** Anything long-lived: runs until its signal aborts. */
 export interface Runnable {
@@ -53,6 +53,11 @@ export class Manager {
   /** True while elected runnables may run: this replica leads, or there is no election. */
   isLeader(): boolean {
     return this.elector ? this.elector.isLeader() : true;
+  }
+
+  /** The election as this replica sees it (for /readyz and metrics); undefined without one. */
+  leaderStatus(): LeaderStatus | undefined {
+    return this.elector?.status();
   }
 
   /** Starts every runnable; a runnable that fails is logged and the others keep running. */
