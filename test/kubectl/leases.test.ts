@@ -84,8 +84,14 @@ describe('leases with kubectl', () => {
     expect(bad.stderr).toContain('spec.leaseDurationSeconds');
   });
 
-  it('sidekick get leases shows the same table', async () => {
-    const r = await runCli(join(env.dir, 'home'), ['get', 'leases']);
+  it('sidekick applies a Lease and get leases shows the same table', async () => {
+    const home = join(env.dir, 'home');
+    const path = await env.file('cli-lease.yaml', lease('from-cli', { ...SPEC, holderIdentity: 'replica-9' }));
+    const applied = await runCli(home, ['apply', '-f', path]);
+    expect(applied).toMatchObject({ code: 0, stderr: '' });
+    expect(applied.stdout).toContain('lease.coordination.k8s.io/from-cli created');
+    expect(JSON.parse(await ok(['get', 'lease', 'from-cli', '-o', 'json'])).spec.holderIdentity).toBe('replica-9');
+    const r = await runCli(home, ['get', 'leases']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const rows = parseTable(r.stdout);
