@@ -134,12 +134,12 @@ export function conflict(plural: string, group: string, name: string, why: strin
 }
 
 /** 422 Invalid with every violated field, in kubectl's format. */
-export function invalid(kind: string, name: string, causes: StatusCause[]): ApiError {
+export function invalid(kind: string, name: string, causes: StatusCause[], group = 'sidekicks.dev'): ApiError {
   const list = causes.map((c) => (c.field ? `${c.field}: ${c.message}` : c.message)).join(', ');
   return new ApiError(StatusReason.Invalid, `${kind} "${name}" is invalid: ${list}`, {
     name,
     kind,
-    group: 'sidekicks.dev',
+    group,
     causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', ...c })),
   });
 }

@@ -285,7 +285,9 @@ export function requestArbitrary(repoRoot: string): fc.Arbitrary<FuzzRequest> {
   const kindArb = fc.constantFrom(...kinds);
   const ns = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...NAMESPACES) }, { weight: 1, arbitrary: weirdStrings.map(encodeAny) });
   const name = fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...NAMES) }, { weight: 1, arbitrary: weirdStrings.map(encodeAny) });
-  const base = (k: (typeof kinds)[number], namespace: string): string => (k.namespaced ? `${PREFIX}/namespaces/${namespace}/${k.plural}` : `${PREFIX}/${k.plural}`);
+  // Each kind is served in its own group-version (Lease in coordination.k8s.io/v1).
+  const prefixOf = (k: (typeof kinds)[number]): string => `/apis/${k.group}/${k.version}`;
+  const base = (k: (typeof kinds)[number], namespace: string): string => (k.namespaced ? `${prefixOf(k)}/namespaces/${namespace}/${k.plural}` : `${prefixOf(k)}/${k.plural}`);
   const objectFor = fc.tuple(kindArb, fc.nat(), fc.constantFrom(...NAMES), ns).map(([k, pick, nm, namespace]) => {
     const list = seeds.get(k.kind)!;
     const o = structuredClone(list[pick % list.length]!) as Obj;
@@ -362,7 +364,7 @@ export function requestArbitrary(repoRoot: string): fc.Arbitrary<FuzzRequest> {
 
   const list = fc.tuple(kindArb, ns, listQuery, fc.boolean()).map(([k, namespace, q, allNs]): FuzzRequest => {
     const { expect, names } = listOracle(q);
-    const path = allNs || !k.namespaced ? `${PREFIX}/${k.plural}` : base(k, namespace);
+    const path = allNs || !k.namespaced ? `${prefixOf(k)}/${k.plural}` : base(k, namespace);
     const watch = q.watch !== undefined ? parseBool(q.watch) : undefined;
     const oracle: Oracle | undefined = expect ?? (watch === true && !q.resourceVersion && !q.fieldSelector && !q.labelSelector && !q.continue && !q.limit && !q.sendInitialEvents && !q.resourceVersionMatch ? { kind: 'watch' } : watch === false && Object.keys(q).length === 1 ? { kind: 'list' } : undefined);
     return { method: 'GET', path: path + queryString(q), names, shape: `GET ${k.plural}?${Object.keys(q).sort().join('&')}`, expect: oracle };

@@ -7,7 +7,8 @@ import type { JsonSchema } from './json-schema.js';
 import { ApprovalCategory, RunPhase, SessionRole, WorkspaceMode, scheme, type KindDefinition } from './index.js';
 
 const manifestsDir = fileURLToPath(new URL('../manifests/', import.meta.url));
-const kinds = scheme.all().map((def) => [def.kind, def] as const);
+// Only our own kinds get a CRD; Lease is built into every cluster (tested below).
+const kinds = scheme.all().filter((def) => def.group === 'sidekicks.dev').map((def) => [def.kind, def] as const);
 
 interface Crd {
   apiVersion: string;
@@ -174,6 +175,14 @@ describe('manifests/', () => {
       generated.some((g) => readFileSync(`${manifestsDir}${g.file}`, 'utf8') !== g.content);
     if (stale) throw new Error('manifests/ is out of date: run npm run manifests');
     for (const g of generated) expect(parse(g.content)).toEqual(crdFor(scheme.resolve(g.file.split('.')[0]!)!));
+  });
+
+  it('has no CustomResourceDefinition for a kind Kubernetes builds in (Lease)', () => {
+    expect(scheme.resolve('leases')?.group).toBe('coordination.k8s.io');
+    const files = crdManifests(scheme.all()).map((g) => g.file);
+    expect(files.filter((f) => !f.endsWith('.sidekicks.dev.yaml'))).toEqual([]);
+    expect(files).toHaveLength(scheme.all().filter((d) => d.group === 'sidekicks.dev').length);
+    expect(existsSync(`${manifestsDir}leases.coordination.k8s.io.yaml`)).toBe(false);
   });
 
   it('renders the same bytes every time', () => {

@@ -5,7 +5,7 @@
  */
 import { stringify } from 'yaml';
 import { toJsonSchema, type JsonSchema } from './json-schema.js';
-import type { KindDefinition } from './scheme.js';
+import { isKubernetesGroup, type KindDefinition } from './scheme.js';
 
 /** The envelope fields the API server owns; a CRD schema must not require them. */
 const ENVELOPE = new Set(['apiVersion', 'kind', 'metadata']);
@@ -78,9 +78,12 @@ export interface ManifestFile {
 
 const HEADER = '# Generated from resources/kinds by hack/generate-manifests.ts (npm run manifests). Do not edit.\n';
 
-/** Renders one YAML file per kind, `<plural>.<group>.yaml`, deterministically (same input, same bytes). */
+/**
+ * Renders one YAML file per kind, `<plural>.<group>.yaml`, deterministically (same input, same
+ * bytes). Kinds of Kubernetes' own groups (Lease) get none: every cluster has them built in.
+ */
 export function crdManifests(defs: readonly KindDefinition[]): ManifestFile[] {
-  return defs.map((def) => ({
+  return defs.filter((def) => !isKubernetesGroup(def.group)).map((def) => ({
     file: `${def.plural}.${def.group}.yaml`,
     content: HEADER + stringify(crdFor(def), { lineWidth: 0 }),
   }));

@@ -1,6 +1,7 @@
 /**
- * Every kind of the sidekicks.dev/v1alpha1 API and the scheme that registers them. Import kinds
- * from here; the registration order is the order of `api-resources` and of the generated manifests.
+ * Every kind of the sidekicks.dev/v1alpha1 API (and Kubernetes' Lease, which the control plane's
+ * leader election holds) and the scheme that registers them. Import kinds from here; the
+ * registration order is the order of `api-resources` and of the generated manifests.
  */
 import { Scheme } from './scheme.js';
 import { Agent } from './kinds/agent.js';
@@ -11,6 +12,7 @@ import { Channel } from './kinds/channel.js';
 import { Event } from './kinds/event.js';
 import { Intervention } from './kinds/intervention.js';
 import { Invite } from './kinds/invite.js';
+import { Lease } from './kinds/lease.js';
 import { NotificationSink } from './kinds/notificationsink.js';
 import { Participant } from './kinds/participant.js';
 import { RepoMount } from './kinds/repomount.js';
@@ -20,7 +22,7 @@ import { Session } from './kinds/session.js';
 import { Workflow } from './kinds/workflow.js';
 import { WorkflowTemplate } from './kinds/workflowtemplate.js';
 
-/** The registry of every sidekicks.dev kind. */
+/** The registry of every kind the API serves. */
 export const scheme = new Scheme().register(
   Session,
   Agent,
@@ -38,6 +40,7 @@ export const scheme = new Scheme().register(
   Participant,
   Invite,
   Event,
+  Lease,
 );
 
 export * from './meta.js';
@@ -60,3 +63,4 @@ export * from './kinds/runtimenode.js';
 export * from './kinds/participant.js';
 export * from './kinds/invite.js';
 export * from './kinds/event.js';
+export * from './kinds/lease.js';

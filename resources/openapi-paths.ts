@@ -25,6 +25,8 @@ export interface ResourceTarget {
   schemaName: string;
   listName: string;
   tag: string;
+  /** The PATCH operations also take strategic merge patches (Kubernetes' own kinds). */
+  strategic?: boolean;
 }
 
 const query = (name: string, description: string, type: 'string' | 'boolean' | 'integer' = 'string') => ({
@@ -81,6 +83,7 @@ const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+jso
 
 /** Builds the OpenAPI v3 path items of a resource: list/create, get/replace/patch/delete, status, all-namespaces list. */
 export function resourcePaths(t: ResourceTarget): Record<string, object> {
+  const patchTypes = t.strategic ? ['application/strategic-merge-patch+json', ...PATCH_TYPES] : PATCH_TYPES;
   const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
   const kind = t.gvk.kind;
   const ns = t.namespaced ? 'Namespaced' : '';
@@ -104,7 +107,7 @@ export function resourcePaths(t: ResourceTarget): Record<string, object> {
       patch: operation(t, 'patch', `patch${ns}${kind}`, `Partially update the specified ${kind}.`, {
         params: [...writeParams, FORCE],
         body: ref(`${META}.Patch`),
-        bodyTypes: PATCH_TYPES,
+        bodyTypes: patchTypes,
         response: ref(t.schemaName),
       }),
       delete: operation(t, 'delete', `delete${ns}${kind}`, `Delete the specified ${kind}.`, {
@@ -134,7 +137,7 @@ export function resourcePaths(t: ResourceTarget): Record<string, object> {
       patch: operation(t, 'patch', `patch${ns}${kind}Status`, `Partially update status of the specified ${kind}.`, {
         params: [...writeParams, FORCE],
         body: ref(`${META}.Patch`),
-        bodyTypes: PATCH_TYPES,
+        bodyTypes: patchTypes,
         response: ref(t.schemaName),
       }),
       parameters: named,

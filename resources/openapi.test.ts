@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { scheme } from './index.js';
 import {
   GROUP_VERSION_PATH,
-  OPENAPI_V3_PATHS,
+  openApiV3Paths,
   openApiDocumentHash,
   openApiV2,
   openApiV3CoreV1,
@@ -30,12 +30,12 @@ function refs(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-const kinds = scheme.all().map((def) => [def.kind, def] as const);
+const kinds = scheme.inGroupVersion('sidekicks.dev', 'v1alpha1').map((def) => [def.kind, def] as const);
 
 describe('openApiV3Index', () => {
   it('lists every document with its server-relative URL and hash', () => {
-    const index = openApiV3Index({ [GROUP_VERSION_PATH]: 'ABC123' });
-    expect(Object.keys(index.paths).sort()).toEqual([...OPENAPI_V3_PATHS].sort());
+    const index = openApiV3Index(openApiV3Paths(scheme), { [GROUP_VERSION_PATH]: 'ABC123' });
+    expect(Object.keys(index.paths).sort()).toEqual(['api', 'api/v1', 'apis', 'apis/coordination.k8s.io/v1', 'apis/sidekicks.dev/v1alpha1', 'version']);
     expect(index.paths['apis/sidekicks.dev/v1alpha1']).toEqual({ serverRelativeURL: '/openapi/v3/apis/sidekicks.dev/v1alpha1?hash=ABC123' });
     expect(index.paths['api/v1']).toEqual({ serverRelativeURL: '/openapi/v3/api/v1' });
   });
@@ -74,6 +74,28 @@ describe('openApiV3GroupVersion', () => {
   it('resolves every $ref inside the document', () => {
     const missing = refs(doc).filter((r) => !doc.components.schemas[r.replace('#/components/schemas/', '')]);
     expect(missing).toEqual([]);
+  });
+});
+
+describe('openApiV3GroupVersion of coordination.k8s.io/v1', () => {
+  const doc = openApiV3GroupVersion(scheme, 'coordination.k8s.io', 'v1') as OpenApiDoc;
+
+  it('holds Lease under its built-in name, with its REST paths and no kind of ours', () => {
+    expect(Object.keys(doc.components.schemas).filter((n) => !n.startsWith('io.k8s.apimachinery'))).toEqual([
+      'io.k8s.api.coordination.v1.Lease',
+      'io.k8s.api.coordination.v1.LeaseList',
+    ]);
+    const lease = doc.components.schemas['io.k8s.api.coordination.v1.Lease']!;
+    expect(lease['x-kubernetes-group-version-kind']).toEqual([{ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' }]);
+    const spec = (lease.properties as Record<string, Json>).spec!;
+    expect(Object.keys(spec.properties as Json)).toEqual(
+      expect.arrayContaining(['holderIdentity', 'leaseDurationSeconds', 'acquireTime', 'renewTime', 'leaseTransitions']),
+    );
+    const patch = doc.paths['/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}']?.patch;
+    expect(patch?.['x-kubernetes-group-version-kind']).toEqual({ group: 'coordination.k8s.io', kind: 'Lease', version: 'v1' });
+    expect(Object.keys(((patch?.requestBody as Json).content as Json) ?? {})).toContain('application/strategic-merge-patch+json');
+    expect(Object.keys(doc.paths).some((p) => p.includes('/runs'))).toBe(false);
+    expect(refs(doc).filter((r) => !doc.components.schemas[r.replace('#/components/schemas/', '')])).toEqual([]);
   });
 });
 

@@ -10,29 +10,41 @@ import { toJsonSchema, type JsonSchema } from './json-schema.js';
 import { API_VERSION, GROUP, ManagedFieldsEntry, ObjectMeta, OwnerReference, VERSION } from './meta.js';
 import { structuralSchema } from './crd.js';
 import { content, resourcePaths, type Gvk } from './openapi-paths.js';
-import type { KindDefinition, Scheme } from './scheme.js';
+import { isKubernetesGroup, type KindDefinition, type Scheme } from './scheme.js';
 import { Event } from './kinds/event.js';
 
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1';
 /** The group-version path of our API in the OpenAPI v3 index. */
 export const GROUP_VERSION_PATH = `apis/${GROUP}/${VERSION}`;
-/** The paths `GET /openapi/v3` lists, each served at `/openapi/v3/<path>`. */
-export const OPENAPI_V3_PATHS = ['api', 'api/v1', 'apis', GROUP_VERSION_PATH, 'version'] as const;
-export type OpenApiV3Path = (typeof OPENAPI_V3_PATHS)[number];
 
-/** The schema name of a kind: the group reversed, as Kubernetes names CRD schemas (`dev.sidekicks.v1alpha1.Run`). */
+/** The index path of a group-version's document, e.g. `apis/coordination.k8s.io/v1`. */
+export function groupVersionPath(group: string, version: string): string {
+  return `apis/${group}/${version}`;
+}
+
+/** The paths `GET /openapi/v3` lists, each served at `/openapi/v3/<path>`: one per group-version of the scheme. */
+export function openApiV3Paths(scheme: Scheme): string[] {
+  return ['api', 'api/v1', 'apis', ...scheme.groupVersions().map((gv) => groupVersionPath(gv.group, gv.version)), 'version'];
+}
+
+/**
+ * The schema name of a kind: the group reversed, as Kubernetes names CRD schemas
+ * (`dev.sidekicks.v1alpha1.Run`); a kind of Kubernetes' own groups keeps its built-in name
+ * (`io.k8s.api.coordination.v1.Lease`).
+ */
 export function schemaName(def: Pick<KindDefinition, 'group' | 'version' | 'kind'>): string {
+  if (isKubernetesGroup(def.group)) return `io.k8s.api.${def.group.split('.')[0] || 'core'}.${def.version}.${def.kind}`;
   return `${def.group.split('.').reverse().join('.')}.${def.version}.${def.kind}`;
 }
 
-/** Returns the `GET /openapi/v3` index; each hash (see {@link openApiDocumentHash}) lets clients cache the document. */
-export function openApiV3Index(hashes: Partial<Record<OpenApiV3Path, string>> = {}): { paths: Record<string, { serverRelativeURL: string }> } {
-  const paths: Record<string, { serverRelativeURL: string }> = {};
-  for (const path of OPENAPI_V3_PATHS) {
+/** Returns the `GET /openapi/v3` index of `paths`; each hash (see {@link openApiDocumentHash}) lets clients cache the document. */
+export function openApiV3Index(paths: readonly string[], hashes: Record<string, string> = {}): { paths: Record<string, { serverRelativeURL: string }> } {
+  const out: Record<string, { serverRelativeURL: string }> = {};
+  for (const path of paths) {
     const hash = hashes[path];
-    paths[path] = { serverRelativeURL: `/openapi/v3/${path}${hash ? `?hash=${hash}` : ''}` };
+    out[path] = { serverRelativeURL: `/openapi/v3/${path}${hash ? `?hash=${hash}` : ''}` };
   }
-  return { paths };
+  return { paths: out };
 }
 
 /** Hashes a document the way the Kubernetes API server does for its index: SHA-512 of the JSON, upper-case hex. */
@@ -41,14 +53,15 @@ export function openApiDocumentHash(doc: unknown): string {
 }
 
 /** Builds every document of the v3 index, keyed by index path. */
-export function openApiV3Documents(scheme: Scheme): Record<OpenApiV3Path, object> {
-  return {
+export function openApiV3Documents(scheme: Scheme): Record<string, object> {
+  const docs: Record<string, object> = {
     api: discoveryDocument('/api/', 'getCoreAPIVersions', `${META}.APIVersions`),
     'api/v1': openApiV3CoreV1(),
     apis: discoveryDocument('/apis/', 'getAPIVersions', `${META}.APIGroupList`),
-    [GROUP_VERSION_PATH]: openApiV3GroupVersion(scheme),
-    version: discoveryDocument('/version/', 'getCodeVersion', 'io.k8s.apimachinery.pkg.version.Info'),
-  } as Record<OpenApiV3Path, object>;
+  };
+  for (const gv of scheme.groupVersions()) docs[groupVersionPath(gv.group, gv.version)] = openApiV3GroupVersion(scheme, gv.group, gv.version);
+  docs.version = discoveryDocument('/version/', 'getCodeVersion', 'io.k8s.apimachinery.pkg.version.Info');
+  return docs;
 }
 
 // ── reference styles: OpenAPI v3 wraps a $ref in allOf so it can carry a description ──
@@ -163,11 +176,11 @@ function document(title: string, paths: Record<string, object>, schemas: Record<
   return { openapi: '3.0.0', info: { title, version: 'unversioned' }, paths, components: { schemas } };
 }
 
-/** Builds the OpenAPI 3.0 document of sidekicks.dev/v1alpha1: every kind, its list and its REST paths. */
-export function openApiV3GroupVersion(scheme: Scheme): object {
+/** Builds the OpenAPI 3.0 document of one group-version (sidekicks.dev/v1alpha1 by default): every kind, its list and its REST paths. */
+export function openApiV3GroupVersion(scheme: Scheme, group = GROUP, version = VERSION): object {
   const schemas: Record<string, JsonSchema> = {};
   let paths: Record<string, object> = {};
-  for (const def of scheme.all()) {
+  for (const def of scheme.inGroupVersion(group, version)) {
     const name = schemaName(def);
     schemas[name] = kindSchema(def, v3);
     schemas[`${name}List`] = listSchema(def, name, v3);
@@ -182,11 +195,12 @@ export function openApiV3GroupVersion(scheme: Scheme): object {
         schemaName: name,
         listName: `${name}List`,
         tag: `${def.group.replace(/\./g, '')}_${def.version}`,
+        strategic: isKubernetesGroup(def.group),
       }),
     };
   }
   Object.assign(schemas, metaSchemas(v3));
-  return document(`Sidekicks ${API_VERSION}`, paths, schemas);
+  return document(group === GROUP && version === VERSION ? `Sidekicks ${API_VERSION}` : `${group}/${version}`, paths, schemas);
 }
 
 const CORE_EVENT = 'io.k8s.api.core.v1.Event';

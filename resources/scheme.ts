@@ -48,6 +48,10 @@ export interface KindDefinition<S extends TObject = TObject> {
 
 export interface KindInput<Spec extends TSchema | undefined, Status extends TSchema | undefined, Top extends Record<string, TSchema>> {
   kind: string;
+  /** API group; our own (sidekicks.dev) unless the kind is one Kubernetes defines (e.g. coordination.k8s.io). */
+  group?: string;
+  /** API version within the group; v1alpha1 unless given. */
+  version?: string;
   plural: string;
   shortNames?: string[];
   categories?: string[];
@@ -79,8 +83,11 @@ export function defineKind<
   Status extends TSchema | undefined = undefined,
   Top extends Record<string, TSchema> = {},
 >(input: KindInput<Spec, Status, Top>): KindDefinition<ObjectSchema<Spec, Status, Top>> {
+  const group = input.group ?? GROUP;
+  const version = input.version ?? VERSION;
+  const apiVersion = group === GROUP && version === VERSION ? API_VERSION : `${group}/${version}`;
   const props: Record<string, TSchema> = {
-    apiVersion: Type.String({ description: `APIVersion: always ${API_VERSION}.` }),
+    apiVersion: Type.String({ description: `APIVersion: always ${apiVersion}.` }),
     kind: Type.String({ description: `Kind: always ${input.kind}.` }),
     metadata: ObjectMeta,
   };
@@ -89,9 +96,9 @@ export function defineKind<
   Object.assign(props, input.topLevel ?? {});
   const schema = Type.Object(props, { description: input.description, additionalProperties: false }) as unknown as ObjectSchema<Spec, Status, Top>;
   return {
-    group: GROUP,
-    version: VERSION,
-    apiVersion: API_VERSION,
+    group,
+    version,
+    apiVersion,
     kind: input.kind,
     plural: input.plural,
     singular: input.kind.toLowerCase(),
@@ -153,4 +160,25 @@ export class Scheme {
   all(): readonly KindDefinition[] {
     return this.ordered;
   }
+
+  /** Every group-version with at least one kind, in registration order (`sidekicks.dev/v1alpha1` first). */
+  groupVersions(): { group: string; version: string; groupVersion: string }[] {
+    const seen = new Map<string, { group: string; version: string; groupVersion: string }>();
+    for (const d of this.ordered) if (!seen.has(d.apiVersion)) seen.set(d.apiVersion, { group: d.group, version: d.version, groupVersion: d.apiVersion });
+    return [...seen.values()];
+  }
+
+  /** The kinds served in one group-version. */
+  inGroupVersion(group: string, version: string): KindDefinition[] {
+    return this.ordered.filter((d) => d.group === group && d.version === version);
+  }
+}
+
+/**
+ * True for a group Kubernetes itself defines (`coordination.k8s.io`, core ''): its kinds are
+ * built into every cluster, so no CustomResourceDefinition may claim them (kube-apiserver refuses
+ * CRDs in `*.k8s.io` groups without an API review) and kubectl knows their Go types.
+ */
+export function isKubernetesGroup(group: string): boolean {
+  return group === '' || group === 'k8s.io' || group.endsWith('.k8s.io');
 }

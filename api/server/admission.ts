@@ -97,7 +97,7 @@ export function checkEnvelope(body: unknown, req: Pick<AdmissionRequest, 'def' |
   // custom resource's metadata first: a status write, which keeps none of it, refuses a malformed
   // one too instead of dropping it silently.
   const malformed = validateMetadataSchema(body);
-  if (malformed.length > 0) throw invalid(def.kind, typeof meta.name === 'string' ? meta.name : (req.name ?? ''), malformed);
+  if (malformed.length > 0) throw invalid(def.kind, typeof meta.name === 'string' ? meta.name : (req.name ?? ''), malformed, def.group);
   if (def.namespaced) {
     if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== req.namespace) {
       throw new ApiError(StatusReason.BadRequest, 'the namespace of the provided object does not match the namespace sent on the request');
@@ -159,7 +159,7 @@ export function admit(obj: KubeObject, req: AdmissionRequest): KubeObject {
   }
   const defaulted = applyDefaults(def, obj);
   const errors = [...validateMetadata(def, defaulted), ...validateObject(def, defaulted)];
-  if (errors.length > 0) throw invalid(def.kind, objectName(defaulted), errors);
+  if (errors.length > 0) throw invalid(def.kind, objectName(defaulted), errors, def.group);
   return defaulted;
 }
 

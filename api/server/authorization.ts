@@ -7,9 +7,9 @@
  *   group "sidekicks.dev" in the namespace "default"
  */
 import type { IncomingMessage } from 'node:http';
-import { GROUP, type KubeObject } from '../../resources/meta.js';
+import type { KubeObject } from '../../resources/meta.js';
 import type { CedarAuthorizer, Decision } from '../auth/authorizer.js';
-import { CREATED_BY, type ResourceType, Verb } from '../auth/model.js';
+import { AUTH_GROUP, AUTHORIZATION_GROUP, CREATED_BY, type ResourceType, Verb } from '../auth/model.js';
 import { Role, type Identity } from '../auth/roles.js';
 import type { TokenStore } from '../auth/token-store.js';
 import { ApiError, StatusReason } from '../errors.js';
@@ -137,7 +137,7 @@ export class RequestAuthorizer {
       return;
     }
     const own = await this.ownership(attrs);
-    const applyCreates = attrs.verb === Verb.Patch && !own.exists && !attrs.subresource && patchTypeOf(req.headers['content-type']) === PatchType.Apply;
+    const applyCreates = attrs.verb === Verb.Patch && !own.exists && !attrs.subresource && patchTypeOf(req.headers['content-type'], { strategic: true }) === PatchType.Apply;
     if (applyCreates) {
       const created = await this.creation(user, attrs, this.decoded(attrs, body));
       const patch = this.d.authorizer.authorize({ user, ...attrs, owner: created.owner, runOwner: created.runOwner });
@@ -176,8 +176,8 @@ export class RequestAuthorizer {
     return createdBy(await this.d.store.find('runs', namespace, run));
   }
 
-  /** Our kinds (and their core/v1 Events view) live in the store; tokens and reviews do not. */
+  /** The scheme's kinds (and the core/v1 Events view) live in the store; tokens and reviews do not. */
   private stored(resource: ResourceType): boolean {
-    return resource.group === GROUP || resource.group === '';
+    return resource.group !== AUTH_GROUP && resource.group !== AUTHORIZATION_GROUP;
   }
 }

@@ -254,7 +254,7 @@ describe('access reviews and impersonation', () => {
   });
 
   test('discovery stays open to every identity', async () => {
-    expect((await as('node-1', 'GET', '/apis')).json.groups.map((g: any) => g.name)).toEqual(['sidekicks.dev', 'auth.sidekicks.dev', 'authorization.k8s.io']);
+    expect((await as('node-1', 'GET', '/apis')).json.groups.map((g: any) => g.name)).toEqual(['sidekicks.dev', 'coordination.k8s.io', 'auth.sidekicks.dev', 'authorization.k8s.io']);
     expect((await as('bob', 'GET', '/openapi/v3')).status).toBe(200);
   });
 });

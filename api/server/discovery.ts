@@ -1,9 +1,9 @@
 /**
- * Discovery documents kubectl reads before anything else: /version, /api, /api/v1, /apis,
- * /apis/sidekicks.dev and the APIResourceList of sidekicks.dev/v1alpha1. Built once per scheme;
+ * Discovery documents kubectl reads before anything else: /version, /api, /api/v1, /apis, and for
+ * every group-version the scheme serves (sidekicks.dev/v1alpha1, coordination.k8s.io/v1) its
+ * /apis/{group} APIGroup and /apis/{group}/{version} APIResourceList. Built once per scheme;
  * kubectl accepts plain APIGroupList answers when it asks for aggregated discovery.
  */
-import { API_VERSION, GROUP, VERSION } from '../../resources/meta.js';
 import { AUTH_GROUP, AUTH_VERSION, AUTHORIZATION_GROUP } from '../auth/model.js';
 import type { KindDefinition, Scheme } from '../../resources/scheme.js';
 
@@ -23,8 +23,10 @@ export interface DiscoveryDocuments {
   api: string;
   apiV1: string;
   apis: string;
-  group: string;
-  groupVersion: string;
+  /** The APIGroup of each group the scheme serves, by group name (`/apis/{group}`). */
+  groups: ReadonlyMap<string, string>;
+  /** The APIResourceList of each group-version the scheme serves, by `group/version`. */
+  groupVersions: ReadonlyMap<string, string>;
   /** auth.sidekicks.dev: identity tokens. */
   authGroup: string;
   authGroupVersion: string;
@@ -57,7 +59,16 @@ function resourcesOf(def: KindDefinition): Record<string, unknown>[] {
 
 /** Builds the discovery documents of a scheme; `serverVersion` is our own release. */
 export function buildDiscovery(scheme: Scheme, serverVersion: string): DiscoveryDocuments {
-  const group = apiGroup(GROUP, VERSION);
+  // One version per group today; the first registered is the preferred one.
+  const kindGroups = new Map<string, ReturnType<typeof apiGroup>>();
+  const groupVersions = new Map<string, string>();
+  for (const gv of scheme.groupVersions()) {
+    if (!kindGroups.has(gv.group)) kindGroups.set(gv.group, apiGroup(gv.group, gv.version));
+    groupVersions.set(
+      gv.groupVersion,
+      JSON.stringify({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: gv.groupVersion, resources: scheme.inGroupVersion(gv.group, gv.version).flatMap(resourcesOf) }),
+    );
+  }
   const authGroup = apiGroup(AUTH_GROUP, AUTH_VERSION);
   const authorizationGroup = apiGroup(AUTHORIZATION_GROUP, 'v1');
   return {
@@ -79,14 +90,9 @@ export function buildDiscovery(scheme: Scheme, serverVersion: string): Discovery
       // Read-only: Events are written as sidekicks.dev Events; core/v1 is a view for kubectl describe.
       resources: [{ name: CORE_EVENTS, singularName: 'event', namespaced: true, kind: 'Event', verbs: ['get', 'list', 'watch'] }],
     }),
-    apis: JSON.stringify({ kind: 'APIGroupList', apiVersion: 'v1', groups: [group, authGroup, authorizationGroup] }),
-    group: JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...group }),
-    groupVersion: JSON.stringify({
-      kind: 'APIResourceList',
-      apiVersion: 'v1',
-      groupVersion: API_VERSION,
-      resources: scheme.all().flatMap(resourcesOf),
-    }),
+    apis: JSON.stringify({ kind: 'APIGroupList', apiVersion: 'v1', groups: [...kindGroups.values(), authGroup, authorizationGroup] }),
+    groups: new Map([...kindGroups].map(([name, g]) => [name, JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...g })])),
+    groupVersions,
     authGroup: JSON.stringify({ kind: 'APIGroup', apiVersion: 'v1', ...authGroup }),
     authGroupVersion: JSON.stringify({
       kind: 'APIResourceList',

@@ -26,7 +26,6 @@ import { OpenApiDocs } from './openapi-docs.js';
 import { ResourceHandler } from './resources.js';
 import { writeError, writeJson } from './respond.js';
 import { parseRoute, type AuthRoute, type DocumentRoute, type ResourceRoute } from './routes.js';
-import { GROUP } from '../../resources/meta.js';
 import type { ApiService } from './service.js';
 import { WatchRegistry } from './watch.js';
 import { HealthChecks, healthPath } from './health.js';
@@ -201,7 +200,7 @@ export class ApiServer {
     if (route.type === 'openapi') return this.openapi.serveV3(route.path, req, res, url.searchParams.get('hash'));
     // Any authenticated identity may read the metrics, as kube-apiserver's system:monitoring role does.
     if (route.doc === 'metrics') return this.metrics.serve(req, res);
-    this.document(route.doc, req, res);
+    this.document(route, req, res);
   }
 
   /** The identity a request acts as: the authenticated one (impersonation is for access reviews only). */
@@ -214,7 +213,8 @@ export class ApiServer {
 
   /** What a resource request asks to do; 404 for a resource the server does not have. */
   private resourceAttributes(route: ResourceRoute, req: IncomingMessage, q: RequestQuery): RequestAttributes {
-    const resource = this.authz.authorizer.model.resourceType(route.core ? '' : GROUP, route.plural);
+    const served = route.core || this.discovery.groupVersions.has(`${route.group}/${route.version}`);
+    const resource = served ? this.authz.authorizer.model.resourceType(route.group, route.plural) : undefined;
     if (!resource) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource', { kind: route.plural });
     return {
       verb: verbOf(req.method, route.name !== undefined, q.watch),
@@ -243,9 +243,9 @@ export class ApiServer {
     return this.tokens.handle(route, req, res, q, body);
   }
 
-  private document(doc: DocumentRoute['doc'], req: IncomingMessage, res: ServerResponse): void {
+  private document(route: DocumentRoute, req: IncomingMessage, res: ServerResponse): void {
     const d = this.discovery;
-    switch (doc) {
+    switch (route.doc) {
       case 'version':
         return raw(res, d.version);
       case 'api':
@@ -255,9 +255,9 @@ export class ApiServer {
       case 'apis':
         return raw(res, d.apis);
       case 'apis/group':
-        return raw(res, d.group);
+        return raw(res, found(d.groups.get(route.group ?? '')));
       case 'apis/groupversion':
-        return raw(res, d.groupVersion);
+        return raw(res, found(d.groupVersions.get(`${route.group}/${route.version}`)));
       case 'openapi/v2':
         return this.openapi.serveV2(req, res);
       case 'openapi/v3':
@@ -289,6 +289,12 @@ function splitTarget(target: string | undefined): { pathname: string; searchPara
   const t = (target ?? '/').replace(/^https?:\/\/[^/?#]*/i, '') || '/';
   const at = t.indexOf('?');
   return at < 0 ? { pathname: t, searchParams: new URLSearchParams() } : { pathname: t.slice(0, at), searchParams: new URLSearchParams(t.slice(at + 1)) };
+}
+
+/** A discovery document the scheme serves, or 404 for a group (version) it does not. */
+function found(doc: string | undefined): string {
+  if (doc === undefined) throw new ApiError(StatusReason.NotFound, 'the server could not find the requested resource');
+  return doc;
 }
 
 function raw(res: ServerResponse, body: string): void {

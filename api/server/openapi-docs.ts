@@ -11,7 +11,7 @@ import {
   openApiV2,
   openApiV3Documents,
   openApiV3Index,
-  type OpenApiV3Path,
+  openApiV3Paths,
 } from '../../resources/openapi.js';
 import type { Scheme } from '../../resources/scheme.js';
 import { ApiError, StatusReason } from '../errors.js';
@@ -38,13 +38,13 @@ export class OpenApiDocs {
 
   private buildV3(): Map<string, Doc> {
     const docs = new Map<string, Doc>();
-    const hashes: Partial<Record<OpenApiV3Path, string>> = {};
-    for (const [path, value] of Object.entries(openApiV3Documents(this.scheme)) as [OpenApiV3Path, object][]) {
+    const hashes: Record<string, string> = {};
+    for (const [path, value] of Object.entries(openApiV3Documents(this.scheme))) {
       const d = doc(value);
       docs.set(path, d);
       hashes[path] = d.hash;
     }
-    this.index = doc(openApiV3Index(hashes));
+    this.index = doc(openApiV3Index(openApiV3Paths(this.scheme), hashes));
     return docs;
   }
 

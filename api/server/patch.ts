@@ -1,7 +1,7 @@
 /**
  * Patch media types and how each one changes an object: JSON merge patch (RFC 7386), JSON patch
- * (RFC 6902) and the merge step of server-side apply. Strategic merge patch is refused for our
- * kinds with the same 415 kube-apiserver gives for custom resources, which makes kubectl fall back
+ * (RFC 6902) and the merge step of server-side apply. Strategic merge patch (strategic-merge.ts)
+ * is for Kubernetes' own kinds only; it is refused for our kinds with the same 415 kube-apiserver gives for custom resources, which makes kubectl fall back
  * to a merge patch.
  */
 import jsonpatch, { type Operation } from 'fast-json-patch';
@@ -22,10 +22,14 @@ export const ACCEPTED_PATCH_TYPES: ReadonlySet<string> = new Set([PatchType.Json
 
 const ACCEPTED = [...ACCEPTED_PATCH_TYPES].join(', ');
 
-/** Maps a Content-Type header to a supported patch type, or throws 415 like kube-apiserver. */
-export function patchTypeOf(contentType: string | undefined): PatchType {
+/**
+ * Maps a Content-Type header to a supported patch type, or throws 415 like kube-apiserver.
+ * Strategic merge is supported only where `strategic` says so (kinds of Kubernetes' own groups).
+ */
+export function patchTypeOf(contentType: string | undefined, opts: { strategic?: boolean } = {}): PatchType {
   const base = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (base === PatchType.Merge || base === PatchType.Json || base === PatchType.Apply) return base;
+  if (base === PatchType.Strategic && opts.strategic) return base;
   if (base === 'application/apply-patch+json') return PatchType.Apply;
   throw new ApiError(
     StatusReason.UnsupportedMediaType,

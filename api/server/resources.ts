@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../resources/meta.js';
-import type { KindDefinition } from '../../resources/scheme.js';
+import { isKubernetesGroup, type KindDefinition } from '../../resources/scheme.js';
 import { ApiError, StatusReason } from '../errors.js';
 import type { WatchEvent, WatchOptions } from '../store/store.js';
 import { decodeBody, decodeJson, readBody } from './body.js';
@@ -96,7 +96,7 @@ export class ResourceHandler {
       }
       case 'PATCH': {
         if (!item) throw methodNotAllowed(req.method);
-        const type = patchTypeOf(req.headers['content-type']);
+        const type = patchTypeOf(req.headers['content-type'], { strategic: isKubernetesGroup(def.group) });
         const patch = await read();
         const wr = writeRequest();
         if (type === PatchType.Apply) wr.fieldManager = wr.explicitManager;

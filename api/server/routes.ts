@@ -1,16 +1,19 @@
 /**
- * Parsing request paths into routes: discovery and OpenAPI documents, our group's resource paths
- * (namespaced, all-namespaces and cluster-scoped), the core/v1 events paths, identity tokens
- * (auth.sidekicks.dev) and access reviews (authorization.k8s.io).
+ * Parsing request paths into routes: discovery and OpenAPI documents, the resource paths of any
+ * group-version (`/apis/{group}/{version}/…`, namespaced, all-namespaces and cluster-scoped; the
+ * server answers 404 for a group-version its scheme does not serve), the core/v1 events paths,
+ * identity tokens (auth.sidekicks.dev) and access reviews (authorization.k8s.io).
  */
-import { GROUP, VERSION } from '../../resources/meta.js';
 import { AUTH_GROUP, AUTH_VERSION, AUTHORIZATION_GROUP } from '../auth/model.js';
 
 /** A path to a resource collection, item or subresource. */
 export interface ResourceRoute {
   type: 'resource';
-  /** True for `/api/v1/...` (core events), false for our group. */
+  /** True for `/api/v1/...` (core events), false for a named group. */
   core: boolean;
+  /** The API group ('' for core). */
+  group: string;
+  version: string;
   plural: string;
   /** From `/namespaces/{ns}/`; undefined when the path has none (all namespaces, or cluster scope). */
   namespace?: string;
@@ -21,6 +24,9 @@ export interface ResourceRoute {
 /** A fixed document: discovery, version, metrics, OpenAPI (health endpoints are served before routing: health.ts). */
 export interface DocumentRoute {
   type: 'document';
+  /** For `apis/group` and `apis/groupversion`: which group (and version) is asked for. */
+  group?: string;
+  version?: string;
   doc:
     | 'version'
     | 'metrics'
@@ -54,7 +60,6 @@ export interface OpenApiRoute {
 
 export type Route = ResourceRoute | DocumentRoute | OpenApiRoute | AuthRoute;
 
-const GROUP_PREFIX = `/apis/${GROUP}/${VERSION}`;
 const AUTH_PREFIX = `/apis/${AUTH_GROUP}/${AUTH_VERSION}`;
 const AUTHORIZATION_PREFIX = `/apis/${AUTHORIZATION_GROUP}/v1`;
 
@@ -64,8 +69,6 @@ const DOCUMENTS: Record<string, DocumentRoute['doc']> = {
   '/api': 'api',
   '/api/v1': 'api/v1',
   '/apis': 'apis',
-  [`/apis/${GROUP}`]: 'apis/group',
-  [GROUP_PREFIX]: 'apis/groupversion',
   '/openapi/v2': 'openapi/v2',
   '/openapi/v3': 'openapi/v3',
   [`/apis/${AUTH_GROUP}`]: 'auth/group',
@@ -79,7 +82,7 @@ function authRoute(group: string, parts: string[]): AuthRoute | undefined {
   return { type: 'auth', group, plural: parts[0]!, name: parts[1] };
 }
 
-function resourceRoute(core: boolean, parts: string[]): ResourceRoute | undefined {
+function resourceRoute(group: string, version: string, parts: string[]): ResourceRoute | undefined {
   let namespace: string | undefined;
   let rest = parts;
   if (rest[0] === 'namespaces' && rest.length >= 3) {
@@ -88,7 +91,7 @@ function resourceRoute(core: boolean, parts: string[]): ResourceRoute | undefine
   }
   if (rest.length < 1 || rest.length > 3 || rest.some((p) => p === '')) return undefined;
   const [plural, name, subresource] = rest as [string, string?, string?];
-  return { type: 'resource', core, plural, namespace, name, subresource };
+  return { type: 'resource', core: group === '', group, version, plural, namespace, name, subresource };
 }
 
 /** Parses a URL path (without query) into a route, or undefined for 404. */
@@ -97,15 +100,20 @@ export function parseRoute(pathname: string): Route | undefined {
   const doc = DOCUMENTS[path];
   if (doc) return { type: 'document', doc };
   if (path.startsWith('/openapi/v3/')) return { type: 'openapi', path: path.slice('/openapi/v3/'.length) };
-  if (path.startsWith(GROUP_PREFIX + '/')) {
-    return resourceRoute(false, path.slice(GROUP_PREFIX.length + 1).split('/').map(decodeURIComponent));
-  }
   if (path.startsWith(AUTH_PREFIX + '/')) return authRoute(AUTH_GROUP, path.slice(AUTH_PREFIX.length + 1).split('/').map(decodeURIComponent));
   if (path.startsWith(AUTHORIZATION_PREFIX + '/')) {
     return authRoute(AUTHORIZATION_GROUP, path.slice(AUTHORIZATION_PREFIX.length + 1).split('/').map(decodeURIComponent));
   }
   if (path.startsWith('/api/v1/')) {
-    return resourceRoute(true, path.slice('/api/v1/'.length).split('/').map(decodeURIComponent));
+    return resourceRoute('', 'v1', path.slice('/api/v1/'.length).split('/').map(decodeURIComponent));
+  }
+  if (path.startsWith('/apis/')) {
+    const [group, version, ...rest] = path.slice('/apis/'.length).split('/').map(decodeURIComponent);
+    if (!group) return undefined;
+    if (version === undefined) return { type: 'document', doc: 'apis/group', group };
+    if (!version) return undefined;
+    if (rest.length === 0) return { type: 'document', doc: 'apis/groupversion', group, version };
+    return resourceRoute(group, version, rest);
   }
   return undefined;
 }

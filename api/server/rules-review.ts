@@ -38,7 +38,7 @@ export interface ResourceRule {
 
 /** The resources of every served group-version, read from the discovery documents. */
 function servedResources(docs: DiscoveryDocuments): Served[] {
-  const lists = [docs.apiV1, docs.groupVersion, docs.authGroupVersion, docs.authorizationGroupVersion].map(
+  const lists = [docs.apiV1, ...docs.groupVersions.values(), docs.authGroupVersion, docs.authorizationGroupVersion].map(
     (text) => JSON.parse(text) as { groupVersion: string; resources: { name: string; verbs: string[] }[] },
   );
   return lists.flatMap((list) => {

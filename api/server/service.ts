@@ -4,7 +4,7 @@
  * layer is a thin codec around it; controllers call it directly.
  */
 import type { KubeList, KubeObject } from '../../resources/meta.js';
-import type { KindDefinition, Scheme } from '../../resources/scheme.js';
+import { isKubernetesGroup, type KindDefinition, type Scheme } from '../../resources/scheme.js';
 import { ApiError, conflict, isReason, StatusReason } from '../errors.js';
 import type { EventRecorder } from '../events/recorder.js';
 import type { DeleteOptions, ListOptions, ListResult, Store, WatchEvent, WatchOptions } from '../store/store.js';
@@ -19,6 +19,7 @@ import { isApplyConflict, keepTimestampsOfNoOp, recordUpdate, type OwnershipCont
 import { admitRemember, type RememberAuthority } from './remember-admission.js';
 import { admitIntervention, admitRunUpdate } from './run-control-admission.js';
 import { jsonPatch, mergePatch, PatchType } from './patch.js';
+import { strategicMergePatch } from './strategic-merge.js';
 
 /** Options every write accepts (the query parameters of a write request). */
 export interface WriteRequest {
@@ -173,7 +174,7 @@ export class ApiService {
     });
   }
 
-  /** PATCH with a merge, JSON or apply patch; `subresource` is `status` for …/status. */
+  /** PATCH with a merge, JSON, apply or (Kubernetes' own kinds only) strategic merge patch; `subresource` is `status` for …/status. */
   async patch(
     plural: string,
     namespace: string,
@@ -183,16 +184,16 @@ export class ApiService {
     req: WriteRequest & { subresource?: 'status' } = {},
   ): Promise<KubeObject> {
     if (type === PatchType.Apply) return this.apply(plural, namespace, name, patch, req);
-    if (type === PatchType.Strategic) {
+    const def = this.kindOf(plural);
+    if (type === PatchType.Strategic && !isKubernetesGroup(def.group)) {
       throw new ApiError(StatusReason.UnsupportedMediaType, `the body of the request was in an unknown format - accepted media types include: ${PatchType.Json}, ${PatchType.Merge}, ${PatchType.Apply}`);
     }
-    const def = this.kindOf(plural);
     if (req.subresource === 'status') this.requireStatus(def);
     const adm = this.admission(def, namespace, name, req);
     let explicit = false;
     return this.retrying(undefined, async () => {
       const old = await this.store.get(plural, scopeNs(def, namespace), name);
-      const patched = (type === PatchType.Merge ? mergePatch(old, patch) : jsonPatch(old, patch)) as KubeObject;
+      const patched = (type === PatchType.Merge ? mergePatch(old, patch) : type === PatchType.Strategic ? strategicMergePatch(old, patch) : jsonPatch(old, patch)) as KubeObject;
       const candidate = checkEnvelope(patched, adm);
       // A patch that sets or tests resourceVersion makes it a precondition: a conflict is then the
       // client's to resolve, not retried here.
