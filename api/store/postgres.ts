@@ -203,6 +203,8 @@ export class PostgresBackend implements StoreBackend {
   readonly dialect = 'postgres' as const;
 
   private readonly compactionTimer: NodeJS.Timeout;
+  /** The idle compaction in flight, if any. */
+  private compacting: Promise<void> | undefined;
 
   private constructor(
     private readonly pool: ConnectionPool,
@@ -212,8 +214,14 @@ export class PostgresBackend implements StoreBackend {
     compactionIntervalMs: number,
     onError: (err: unknown) => void,
   ) {
-    // A quiet database still shrinks (age retention); writers compact as they go.
-    this.compactionTimer = setInterval(() => compactIdle(pool, history).catch(onError), compactionIntervalMs);
+    // A quiet database still shrinks (age retention); writers compact as they go. One at a time:
+    // a slow one must not pile the next ones up on the counter lock, holding the pool's connections.
+    const compact = (): void => {
+      this.compacting ??= compactIdle(pool, history)
+        .catch(onError)
+        .finally(() => (this.compacting = undefined));
+    };
+    this.compactionTimer = setInterval(compact, compactionIntervalMs);
     this.compactionTimer.unref();
   }
 
@@ -294,6 +302,7 @@ export class PostgresBackend implements StoreBackend {
 
   async close(): Promise<void> {
     clearInterval(this.compactionTimer);
+    await this.compacting;
     await this.feed.close();
     await this.pool.dispose();
   }

@@ -90,6 +90,8 @@ export class SqliteBackend implements StoreBackend {
   private readonly history: HistoryPolicy;
   private readonly busyTimeoutMs: number;
   private readonly compactionTimer: NodeJS.Timeout;
+  /** An idle compaction is queued or running (the next tick skips). */
+  private compacting = false;
   private readonly jobs: Job[] = [];
   private draining: Promise<void> | undefined;
   private readQueue: Promise<unknown> = Promise.resolve();
@@ -120,10 +122,11 @@ export class SqliteBackend implements StoreBackend {
 
   /** Compacts the history in a write job of its own (the idle timer); a failure waits for the next tick. */
   private async compact(): Promise<void> {
-    if (this.closed) return;
-    await this.transaction(async () => compactHistory(this.w, this.w.rv.get() as number, this.history)).catch((err: unknown) =>
-      console.error('sidekicks store: history compaction failed:', err instanceof Error ? err.message : err),
-    );
+    if (this.closed || this.compacting) return;
+    this.compacting = true;
+    await this.transaction(async () => compactHistory(this.w, this.w.rv.get() as number, this.history))
+      .catch((err: unknown) => console.error('sidekicks store: history compaction failed:', err instanceof Error ? err.message : err))
+      .finally(() => (this.compacting = false));
   }
 
   read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T> {
