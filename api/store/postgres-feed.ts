@@ -191,6 +191,11 @@ export class PostgresChangeFeed {
     client.on('end', () => this.reconnect(client, undefined));
     await client.connect();
     await client.query(`LISTEN ${CHANGES_CHANNEL}`);
+    // What was committed before LISTEN began (while reconnecting) is never announced to this
+    // connection: only later versions count as unannounced. Failing to read that costs at most
+    // one warning, so it does not fail the connection.
+    const before = await this.source.newestChange().catch(() => 0);
+    this.announced = Math.max(this.announced, before);
     this.client = client;
   }
 

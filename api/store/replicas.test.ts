@@ -147,7 +147,8 @@ describeWithPostgres('Store replicas on one Postgres database', (getUrl) => {
     const started = Date.now();
     await a.create('runs', run('polled'));
     await until(() => expect(summary(events)).toEqual(['ADDED polled']), 3000);
-    expect(Date.now() - started).toBeLessThan(2500);
+    // One poll (1 s) plus a loaded machine's slack: far from the minutes a missed NOTIFY used to cost.
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 
   it('a replica whose LISTEN connection is terminated still delivers, and listens again', async () => {
