@@ -154,7 +154,8 @@ describeWithPostgres('Store replicas on one Postgres database', (getUrl) => {
   it('a replica whose LISTEN connection is terminated still delivers, and listens again', async () => {
     await freshDatabase();
     const a = await open({ listen: false });
-    const b = await open();
+    const errors: string[] = [];
+    const b = await open({ onBackgroundError: (err) => errors.push(String(err)) });
     const [pid] = await listenPids();
     expect(pid).toBeGreaterThan(0);
     await pgAdmin(getUrl(), `SELECT pg_terminate_backend(${pid})`);
@@ -162,6 +163,9 @@ describeWithPostgres('Store replicas on one Postgres database', (getUrl) => {
     await a.create('runs', run('after-kill'));
     await until(() => expect(summary(events)).toEqual(['ADDED after-kill']), 3000);
     await until(async () => expect((await listenPids()).filter((p) => p !== pid)).toHaveLength(1));
+    // The lost connection is reported (once); a reconnect is not mistaken for a silent LISTEN.
+    expect(errors.filter((e) => e.includes('terminating connection'))).toHaveLength(1);
+    expect(errors.filter((e) => e.includes('looks broken'))).toEqual([]);
   });
 
   it('catches up a change whose notification was lost, and reports the silent LISTEN once, not per poll', async () => {
