@@ -7,7 +7,10 @@
  * - `sk_owners`   (owner_uid, plural, namespace, name): the ownerReferences index for GC
  * - `sk_changes`  (resource_version PK, plural, namespace, name, type, object, prev_object):
  *   the watch history, written in the SAME transaction as the object row, so a crash never
- *   shows one without the other; trimmed to the last N entries
+ *   shows one without the other; compacted to the last N entries (and, optionally, by age)
+ * - `sk_compaction` (plural PK, horizon): per plural, the newest resourceVersion compacted out
+ *   of sk_changes, written in the compacting transaction; a watch of that plural from an older
+ *   version answers 410 (docs/decisions/0024)
  * - `sk_rv`       one row holding the global resourceVersion counter
  * - `schema_migrations` (component, version): versioned migrations applied at open
  */
@@ -82,8 +85,25 @@ export interface BackendTx extends BackendReader, ExtraWrites {
   appendChange(change: ChangeRecord): Promise<void>;
 }
 
-/** Receives committed changes, in resourceVersion order, each exactly once. */
-export type ChangeListener = (changes: ChangeRecord[]) => void;
+/**
+ * Receives committed changes, in resourceVersion order, each exactly once. When versions before
+ * `changes[0]` were compacted before this process read them (a gap), `horizons` says, per plural,
+ * the newest version compacted away, so only watchers of those plurals expire.
+ */
+export type ChangeListener = (changes: ChangeRecord[], horizons?: CompactionHorizons) => void;
+
+/** Per plural, the newest resourceVersion of a change no longer retained. */
+export type CompactionHorizons = ReadonlyMap<string, number>;
+
+/** What a watch hub starts from: one consistent snapshot of the history. */
+export interface WatchHistory {
+  /** The latest committed resourceVersion. */
+  resourceVersion: number;
+  /** The newest retained changes, oldest first. */
+  changes: ChangeRecord[];
+  /** Horizons of everything older than `changes` (compacted, or retained but not loaded). */
+  horizons: CompactionHorizons;
+}
 
 /** A versioned set of migrations for one component; each migration is a list of statements. */
 export interface MigrationSet {
@@ -130,10 +150,15 @@ export interface StoreBackend {
   read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T>;
   /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T>;
-  /** The newest `limit` changes, oldest first (loads the watch history at open). */
+  /** The newest `limit` changes, oldest first. */
   recentChanges(limit: number): Promise<ChangeRecord[]>;
-  /** Registers the single listener for committed changes (this process's and, for Postgres, other processes'). */
-  onChanges(listener: ChangeListener): void;
+  /** The newest `limit` changes with the current version and the horizons of the rest (the hub at open). */
+  watchHistory(limit: number): Promise<WatchHistory>;
+  /**
+   * Registers the single listener for committed changes (this process's and, for Postgres, other
+   * processes'), delivering everything committed after `afterRv` (the version the hub was loaded at).
+   */
+  onChanges(listener: ChangeListener, afterRv: number): void;
   /** Owner uids referenced in the owners index that no longer exist (dangling after a crash). */
   danglingOwnerUids(): Promise<string[]>;
   close(): Promise<void>;
@@ -141,8 +166,15 @@ export interface StoreBackend {
 
 /** Tunables shared by both backends. */
 export interface BackendOptions {
-  /** Changes kept in the history table (default 4,096); older ones are trimmed. */
+  /** Changes kept in the history table (default 4,096); older ones are compacted. */
   historyLimit?: number;
+  /**
+   * Changes older than this (ms) are compacted even while fewer than `historyLimit` are kept
+   * (default: none, the count alone bounds the history). kube-apiserver compacts etcd every 5 min.
+   */
+  historyRetentionMs?: number;
+  /** How often an idle store compacts its history by itself (default 60 s). */
+  compactionIntervalMs?: number;
   /** Extra migration sets (other features' tables), applied after the store's own. */
   migrations?: MigrationSet[];
   /**
@@ -150,6 +182,12 @@ export interface BackendOptions {
    * write lock; Postgres cannot be reached) before it is answered 503 (default 5 s).
    */
   busyTimeoutMs?: number;
+}
+
+/** How much history is kept: the newest `limit` changes, and none older than `retentionMs`. */
+export interface HistoryPolicy {
+  limit: number;
+  retentionMs?: number;
 }
 
 /** The busy timeout when none is configured. */
@@ -161,6 +199,12 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
  * informers and kubectl do on their own (410 Gone). kube-apiserver keeps far less per resource.
  */
 export const DEFAULT_HISTORY_LIMIT = 4096;
+
+/** The sk_compaction row whose horizon applies to every plural (history trimmed before horizons were kept). */
+export const ALL_PLURALS = '*';
+
+/** How often an idle store compacts its history when none is configured. */
+export const DEFAULT_COMPACTION_INTERVAL_MS = 60_000;
 
 /** The store's own schema, one migration per entry, per dialect. */
 export const STORE_MIGRATIONS: MigrationSet = {
@@ -183,6 +227,16 @@ export const STORE_MIGRATIONS: MigrationSet = {
       `CREATE TABLE sk_rv (id INTEGER PRIMARY KEY CHECK (id = 1), v INTEGER NOT NULL)`,
       `INSERT INTO sk_rv (id, v) VALUES (1, 0)`,
     ],
+    // Per-kind compaction horizons and the commit time that age retention compacts by (ms since
+    // the epoch; SQLite cannot default a new column to the clock, so inserts set it). What was
+    // trimmed before this migration is of unknown kinds: the row ALL_PLURALS covers every kind.
+    [
+      `CREATE TABLE sk_compaction (plural TEXT PRIMARY KEY, horizon INTEGER NOT NULL) WITHOUT ROWID`,
+      `INSERT INTO sk_compaction (plural, horizon) SELECT '*', coalesce((SELECT min(resource_version) FROM sk_changes), v + 1) - 1 FROM sk_rv`,
+      `ALTER TABLE sk_changes ADD COLUMN created_ms INTEGER NOT NULL DEFAULT 0`,
+      `UPDATE sk_changes SET created_ms = CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`,
+      `CREATE INDEX sk_changes_created ON sk_changes (created_ms)`,
+    ],
   ],
   postgres: [
     [
@@ -202,8 +256,14 @@ export const STORE_MIGRATIONS: MigrationSet = {
       `CREATE TABLE sk_rv (id INTEGER PRIMARY KEY CHECK (id = 1), v BIGINT NOT NULL)`,
       `INSERT INTO sk_rv (id, v) VALUES (1, 0)`,
     ],
+    [
+      `CREATE TABLE sk_compaction (plural TEXT NOT NULL PRIMARY KEY, horizon BIGINT NOT NULL)`,
+      `INSERT INTO sk_compaction (plural, horizon) SELECT '*', coalesce((SELECT min(resource_version) FROM sk_changes), v + 1) - 1 FROM sk_rv`,
+      `ALTER TABLE sk_changes ADD COLUMN created_at TIMESTAMPTZ NOT NULL DEFAULT now()`,
+      `CREATE INDEX sk_changes_created ON sk_changes (created_at)`,
+    ],
   ],
 };
 
-/** How often (in allocated versions) a writer trims the history table. */
+/** How often (in allocated versions) a writer compacts the history table. */
 export const TRIM_EVERY = 64;

@@ -29,7 +29,7 @@ import { applyPlan, namespaceFor, notFoundFor, planCreate, planDelete, planUpdat
 
 /** Tunables of an ObjectStore. */
 export interface ObjectStoreOptions {
-  /** Changes retained for watch replay (default 10,000); must match the backend's trimming. */
+  /** Changes retained for watch replay (default 4,096); must match the backend's compaction. */
   historyLimit?: number;
   /** The clock for creation and deletion timestamps (tests pin it). */
   now?: () => Date;
@@ -67,9 +67,9 @@ export class ObjectStore implements Store {
   /** Wraps an opened backend: loads the watch history, subscribes to commits, sweeps leftover garbage. */
   static async open(backend: StoreBackend, resolver: ResourceResolver, opts: ObjectStoreOptions = {}): Promise<ObjectStore> {
     const limit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    const { history, rv } = await backend.read(async (r) => ({ rv: await r.currentResourceVersion(), history: await backend.recentChanges(limit) }));
-    const hub = new WatchHub(limit, history, rv);
-    backend.onChanges((changes) => hub.publish(changes));
+    const history = await backend.watchHistory(limit);
+    const hub = new WatchHub(limit, history.changes, history.resourceVersion, history.horizons);
+    backend.onChanges((changes, horizons) => hub.publish(changes, horizons), history.resourceVersion);
     const onError = opts.onBackgroundError ?? ((err: unknown) => console.error('sidekicks store: background garbage collection failed:', err));
     const store = new ObjectStore(backend, resolver, hub, opts.now ?? (() => new Date()), onError);
     store.gc.sweep();

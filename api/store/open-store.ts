@@ -21,11 +21,28 @@ export interface OpenStoreOptions extends ObjectStoreOptions {
   busyTimeoutMs?: number;
   /** Receives the duration of every read and write transaction (sidekick_store_operation_duration_seconds). */
   metrics?: StoreMetrics;
+  /** Changes older than this (ms) leave the database's history even below `historyLimit` (default: none). */
+  historyRetentionMs?: number;
+  /** How often an idle store compacts its history (default 60 s). */
+  compactionIntervalMs?: number;
+  /** Postgres: how often the change poll catches up what no notification announced (default 1 s). */
+  changePollMs?: number;
+  /** Postgres: false never LISTENs and relies on the poll (PgBouncer in transaction mode). */
+  listen?: boolean;
 }
 
 /** Opens (creating and migrating as needed) the store described by `config`. */
 export async function openStore(config: StoreConfig, resolver: ResourceResolver, opts: OpenStoreOptions = {}): Promise<ObjectStore> {
-  const backendOpts = { historyLimit: opts.historyLimit, migrations: opts.migrations, busyTimeoutMs: opts.busyTimeoutMs, onError: opts.onBackgroundError };
+  const backendOpts = {
+    historyLimit: opts.historyLimit,
+    historyRetentionMs: opts.historyRetentionMs,
+    compactionIntervalMs: opts.compactionIntervalMs,
+    migrations: opts.migrations,
+    busyTimeoutMs: opts.busyTimeoutMs,
+    changePollMs: opts.changePollMs,
+    listen: opts.listen,
+    onError: opts.onBackgroundError,
+  };
   const opened: StoreBackend = config.kind === 'sqlite' ? new SqliteBackend(config.path, backendOpts) : await PostgresBackend.open(config.url, backendOpts);
   const backend = opts.metrics ? new TimedBackend(opened, opts.metrics) : opened;
   try {

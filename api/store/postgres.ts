@@ -14,10 +14,13 @@
 import m, { IsolationLevel, sql, type ConnectionPool, type Queryable, type SQLQuery, type Transaction } from '@databases/pg';
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_COMPACTION_INTERVAL_MS,
   DEFAULT_HISTORY_LIMIT,
   STORE_MIGRATIONS,
   TRIM_EVERY,
   type BackendOptions,
+  type HistoryPolicy,
+  type WatchHistory,
   type BackendReader,
   type BackendTx,
   type ChangeListener,
@@ -29,6 +32,7 @@ import {
 } from './backend.js';
 import { kubeKeyOrder } from './object-meta.js';
 import { CHANGES_CHANNEL, PostgresChangeFeed } from './postgres-feed.js';
+import { CHANGE_COLUMNS, compactHistory, compactIdle, newestChange, readChangesAfter, readWatchHistory } from './postgres-history.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { rowConverters, type ChangeRow, type ObjectRow } from './rows.js';
 import { retryStoreFault, storeFaultError } from './store-faults.js';
@@ -43,7 +47,6 @@ function ordered(text: string): string {
 const { toStored, toChange } = rowConverters(ordered);
 
 const OBJECT_COLUMNS = sql`plural, namespace, name, uid, resource_version, object::text AS object`;
-const CHANGE_COLUMNS = sql`resource_version, plural, namespace, name, type, object::text AS object, prev_object::text AS prev_object`;
 
 function whereOf(q: ObjectQuery): SQLQuery {
   const parts = [sql`plural = ${q.plural}`];
@@ -117,7 +120,7 @@ class PgTx extends PgReader implements BackendTx {
   readonly hooks: (() => void)[] = [];
   private rv: number;
 
-  constructor(private readonly tx: Transaction, private readonly startRv: number, private readonly historyLimit: number) {
+  constructor(private readonly tx: Transaction, private readonly startRv: number, private readonly history: HistoryPolicy) {
     super(tx);
     this.rv = startRv;
   }
@@ -173,12 +176,12 @@ class PgTx extends PgReader implements BackendTx {
     this.hooks.push(fn);
   }
 
-  /** Writes the counter back, trims the history, and queues the NOTIFY (sent on commit). */
+  /** Writes the counter back, compacts the history, and queues the NOTIFY (sent on commit). */
   async finish(): Promise<void> {
     await this.flush();
     if (this.rv === this.startRv) return;
     if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) {
-      await this.tx.query(sql`DELETE FROM sk_changes WHERE resource_version <= ${this.rv - this.historyLimit}`);
+      await this.tx.query(compactHistory(this.rv - this.history.limit, this.history));
     }
     await this.tx.query(
       sql`WITH counter AS (UPDATE sk_rv SET v = ${this.rv} WHERE id = 1 RETURNING v) SELECT pg_notify(${CHANGES_CHANNEL}, v::text) FROM counter`,
@@ -186,36 +189,55 @@ class PgTx extends PgReader implements BackendTx {
   }
 }
 
+/** Options of the Postgres backend. */
+export interface PostgresOptions extends BackendOptions {
+  /** false: never LISTEN, rely on the change poll alone (PgBouncer in transaction mode breaks LISTEN). */
+  listen?: boolean;
+  /** How often the change poll looks for commits no notification announced (default 1 s). */
+  changePollMs?: number;
+  onError?: (err: unknown) => void;
+}
+
 /** The Postgres StoreBackend. Open with {@link PostgresBackend.open}. */
 export class PostgresBackend implements StoreBackend {
   readonly dialect = 'postgres' as const;
 
+  private readonly compactionTimer: NodeJS.Timeout;
+  /** The idle compaction in flight, if any. */
+  private compacting: Promise<void> | undefined;
+
   private constructor(
     private readonly pool: ConnectionPool,
     private readonly feed: PostgresChangeFeed,
-    private readonly historyLimit: number,
+    private readonly history: HistoryPolicy,
     private readonly busyTimeoutMs: number,
-  ) {}
+    compactionIntervalMs: number,
+    onError: (err: unknown) => void,
+  ) {
+    // A quiet database still shrinks (age retention); writers compact as they go. One at a time:
+    // a slow one must not pile the next ones up on the counter lock, holding the pool's connections.
+    const compact = (): void => {
+      this.compacting ??= compactIdle(pool, history)
+        .catch(onError)
+        .finally(() => (this.compacting = undefined));
+    };
+    this.compactionTimer = setInterval(compact, compactionIntervalMs);
+    this.compactionTimer.unref();
+  }
 
-  /** Connects to `url`, migrates, and starts listening for other processes' commits. */
-  static async open(url: string, opts: BackendOptions & { onError?: (err: unknown) => void } = {}): Promise<PostgresBackend> {
+  /** Connects to `url`, migrates, and starts listening for (and polling) other processes' commits. */
+  static async open(url: string, opts: PostgresOptions = {}): Promise<PostgresBackend> {
     const onError = opts.onError ?? ((err: unknown) => console.error('sidekicks store: postgres change feed:', err));
     const pool = createConnectionPool({ connectionString: url, bigIntMode: 'number', onError });
     try {
       await migratePostgres(pool, [STORE_MIGRATIONS, ...(opts.migrations ?? [])]);
-      const reader = new PgReader(pool);
       const feed = await PostgresChangeFeed.start(
-        url,
-        async (rv, limit) => {
-          const rows = (await pool.query(
-            sql`SELECT ${CHANGE_COLUMNS} FROM sk_changes WHERE resource_version > ${rv} ORDER BY resource_version LIMIT ${limit}`,
-          )) as ChangeRow[];
-          return rows.map(toChange);
-        },
-        onError,
+        { url, changesAfter: (rv, limit) => readChangesAfter(pool, rv, limit, toChange), newestChange: () => newestChange(pool) },
+        { listen: opts.listen, pollMs: opts.changePollMs, onError },
       );
-      feed.attach(await reader.currentResourceVersion(), () => undefined);
-      return new PostgresBackend(pool, feed, opts.historyLimit ?? DEFAULT_HISTORY_LIMIT, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      const history = { limit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT, retentionMs: opts.historyRetentionMs };
+      const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
+      return new PostgresBackend(pool, feed, history, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, interval, onError);
     } catch (err) {
       await pool.dispose();
       throw err;
@@ -240,7 +262,7 @@ export class PostgresBackend implements StoreBackend {
       this.pool.tx(async (tx) => {
         begun = true;
         const rows = await tx.query(sql`SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE`);
-        const ptx = new PgTx(tx, rows[0].v as number, this.historyLimit);
+        const ptx = new PgTx(tx, rows[0].v as number, this.history);
         const value = await fn(ptx);
         await ptx.finish();
         done = ptx;
@@ -263,8 +285,12 @@ export class PostgresBackend implements StoreBackend {
     return rows.map(toChange).reverse();
   }
 
-  onChanges(listener: ChangeListener): void {
-    this.feed.attach(0, listener);
+  watchHistory(limit: number): Promise<WatchHistory> {
+    return readWatchHistory(this.pool, limit, toChange);
+  }
+
+  onChanges(listener: ChangeListener, afterRv: number): void {
+    this.feed.attach(afterRv, listener);
   }
 
   async danglingOwnerUids(): Promise<string[]> {
@@ -275,6 +301,8 @@ export class PostgresBackend implements StoreBackend {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.compactionTimer);
+    await this.compacting;
     await this.feed.close();
     await this.pool.dispose();
   }

@@ -95,8 +95,12 @@ export class WriteStatements extends Statements {
   readonly addOwner: Stmt;
   readonly change: Stmt;
   readonly setRv: Stmt;
+  readonly ageCut: Stmt;
+  readonly raiseHorizons: Stmt;
   readonly trim: Stmt;
   readonly recent: Stmt;
+  readonly horizons: Stmt;
+  readonly olderThan: Stmt;
   readonly dangling: Stmt;
 
   constructor(db: Db) {
@@ -113,12 +117,25 @@ export class WriteStatements extends Statements {
     this.del = db.prepare('DELETE FROM sk_objects WHERE plural = ? AND namespace = ? AND name = ?');
     this.delOwners = db.prepare('DELETE FROM sk_owners WHERE plural = ? AND namespace = ? AND name = ?');
     this.addOwner = db.prepare('INSERT OR IGNORE INTO sk_owners (owner_uid, plural, namespace, name) VALUES (?, ?, ?, ?)');
+    // created_ms is SQLite's clock at the insert (age retention compacts by it).
     this.change = db.prepare(
-      'INSERT INTO sk_changes (resource_version, plural, namespace, name, type, object, prev_object) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      `INSERT INTO sk_changes (resource_version, plural, namespace, name, type, object, prev_object, created_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))`,
     );
     this.setRv = db.prepare('UPDATE sk_rv SET v = ? WHERE id = 1');
+    // Compaction (see compactHistory in sqlite-tx.ts): the age cut, the horizons, the delete.
+    this.ageCut = db
+      .prepare(`SELECT max(resource_version) FROM sk_changes WHERE created_ms < CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER) - ?`)
+      .pluck();
+    this.raiseHorizons = db.prepare(
+      `INSERT INTO sk_compaction (plural, horizon)
+       SELECT plural, max(resource_version) FROM sk_changes WHERE resource_version <= ? GROUP BY plural
+       ON CONFLICT (plural) DO UPDATE SET horizon = max(horizon, excluded.horizon)`,
+    );
     this.trim = db.prepare('DELETE FROM sk_changes WHERE resource_version <= ?');
     this.recent = db.prepare('SELECT * FROM sk_changes ORDER BY resource_version DESC LIMIT ?');
+    this.horizons = db.prepare('SELECT plural, horizon FROM sk_compaction');
+    this.olderThan = db.prepare('SELECT plural, max(resource_version) AS horizon FROM sk_changes WHERE resource_version < ? GROUP BY plural');
     this.dangling = db
       .prepare('SELECT DISTINCT owner_uid FROM sk_owners o WHERE NOT EXISTS (SELECT 1 FROM sk_objects WHERE uid = o.owner_uid)')
       .pluck();

@@ -5,6 +5,7 @@
  */
 import {
   TRIM_EVERY,
+  type HistoryPolicy,
   type BackendReader,
   type BackendTx,
   type ChangeRecord,
@@ -61,7 +62,7 @@ export class SqliteTx extends SqliteReader implements BackendTx {
   private rv: number | undefined;
   private startRv = 0;
 
-  constructor(private readonly w: WriteStatements, private readonly historyLimit: number) {
+  constructor(private readonly w: WriteStatements, private readonly history: HistoryPolicy) {
     super(w);
   }
 
@@ -96,12 +97,23 @@ export class SqliteTx extends SqliteReader implements BackendTx {
     this.hooks.push(fn);
   }
 
-  /** Persists the counter and trims the history; called just before COMMIT. */
+  /** Persists the counter and compacts the history; called just before COMMIT. */
   finish(): void {
     if (this.rv === undefined || this.rv === this.startRv) return;
     this.w.setRv.run(this.rv);
-    if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) {
-      this.w.trim.run(this.rv - this.historyLimit);
-    }
+    if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) compactHistory(this.w, this.rv, this.history);
   }
+}
+
+/**
+ * Compacts the history below `rv - limit` and, with a retention, the prefix up to the newest
+ * change older than it (a prefix: the history never has holes), raising each deleted plural's
+ * horizon in sk_compaction in the same transaction. Runs on the writer, inside a transaction.
+ */
+export function compactHistory(w: WriteStatements, rv: number, history: HistoryPolicy): void {
+  let cut = rv - history.limit;
+  if (history.retentionMs !== undefined) cut = Math.max(cut, (w.ageCut.get(history.retentionMs) as number | null) ?? 0);
+  if (cut <= 0) return;
+  w.raiseHorizons.run(cut);
+  w.trim.run(cut);
 }

@@ -21,6 +21,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_COMPACTION_INTERVAL_MS,
   DEFAULT_HISTORY_LIMIT,
   STORE_MIGRATIONS,
   type BackendOptions,
@@ -28,11 +29,13 @@ import {
   type BackendTx,
   type ChangeListener,
   type ChangeRecord,
+  type HistoryPolicy,
   type StoreBackend,
+  type WatchHistory,
 } from './backend.js';
 import { connect, migrateSqlite, Statements, toChange, WriteStatements, type Db, type Synchronous } from './sqlite-statements.js';
 import type { ChangeRow } from './rows.js';
-import { SqliteReader, SqliteTx } from './sqlite-tx.js';
+import { compactHistory, SqliteReader, SqliteTx } from './sqlite-tx.js';
 import { retryStoreFault, storeFaultError } from './store-faults.js';
 
 /**
@@ -84,8 +87,11 @@ export class SqliteBackend implements StoreBackend {
   private readonly reader: Db;
   private readonly w: WriteStatements;
   private readonly r: Statements;
-  private readonly historyLimit: number;
+  private readonly history: HistoryPolicy;
   private readonly busyTimeoutMs: number;
+  private readonly compactionTimer: NodeJS.Timeout;
+  /** An idle compaction is queued or running (the next tick skips). */
+  private compacting = false;
   private readonly jobs: Job[] = [];
   private draining: Promise<void> | undefined;
   private readQueue: Promise<unknown> = Promise.resolve();
@@ -99,7 +105,7 @@ export class SqliteBackend implements StoreBackend {
   constructor(private readonly path: string, opts: SqliteOptions = {}) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     ownerOnly(path);
-    this.historyLimit = opts.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.history = { limit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT, retentionMs: opts.historyRetentionMs };
     this.busyTimeoutMs = opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     this.writer = connect(path, opts.synchronous);
     migrateSqlite(this.writer, [STORE_MIGRATIONS, ...(opts.migrations ?? [])]);
@@ -109,6 +115,18 @@ export class SqliteBackend implements StoreBackend {
     this.reader = connect(path, opts.synchronous);
     this.w = new WriteStatements(this.writer);
     this.r = new Statements(this.reader);
+    // A quiet database still shrinks (age retention); writers compact as they go.
+    this.compactionTimer = setInterval(() => void this.compact(), opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS);
+    this.compactionTimer.unref();
+  }
+
+  /** Compacts the history in a write job of its own (the idle timer); a failure waits for the next tick. */
+  private async compact(): Promise<void> {
+    if (this.closed || this.compacting) return;
+    this.compacting = true;
+    await this.transaction(async () => compactHistory(this.w, this.w.rv.get() as number, this.history))
+      .catch((err: unknown) => console.error('sidekicks store: history compaction failed:', err instanceof Error ? err.message : err))
+      .finally(() => (this.compacting = false));
   }
 
   read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T> {
@@ -208,7 +226,7 @@ export class SqliteBackend implements StoreBackend {
           if (!this.jobs.length) break;
         }
         const job = this.jobs.shift() as Job;
-        const tx = new SqliteTx(this.w, this.historyLimit);
+        const tx = new SqliteTx(this.w, this.history);
         try {
           this.w.savepoint.run();
           const result = await job.fn(tx);
@@ -261,6 +279,20 @@ export class SqliteBackend implements StoreBackend {
     return (this.w.recent.all(limit) as ChangeRow[]).map(toChange).reverse();
   }
 
+  /** Read in a write job: one snapshot, ordered with the writes around it. */
+  watchHistory(limit: number): Promise<WatchHistory> {
+    return this.transaction(async () => {
+      const resourceVersion = this.w.rv.get() as number;
+      const changes = (this.w.recent.all(limit) as ChangeRow[]).map(toChange).reverse();
+      const horizons = new Map<string, number>();
+      const oldestLoaded = changes.length ? changes[0].resourceVersion : resourceVersion + 1;
+      const rows = [...this.w.horizons.all(), ...this.w.olderThan.all(oldestLoaded)] as { plural: string; horizon: number }[];
+      for (const r of rows) horizons.set(r.plural, Math.max(horizons.get(r.plural) ?? 0, r.horizon));
+      return { resourceVersion, changes, horizons };
+    });
+  }
+
+  /** Every commit of this database goes through this process, so nothing after `afterRv` is missed. */
   onChanges(listener: ChangeListener): void {
     this.listener = listener;
   }
@@ -270,6 +302,7 @@ export class SqliteBackend implements StoreBackend {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.compactionTimer);
     await this.draining;
     await this.readQueue;
     // Closing the last connection checkpoints the whole WAL by itself.

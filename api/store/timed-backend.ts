@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { StoreMetrics, StoreOperation } from '../metrics.js';
-import type { BackendReader, BackendTx, ChangeListener, ChangeRecord, StoreBackend } from './backend.js';
+import type { BackendReader, BackendTx, ChangeListener, ChangeRecord, StoreBackend, WatchHistory } from './backend.js';
 
 export class TimedBackend implements StoreBackend {
   readonly dialect: StoreBackend['dialect'];
@@ -30,8 +30,12 @@ export class TimedBackend implements StoreBackend {
     return this.inner.recentChanges(limit);
   }
 
-  onChanges(listener: ChangeListener): void {
-    this.inner.onChanges(listener);
+  watchHistory(limit: number): Promise<WatchHistory> {
+    return this.inner.watchHistory(limit);
+  }
+
+  onChanges(listener: ChangeListener, afterRv: number): void {
+    this.inner.onChanges(listener, afterRv);
   }
 
   danglingOwnerUids(): Promise<string[]> {

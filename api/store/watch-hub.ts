@@ -3,14 +3,19 @@
  * into one bounded history ring; every watcher is a cursor into that ring, so a watch replays
  * history and continues live from the same sequence: no gap, no duplicate.
  *
- * The ring is the per-watcher buffer too: writers append and never wait for readers, memory is
- * bounded by the ring size, and a watcher that falls so far behind that its next event has been
- * evicted gets an ERROR event (Status reason Expired, 410) and ends, so its client relists.
+ * The ring is the per-watcher buffer too: writers append and never wait for readers, and memory
+ * is bounded by the ring size. What the ring no longer holds is tracked per plural as a horizon:
+ * the newest resourceVersion of a change of that plural that is gone (evicted here, compacted in
+ * the database, or never loaded). A watch of plural P from version R is answered 410 only when
+ * R < horizon(P) — a change of P after R is gone — never because other kinds' changes were
+ * dropped (docs/decisions/0024). A watcher that falls behind the ring likewise continues when the
+ * entries it skipped were all of other kinds, and gets an ERROR event (Status reason Expired,
+ * 410) only when one of its own kind was lost, so its client relists.
  */
 import { ApiError, StatusReason } from '../errors.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { matchesFields, matchesLabels, type FieldSelector, type LabelSelector } from '../../resources/selectors.js';
-import type { ChangeRecord } from './backend.js';
+import { ALL_PLURALS, type ChangeRecord, type CompactionHorizons } from './backend.js';
 import type { WatchEvent } from './store.js';
 
 interface Entry {
@@ -46,12 +51,33 @@ export class WatchHub {
   private last: number;
   private closed = false;
   private readonly waiters = new Set<() => void>();
+  /** Per plural, the newest version of a change of it that is no longer in the ring. */
+  private readonly horizons = new Map<string, number>();
+  /** The horizon of every plural: history lost without knowing its kinds. */
+  private floor = 0;
 
-  /** Starts with `initial` (oldest first) as history and `currentRv` as the newest version seen. */
-  constructor(private readonly capacity: number, initial: ChangeRecord[], currentRv: number) {
+  /**
+   * Starts with `initial` (oldest first) as history, `currentRv` as the newest version seen and
+   * `horizons` (from the database) for what `initial` does not hold.
+   */
+  constructor(private readonly capacity: number, initial: ChangeRecord[], currentRv: number, horizons: CompactionHorizons = new Map()) {
     this.last = currentRv;
+    this.raise(horizons);
     for (const c of initial) if (c.resourceVersion <= currentRv) this.ring.push({ change: c });
     this.evict();
+  }
+
+  /** The newest version of a change of `plural` that can no longer be replayed (0: none lost). */
+  horizonOf(plural: string): number {
+    return Math.max(this.floor, this.horizons.get(plural) ?? 0);
+  }
+
+  private raise(horizons: CompactionHorizons, above = 0): void {
+    for (const [plural, rv] of horizons) {
+      if (rv <= above) continue;
+      if (plural === ALL_PLURALS) this.floor = Math.max(this.floor, rv);
+      else this.horizons.set(plural, Math.max(this.horizons.get(plural) ?? 0, rv));
+    }
   }
 
   /** The newest resourceVersion delivered to the hub. */
@@ -60,17 +86,18 @@ export class WatchHub {
   }
 
   /**
-   * Appends committed changes (ascending rv). Versions already seen are ignored; a gap (changes
-   * lost to history trimming or written by a process we do not hear from) expires every watcher,
-   * because the history could not replay what is missing.
+   * Appends committed changes (ascending rv). Versions already seen are ignored. A gap means
+   * changes were compacted before this process read them: `horizons` (read with them) says which
+   * plurals lost one after the last version seen, and only their watchers expire; without it the
+   * kinds are unknown and every watcher of the missing range expires.
    */
-  publish(changes: ChangeRecord[]): void {
+  publish(changes: ChangeRecord[], horizons?: CompactionHorizons): void {
     let appended = false;
     for (const c of changes) {
       if (c.resourceVersion <= this.last) continue;
       if (c.resourceVersion !== this.last + 1) {
-        this.base += this.ring.length + 1;
-        this.ring = [];
+        if (horizons) this.raise(horizons, this.last);
+        else this.floor = Math.max(this.floor, c.resourceVersion - 1);
       }
       this.ring.push({ change: c });
       this.last = c.resourceVersion;
@@ -108,10 +135,11 @@ export class WatchHub {
 
   private evict(): void {
     const excess = this.ring.length - this.capacity;
-    if (excess > 0) {
-      this.ring.splice(0, excess);
-      this.base += excess;
+    if (excess <= 0) return;
+    for (const { change } of this.ring.splice(0, excess)) {
+      this.horizons.set(change.plural, Math.max(this.horizons.get(change.plural) ?? 0, change.resourceVersion));
     }
+    this.base += excess;
   }
 
   private wake(): void {
@@ -120,23 +148,20 @@ export class WatchHub {
     for (const w of ws) w();
   }
 
-  /** The oldest version a watch may start from (everything after it is retained). */
-  private oldestWatchable(): number {
-    return this.ring.length ? this.ring[0].change.resourceVersion - 1 : this.last;
-  }
-
   /**
-   * Opens a watch. Throws ApiError Expired (410) synchronously when `spec.fromRv` is older than
-   * the retained history, so an HTTP handler can answer 410 before streaming.
+   * Opens a watch. Throws ApiError Expired (410) synchronously when a change of `spec.plural`
+   * after `spec.fromRv` is no longer retained, so an HTTP handler can answer 410 before streaming.
    */
   watch(spec: WatchSpec, signal: AbortSignal): AsyncIterable<WatchEvent> {
     let position = this.base + this.ring.length;
     if (spec.fromRv !== undefined && spec.fromRv < this.last) {
-      const oldest = this.oldestWatchable();
-      if (spec.fromRv < oldest) throw tooOldResourceVersion(spec.fromRv, oldest);
+      const horizon = this.horizonOf(spec.plural);
+      if (spec.fromRv < horizon) throw tooOldResourceVersion(spec.fromRv, horizon);
+      // Entries older than the ring, if any, were all of other plurals.
       position = this.base + this.firstIndexAfter(spec.fromRv);
     }
-    return this.iterate(spec, position, signal);
+    // The generator body runs at the first next(): fix its starting version now.
+    return this.iterate(spec, position, spec.fromRv ?? this.last, signal);
   }
 
   /** Index of the first ring entry newer than `rv` (binary search; the ring is ascending). */
@@ -151,17 +176,20 @@ export class WatchHub {
     return lo;
   }
 
-  private async *iterate(spec: WatchSpec, start: number, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+  private async *iterate(spec: WatchSpec, start: number, startRv: number, signal: AbortSignal): AsyncGenerator<WatchEvent> {
     let position = start;
-    let seen = spec.fromRv ?? this.last;
+    let seen = startRv;
     const interval = spec.bookmarkIntervalMs;
     let nextBookmark = interval !== undefined ? Date.now() + interval : Infinity;
     while (!signal.aborted && !this.closed) {
-      if (position < this.base) {
-        const err = tooOldResourceVersion(seen, this.oldestWatchable());
+      const horizon = this.horizonOf(spec.plural);
+      if (horizon > seen) {
+        const err = tooOldResourceVersion(seen, horizon);
         yield { type: 'ERROR', object: err.toStatus() as unknown as KubeObject };
         return;
       }
+      // Fell behind the ring, but every entry evicted past `seen` was of another plural: skip them.
+      if (position < this.base) position = this.base;
       const index = position - this.base;
       if (index < this.ring.length) {
         position++;
