@@ -10,14 +10,16 @@
  * holds the lock once for many writes and pays one flush for all of them.
  *
  * Round trips are folded where no parameter is needed (several statements in one simple query on
- * the writer's own connection, postgres-writer.ts): `BEGIN`, the lock and the first savepoint;
- * the previous job's `RELEASE SAVEPOINT` with the next `SAVEPOINT`; the counter update, NOTIFY and
- * `COMMIT`. A create then costs three round trips under the lock: savepoint, read, write.
+ * the writer's own connection, postgres-writer.ts): `BEGIN` and the lock; the previous job's
+ * `RELEASE SAVEPOINT`, the next `SAVEPOINT` and that job's first statement (its parameters written
+ * as literals); the counter update, NOTIFY and `COMMIT`. A create then costs two round trips under
+ * the lock: its read (with its savepoint) and its write.
  *
  * A lost connection once the batch has begun answers every caller in it 503 and is never retried:
  * the COMMIT may have reached the server. Getting a connection and the lock is retried (nothing
  * was written yet).
  */
+import type { SQLQuery } from '@databases/pg';
 import type { BackendTx, ChangeRecord } from './backend.js';
 import { acknowledge, GroupCommitQueue, rejectBatch, type DoneJob, type JobTx } from './group-commit.js';
 import { CHANGES_CHANNEL } from './postgres-feed.js';
@@ -41,8 +43,9 @@ export type PgJobTxFactory = (db: SqlRunner, rv: number) => PgJobTx;
  */
 export const PG_MAX_BATCH = 64;
 
-/** Opens the batch: the counter lock (outside any savepoint: undoing a job must not release it) and the first job's savepoint. */
-const LOCK_COUNTER = 'BEGIN; SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE; SAVEPOINT job';
+/** Opens the batch with the counter lock (outside any savepoint: undoing a job must not release it). */
+const LOCK_COUNTER = 'BEGIN; SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE';
+const FIRST_SAVEPOINT = 'SAVEPOINT job';
 /** The previous job's savepoint ends (keeping its writes) and the next job's begins, in one round trip. */
 const NEXT_SAVEPOINT = 'RELEASE SAVEPOINT job; SAVEPOINT job';
 const UNDO_JOB = 'ROLLBACK TO SAVEPOINT job';
@@ -113,26 +116,14 @@ export class PostgresGroupCommit {
       batch.locked = true;
       const start = rows[0].v as number;
       let rv = start;
-      /** The savepoint `job`: opened with the lock for the first job; none to undo to after a failed NEXT_SAVEPOINT. */
-      let savepoint: 'fresh' | 'open' | 'none' = 'fresh';
+      const savepoints = new JobSavepoints(db);
       const { done, failed } = await this.queue.runJobs({
-        begin: async () => {
-          if (savepoint !== 'fresh') {
-            savepoint = 'none';
-            await db.script(NEXT_SAVEPOINT);
-          }
-          savepoint = 'open';
-          return this.opts.newTx(db, rv);
-        },
+        begin: () => this.opts.newTx(savepoints.nextJob(), rv),
         keep: async (tx) => {
           await tx.finish();
           rv = await tx.currentResourceVersion();
         },
-        undo: async () => {
-          if (savepoint !== 'open') return false;
-          await db.script(UNDO_JOB);
-          return true;
-        },
+        undo: () => savepoints.undo(),
       });
       batch.done = done;
       if (failed !== undefined) throw failed;
@@ -143,6 +134,54 @@ export class PostgresGroupCommit {
       else await db.script('ROLLBACK').catch(() => this.writer.drop());
       throw err;
     }
+  }
+}
+
+/**
+ * The savepoints of one batch's jobs. A job's savepoint is sent with its first statement, in the
+ * same round trip (after the previous job's is released); a job that sent nothing has nothing to undo.
+ */
+class JobSavepoints {
+  /** Whether a savepoint `job` exists in the transaction (else the next one is the first). */
+  private exists = false;
+  /** The current job's savepoint: not sent yet, open, or unknown after a lost connection. */
+  private state: 'unsent' | 'open' | 'lost' = 'unsent';
+
+  constructor(private readonly db: WriterSession) {}
+
+  /** The connection as the next job sees it. */
+  nextJob(): SqlRunner {
+    this.state = 'unsent';
+    return { query: (q) => (this.state === 'unsent' ? this.withSavepoint(q) : this.db.query(q)) };
+  }
+
+  /** Rolls the current job back; false when that cannot be known to be right (the batch is lost). */
+  async undo(): Promise<boolean> {
+    if (this.state === 'unsent') return true;
+    if (this.state === 'lost') return false;
+    await this.db.script(UNDO_JOB);
+    return true;
+  }
+
+  private async withSavepoint(q: SQLQuery): Promise<Record<string, unknown>[]> {
+    const savepoint = this.exists ? NEXT_SAVEPOINT : FIRST_SAVEPOINT;
+    const text = this.db.inline(q);
+    this.state = 'lost';
+    try {
+      const results = await this.db.script(text === undefined ? savepoint : `${savepoint}; ${text}`);
+      this.opened();
+      return text === undefined ? await this.db.query(q) : results[results.length - 1];
+    } catch (err) {
+      // Short of a lost connection, only the job's own statement can fail (the transaction is
+      // never in an aborted state between jobs), so the savepoint before it is open.
+      if (!storeFault(err)) this.opened();
+      throw err;
+    }
+  }
+
+  private opened(): void {
+    this.exists = true;
+    this.state = 'open';
   }
 }
 

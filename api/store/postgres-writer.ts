@@ -26,6 +26,21 @@ const types = {
 export interface WriterSession extends SqlRunner {
   /** Runs `text` (statements without parameters, `;`-separated) in one round trip; rows of each statement. */
   script(text: string): Promise<Record<string, unknown>[][]>;
+  /** `q` with its parameters written as literals (to join a script), or undefined when one cannot be. */
+  inline(q: SQLQuery): string | undefined;
+}
+
+/** A parameter with no literal form here (an object, an array): the query is sent on its own. */
+class NotInlinable extends Error {}
+
+/** A parameter as an SQL literal, escaped by the driver (a string may then hold any character). */
+function literal(client: pg.Client, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return client.escapeLiteral(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return `(${value})`;
+  if (typeof value === 'bigint') return `(${value})`;
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  throw new NotInlinable();
 }
 
 /** The writer connection, opened on first use and after {@link PgWriterConnection.drop}. */
@@ -43,6 +58,14 @@ export class PgWriterConnection {
       query: async (q) => {
         const { text, values } = q.format({ escapeIdentifier: (s) => client.escapeIdentifier(s), formatValue: (value, i) => ({ placeholder: `$${i + 1}`, value }) });
         return (await client.query(text, values)).rows as Record<string, unknown>[];
+      },
+      inline: (q) => {
+        try {
+          return q.format({ escapeIdentifier: (s) => client.escapeIdentifier(s), formatValue: (value) => ({ placeholder: literal(client, value), value }) }).text;
+        } catch (err) {
+          if (err instanceof NotInlinable) return undefined;
+          throw err;
+        }
       },
       script: async (text) => {
         const res = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
