@@ -1,7 +1,7 @@
 /**
  * Group commit for the Postgres backend (see group-commit.ts): write transactions that arrive
- * while a batch runs are queued and run in the next batch, in one database transaction on one
- * pooled connection — one counter-row lock, one COMMIT, one NOTIFY per batch — each in its own
+ * while a batch runs are queued and run in the next batch, in one database transaction on the
+ * writer's own connection — one counter-row lock, one COMMIT, one NOTIFY per batch — each in its own
  * SAVEPOINT so a failing one rolls back alone.
  *
  * Why: every transaction locks the counter row `sk_rv` for its whole life (that lock is what makes
@@ -78,7 +78,7 @@ export class PostgresGroupCommit {
     this.queue = new GroupCommitQueue<PgJobTx>({
       maxBatch: opts.maxBatch ?? PG_MAX_BATCH,
       runBatch: () => this.runBatch(),
-      fault: fault,
+      fault,
     });
   }
 

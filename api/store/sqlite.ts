@@ -7,9 +7,9 @@
  *
  * Two connections: a writer and a reader, so reads never observe a transaction still open on
  * the writer. Writes are serialized in-process by a queue and across processes by
- * `BEGIN IMMEDIATE`, and GROUP-COMMITTED (group-commit.ts): the transactions waiting in the queue run one after
- * another inside one SQLite transaction, each in its own SAVEPOINT (a failing one rolls back
- * alone), and are acknowledged only after the shared COMMIT. The per-commit cost (locks, WAL
+ * `BEGIN IMMEDIATE`, and GROUP-COMMITTED (group-commit.ts): the transactions waiting in the
+ * queue run one after another inside one SQLite transaction, each in its own SAVEPOINT (a failing
+ * one rolls back alone), and are acknowledged only after the shared COMMIT. The per-commit cost (locks, WAL
  * frame writes) is paid once per batch instead of once per write.
  *
  * WAL checkpoints never run inside a COMMIT: SQLite's autocheckpoint (which would copy the WAL
