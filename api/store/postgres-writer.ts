@@ -33,13 +33,15 @@ export interface WriterSession extends SqlRunner {
 /** A parameter with no literal form here (an object, an array): the query is sent on its own. */
 class NotInlinable extends Error {}
 
-/** A parameter as an SQL literal, escaped by the driver (a string may then hold any character). */
+/**
+ * A parameter as an SQL literal: the text node-postgres would send for it, quoted by the driver, so
+ * Postgres types it as it types an untyped parameter (from its context) and any character is safe.
+ */
 function literal(client: pg.Client, value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
-  if (typeof value === 'string') return client.escapeLiteral(value);
-  if (typeof value === 'number' && Number.isFinite(value)) return `(${value})`;
-  if (typeof value === 'bigint') return `(${value})`;
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+    return client.escapeLiteral(String(value));
+  }
   throw new NotInlinable();
 }
 
