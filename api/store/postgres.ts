@@ -3,15 +3,16 @@
  * JSONB; plural/namespace/name use the "C" collation so order and pagination match SQLite
  * byte for byte. Watchers hear other replicas' commits through postgres-feed.ts.
  *
- * Concurrency: every write transaction starts by locking the counter row
+ * Concurrency: every write batch starts by locking the counter row
  * (`SELECT v FROM sk_rv ... FOR UPDATE`) and allocates versions from it, writing the new value
  * back before COMMIT. The row lock serializes writers — across processes too — so a later
  * writer can only get its version after the earlier one committed: commit order equals
  * resourceVersion order, history reads never see a gap that later fills, and the
  * read-modify-write inside a transaction (optimistic concurrency, finalizers, GC) always sees
- * the latest committed state under READ COMMITTED.
+ * the latest committed state under READ COMMITTED. Transactions are group-committed, many to a
+ * batch, each in its own savepoint (postgres-batch.ts).
  */
-import m, { IsolationLevel, sql, type ConnectionPool, type Queryable, type SQLQuery, type Transaction } from '@databases/pg';
+import m, { IsolationLevel, sql, type ConnectionPool, type SQLQuery } from '@databases/pg';
 import {
   DEFAULT_BUSY_TIMEOUT_MS,
   DEFAULT_COMPACTION_INTERVAL_MS,
@@ -31,7 +32,9 @@ import {
   type StoredObject,
 } from './backend.js';
 import { kubeKeyOrder } from './object-meta.js';
-import { CHANGES_CHANNEL, PostgresChangeFeed } from './postgres-feed.js';
+import { PostgresGroupCommit } from './postgres-batch.js';
+import { PostgresChangeFeed } from './postgres-feed.js';
+import type { SqlRunner } from './postgres-writer.js';
 import { CHANGE_COLUMNS, compactHistory, compactIdle, newestChange, readChangesAfter, readWatchHistory } from './postgres-history.js';
 import { migratePostgres } from './postgres-migrate.js';
 import { rowConverters, type ChangeRow, type ObjectRow } from './rows.js';
@@ -72,7 +75,7 @@ function withParams(text: string, params: unknown[]): SQLQuery {
 /** Reads through a pool, a read-only snapshot or a write transaction. */
 class PgReader implements BackendReader {
   readonly dialect = 'postgres' as const;
-  constructor(protected readonly db: Queryable) {}
+  constructor(protected readonly db: SqlRunner) {}
 
   /** Runs a read of another feature's tables (in a read-only snapshot, Postgres refuses writes). */
   async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
@@ -114,13 +117,13 @@ class PgReader implements BackendReader {
   }
 }
 
-/** One write transaction; holds the counter row lock from its first statement. */
+/** One write transaction: a job of a batch that holds the counter row lock (postgres-batch.ts). */
 class PgTx extends PgReader implements BackendTx {
   readonly changes: ChangeRecord[] = [];
   readonly hooks: (() => void)[] = [];
   private rv: number;
 
-  constructor(private readonly tx: Transaction, private readonly startRv: number, private readonly history: HistoryPolicy) {
+  constructor(private readonly tx: SqlRunner, private readonly startRv: number, private readonly history: HistoryPolicy) {
     super(tx);
     this.rv = startRv;
   }
@@ -176,16 +179,13 @@ class PgTx extends PgReader implements BackendTx {
     this.hooks.push(fn);
   }
 
-  /** Writes the counter back, compacts the history, and queues the NOTIFY (sent on commit). */
+  /** Sends the pending row write and compacts the history; the batch writes the counter and NOTIFY once. */
   async finish(): Promise<void> {
     await this.flush();
     if (this.rv === this.startRv) return;
     if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) {
       await this.tx.query(compactHistory(this.rv - this.history.limit, this.history));
     }
-    await this.tx.query(
-      sql`WITH counter AS (UPDATE sk_rv SET v = ${this.rv} WHERE id = 1 RETURNING v) SELECT pg_notify(${CHANGES_CHANNEL}, v::text) FROM counter`,
-    );
   }
 }
 
@@ -201,6 +201,7 @@ export interface PostgresOptions extends BackendOptions {
 /** The Postgres StoreBackend. Open with {@link PostgresBackend.open}. */
 export class PostgresBackend implements StoreBackend {
   readonly dialect = 'postgres' as const;
+  private readonly writes: PostgresGroupCommit;
 
   private readonly compactionTimer: NodeJS.Timeout;
   /** The idle compaction in flight, if any. */
@@ -209,11 +210,18 @@ export class PostgresBackend implements StoreBackend {
   private constructor(
     private readonly pool: ConnectionPool,
     private readonly feed: PostgresChangeFeed,
+    url: string,
     private readonly history: HistoryPolicy,
     private readonly busyTimeoutMs: number,
     compactionIntervalMs: number,
     onError: (err: unknown) => void,
   ) {
+    this.writes = new PostgresGroupCommit({
+      url,
+      newTx: (db, rv) => new PgTx(db, rv, history),
+      publish: (changes) => feed.offer(changes),
+      busyTimeoutMs,
+    });
     // A quiet database still shrinks (age retention); writers compact as they go. One at a time:
     // a slow one must not pile the next ones up on the counter lock, holding the pool's connections.
     const compact = (): void => {
@@ -237,7 +245,7 @@ export class PostgresBackend implements StoreBackend {
       );
       const history = { limit: opts.historyLimit ?? DEFAULT_HISTORY_LIMIT, retentionMs: opts.historyRetentionMs };
       const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS;
-      return new PostgresBackend(pool, feed, history, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, interval, onError);
+      return new PostgresBackend(pool, feed, url, history, opts.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, interval, onError);
     } catch (err) {
       await pool.dispose();
       throw err;
@@ -252,30 +260,12 @@ export class PostgresBackend implements StoreBackend {
   }
 
   /**
-   * A write is repeated while no connection could be had; once its transaction has begun a lost
-   * connection is not retried (the COMMIT may have reached the server), only answered 503.
+   * Runs `fn` in the next group-committed batch. Getting a connection and the lock is retried;
+   * once the batch has begun a lost connection is not retried (the COMMIT may have reached the
+   * server), only answered 503.
    */
-  async transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
-    let done: PgTx | undefined;
-    let begun = false;
-    const attempt = (): Promise<T> =>
-      this.pool.tx(async (tx) => {
-        begun = true;
-        const rows = await tx.query(sql`SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE`);
-        const ptx = new PgTx(tx, rows[0].v as number, this.history);
-        const value = await fn(ptx);
-        await ptx.finish();
-        done = ptx;
-        return value;
-      });
-    const result = await retryStoreFault(attempt, { budgetMs: this.busyTimeoutMs, canRetry: () => !begun }).catch((err: unknown) =>
-      Promise.reject(storeFaultError(err, 'postgres')),
-    );
-    if (done) {
-      this.feed.offer(done.changes);
-      for (const hook of done.hooks) hook();
-    }
-    return result;
+  transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
+    return this.writes.submit(fn);
   }
 
   async recentChanges(limit: number): Promise<ChangeRecord[]> {
@@ -303,6 +293,7 @@ export class PostgresBackend implements StoreBackend {
   async close(): Promise<void> {
     clearInterval(this.compactionTimer);
     await this.compacting;
+    await this.writes.close();
     await this.feed.close();
     await this.pool.dispose();
   }

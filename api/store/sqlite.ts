@@ -7,9 +7,9 @@
  *
  * Two connections: a writer and a reader, so reads never observe a transaction still open on
  * the writer. Writes are serialized in-process by a queue and across processes by
- * `BEGIN IMMEDIATE`, and GROUP-COMMITTED: the transactions waiting in the queue run one after
- * another inside one SQLite transaction, each in its own SAVEPOINT (a failing one rolls back
- * alone), and are acknowledged only after the shared COMMIT. The per-commit cost (locks, WAL
+ * `BEGIN IMMEDIATE`, and GROUP-COMMITTED (group-commit.ts): the transactions waiting in the
+ * queue run one after another inside one SQLite transaction, each in its own SAVEPOINT (a failing
+ * one rolls back alone), and are acknowledged only after the shared COMMIT. The per-commit cost (locks, WAL
  * frame writes) is paid once per batch instead of once per write.
  *
  * WAL checkpoints never run inside a COMMIT: SQLite's autocheckpoint (which would copy the WAL
@@ -36,6 +36,7 @@ import {
 import { connect, migrateSqlite, Statements, toChange, WriteStatements, type Db, type Synchronous } from './sqlite-statements.js';
 import type { ChangeRow } from './rows.js';
 import { compactHistory, SqliteReader, SqliteTx } from './sqlite-tx.js';
+import { acknowledge, GroupCommitQueue, rejectBatch } from './group-commit.js';
 import { retryStoreFault, storeFaultError } from './store-faults.js';
 
 /**
@@ -48,13 +49,6 @@ function ownerOnly(path: string): void {
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     if (existsSync(file)) chmodSync(file, 0o600);
   }
-}
-
-/** A queued write transaction. */
-interface Job {
-  fn: (tx: BackendTx) => Promise<unknown>;
-  resolve: (value: unknown) => void;
-  reject: (err: unknown) => void;
 }
 
 /** Most transactions committed together (bounds the latency of the first one in a batch). */
@@ -92,8 +86,7 @@ export class SqliteBackend implements StoreBackend {
   private readonly compactionTimer: NodeJS.Timeout;
   /** An idle compaction is queued or running (the next tick skips). */
   private compacting = false;
-  private readonly jobs: Job[] = [];
-  private draining: Promise<void> | undefined;
+  private readonly queue: GroupCommitQueue<SqliteTx>;
   private readQueue: Promise<unknown> = Promise.resolve();
   private listener: ChangeListener = () => undefined;
   /** Batches committed since the last checkpoint. */
@@ -115,6 +108,18 @@ export class SqliteBackend implements StoreBackend {
     this.reader = connect(path, opts.synchronous);
     this.w = new WriteStatements(this.writer);
     this.r = new Statements(this.reader);
+    this.queue = new GroupCommitQueue<SqliteTx>({
+      maxBatch: MAX_BATCH,
+      runBatch: () => this.runBatch(),
+      afterBatch: async () => {
+        if (this.uncheckpointed < CHECKPOINT_EVERY_BATCHES) return;
+        // Let the batch just acknowledged answer its callers before the checkpoint holds the loop.
+        await new Promise((r) => setImmediate(r));
+        this.checkpoint();
+      },
+      onIdle: () => this.scheduleCheckpoint(),
+      fault: (err) => this.fault(err),
+    });
     // A quiet database still shrinks (age retention); writers compact as they go.
     this.compactionTimer = setInterval(() => void this.compact(), opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL_MS);
     this.compactionTimer.unref();
@@ -144,33 +149,7 @@ export class SqliteBackend implements StoreBackend {
   }
 
   transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ fn: fn as Job['fn'], resolve: resolve as Job['resolve'], reject });
-      if (!this.draining) this.draining = this.drain();
-    });
-  }
-
-  /**
-   * Runs queued jobs in batches, one SQLite transaction (and one COMMIT) per batch. Never rejects:
-   * every fault ends up in the promises of the jobs it concerns, so a database error can fail
-   * requests but never escape as an unhandled rejection that would take the daemon down.
-   */
-  private async drain(): Promise<void> {
-    try {
-      while (this.jobs.length) {
-        await this.runBatch();
-        if (this.uncheckpointed >= CHECKPOINT_EVERY_BATCHES) {
-          // Let the batch just acknowledged answer its callers before the checkpoint holds the loop.
-          await new Promise((r) => setImmediate(r));
-          this.checkpoint();
-        }
-      }
-    } catch (err) {
-      for (const job of this.jobs.splice(0)) job.reject(this.fault(err));
-    } finally {
-      this.draining = undefined;
-      this.scheduleCheckpoint();
-    }
+    return this.queue.submit(fn);
   }
 
   /** Arms the idle checkpoint after commits; a queue busy again when it fires re-arms it when it drains. */
@@ -178,7 +157,7 @@ export class SqliteBackend implements StoreBackend {
     if (this.uncheckpointed === 0 || this.checkpointTimer || this.closed) return;
     this.checkpointTimer = setTimeout(() => {
       this.checkpointTimer = undefined;
-      if (!this.draining) this.checkpoint();
+      if (!this.queue.busy) this.checkpoint();
     }, CHECKPOINT_IDLE_MS);
     this.checkpointTimer.unref();
   }
@@ -208,39 +187,27 @@ export class SqliteBackend implements StoreBackend {
       await retryStoreFault(() => this.w.begin.run(), { budgetMs: this.busyTimeoutMs });
     } catch (err) {
       // Every queued job waits for the same lock: all of them are answered now.
-      for (const job of this.jobs.splice(0)) job.reject(this.fault(err));
+      this.queue.failQueued(err);
       return;
     }
-    const done: { job: Job; tx: SqliteTx; result: unknown }[] = [];
-    let failed: unknown;
-    let yielded = false;
+    const { done, failed } = await this.queue.runJobs({
+      begin: () => {
+        this.w.savepoint.run();
+        return new SqliteTx(this.w, this.history);
+      },
+      keep: (tx) => {
+        tx.finish();
+        this.w.release.run();
+      },
+      undo: () => {
+        // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL, IOERR).
+        if (!this.writer.inTransaction) return false;
+        this.w.rollbackTo.run();
+        this.w.release.run();
+        return true;
+      },
+    });
     try {
-      for (let n = 0; n < MAX_BATCH && failed === undefined; n++) {
-        if (!this.jobs.length) {
-          // Writers usually arrive one request at a time. One turn of the event loop lets the
-          // requests already waiting on their sockets queue their writes into this batch, so one
-          // COMMIT serves them all; when none came, commit now.
-          if (yielded) break;
-          yielded = true;
-          await new Promise((r) => setImmediate(r));
-          if (!this.jobs.length) break;
-        }
-        const job = this.jobs.shift() as Job;
-        const tx = new SqliteTx(this.w, this.history);
-        try {
-          this.w.savepoint.run();
-          const result = await job.fn(tx);
-          tx.finish();
-          this.w.release.run();
-          done.push({ job, tx, result });
-        } catch (err) {
-          job.reject(this.fault(err));
-          if (this.writer.inTransaction) {
-            this.w.rollbackTo.run();
-            this.w.release.run();
-          } else failed = err;
-        }
-      }
       if (failed !== undefined) throw failed;
       this.w.commit.run();
       this.uncheckpointed++;
@@ -251,28 +218,15 @@ export class SqliteBackend implements StoreBackend {
       } catch {
         // SQLite rolls back by itself on the errors that make ROLLBACK fail (SQLITE_FULL, IOERR).
       }
-      for (const d of done) d.job.reject(this.fault(err));
+      rejectBatch(done, this.fault(err));
       return;
     }
-    for (const d of done) {
-      if (d.tx.changes.length) this.notify(() => this.listener(d.tx.changes));
-      for (const hook of d.tx.hooks) this.notify(hook);
-      d.job.resolve(d.result);
-    }
+    acknowledge(done, (changes) => this.listener(changes));
   }
 
   /** A database fault as the 503/507 it answers with; other errors unchanged. */
   private fault(err: unknown): unknown {
     return storeFaultError(err, this.path);
-  }
-
-  /** Runs a post-commit callback; its failure must not undo or fail the committed write. */
-  private notify(fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      console.error('sidekicks store: post-commit callback failed:', err);
-    }
   }
 
   async recentChanges(limit: number): Promise<ChangeRecord[]> {
@@ -303,7 +257,7 @@ export class SqliteBackend implements StoreBackend {
 
   async close(): Promise<void> {
     clearInterval(this.compactionTimer);
-    await this.draining;
+    await this.queue.idle();
     await this.readQueue;
     // Closing the last connection checkpoints the whole WAL by itself.
     this.closed = true;

@@ -1,0 +1,108 @@
+/**
+ * The connection the Postgres group commit writes on: one `pg.Client` of its own, not a pooled
+ * @databases/pg connection. @databases/pg splits a query text at its semicolons and wraps the
+ * pieces in a transaction of their own, so it cannot send `RELEASE SAVEPOINT job; SAVEPOINT job`
+ * as one round trip inside a transaction that is already open; node-postgres sends such a text
+ * as one simple query. Batches run one at a time, so one connection is all the writes need.
+ *
+ * After a fault the connection is dropped and the next batch connects afresh, as a pool would.
+ */
+import pg from 'pg';
+import type { SQLQuery } from '@databases/pg';
+
+/** What a reader or transaction view needs of a connection: parameterized queries (rows typed as @databases/pg types them). */
+export interface SqlRunner {
+  query(q: SQLQuery): Promise<any[]>;
+}
+
+/** int8 columns (resourceVersion, counter) as numbers, as the pool's `bigIntMode: 'number'` reads them. */
+const INT8 = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8 && format !== 'binary' ? (v: string) => parseInt(v, 10) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+/** A connected writer: parameterized queries and parameterless multi-statement scripts. */
+export interface WriterSession extends SqlRunner {
+  /** Runs `text` (statements without parameters, `;`-separated) in one round trip; rows of each statement. */
+  script(text: string): Promise<Record<string, unknown>[][]>;
+  /** `q` with its parameters written as literals (to join a script), or undefined when one cannot be. */
+  inline(q: SQLQuery): string | undefined;
+}
+
+/** A parameter with no literal form here (an object, an array): the query is sent on its own. */
+class NotInlinable extends Error {}
+
+/**
+ * A parameter as an SQL literal: the text node-postgres would send for it, quoted by the driver, so
+ * Postgres types it as it types an untyped parameter (from its context) and any character is safe.
+ */
+function literal(client: pg.Client, value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
+    return client.escapeLiteral(String(value));
+  }
+  throw new NotInlinable();
+}
+
+/** The writer connection, opened on first use and after {@link PgWriterConnection.drop}. */
+export class PgWriterConnection {
+  private client: pg.Client | undefined;
+  private closed = false;
+
+  constructor(private readonly url: string) {}
+
+  /** The open connection, connecting first when there is none. */
+  async session(): Promise<WriterSession> {
+    if (this.closed) throw new Error('sidekicks store: the postgres writer is closed');
+    const client = this.client ?? (await this.open());
+    return {
+      query: async (q) => {
+        const { text, values } = q.format({ escapeIdentifier: (s) => client.escapeIdentifier(s), formatValue: (value, i) => ({ placeholder: `$${i + 1}`, value }) });
+        return (await client.query(text, values)).rows as Record<string, unknown>[];
+      },
+      inline: (q) => {
+        try {
+          return q.format({ escapeIdentifier: (s) => client.escapeIdentifier(s), formatValue: (value) => ({ placeholder: literal(client, value), value }) }).text;
+        } catch (err) {
+          if (err instanceof NotInlinable) return undefined;
+          throw err;
+        }
+      },
+      script: async (text) => {
+        const res = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+        return (Array.isArray(res) ? res : [res]).map((r) => r.rows as Record<string, unknown>[]);
+      },
+    };
+  }
+
+  /** Closes the connection (after a fault its state is unknown); the next session connects again. */
+  drop(): void {
+    const client = this.client;
+    this.client = undefined;
+    client?.end().catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    await client?.end().catch(() => undefined);
+  }
+
+  private async open(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url, types });
+    // A connection that dies while idle reports here; without a listener the process would crash.
+    client.on('error', () => {
+      if (this.client === client) this.drop();
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      client.end().catch(() => undefined);
+      throw err;
+    }
+    this.client = client;
+    return client;
+  }
+}
