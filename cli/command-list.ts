@@ -73,7 +73,11 @@ export const commandLoaders: Record<Verb, Loader> = {
     const logs = await import('./commands/daemon/logs.js');
     return [run.DaemonRunCommand, start.DaemonStartCommand, stop.DaemonStopCommand, restart.DaemonRestartCommand, status.DaemonStatusCommand, logs.DaemonLogsCommand];
   },
-  controlplane: async () => [(await import('./commands/controlplane/token-create.js')).ControlplaneTokenCreateCommand],
+  controlplane: async () => [
+    (await import('./commands/controlplane/run.js')).ControlPlaneRunCommand,
+    (await import('./commands/controlplane/migrate.js')).ControlPlaneMigrateCommand,
+    (await import('./commands/controlplane/token-create.js')).ControlplaneTokenCreateCommand,
+  ],
   options: async () => [(await import('./commands/options.js')).OptionsCommand],
 };
 

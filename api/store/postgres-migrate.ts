@@ -4,8 +4,10 @@
  * at once take turns under an advisory lock, so each migration runs once; a database migrated by a
  * newer binary is refused (SchemaTooNewError), not written with an older schema's assumptions.
  */
-import { sql, type ConnectionPool, type Queryable } from '@databases/pg';
+import m, { sql, type ConnectionPool, type Queryable } from '@databases/pg';
 import { pendingMigrations, type MigrationSet, type PendingMigration } from './backend.js';
+
+const createConnectionPool = m.default;
 
 /** Advisory lock key that serializes migrations of concurrently starting replicas. */
 const MIGRATION_LOCK = 7_261_537;
@@ -41,4 +43,14 @@ export async function migratePostgres(pool: ConnectionPool, sets: MigrationSet[]
     }
     return ran;
   });
+}
+
+/** Runs `fn` with a pool of its own on `url`, closed afterwards (the `migrate` command's connection). */
+export async function withMigrationPool<T>(url: string, fn: (pool: ConnectionPool) => Promise<T>): Promise<T> {
+  const pool = createConnectionPool({ connectionString: url, bigIntMode: 'number', poolSize: 1 });
+  try {
+    return await fn(pool);
+  } finally {
+    await pool.dispose();
+  }
 }

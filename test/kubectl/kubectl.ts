@@ -33,11 +33,16 @@ export interface KubectlEnv {
   close(): Promise<void>;
 }
 
-/** Starts a daemon on a temp home with `--listen 127.0.0.1:0` and writes a kubeconfig for it. */
-export async function kubectlEnv(): Promise<KubectlEnv> {
-  // Conformance is about the API; its objects are not meant to be run by controllers.
-  const { dir, daemon, stop } = await tempDaemon({ prefix: 'sidekick-kubectl-', listen: '127.0.0.1:0', controllers: false });
-  const kubeconfig = join(dir, 'kubeconfig');
+/** kubectl against any server: its kubeconfig, HOME and cache in `dir`. */
+export interface KubectlRunner {
+  kubeconfig: string;
+  run(args: string[], input?: string): Promise<KubectlResult>;
+  spawn(args: string[]): { child: ChildProcess; output: () => string; stop: () => Promise<void> };
+}
+
+/** Writes a kubeconfig for `server` (trusting `caFile`, sending `token`) under `dir` and returns kubectl bound to it. */
+export async function kubectlFor(o: { dir: string; server: string; caFile: string; token: string; name?: string }): Promise<KubectlRunner> {
+  const kubeconfig = join(o.dir, o.name ?? 'kubeconfig');
   await writeFile(
     kubeconfig,
     [
@@ -46,12 +51,12 @@ export async function kubectlEnv(): Promise<KubectlEnv> {
       'clusters:',
       '- name: sidekick',
       '  cluster:',
-      `    server: ${daemon.tcp!.url}`,
-      `    certificate-authority: ${daemon.tcp!.caFile}`,
+      `    server: ${o.server}`,
+      `    certificate-authority: ${o.caFile}`,
       'users:',
       '- name: sidekick',
       '  user:',
-      `    token: ${daemon.token}`,
+      `    token: ${o.token}`,
       'contexts:',
       '- name: sidekick',
       '  context: {cluster: sidekick, user: sidekick, namespace: default}',
@@ -60,7 +65,7 @@ export async function kubectlEnv(): Promise<KubectlEnv> {
     ].join('\n'),
     { mode: 0o600 },
   );
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(dir, 'cache') };
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: o.dir, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(o.dir, `${o.name ?? 'kubeconfig'}.cache`) };
 
   const run = (args: string[], input?: string): Promise<KubectlResult> =>
     new Promise((resolve, reject) => {
@@ -89,13 +94,20 @@ export async function kubectlEnv(): Promise<KubectlEnv> {
       },
     };
   };
+  return { kubeconfig, run, spawn: spawnLong };
+}
 
+/** Starts a daemon on a temp home with `--listen 127.0.0.1:0` and writes a kubeconfig for it. */
+export async function kubectlEnv(): Promise<KubectlEnv> {
+  // Conformance is about the API; its objects are not meant to be run by controllers.
+  const { dir, daemon, stop } = await tempDaemon({ prefix: 'sidekick-kubectl-', listen: '127.0.0.1:0', controllers: false });
+  const kubectl = await kubectlFor({ dir, server: daemon.tcp!.url, caFile: daemon.tcp!.caFile, token: daemon.token });
   return {
     daemon,
     dir,
-    kubeconfig,
-    run,
-    spawn: spawnLong,
+    kubeconfig: kubectl.kubeconfig,
+    run: kubectl.run,
+    spawn: kubectl.spawn,
     file: async (name, content) => {
       const path = join(dir, name);
       await writeFile(path, content);
