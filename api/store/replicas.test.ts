@@ -139,16 +139,15 @@ describeWithPostgres('Store replicas on one Postgres database', (getUrl) => {
     expect(new Set(versions(after)).size).toBe(3);
   });
 
-  it('a replica that never LISTENs (PgBouncer in transaction mode) still delivers within about a second, by the poll', async () => {
+  it('a replica that never LISTENs (PgBouncer in transaction mode) still delivers, by the poll', async () => {
     await freshDatabase();
     const a = await open();
+    // B hears nothing but its poll: what reaches its watch came from reading the change table.
+    // (How soon is the benchmark's figure: npm run bench:controlplane.)
     const b = await open({ listen: false });
     const events = watch(b, 'runs', { resourceVersion: await b.currentResourceVersion() });
-    const started = Date.now();
     await a.create('runs', run('polled'));
-    await until(() => expect(summary(events)).toEqual(['ADDED polled']), 3000);
-    // One poll (1 s) plus a loaded machine's slack: far from the minutes a missed NOTIFY used to cost.
-    expect(Date.now() - started).toBeLessThan(3000);
+    await until(() => expect(summary(events)).toEqual(['ADDED polled']));
   });
 
   it('a replica whose LISTEN connection is terminated still delivers, and listens again', async () => {
