@@ -71,9 +71,11 @@ function clusterControllers(c: ClusterContext): Runnable[] {
  * that executes a run (runs execute on runtime nodes). Built afresh for every term of leadership,
  * so a replica that regains it starts from a new list of the world.
  */
-export function buildClusterControllers(o: ClusterControllerOptions): Runnable[] {
+export function buildClusterControllers(o: ClusterControllerOptions): { runnables: Runnable[]; synced(): boolean } {
   const c = sharedContext(o);
-  return [...c.informers.runnables(), ...clusterControllers(c)];
+  // Registered first: registering makes the informers the controllers read, which then all start.
+  const controllers = clusterControllers(c);
+  return { runnables: [...c.informers.runnables(), ...controllers], synced: () => c.informers.synced() };
 }
 
 export function buildControllers(o: ControllerSetOptions): ControllerSet {

@@ -127,16 +127,23 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   });
   const controllerRecorder = new EventRecorder({ store, component: 'controlplane-controller', log });
   const workspaces = new WorkspaceManager({ worktreesRoot: join(stateDir, 'worktrees') });
+  // The controllers of the current term of leadership (each term lists the world afresh).
+  let term: { synced(): boolean } | undefined;
   const manager = new Manager(log)
     .add(serving)
     .useLeaderElection(elector)
-    .addElected(() => [
-      leadershipGauge(metrics),
-      ...buildClusterControllers({ store: new AdmittedStore(store, scheme), journal, recorder: controllerRecorder, workspaces, metrics, log }),
-    ]);
+    .addElected(() => {
+      const set = buildClusterControllers({ store: new AdmittedStore(store, scheme), journal, recorder: controllerRecorder, workspaces, metrics, log });
+      term = set;
+      return [leadershipGauge(metrics), ...set.runnables];
+    });
 
-  // Ready: the store answers and NATS is connected. Leading is not readiness: followers serve too.
+  // Ready: migrated (before listening), the store answers, NATS is connected, and a leader's
+  // controllers decide on a full cache. Leading is not readiness: followers serve the API too.
   health.add('store', async () => void (await store.currentResourceVersion()));
+  health.add('informers-synced', () => {
+    if (manager.isLeader() && term && !term.synced()) throw new Error('the leader\'s informers have not listed yet');
+  });
   health.add('nats', () => {
     if (nats.isClosed()) throw new Error('the NATS connection is closed');
     if (nats.isDraining()) throw new Error('the NATS connection is draining');

@@ -170,6 +170,12 @@ describeWithPostgres('sidekick controlplane: two replicas on one database', (get
       const leader = replicas.get(leaderId)!;
       const survivor = leader === a ? b : a;
       const ks = await kubectl(survivor);
+      const kl = await kubectl(leader);
+      // The probes and metrics say who leads: both ready, one leader gauge at 1.
+      const verbose = (await kl.run(['get', '--raw', '/readyz?verbose'])).stdout;
+      for (const check of ['ping', 'store', 'informers-synced', 'nats', 'shutdown']) expect(verbose).toContain(`[+]${check} ok`);
+      await eventually(async () => (expect((await kl.run(['get', '--raw', '/metrics'])).stdout).toMatch(/^sidekick_leader_is_leader 1$/m), true));
+      expect((await ks.run(['get', '--raw', '/metrics'])).stdout).toMatch(/^sidekick_leader_is_leader 0$/m);
       // The leader's controllers reconciled what exists.
       await eventually(async () => (expect((await client(survivor).get(SESSIONS, 'default', 's1')).status).toMatchObject({ phase: 'Active' }), true), { timeoutMs: 20_000 });
 
