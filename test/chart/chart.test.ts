@@ -187,7 +187,7 @@ describe('the chart', () => {
     const base = checksum(REQUIRED_VALUES);
     expect(base).toMatch(/^[0-9a-f]{64}$/);
     expect(checksum({ ...REQUIRED_VALUES, replicas: 5 })).toBe(base);
-    expect(checksum({ ...REQUIRED_VALUES, controlplane: { historySize: 100, leaseDuration: '15s', port: 8443 } })).not.toBe(base);
+    expect(checksum({ ...REQUIRED_VALUES, controlplane: { allowInsecureDatabase: false, historySize: 100, leaseDuration: '15s', port: 8443 } })).not.toBe(base);
   }, HELM_TIMEOUT);
 
   it('runs migrations in an init container unless turned off', () => {
@@ -196,5 +196,16 @@ describe('the chart', () => {
     expect(migrate).toMatchObject({ name: 'migrate', args: ['controlplane', 'migrate', '--database=$(SIDEKICK_DATABASE_URL)'] });
     expect(migrate.env?.map((e) => e.name)).toContain('SIDEKICK_DATABASE_URL');
     expect(init({ ...REQUIRED_VALUES, migrations: { enabled: false } })).toEqual([]);
+  }, HELM_TIMEOUT);
+
+  it('passes --allow-insecure-database to both containers only when asked to', () => {
+    const args = (values: Record<string, unknown>) => {
+      const pod = podSpecOf(only(render(values), 'Deployment'));
+      return [...(pod.initContainers ?? []), ...pod.containers].map((c) => c.args ?? []);
+    };
+    for (const a of args(REQUIRED_VALUES)) expect(a).not.toContain('--allow-insecure-database');
+    const insecure = args({ ...REQUIRED_VALUES, controlplane: { allowInsecureDatabase: true } });
+    expect(insecure).toHaveLength(2);
+    for (const a of insecure) expect(a).toContain('--allow-insecure-database');
   }, HELM_TIMEOUT);
 });
