@@ -73,8 +73,10 @@ export function answerBeforeParse(line: CommandLine, argv: string[]): Answer | u
     if (words.length === 1 && !root) return stdout(groupHelp(binary, specs, verb));
     if (words.length === 1 && root && root.positionals.length > 0) return stdout(commandHelp(binary, specs, root, globals));
     const takesArgs = root && (root.positionals.length > 0 || root.optionalPositionals.length > 0 || root.rest);
+    // A word that only groups deeper commands (`controlplane token`) lists what it groups.
+    if (words.length === 2 && subs.some((s) => s.path.length > 2 && s.path[1] === words[1])) return stdout(groupHelp(binary, specs, verb));
     if (words.length > 1 && !takesArgs) {
-      return failure(`${unknownCommandMessage(words[1], `${binary} ${verb}`, subs.map((s) => s.path[1]))}\n\nRun '${binary} ${verb} --help' for usage.`);
+      return failure(`${unknownCommandMessage(words[1], `${binary} ${verb}`, [...new Set(subs.map((s) => s.path[1]))])}\n\nRun '${binary} ${verb} --help' for usage.`);
     }
   }
   if (wantsHelp && spec) return stdout(commandHelp(binary, specs, spec, globals));

@@ -25,9 +25,14 @@ function verbsOf(specs: CommandSpec[], order: readonly string[]): string[] {
   return found.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** The subcommands of `verb` (paths of length 2). */
+/** The subcommands of `verb` (`controlplane migrate`, and deeper ones such as `controlplane token create`). */
 export function subcommandsOf(specs: CommandSpec[], verb: string): CommandSpec[] {
-  return specs.filter((s) => s.path.length === 2 && s.path[0] === verb).sort((a, b) => a.path[1].localeCompare(b.path[1]));
+  return specs.filter((s) => s.path.length >= 2 && s.path[0] === verb).sort((a, b) => subcommandName(a).localeCompare(subcommandName(b)));
+}
+
+/** A subcommand's name below its verb: `migrate`, `token create`. */
+export function subcommandName(spec: CommandSpec): string {
+  return spec.path.slice(1).join(' ');
 }
 
 /** The command registered at exactly [verb], if the verb has one. */
@@ -38,7 +43,7 @@ export function rootOf(specs: CommandSpec[], verb: string): CommandSpec | undefi
 function describeVerb(specs: CommandSpec[], verb: string): string {
   const root = rootOf(specs, verb);
   if (root?.description) return root.description;
-  return GROUP_DESCRIPTIONS[verb] ?? `Commands: ${subcommandsOf(specs, verb).map((s) => s.path[1]).join(', ')}`;
+  return GROUP_DESCRIPTIONS[verb] ?? `Commands: ${subcommandsOf(specs, verb).map(subcommandName).join(', ')}`;
 }
 
 /** `sidekick --help`: every verb under its category. */
@@ -59,7 +64,7 @@ export function rootHelp(binary: string, specs: CommandSpec[], order: readonly s
 
 function availableCommands(specs: CommandSpec[], verb: string): string[] {
   const subs = subcommandsOf(specs, verb);
-  return subs.length === 0 ? [] : ['Available Commands:', ...nameTable(subs.map((s) => [s.path[1], s.description ?? ''])), ''];
+  return subs.length === 0 ? [] : ['Available Commands:', ...nameTable(subs.map((s) => [subcommandName(s), s.description ?? ''])), ''];
 }
 
 /** `sidekick daemon` (a verb without a command of its own): what it groups, like `kubectl config`. */

@@ -16,7 +16,7 @@ const sk = (argv: string[]) => runCli(tempDir(), argv);
 /** [subcommand, description] of each command class of `verb`, from the classes themselves. */
 async function subcommandsOf(verb: Verb): Promise<[string, string][]> {
   const classes: CommandClass[] = await commandLoaders[verb]();
-  return classes.flatMap((c) => (c.paths ?? []).filter((p) => p.length === 2).map((p) => [p[1], c.usage?.description ?? ''] as [string, string]));
+  return classes.flatMap((c) => (c.paths ?? []).filter((p) => p.length >= 2).map((p) => [p.slice(1).join(' '), c.usage?.description ?? ''] as [string, string]));
 }
 
 describe('missing arguments and required flags', () => {
@@ -47,6 +47,14 @@ describe('groups', () => {
     const expected = await subcommandsOf(verb);
     expect(listed.map((l) => l.trim().split(/\s{2,}/))).toEqual(expected.sort(([a], [b]) => a.localeCompare(b)));
     expect(r.stdout).toContain(`Usage:\n  sidekick ${verb} COMMAND [options]\n`);
+  });
+
+  test('`sidekick controlplane token` lists the commands it groups, and `controlplane --help` names them too', async () => {
+    for (const argv of [['controlplane', 'token'], ['controlplane', '--help']]) {
+      const r = await sk(argv);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(r.stdout).toMatch(/\nAvailable Commands:\n {2}migrate +Apply the pending schema migrations, or print them\n {2}token create +Sign a bearer token/);
+    }
   });
 
   test('bare `sidekick timeline` prints its help with the verify subcommand and exits 0', async () => {
