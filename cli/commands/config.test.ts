@@ -3,14 +3,13 @@
  * file read by the real kubectl, and `use-context` moving `sidekick get` from one daemon to another.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import type { KubeObject } from '../../resources/index.js';
 import { runCli, type CliResult } from '../../test/support/cli.js';
 import { tempDaemon, type TempDaemon } from '../../test/support/daemon.js';
-import { KUBECTL } from '../../test/kubectl/kubectl.js';
+import { runKubectl } from '../../test/kubectl/kubectl.js';
 
 /** Two daemons on two homes, both listening on TCP (https on loopback). */
 let a: TempDaemon;
@@ -38,16 +37,7 @@ function kubeconfigFile(): { path: string; sk: (argv: string[], env?: NodeJS.Pro
 }
 
 function kubectl(kubeconfig: string, args: string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: a.dir, KUBECACHEDIR: join(a.dir, 'kube-cache') };
-    const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runKubectl(['--kubeconfig', kubeconfig, ...args], { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: a.dir, KUBECACHEDIR: join(a.dir, 'kube-cache') });
 }
 
 const sessionNames = (r: CliResult) => r.stdout.trim().split('\n').filter(Boolean);

@@ -24,7 +24,7 @@ import { eventually } from '../eventually.js';
 import { describeWithNats, describeWithPostgres } from '../services.js';
 import { LAUNCHER, LocalReplica, writeKubeconfig } from './chart-replicas.js';
 
-const KUBECTL = process.env.KUBECTL ?? '/usr/bin/kubectl';
+import { KUBECTL, runKubectl } from '../kubectl/kubectl.js';
 const LEASE = 'sidekick-controlplane';
 
 describeWithPostgres('the chart’s Deployment run as two local replicas (Postgres)', (pgUrl) => {
@@ -36,20 +36,8 @@ describeWithPostgres('the chart’s Deployment run as two local replicas (Postgr
     let kubeEnv: NodeJS.ProcessEnv;
     const watches: Array<() => Promise<void>> = [];
 
-    /**
-     * Runs kubectl to completion against a replica's context. Asynchronously: a blocked event loop
-     * would stop draining the replicas' output pipes, and a replica blocked on a full pipe cannot answer.
-     */
-    const kubectl = (context: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-      new Promise((resolve, reject) => {
-        const child = spawn(KUBECTL, ['--context', context, '--request-timeout=20s', ...args], { env: kubeEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('error', reject);
-        child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      });
+    /** Runs kubectl to completion against a replica's context. */
+    const kubectl = (context: string, args: string[]) => runKubectl(['--context', context, '--request-timeout=20s', ...args], kubeEnv);
 
     /** What the replicas said, for a failure message. */
     const logs = () => replicas.map((r) => `--- ${r.name} ---\n${r.server?.log().slice(-4000) ?? '(not started)'}`).join('\n');

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { eventually } from '../eventually.js';
-import { kubectlEnv, type KubectlEnv } from './kubectl.js';
+import { kubectlEnv, kubectlOk, type KubectlEnv } from './kubectl.js';
 
 let env: KubectlEnv;
 
@@ -21,11 +21,7 @@ function agent(name: string, spec: Record<string, unknown>, extra: Record<string
   return JSON.stringify({ apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Agent', metadata: { name, ...extra }, spec });
 }
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await env.run(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(env, args, input);
 
 async function getJson(kindName: string): Promise<Record<string, any>> {
   return JSON.parse(await ok(['get', kindName, '-o', 'json']));

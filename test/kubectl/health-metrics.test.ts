@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { parsePrometheus } from '../support/prometheus.js';
-import { kubectlEnv, type KubectlEnv } from './kubectl.js';
+import { kubectlEnv, kubectlOk, type KubectlEnv } from './kubectl.js';
 
 let env: KubectlEnv;
 
@@ -16,11 +16,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await env.run(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(env, args, input);
 
 describe('kubectl get --raw', () => {
   it('/readyz?verbose lists the checks in kube-apiserver format', async () => {

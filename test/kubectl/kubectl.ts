@@ -33,6 +33,31 @@ export interface KubectlEnv {
   close(): Promise<void>;
 }
 
+/**
+ * Runs kubectl to completion with `env`; `input` goes to stdin. Asynchronously: a blocked event
+ * loop would stop draining the pipes of servers this process started, and a server blocked on a
+ * full pipe cannot answer.
+ */
+export function runKubectl(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<KubectlResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(KUBECTL, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+/** kubectl's stdout, or an error with its exit code and stderr. */
+export async function kubectlOk(env: Pick<KubectlEnv, 'run'>, args: string[], input?: string): Promise<string> {
+  const r = await env.run(args, input);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
 /** kubectl against any server: its kubeconfig, HOME and cache in `dir`. */
 export interface KubectlRunner {
   kubeconfig: string;
@@ -67,17 +92,7 @@ export async function kubectlFor(o: { dir: string; server: string; caFile: strin
   );
   const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: o.dir, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(o.dir, `${o.name ?? 'kubeconfig'}.cache`) };
 
-  const run = (args: string[], input?: string): Promise<KubectlResult> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(KUBECTL, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(input ?? '');
-    });
+  const run = (args: string[], input?: string): Promise<KubectlResult> => runKubectl(args, env, input);
 
   const spawnLong = (args: string[]) => {
     const child = spawn(KUBECTL, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });

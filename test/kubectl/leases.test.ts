@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { runCli } from '../support/cli.js';
 import { parseTable } from '../support/cli-harness.js';
-import { kubectlEnv, type KubectlEnv } from './kubectl.js';
+import { kubectlEnv, kubectlOk, type KubectlEnv } from './kubectl.js';
 
 let env: KubectlEnv;
 
@@ -20,11 +20,7 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function ok(args: string[], input?: string): Promise<string> {
-  const r = await env.run(args, input);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const ok = (args: string[], input?: string): Promise<string> => kubectlOk(env, args, input);
 
 const SPEC = {
   holderIdentity: 'replica-1',
