@@ -32,7 +32,7 @@ import { schemeResolver } from '../../api/store/scheme-resolver.js';
 import type { Store } from '../../api/store/store.js';
 import { scheme } from '../../resources/index.js';
 import { buildClusterControllers } from '../../controllers/controller-set.js';
-import { LeaderElector } from '../../controllers/runtime/leader-election.js';
+import { LeaderElector, timingsFor } from '../../controllers/runtime/leader-election.js';
 import { Manager, type Runnable } from '../../controllers/runtime/manager.js';
 import { WorkspaceManager } from '../../node/workspace/workspace-manager.js';
 import { featureMigrations } from './migrations.js';
@@ -122,7 +122,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     identity: opts.replicaId,
     name: CONTROLPLANE_LEASE,
     namespace: 'default',
-    ...(opts.leaseDurationMs !== undefined ? { leaseDurationMs: opts.leaseDurationMs, renewDeadlineMs: Math.floor(opts.leaseDurationMs * (2 / 3)), retryPeriodMs: Math.max(200, Math.floor(opts.leaseDurationMs / 7.5)) } : {}),
+    ...(opts.leaseDurationMs !== undefined ? timingsFor(opts.leaseDurationMs) : {}),
     log,
   });
   const controllerRecorder = new EventRecorder({ store, component: 'controlplane-controller', log });

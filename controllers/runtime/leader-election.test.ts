@@ -15,7 +15,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import { eventually } from '../../test/eventually.js';
 import { describeWithPostgres } from '../../test/services.js';
 import { Informers, controllerFor } from './builder.js';
-import { LeaderElector, invalidTimings, type LeaderCallbacks, type LeaderElectorOptions } from './leader-election.js';
+import { LeaderElector, invalidTimings, timingsFor, type LeaderCallbacks, type LeaderElectorOptions } from './leader-election.js';
 import { Manager, type Runnable } from './manager.js';
 
 const FAST = { leaseDurationMs: 1000, renewDeadlineMs: 500, retryPeriodMs: 100 };
@@ -120,8 +120,9 @@ function electionSuite(openShared: () => Promise<ObjectStore>): void {
     await eventually(() => b.elector.isLeader(), { timeoutMs: 10_000 });
     const now = await readLease(b.store);
     expect(now.spec).toMatchObject({ holderIdentity: 'replica-b', leaseTransitions: 1 });
-    // B waited a whole lease duration, by its own clock, after the last renewal it saw ...
-    expect(Date.parse(now.spec!.acquireTime!) - Date.parse(last.spec!.renewTime!)).toBeGreaterThanOrEqual(1000);
+    // B waited out the lease, by its own clock, from the last renewal it saw (which it saw at most
+    // one poll late: 100 ms × 2.2) — and the holder had stopped leading after its 500 ms deadline.
+    expect(Date.parse(now.spec!.acquireTime!) - Date.parse(last.spec!.renewTime!)).toBeGreaterThanOrEqual(1000 - 220);
     expect(maxLeading).toBe(1);
   });
 
@@ -297,8 +298,17 @@ describe('leader election timings', () => {
     [1500, 1000, 100, 'leaseDuration: must be a whole number of seconds, at least 1s'],
     [10_000, 10_000, 2000, 'leaseDuration: must be greater than renewDeadline'],
     [15_000, 2000, 2000, 'renewDeadline: must be greater than retryPeriod × 1.2'],
+    [15_000, 11_000, 2000, 'renewDeadline: must be shorter than leaseDuration − retryPeriod × 2.2'],
   ])('lease %d ms, renew deadline %d ms, retry %d ms: %s', (lease, renew, retry, why) => {
     expect(invalidTimings(lease, renew, retry)).toBe(why);
+  });
+
+  it('derives valid timings from any whole-second lease duration (--lease-duration)', () => {
+    expect(timingsFor(15_000)).toEqual({ leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2000 });
+    for (let s = 1; s <= 120; s++) {
+      const t = timingsFor(s * 1000);
+      expect(invalidTimings(t.leaseDurationMs!, t.renewDeadlineMs!, t.retryPeriodMs!)).toBeUndefined();
+    }
   });
 });
 

@@ -6,6 +6,13 @@
  * clock, from the moment it last saw the lease change (its resourceVersion), never by comparing
  * the renewTime another replica wrote with local time — so clock skew between replicas does not
  * matter. Writes use optimistic concurrency (resourceVersion), so of two candidates only one wins.
+ *
+ * One departure, so a killed leader is replaced within leaseDuration of its last renewal rather
+ * than up to two candidate polls later: a candidate sees a renewal at most one (jittered) poll
+ * after it happened, so it counts the lease out that much earlier — at (first seen + leaseDuration
+ * − the longest poll) — and tries again at that moment instead of at its next poll. This is safe
+ * because a holder that cannot renew stops leading after renewDeadline, and renewDeadline must be
+ * shorter than leaseDuration − the longest poll (invalidTimings).
  */
 import { isReason, StatusReason } from '../../api/errors.js';
 import type { Store } from '../../api/store/store.js';
@@ -59,12 +66,26 @@ export function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/Z$/, '000Z');
 }
 
+/** The longest wait between two tries of a candidate (retryPeriod plus its jitter). */
+function longestPoll(retryMs: number): number {
+  return retryMs * (1 + JITTER);
+}
+
+/**
+ * Timings for a lease of `leaseDurationMs` in the proportions of client-go's defaults (15 s, 10 s,
+ * 2 s): always valid for a whole number of seconds, at least 1 s (`--lease-duration`).
+ */
+export function timingsFor(leaseDurationMs: number): Pick<LeaderElectorOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'> {
+  return { leaseDurationMs, renewDeadlineMs: Math.floor((leaseDurationMs * 2) / 3), retryPeriodMs: Math.floor(leaseDurationMs / 7.5) };
+}
+
 /** Why leader election options cannot work, or undefined (client-go's NewLeaderElector checks). */
 export function invalidTimings(leaseMs: number, renewMs: number, retryMs: number): string | undefined {
   if (!Number.isInteger(leaseMs / 1000) || leaseMs < 1000) return 'leaseDuration: must be a whole number of seconds, at least 1s';
   if (!(renewMs > 0) || !(retryMs > 0)) return 'renewDeadline and retryPeriod: must be positive';
   if (leaseMs <= renewMs) return 'leaseDuration: must be greater than renewDeadline';
   if (renewMs <= JITTER * retryMs) return `renewDeadline: must be greater than retryPeriod × ${JITTER}`;
+  if (renewMs >= leaseMs - longestPoll(retryMs)) return `renewDeadline: must be shorter than leaseDuration − retryPeriod × ${1 + JITTER}`;
   return undefined;
 }
 
@@ -151,7 +172,10 @@ export class LeaderElector {
   private async acquire(signal: AbortSignal, callbacks: LeaderCallbacks): Promise<boolean> {
     while (!signal.aborted) {
       if (await this.tryAcquireOrRenew(callbacks)) return true;
-      await this.wait(this.o.retryPeriodMs * (1 + Math.random() * JITTER), signal);
+      // The next poll, or the moment the holder's lease runs out if that comes first.
+      const poll = this.o.retryPeriodMs * (1 + Math.random() * JITTER);
+      const expiry = this.otherHoldsUntil();
+      await this.wait(expiry === undefined ? poll : Math.max(0, Math.min(poll, expiry - this.o.clock.now())), signal);
     }
     return false;
   }
@@ -212,9 +236,18 @@ export class LeaderElector {
 
   /** True when the observed lease names another holder who, by our clock, may still be renewing. */
   private heldByOther(): boolean {
+    const until = this.otherHoldsUntil();
+    return until !== undefined && until > this.o.clock.now();
+  }
+
+  /**
+   * When, by our clock, another holder's lease runs out: a whole duration after the renewal we saw
+   * last, which happened at most one poll before we saw it. Undefined when nobody else holds it.
+   */
+  private otherHoldsUntil(): number | undefined {
     const spec = this.observed?.lease.spec;
-    if (!spec?.holderIdentity || spec.holderIdentity === this.identity) return false;
-    return this.observed!.at + (spec.leaseDurationSeconds ?? 0) * 1000 > this.o.clock.now();
+    if (!spec?.holderIdentity || spec.holderIdentity === this.identity) return undefined;
+    return this.observed!.at + (spec.leaseDurationSeconds ?? 0) * 1000 - longestPoll(this.o.retryPeriodMs);
   }
 
   /** Records a version of the lease; its clock starts when we first see that version. */
