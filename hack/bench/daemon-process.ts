@@ -16,6 +16,8 @@ export interface DaemonProcess {
   /** PEM of the CA that signed the daemon's TCP certificate. */
   ca: string;
   caFile: string;
+  /** The daemon's Unix socket (plain HTTP; its owner's token is beside it). */
+  socket: string;
   pid: number;
   child: ChildProcess;
   stop(): Promise<void>;
@@ -49,6 +51,7 @@ export async function startDaemonProcess(opts: { database?: string } = {}): Prom
           token,
           ca: readFileSync(info.ca, 'utf8'),
           caFile: info.ca,
+          socket: paths.socket,
           pid: child.pid!,
           child,
           stop: async () => {
