@@ -78,6 +78,13 @@ export interface BackendTx extends BackendReader, ExtraWrites {
   nextResourceVersion(): Promise<number>;
   /** Inserts or replaces the object row. */
   putObject(obj: StoredObject): Promise<void>;
+  /**
+   * Inserts a new object's row and its ADDED history row `change`, unless an object with this key
+   * exists: then nothing is written and the answer is false. On Postgres the INSERT is the
+   * existence check, so a create costs one round trip under the write lock instead of a read and
+   * a write.
+   */
+  createObject(obj: StoredObject, change: ChangeRecord): Promise<boolean>;
   deleteObject(key: ObjectKey): Promise<void>;
   /** Replaces the ownerReferences index entries of `key`. */
   setOwners(key: ObjectKey, ownerUids: string[]): Promise<void>;

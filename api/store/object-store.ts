@@ -107,7 +107,7 @@ export class ObjectStore implements Store {
     const info = this.info(plural);
     for (let attempt = 1; ; attempt++) {
       try {
-        const p = await this.mutate(!!opts.dryRun, (r) => planCreate(r, info, obj, this.now()), opts.extraWrites);
+        const p = await this.mutate(!!opts.dryRun, (r) => planCreate(r, info, obj, this.now(), !!opts.dryRun), opts.extraWrites);
         return p.result as T;
       } catch (err) {
         const retry = !obj.metadata?.name && obj.metadata?.generateName && attempt < GENERATE_NAME_TRIES;

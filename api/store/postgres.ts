@@ -150,6 +150,24 @@ class PgTx extends PgReader implements BackendTx {
       ON CONFLICT (plural, namespace, name) DO UPDATE
       SET uid = EXCLUDED.uid, resource_version = EXCLUDED.resource_version, object = EXCLUDED.object`;
   }
+  async createObject(o: StoredObject, c: ChangeRecord): Promise<boolean> {
+    await this.flush();
+    // ON CONFLICT DO NOTHING returns no row when the key exists, and then the history insert has
+    // nothing to copy: the INSERT is the existence check. The history row copies the object
+    // Postgres just parsed, so the JSON travels and is parsed once.
+    const rows = await this.tx.query(sql`
+      WITH object_row AS (
+        INSERT INTO sk_objects (plural, namespace, name, uid, resource_version, object)
+        VALUES (${o.plural}, ${o.namespace}, ${o.name}, ${o.uid}, ${o.resourceVersion}, ${o.json}::jsonb)
+        ON CONFLICT (plural, namespace, name) DO NOTHING
+        RETURNING plural, namespace, name, resource_version, object)
+      INSERT INTO sk_changes (resource_version, plural, namespace, name, type, object, prev_object)
+      SELECT resource_version, plural, namespace, name, 'ADDED', object, NULL FROM object_row
+      RETURNING resource_version`);
+    if (rows.length === 0) return false;
+    this.changes.push(c);
+    return true;
+  }
   async deleteObject(k: ObjectKey): Promise<void> {
     await this.flush();
     this.pending = sql`DELETE FROM sk_objects WHERE plural = ${k.plural} AND namespace = ${k.namespace} AND name = ${k.name}`;
