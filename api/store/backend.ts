@@ -150,13 +150,23 @@ export function pendingMigrations(set: MigrationSet, dialect: Dialect, applied: 
   return set[dialect].flatMap((statements, i) => (done.has(i + 1) ? [] : [{ component: set.component, version: i + 1, statements }]));
 }
 
+/** How a write transaction may be run. */
+export interface TransactionOptions {
+  /**
+   * `fn` only reads and writes through its `tx` and may run again from scratch (nothing it did is
+   * kept or seen outside until the commit). Postgres then sends its writes with later statements
+   * and, when one of those fails, runs it again (postgres-batch.ts).
+   */
+  replayable?: boolean;
+}
+
 /** What ObjectStore needs from a database. */
 export interface StoreBackend {
   readonly dialect: Dialect;
   /** Runs `fn` in one read snapshot (a list and its resourceVersion agree). */
   read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T>;
   /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: BackendTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** The newest `limit` changes, oldest first. */
   recentChanges(limit: number): Promise<ChangeRecord[]>;
   /** The newest `limit` changes with the current version and the horizons of the rest (the hub at open). */

@@ -90,12 +90,17 @@ export class ObjectStore implements Store {
   private async mutate(dryRun: boolean, plan: (r: BackendReader) => Promise<Plan>, extra?: WriteOptions['extraWrites']): Promise<Plan> {
     this.checkOpen();
     if (dryRun) return this.backend.read(plan);
-    const result = await this.backend.transaction(async (tx) => {
-      const p = await plan(tx);
-      await applyPlan(tx, p.writes);
-      if (extra) await extra(tx, p.result);
-      return p;
-    });
+    // Without extra writes the transaction is the plan alone (reads, then writes through tx), so
+    // it can run again: the backend may defer its writes (postgres-batch.ts).
+    const result = await this.backend.transaction(
+      async (tx) => {
+        const p = await plan(tx);
+        await applyPlan(tx, p.writes);
+        if (extra) await extra(tx, p.result);
+        return p;
+      },
+      { replayable: !extra },
+    );
     if (result.writes.length) {
       this.gc.afterCommit(result);
       await this.hub.reached(Math.max(...result.writes.map((w) => Number(w.obj.metadata.resourceVersion))));
