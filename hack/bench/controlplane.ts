@@ -21,6 +21,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import m, { sql, type ConnectionPool } from '@databases/pg';
 import pg from 'pg';
 import { exchange, request, percentile, msSince, type BenchTarget } from './http.js';
@@ -51,11 +53,49 @@ const targetOf = (d: DaemonProcess): BenchTarget => ({ url: d.url, token: d.toke
 /** How one round of creates reaches the server: HTTPS on loopback TCP (what kubectl uses), or plain HTTP on its Unix socket. */
 type Transport = 'tls' | 'socket';
 
-/** The result of one round of creates: throughput, per-create latencies (ascending), server CPU per create. */
+/** The result of one round of creates: throughput, per-create latencies (ascending), server CPU per create, machine busy share. */
 interface Round {
   perSecond: number;
   latencies: number[];
   cpuMsPerCreate?: number;
+  machineBusy: number;
+  /** CPU ms per operation of the benchmark's own clients and of Postgres. */
+  sides: { client: number; postgres: number };
+}
+
+/** CPU seconds used so far by this process (the benchmark's clients) and by every Postgres server process on the machine. */
+function sideCpu(): { client: number; postgres: number } {
+  let postgres = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.includes('(postgres)')) postgres += cpuSeconds(Number(pid));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const own = process.cpuUsage();
+  return { client: (own.user + own.system) / 1e6, postgres };
+}
+
+/** Milliseconds of CPU per operation of this process and of Postgres since `start`. */
+function cpuPerOp(start: { client: number; postgres: number }, count: number): { client: number; postgres: number } {
+  const now = sideCpu();
+  return { client: ((now.client - start.client) * 1000) / count, postgres: ((now.postgres - start.postgres) * 1000) / count };
+}
+
+/** The machine's CPU time so far, busy and total, in clock ticks (from /proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  // idle and iowait are the 4th and 5th fields.
+  return { busy: total - fields[3] - fields[4], total };
+}
+
+/** The share of every core's time spent busy (by anything on the machine) since `start`. */
+function busySince(start: { busy: number; total: number }): number {
+  const now = machineTicks();
+  return (now.busy - start.busy) / Math.max(1, now.total - start.total);
 }
 
 /** `count` creates through the API from `clients` keep-alive clients: throughput and per-create latency. */
@@ -69,6 +109,8 @@ async function apiCreates(d: DaemonProcess, count: number, prefix: string, trans
   const latencies: number[] = [];
   let next = 0;
   const cpuBefore = cpuSeconds(d.pid);
+  const sides = sideCpu();
+  const ticks = machineTicks();
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -82,14 +124,17 @@ async function apiCreates(d: DaemonProcess, count: number, prefix: string, trans
   );
   const perSecond = count / (msSince(start) / 1000);
   const cpuMsPerCreate = ((cpuSeconds(d.pid) - cpuBefore) * 1000) / count;
+  const machineBusy = busySince(ticks);
   agent.destroy();
-  return { perSecond, latencies: latencies.sort((a, b) => a - b), cpuMsPerCreate };
+  return { perSecond, latencies: latencies.sort((a, b) => a - b), cpuMsPerCreate, machineBusy, sides: cpuPerOp(sides, count) };
 }
 
 /** The baseline of (a): single-row autocommit inserts of the same objects from 16 connections of one pool. */
 async function rawInserts(pool: ConnectionPool, count: number, prefix: string): Promise<Round> {
   const latencies: number[] = [];
   let next = 0;
+  const sides = sideCpu();
+  const ticks = machineTicks();
   const start = process.hrtime.bigint();
   await Promise.all(
     Array.from({ length: CLIENTS }, async () => {
@@ -100,7 +145,8 @@ async function rawInserts(pool: ConnectionPool, count: number, prefix: string): 
       }
     }),
   );
-  return { perSecond: count / (msSince(start) / 1000), latencies: latencies.sort((a, b) => a - b) };
+  const perSecond = count / (msSince(start) / 1000);
+  return { perSecond, latencies: latencies.sort((a, b) => a - b), machineBusy: busySince(ticks), sides: cpuPerOp(sides, count) };
 }
 
 /** A pool of 16 open connections and the baseline's table. */
@@ -142,9 +188,16 @@ async function createsFigures(url: string, d: DaemonProcess, objects: number, ro
   const latency = (xs: Round[]): string => `${median(xs.map((x) => percentile(x.latencies, 50))).toFixed(1)} / ${median(xs.map((x) => percentile(x.latencies, 99))).toFixed(1)}`;
   const ratio = (xs: Round[]): string => median(xs.map((x, r) => x.perSecond / raw[r].perSecond)).toFixed(2);
   const cpu = (xs: Round[]): string => median(xs.map((x) => x.cpuMsPerCreate ?? NaN)).toFixed(2);
+  const busy = (xs: Round[]): string => `${(median(xs.map((x) => x.machineBusy)) * 100).toFixed(0)}%`;
   const n = `${rounds} rounds of ${objects}, median`;
   f[`(a) raw inserts, ${CLIENTS} connections, ${n} (rows/s)`] = median(raw.map((x) => x.perSecond)).toFixed(0);
   f['(a) raw insert latency p50 / p99 (ms)'] = latency(raw);
+  f[`(a) machine CPU busy (all ${cpus().length} cores, anything running) raw / HTTPS / plain HTTP`] = `${busy(raw)} / ${busy(tls)} / ${busy(socket)}`;
+  const per = (xs: Round[]): string =>
+    `client ${median(xs.map((x) => x.sides.client)).toFixed(2)} + server ${xs[0].cpuMsPerCreate === undefined ? '-' : cpu(xs)} + postgres ${median(xs.map((x) => x.sides.postgres)).toFixed(2)}`;
+  f['(a) CPU ms per raw insert'] = per(raw);
+  f['(a) CPU ms per HTTPS create'] = per(tls);
+  f['(a) CPU ms per plain HTTP create'] = per(socket);
   f[`(a) API creates over HTTPS (TLS, loopback TCP), ${CLIENTS} clients (objects/s)`] = median(tls.map((x) => x.perSecond)).toFixed(0);
   f['(a) HTTPS create latency p50 / p99 (ms)'] = latency(tls);
   f['(a) HTTPS: server CPU per create (ms)'] = cpu(tls);
