@@ -86,7 +86,11 @@ export class ObjectStore implements Store {
     if (this.closed) throw new ApiError(StatusReason.ServiceUnavailable, 'the store is closed');
   }
 
-  /** Computes a plan; unless dryRun, applies it in one transaction (with extra writes) and schedules GC. */
+  /**
+   * Computes a plan; unless dryRun, applies it in one transaction (with extra writes) and schedules
+   * GC. Without extra writes `plan` may run more than once (a replayed transaction), so plans only
+   * read and return.
+   */
   private async mutate(dryRun: boolean, plan: (r: BackendReader) => Promise<Plan>, extra?: WriteOptions['extraWrites']): Promise<Plan> {
     this.checkOpen();
     if (dryRun) return this.backend.read(plan);
