@@ -9,11 +9,11 @@
  * COMMIT waits for its own WAL flush; Postgres's own group commit never sees two at once. A batch
  * holds the lock once for many writes and pays one flush for all of them.
  *
- * Round trips are folded where no parameter is needed (several statements in one simple query on
- * the writer's own connection, postgres-writer.ts): `BEGIN` and the lock; the previous job's
- * `RELEASE SAVEPOINT`, the next `SAVEPOINT` and that job's first statement (its parameters written
- * as literals); the counter update, NOTIFY and `COMMIT`. A create then costs two round trips under
- * the lock: its read (with its savepoint) and its write.
+ * Round trips are folded: several statements travel in one simple query on the writer's own
+ * connection (postgres-writer.ts), their parameters written as literals. `BEGIN` and the lock are
+ * one; a replayable transaction's writes wait for the next statement whose answer is needed (a
+ * read, or the batch's counter update, NOTIFY and `COMMIT`) — see {@link JobScripts}. A batch of
+ * creates is then two round trips in all; a write that fails late replays its transaction.
  *
  * A lost connection once the batch has begun answers every caller in it 503 and is never retried:
  * the COMMIT may have reached the server. Getting a connection and the lock is retried (nothing
