@@ -8,7 +8,10 @@
  *       >= 0.40). After a warm-up, several rounds each measure the raw side, the API over HTTPS
  *       (TLS on loopback TCP, as kubectl talks to it) and the API over plain HTTP on the daemon's
  *       Unix socket (no TLS: nearer the raw side, which has no TLS or HTTP at all); every ratio is
- *       against its own round's raw figure, and the medians are printed.
+ *       against its own round's raw figure, and the medians are printed. Per operation it also
+ *       prints the CPU of this process (the clients), of the server and of every Postgres process
+ *       (other users of the same Postgres server included; backends that exited mid-round are
+ *       missed), and how busy the whole machine was, so a ratio can be read as CPU or as waiting.
  *   (b) cross-replica watch latency: two servers (two processes, two ObjectStores, two API
  *       servers) on the same database; create on A, watch on B, against the same-replica latency.
  *   (c) listing 10,000 objects through the API vs the raw SELECT of the same rows.
@@ -16,6 +19,7 @@
  *
  * Usage: node dist/hack/bench/controlplane.js [--objects N] [--rounds N] [--samples N] [--creates-only]
  *   --objects: creates per round and side (default 2,000); --creates-only: (a) alone.
+ *   env SIDEKICK_BENCH_DAEMON_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the daemons.
  *   env SIDEKICK_TEST_PG_URL (default postgres://sidekick:sidekick@127.0.0.1:5432/sidekick): a
  *   database is created beside the one named there and dropped at the end.
  */
