@@ -85,7 +85,8 @@ export function recordUpdate(prev: Obj | undefined, next: Obj, ctx: OwnershipCon
     !o ? new Set() : subresource === 'status' ? statusFieldsOf(o, ctx.listKeys) : fieldsOf(o, !ctx.hasStatus, ctx.listKeys);
   const nextFields = scope(next);
   const prevFields = scope(prev);
-  const changed = changedFields(prev ?? {}, next, nextFields);
+  // On a create every field the object sets is new (nothing to compare against).
+  const changed = prev ? changedFields(prev, next, nextFields) : nextFields;
   const removed = new Set([...prevFields].filter((p) => !nextFields.has(p)));
   if (changed.size === 0 && removed.size === 0) return prevMeta.managedFields ?? [];
 

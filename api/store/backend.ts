@@ -78,6 +78,13 @@ export interface BackendTx extends BackendReader, ExtraWrites {
   nextResourceVersion(): Promise<number>;
   /** Inserts or replaces the object row. */
   putObject(obj: StoredObject): Promise<void>;
+  /**
+   * Inserts a new object's row and its ADDED history row `change`, unless an object with this key
+   * exists: then nothing is written and the answer is false. On Postgres the INSERT is the
+   * existence check, so a create costs one round trip under the write lock instead of a read and
+   * a write.
+   */
+  createObject(obj: StoredObject, change: ChangeRecord): Promise<boolean>;
   deleteObject(key: ObjectKey): Promise<void>;
   /** Replaces the ownerReferences index entries of `key`. */
   setOwners(key: ObjectKey, ownerUids: string[]): Promise<void>;
@@ -143,13 +150,23 @@ export function pendingMigrations(set: MigrationSet, dialect: Dialect, applied: 
   return set[dialect].flatMap((statements, i) => (done.has(i + 1) ? [] : [{ component: set.component, version: i + 1, statements }]));
 }
 
+/** How a write transaction may be run. */
+export interface TransactionOptions {
+  /**
+   * `fn` only reads and writes through its `tx` and may run again from scratch (nothing it did is
+   * kept or seen outside until the commit). Postgres then sends its writes with later statements
+   * and, when one of those fails, runs it again (postgres-batch.ts).
+   */
+  replayable?: boolean;
+}
+
 /** What ObjectStore needs from a database. */
 export interface StoreBackend {
   readonly dialect: Dialect;
   /** Runs `fn` in one read snapshot (a list and its resourceVersion agree). */
   read<T>(fn: (r: BackendReader) => Promise<T>): Promise<T>;
   /** Runs `fn` in one write transaction; commits when it resolves, rolls back when it throws. */
-  transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: BackendTx) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   /** The newest `limit` changes, oldest first. */
   recentChanges(limit: number): Promise<ChangeRecord[]>;
   /** The newest `limit` changes with the current version and the horizons of the rest (the hub at open). */

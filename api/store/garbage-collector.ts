@@ -20,7 +20,10 @@ export interface GcHost {
   readonly backend: StoreBackend;
   /** Deletes one object with the given propagation (NotFound is ignored by the caller). */
   deleteKey(key: ObjectKey, policy: PropagationPolicy): Promise<void>;
-  /** Runs a plan in a write transaction (its own post-commit GC included). */
+  /**
+   * Runs a plan in a write transaction (its own post-commit GC included). `plan` may run more than
+   * once (the store replays a transaction whose deferred write failed): it reads and returns.
+   */
   write(plan: (r: BackendReader) => Promise<Plan>): Promise<Plan>;
 }
 
@@ -77,6 +80,8 @@ export class GarbageCollector {
   private async collectDependent(key: ObjectKey, deadUid: string): Promise<void> {
     let orphanOnly = false;
     await this.host.write(async (r) => {
+      // A plan may run more than once (the store replays a transaction whose deferred write failed).
+      orphanOnly = false;
       const stored = await r.getObject(key);
       if (!stored) return noop();
       const obj = JSON.parse(stored.json) as KubeObject;

@@ -22,6 +22,13 @@ export interface JobTx {
 /** A queued write transaction. */
 export interface WriteJob<Tx> {
   fn: (tx: Tx) => Promise<unknown>;
+  /**
+   * The caller may run `fn` again from scratch (it only reads and writes through `tx`): a backend
+   * may then send its writes with later statements and, when one of them fails, run it again.
+   */
+  replayable: boolean;
+  /** Set when a replayable job runs again after a deferred write failed: its writes go at once. */
+  immediate?: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -33,10 +40,21 @@ export interface DoneJob<Tx> {
   result: unknown;
 }
 
+/**
+ * Thrown by a backend when a write it deferred failed (postgres-batch.ts): `job` and every job
+ * after it in the batch are not acknowledged but run again, in order, at the head of the queue —
+ * `job` with its writes sent at once, so its own outcome (an error of its own) shows.
+ */
+export class ReplayFrom extends Error {
+  constructor(readonly job: WriteJob<never>) {
+    super('sidekicks store: a deferred write failed; the transactions from it on run again');
+  }
+}
+
 /** How a backend runs one job of a batch in its own savepoint. */
 export interface SavepointSteps<Tx> {
   /** Opens the job's savepoint and its transaction view (starting where the previous job left off). */
-  begin(): Tx | Promise<Tx>;
+  begin(job: WriteJob<Tx>): Tx | Promise<Tx>;
   /** Finishes the job (pending writes, counter) and ends its savepoint keeping its writes. */
   keep(tx: Tx): void | Promise<void>;
   /** Rolls the job's savepoint back; false when the database transaction itself is lost. */
@@ -72,9 +90,9 @@ export class GroupCommitQueue<Tx extends JobTx> {
   constructor(private readonly opts: GroupCommitOptions) {}
 
   /** Queues `fn`; settles after the batch it ran in has committed (or with its own error). */
-  submit<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+  submit<T>(fn: (tx: Tx) => Promise<T>, replayable = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.jobs.push({ fn, resolve: resolve as WriteJob<Tx>['resolve'], reject });
+      this.jobs.push({ fn, replayable, resolve: resolve as WriteJob<Tx>['resolve'], reject });
       if (!this.draining) this.draining = this.drain();
     });
   }
@@ -87,6 +105,18 @@ export class GroupCommitQueue<Tx extends JobTx> {
   /** Resolves once every queued job has been answered. */
   async idle(): Promise<void> {
     await this.draining;
+  }
+
+  /**
+   * Takes `done[from:]` out of a batch that has not committed and queues their jobs again, first,
+   * in order (see {@link ReplayFrom}); `from`'s job then sends its writes at once.
+   */
+  replay(done: DoneJob<Tx>[], from: WriteJob<never>, current?: WriteJob<Tx>): void {
+    const i = done.findIndex((d) => d.job === (from as WriteJob<unknown>));
+    const again = i >= 0 ? done.splice(i).map((d) => d.job) : [];
+    if (current) again.push(current);
+    (from as WriteJob<unknown>).immediate = true;
+    this.jobs.unshift(...again);
   }
 
   /** Answers every job still queued with `err` (e.g. the lock or a connection could not be had). */
@@ -133,11 +163,16 @@ export class GroupCommitQueue<Tx extends JobTx> {
       }
       const job = this.jobs.shift() as WriteJob<Tx>;
       try {
-        const tx = await steps.begin();
+        const tx = await steps.begin(job);
         const result = await job.fn(tx);
         await steps.keep(tx);
         done.push({ job, tx, result });
       } catch (err) {
+        // The backend has already undone the failed write; the batch commits what came before it.
+        if (err instanceof ReplayFrom) {
+          this.replay(done, err.job, job);
+          return { done };
+        }
         job.reject(this.opts.fault(err));
         let kept: boolean;
         try {

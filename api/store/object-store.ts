@@ -86,16 +86,25 @@ export class ObjectStore implements Store {
     if (this.closed) throw new ApiError(StatusReason.ServiceUnavailable, 'the store is closed');
   }
 
-  /** Computes a plan; unless dryRun, applies it in one transaction (with extra writes) and schedules GC. */
+  /**
+   * Computes a plan; unless dryRun, applies it in one transaction (with extra writes) and schedules
+   * GC. Without extra writes `plan` may run more than once (a replayed transaction), so plans only
+   * read and return.
+   */
   private async mutate(dryRun: boolean, plan: (r: BackendReader) => Promise<Plan>, extra?: WriteOptions['extraWrites']): Promise<Plan> {
     this.checkOpen();
     if (dryRun) return this.backend.read(plan);
-    const result = await this.backend.transaction(async (tx) => {
-      const p = await plan(tx);
-      await applyPlan(tx, p.writes);
-      if (extra) await extra(tx, p.result);
-      return p;
-    });
+    // Without extra writes the transaction is the plan alone (reads, then writes through tx), so
+    // it can run again: the backend may defer its writes (postgres-batch.ts).
+    const result = await this.backend.transaction(
+      async (tx) => {
+        const p = await plan(tx);
+        await applyPlan(tx, p.writes);
+        if (extra) await extra(tx, p.result);
+        return p;
+      },
+      { replayable: !extra },
+    );
     if (result.writes.length) {
       this.gc.afterCommit(result);
       await this.hub.reached(Math.max(...result.writes.map((w) => Number(w.obj.metadata.resourceVersion))));
@@ -107,7 +116,7 @@ export class ObjectStore implements Store {
     const info = this.info(plural);
     for (let attempt = 1; ; attempt++) {
       try {
-        const p = await this.mutate(!!opts.dryRun, (r) => planCreate(r, info, obj, this.now()), opts.extraWrites);
+        const p = await this.mutate(!!opts.dryRun, (r) => planCreate(r, info, obj, this.now(), !!opts.dryRun), opts.extraWrites);
         return p.result as T;
       } catch (err) {
         const retry = !obj.metadata?.name && obj.metadata?.generateName && attempt < GENERATE_NAME_TRIES;

@@ -115,6 +115,41 @@ describeWithPostgres('Postgres group commit', (getUrl) => {
     expect(watch.events.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED ok-1', 'ADDED ok-2', 'ADDED ok-3']);
   });
 
+  it('runs again the creates after a deferred write that failed, but never a transaction that cannot be replayed', async () => {
+    const store = await open();
+    const mine = (name: string): Promise<KubeObject> => store.create('runs', run(name, 'fix it', 'replay'));
+    await mine('taken');
+    const from = Number(await store.currentResourceVersion());
+    let runs = 0;
+    // One tick: the creates defer their writes; the plain transaction among them must run once.
+    const outcomes = await Promise.allSettled([
+      mine('r-1'),
+      mine('taken'),
+      mine('r-2'),
+      store.transaction(async (tx) => {
+        runs++;
+        return (await tx.execute('SELECT count(*)::int AS n FROM sk_objects WHERE namespace = $1', ['replay']))[0].n;
+      }),
+      mine('r-3'),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ reason: StatusReason.AlreadyExists });
+    expect(runs).toBe(1);
+    // It saw what the transactions before it wrote: `taken`, r-1 and r-2.
+    expect((outcomes[3] as PromiseFulfilledResult<number>).value).toBe(3);
+    const created = [0, 2, 4].map((i) => (outcomes[i] as PromiseFulfilledResult<KubeObject>).value);
+    expect(created.map((o) => [o.metadata.name, rvOf(o)])).toEqual([
+      ['r-1', from + 1],
+      ['r-2', from + 2],
+      ['r-3', from + 3],
+    ]);
+    const stored = await store.list('runs', { namespace: 'replay' });
+    expect(stored.items.map((o) => `${o.metadata.name} ${o.metadata.resourceVersion}`)).toEqual(
+      expect.arrayContaining(created.map((o) => `${o.metadata.name} ${o.metadata.resourceVersion}`)),
+    );
+    expect(Number(await store.currentResourceVersion())).toBe(from + 3);
+  });
+
   it('rolls back the whole transaction of a job that threw after writing, and only it', async () => {
     const backend = await PostgresBackend.open(getUrl());
     cleanup.push(() => backend.close());

@@ -9,11 +9,11 @@
  * COMMIT waits for its own WAL flush; Postgres's own group commit never sees two at once. A batch
  * holds the lock once for many writes and pays one flush for all of them.
  *
- * Round trips are folded where no parameter is needed (several statements in one simple query on
- * the writer's own connection, postgres-writer.ts): `BEGIN` and the lock; the previous job's
- * `RELEASE SAVEPOINT`, the next `SAVEPOINT` and that job's first statement (its parameters written
- * as literals); the counter update, NOTIFY and `COMMIT`. A create then costs two round trips under
- * the lock: its read (with its savepoint) and its write.
+ * Round trips are folded: several statements travel in one simple query on the writer's own
+ * connection (postgres-writer.ts), their parameters written as literals. `BEGIN` and the lock are
+ * one; a replayable transaction's writes wait for the next statement whose answer is needed (a
+ * read, or the batch's counter update, NOTIFY and `COMMIT`) — see {@link JobScripts}. A batch of
+ * creates is then two round trips in all; a write that fails late replays its transaction.
  *
  * A lost connection once the batch has begun answers every caller in it 503 and is never retried:
  * the COMMIT may have reached the server. Getting a connection and the lock is retried (nothing
@@ -21,9 +21,9 @@
  */
 import type { SQLQuery } from '@databases/pg';
 import type { BackendTx, ChangeRecord } from './backend.js';
-import { acknowledge, GroupCommitQueue, rejectBatch, type DoneJob, type JobTx } from './group-commit.js';
+import { acknowledge, GroupCommitQueue, rejectBatch, ReplayFrom, type DoneJob, type JobTx, type WriteJob } from './group-commit.js';
 import { CHANGES_CHANNEL } from './postgres-feed.js';
-import { PgWriterConnection, type SqlRunner, type WriterSession } from './postgres-writer.js';
+import { MARKER_COLUMN, PgWriterConnection, type SqlRunner, type WriterSession } from './postgres-writer.js';
 import { retryStoreFault, storeFault, storeFaultError } from './store-faults.js';
 
 /** One job's transaction view, as postgres.ts builds it. */
@@ -45,16 +45,15 @@ export const PG_MAX_BATCH = 64;
 
 /** Opens the batch with the counter lock (outside any savepoint: undoing a job must not release it). */
 const LOCK_COUNTER = 'BEGIN; SELECT v FROM sk_rv WHERE id = 1 FOR UPDATE';
-const FIRST_SAVEPOINT = 'SAVEPOINT job';
-/** The previous job's savepoint ends (keeping its writes) and the next job's begins, in one round trip. */
-const NEXT_SAVEPOINT = 'RELEASE SAVEPOINT job; SAVEPOINT job';
-const UNDO_JOB = 'ROLLBACK TO SAVEPOINT job';
+const RELEASE_JOB = 'RELEASE SAVEPOINT job';
+/** Undoes the current job and ends its savepoint, so the next job's begins at the same depth. */
+const UNDO_JOB = 'ROLLBACK TO SAVEPOINT job; RELEASE SAVEPOINT job';
 
-/** The counter, the NOTIFY (delivered on commit) and the COMMIT, which ends the open savepoint too. */
-function commitAt(rv: number, start: number): string {
-  if (rv === start) return 'COMMIT';
+/** The counter, the NOTIFY (delivered on commit) and the COMMIT. */
+function commitAt(rv: number, start: number): string[] {
+  if (rv === start) return ['COMMIT'];
   if (!Number.isSafeInteger(rv)) throw new Error(`sidekicks store: resourceVersion out of range: ${rv}`);
-  return `UPDATE sk_rv SET v = ${rv} WHERE id = 1; SELECT pg_notify('${CHANGES_CHANNEL}', '${rv}'); COMMIT`;
+  return [`UPDATE sk_rv SET v = ${rv} WHERE id = 1`, `SELECT pg_notify('${CHANGES_CHANNEL}', '${rv}')`, 'COMMIT'];
 }
 
 /** Options of {@link PostgresGroupCommit}. */
@@ -82,9 +81,12 @@ export class PostgresGroupCommit {
     });
   }
 
-  /** Runs `fn` in the next batch; resolves after that batch's COMMIT. */
-  submit<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
-    return this.queue.submit(fn);
+  /**
+   * Runs `fn` in the next batch; resolves after that batch's COMMIT. A `replayable` fn (it only
+   * reads and writes through `tx`, so it can run again) has its writes sent with later statements.
+   */
+  submit<T>(fn: (tx: BackendTx) => Promise<T>, replayable = false): Promise<T> {
+    return this.queue.submit(fn, replayable);
   }
 
   /** Answers every queued transaction, then closes the writer connection. */
@@ -116,18 +118,32 @@ export class PostgresGroupCommit {
       batch.locked = true;
       const start = rows[0].v as number;
       let rv = start;
-      const savepoints = new JobSavepoints(db);
+      const scripts = new JobScripts(db);
       const { done, failed } = await this.queue.runJobs({
-        begin: () => this.opts.newTx(savepoints.nextJob(), rv),
+        begin: async (job) => {
+          await scripts.start(job);
+          return this.opts.newTx(scripts.runner(), rv);
+        },
         keep: async (tx) => {
           await tx.finish();
+          scripts.keep();
           rv = await tx.currentResourceVersion();
         },
-        undo: () => savepoints.undo(),
+        undo: () => scripts.undo(),
       });
       batch.done = done;
       if (failed !== undefined) throw failed;
-      await db.script(commitAt(rv, start));
+      for (;;) {
+        // Jobs taken out for a replay gave back their versions: the counter ends at the last kept job.
+        const end = done.length ? await done[done.length - 1].tx.currentResourceVersion() : start;
+        try {
+          await scripts.send(commitAt(end, start));
+          return;
+        } catch (err) {
+          if (!(err instanceof ReplayFrom)) throw err;
+          this.queue.replay(done, err.job);
+        }
+      }
     } catch (err) {
       // After a lost connection its state is unknown: start the next batch on a new one.
       if (storeFault(err)) this.writer.drop();
@@ -137,51 +153,135 @@ export class PostgresGroupCommit {
   }
 }
 
+/** A statement waiting to be sent, with the job whose savepoint it runs in. */
+interface Pending {
+  text: string;
+  job: WriteJob<PgJobTx>;
+}
+
 /**
- * The savepoints of one batch's jobs. A job's savepoint is sent with its first statement, in the
- * same round trip (after the previous job's is released); a job that sent nothing has nothing to undo.
+ * The statements of one batch's jobs, sent as few round trips as their results allow. Each job's
+ * statements run in its own savepoint, after a marker row naming the job:
+ * `SELECT n AS sk_job; SAVEPOINT job; …; RELEASE SAVEPOINT job`. Statements whose results nobody
+ * reads — a replayable job's writes (`defer`) and each job's RELEASE — wait and travel with the
+ * next statement that must be answered (a read, or the batch's COMMIT), so a batch of creates
+ * costs a few round trips instead of one per create.
+ *
+ * A deferred write can then fail after its job was kept. The last marker before the failure names
+ * that job; its savepoint is rolled back (the statements after it never ran), and it and every job
+ * after it run again ({@link ReplayFrom}) — it with its writes sent at once, so its own error
+ * (AlreadyExists, a refused statement) shows, and fails it alone. Versions stay gap-free: the
+ * replayed jobs allocate theirs again after the ones that committed.
  */
-class JobSavepoints {
-  /** Whether a savepoint `job` exists in the transaction (else the next one is the first). */
-  private exists = false;
-  /** The current job's savepoint: not sent yet, open, or unknown after a lost connection. */
-  private state: 'unsent' | 'open' | 'lost' = 'unsent';
+class JobScripts {
+  private pending: Pending[] = [];
+  /** Jobs by marker, for naming the one a failure came in. */
+  private readonly byMarker = new Map<number, WriteJob<PgJobTx>>();
+  private marker = 0;
+  private job: WriteJob<PgJobTx> | undefined;
+  /** Whether the current job has statements (its marker and savepoint are queued or sent). */
+  private begun = false;
+  /** Whether the current job's savepoint has been sent. */
+  private open = false;
+  private lost = false;
 
   constructor(private readonly db: WriterSession) {}
 
-  /** The connection as the next job sees it. */
-  nextJob(): SqlRunner {
-    this.state = 'unsent';
-    return { query: (q) => (this.state === 'unsent' ? this.withSavepoint(q) : this.db.query(q)) };
+  /**
+   * Starts the next job. One that cannot be replayed must not have a statement in the same script
+   * as deferred writes (their failure would reach its code): those are sent first, alone.
+   */
+  async start(job: WriteJob<PgJobTx>): Promise<void> {
+    this.job = job;
+    this.begun = false;
+    this.open = false;
+    if (!job.replayable && this.pending.length) await this.send([]);
+  }
+
+  /** The connection as the current job sees it. */
+  runner(): SqlRunner {
+    const job = this.job as WriteJob<PgJobTx>;
+    const runner: SqlRunner = { query: (q) => this.query(q) };
+    if (job.replayable && !job.immediate) runner.defer = (q) => this.defer(q);
+    return runner;
+  }
+
+  /** Ends the current job keeping its writes: its RELEASE waits for the next statement. */
+  keep(): void {
+    if (this.begun) this.push(RELEASE_JOB);
   }
 
   /** Rolls the current job back; false when that cannot be known to be right (the batch is lost). */
   async undo(): Promise<boolean> {
-    if (this.state === 'unsent') return true;
-    if (this.state === 'lost') return false;
-    await this.db.script(UNDO_JOB);
+    if (this.lost) return false;
+    // Its statements not sent yet never ran: they are the tail of the queue.
+    while (this.pending.length && this.pending[this.pending.length - 1].job === this.job) this.pending.pop();
+    if (this.open) await this.db.script(UNDO_JOB);
     return true;
   }
 
-  private async withSavepoint(q: SQLQuery): Promise<Record<string, unknown>[]> {
-    const savepoint = this.exists ? NEXT_SAVEPOINT : FIRST_SAVEPOINT;
-    const text = this.db.inline(q);
-    this.state = 'lost';
+  /**
+   * Sends the waiting statements and then `tail` (the COMMIT) in one round trip; throws
+   * {@link ReplayFrom} after a deferred write failed (its job's savepoint already rolled back).
+   */
+  async send(tail: string[]): Promise<Record<string, unknown>[][]> {
+    const sent = this.pending;
+    this.pending = [];
+    const texts = [...sent.map((p) => p.text), ...tail];
+    let last: number | undefined;
     try {
-      const results = await this.db.script(text === undefined ? savepoint : `${savepoint}; ${text}`);
-      this.opened();
-      return text === undefined ? await this.db.query(q) : results[results.length - 1];
+      const results = await this.db.markedScript(texts.join('; '), (m) => (last = m));
+      if (this.begun) this.open = true;
+      return results;
     } catch (err) {
-      // Short of a lost connection, only the job's own statement can fail (the transaction is
-      // never in an aborted state between jobs), so the savepoint before it is open.
-      if (!storeFault(err)) this.opened();
-      throw err;
+      if (storeFault(err)) {
+        this.lost = true;
+        throw err;
+      }
+      // The failure came in the job of the last marker passed, or in the first statement's job.
+      const failed = last !== undefined ? (this.byMarker.get(last) as WriteJob<PgJobTx>) : (sent[0]?.job ?? this.job);
+      if (this.begun) this.open = true;
+      // The current job's own statement, sent at once: its error is its own (runJobs undoes it).
+      if (failed === this.job && !(failed.replayable && !failed.immediate)) throw err;
+      await this.db.script(UNDO_JOB);
+      this.open = false;
+      throw new ReplayFrom(failed as WriteJob<never>);
     }
   }
 
-  private opened(): void {
-    this.exists = true;
-    this.state = 'open';
+  private async query(q: SQLQuery): Promise<Record<string, unknown>[]> {
+    this.begin();
+    const text = this.db.inline(q);
+    if (text === undefined) {
+      await this.send([]);
+      return this.db.query(q);
+    }
+    const results = await this.send([text]);
+    return results[results.length - 1];
+  }
+
+  private async defer(q: SQLQuery): Promise<void> {
+    const text = this.db.inline(q);
+    if (text === undefined) {
+      await this.query(q);
+      return;
+    }
+    this.begin();
+    this.push(text);
+  }
+
+  /** Queues the current job's marker and savepoint before its first statement. */
+  private begin(): void {
+    if (this.begun) return;
+    this.begun = true;
+    const marker = ++this.marker;
+    this.byMarker.set(marker, this.job as WriteJob<PgJobTx>);
+    this.push(`SELECT ${marker} AS ${MARKER_COLUMN}`);
+    this.push('SAVEPOINT job');
+  }
+
+  private push(text: string): void {
+    this.pending.push({ text, job: this.job as WriteJob<PgJobTx> });
   }
 }
 

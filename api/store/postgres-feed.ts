@@ -185,6 +185,9 @@ export class PostgresChangeFeed {
       if (Number.isFinite(rv)) this.announced = Math.max(this.announced, rv);
       // Notifications flow again: a later silence is a new episode, reported again.
       this.warned = false;
+      // Delivery is gap-free and in order, so a version at or below the last delivered one (most
+      // often this process's own commit, handed over by offer) announces nothing to read.
+      if (Number.isFinite(rv) && rv <= this.last) return;
       this.catchUp();
     });
     client.on('error', (err) => this.reconnect(client, err));

@@ -13,7 +13,16 @@ import type { SQLQuery } from '@databases/pg';
 /** What a reader or transaction view needs of a connection: parameterized queries (rows typed as @databases/pg types them). */
 export interface SqlRunner {
   query(q: SQLQuery): Promise<any[]>;
+  /**
+   * Queues a write whose result nobody reads, to travel with a later statement (postgres-batch.ts).
+   * Only in a replayable job of a batch: when it fails, the job runs again with its writes sent at once.
+   */
+  defer?(q: SQLQuery): Promise<void>;
 }
+
+/** The column a batch's marker statements (`SELECT n AS sk_job`) return: which job's statements ran. */
+export const MARKER_COLUMN = 'sk_job';
+
 
 /** int8 columns (resourceVersion, counter) as numbers, as the pool's `bigIntMode: 'number'` reads them. */
 const INT8 = 20;
@@ -26,6 +35,8 @@ const types = {
 export interface WriterSession extends SqlRunner {
   /** Runs `text` (statements without parameters, `;`-separated) in one round trip; rows of each statement. */
   script(text: string): Promise<Record<string, unknown>[][]>;
+  /** {@link WriterSession.script}, calling `onMarker` for each marker row as its statement runs (which job a failure came in). */
+  markedScript(text: string, onMarker: (marker: number) => void): Promise<Record<string, unknown>[][]>;
   /** `q` with its parameters written as literals (to join a script), or undefined when one cannot be. */
   inline(q: SQLQuery): string | undefined;
 }
@@ -34,13 +45,24 @@ export interface WriterSession extends SqlRunner {
 class NotInlinable extends Error {}
 
 /**
- * A parameter as an SQL literal: the text node-postgres would send for it, quoted by the driver, so
- * Postgres types it as it types an untyped parameter (from its context) and any character is safe.
+ * The literal node-postgres's `escapeLiteral` returns (quotes and backslashes doubled, `E''` when
+ * there is a backslash), without its character-by-character loop: every create inlines its whole
+ * object's JSON, and the loop cost more than the rest of the statement's formatting.
  */
-function literal(client: pg.Client, value: unknown): string {
+export function quoteLiteral(s: string): string {
+  const quoted = `'${s.replace(/['\\]/g, (c) => c + c)}'`;
+  return s.includes('\\') ? ` E${quoted}` : quoted;
+}
+
+/**
+ * A parameter as an SQL literal: the text node-postgres would send for it, quoted as the driver
+ * quotes it, so Postgres types it as it types an untyped parameter (from its context) and any
+ * character is safe.
+ */
+function literal(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') {
-    return client.escapeLiteral(String(value));
+    return quoteLiteral(String(value));
   }
   throw new NotInlinable();
 }
@@ -63,7 +85,7 @@ export class PgWriterConnection {
       },
       inline: (q) => {
         try {
-          return q.format({ escapeIdentifier: (s) => client.escapeIdentifier(s), formatValue: (value) => ({ placeholder: literal(client, value), value }) }).text;
+          return q.format({ escapeIdentifier: (s) => client.escapeIdentifier(s), formatValue: (value) => ({ placeholder: literal(value), value }) }).text;
         } catch (err) {
           if (err instanceof NotInlinable) return undefined;
           throw err;
@@ -73,6 +95,21 @@ export class PgWriterConnection {
         const res = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
         return (Array.isArray(res) ? res : [res]).map((r) => r.rows as Record<string, unknown>[]);
       },
+      markedScript: (text, onMarker) =>
+        new Promise((resolve, reject) => {
+          const query = new pg.Query({
+            text,
+            callback: (err: Error | null, res: pg.QueryResult | pg.QueryResult[]) => {
+              if (err) reject(err);
+              else resolve((Array.isArray(res) ? res : [res]).map((r) => r.rows as Record<string, unknown>[]));
+            },
+          } as pg.QueryConfig);
+          // Rows arrive as the statements run, so the last marker seen names the job that failed.
+          query.on('row', (row: Record<string, unknown>) => {
+            if (typeof row[MARKER_COLUMN] === 'number') onMarker(row[MARKER_COLUMN]);
+          });
+          client.query(query);
+        }),
     };
   }
 

@@ -30,6 +30,7 @@ import {
   type ObjectQuery,
   type StoreBackend,
   type StoredObject,
+  type TransactionOptions,
 } from './backend.js';
 import { kubeKeyOrder } from './object-meta.js';
 import { PostgresGroupCommit } from './postgres-batch.js';
@@ -140,7 +141,12 @@ class PgTx extends PgReader implements BackendTx {
   private async flush(): Promise<void> {
     const q = this.pending;
     this.pending = undefined;
-    if (q) await this.tx.query(q);
+    if (q) await this.write(q);
+  }
+  /** A write whose result nobody reads: deferred to travel with a later statement when the batch allows it. */
+  private async write(q: SQLQuery): Promise<void> {
+    if (this.tx.defer) await this.tx.defer(q);
+    else await this.tx.query(q);
   }
   async putObject(o: StoredObject): Promise<void> {
     await this.flush();
@@ -150,15 +156,39 @@ class PgTx extends PgReader implements BackendTx {
       ON CONFLICT (plural, namespace, name) DO UPDATE
       SET uid = EXCLUDED.uid, resource_version = EXCLUDED.resource_version, object = EXCLUDED.object`;
   }
+  async createObject(o: StoredObject, c: ChangeRecord): Promise<boolean> {
+    await this.flush();
+    // The INSERT is the existence check. The history row copies the object Postgres just parsed,
+    // so the JSON travels and is parsed once.
+    const insert = (onConflict: SQLQuery): SQLQuery => sql`
+      WITH object_row AS (
+        INSERT INTO sk_objects (plural, namespace, name, uid, resource_version, object)
+        VALUES (${o.plural}, ${o.namespace}, ${o.name}, ${o.uid}, ${o.resourceVersion}, ${o.json}::jsonb)${onConflict}
+        RETURNING plural, namespace, name, resource_version, object)
+      INSERT INTO sk_changes (resource_version, plural, namespace, name, type, object, prev_object)
+      SELECT resource_version, plural, namespace, name, 'ADDED', object, NULL FROM object_row
+      RETURNING resource_version`;
+    if (this.tx.defer) {
+      // Deferred, a taken key fails the statement; the batch then runs this job again with its
+      // writes sent at once, where the answer below comes back.
+      await this.tx.defer(insert(sql``));
+    } else {
+      // ON CONFLICT DO NOTHING returns no row when the key exists: nothing was written.
+      const rows = await this.tx.query(insert(sql` ON CONFLICT (plural, namespace, name) DO NOTHING`));
+      if (rows.length === 0) return false;
+    }
+    this.changes.push(c);
+    return true;
+  }
   async deleteObject(k: ObjectKey): Promise<void> {
     await this.flush();
     this.pending = sql`DELETE FROM sk_objects WHERE plural = ${k.plural} AND namespace = ${k.namespace} AND name = ${k.name}`;
   }
   async setOwners(k: ObjectKey, ownerUids: string[]): Promise<void> {
     await this.flush();
-    await this.tx.query(sql`DELETE FROM sk_owners WHERE plural = ${k.plural} AND namespace = ${k.namespace} AND name = ${k.name}`);
+    await this.write(sql`DELETE FROM sk_owners WHERE plural = ${k.plural} AND namespace = ${k.namespace} AND name = ${k.name}`);
     for (const uid of new Set(ownerUids)) {
-      await this.tx.query(sql`INSERT INTO sk_owners (owner_uid, plural, namespace, name) VALUES (${uid}, ${k.plural}, ${k.namespace}, ${k.name})`);
+      await this.write(sql`INSERT INTO sk_owners (owner_uid, plural, namespace, name) VALUES (${uid}, ${k.plural}, ${k.namespace}, ${k.name})`);
     }
   }
   async appendChange(c: ChangeRecord): Promise<void> {
@@ -168,7 +198,7 @@ class PgTx extends PgReader implements BackendTx {
     const row = this.pending;
     this.pending = undefined;
     // The object row and its history row are different tables: one statement can write both.
-    await this.tx.query(row ? sql`WITH object_row AS (${row}) ${insert}` : insert);
+    await this.write(row ? sql`WITH object_row AS (${row}) ${insert}` : insert);
     this.changes.push(c);
   }
   override async execute(sqlText: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
@@ -184,7 +214,7 @@ class PgTx extends PgReader implements BackendTx {
     await this.flush();
     if (this.rv === this.startRv) return;
     if (Math.floor(this.rv / TRIM_EVERY) !== Math.floor(this.startRv / TRIM_EVERY)) {
-      await this.tx.query(compactHistory(this.rv - this.history.limit, this.history));
+      await this.write(compactHistory(this.rv - this.history.limit, this.history));
     }
   }
 }
@@ -264,8 +294,8 @@ export class PostgresBackend implements StoreBackend {
    * once the batch has begun a lost connection is not retried (the COMMIT may have reached the
    * server), only answered 503.
    */
-  transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
-    return this.writes.submit(fn);
+  transaction<T>(fn: (tx: BackendTx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    return this.writes.submit(fn, opts.replayable === true);
   }
 
   async recentChanges(limit: number): Promise<ChangeRecord[]> {

@@ -76,6 +76,12 @@ export class SqliteTx extends SqliteReader implements BackendTx {
   async putObject(o: StoredObject): Promise<void> {
     this.w.put.run(o.plural, o.namespace, o.name, o.uid, o.resourceVersion, o.json);
   }
+  async createObject(o: StoredObject, change: ChangeRecord): Promise<boolean> {
+    if (await this.getObject(o)) return false;
+    await this.putObject(o);
+    await this.appendChange(change);
+    return true;
+  }
   async deleteObject(k: ObjectKey): Promise<void> {
     this.w.del.run(k.plural, k.namespace, k.name);
   }

@@ -6,7 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { StoreMetrics, StoreOperation } from '../metrics.js';
-import type { BackendReader, BackendTx, ChangeListener, ChangeRecord, StoreBackend, WatchHistory } from './backend.js';
+import type { BackendReader, BackendTx, ChangeListener, ChangeRecord, StoreBackend, TransactionOptions, WatchHistory } from './backend.js';
 
 export class TimedBackend implements StoreBackend {
   readonly dialect: StoreBackend['dialect'];
@@ -22,8 +22,8 @@ export class TimedBackend implements StoreBackend {
     return this.timed('read', () => this.inner.read(fn));
   }
 
-  transaction<T>(fn: (tx: BackendTx) => Promise<T>): Promise<T> {
-    return this.timed('transaction', () => this.inner.transaction(fn));
+  transaction<T>(fn: (tx: BackendTx) => Promise<T>, opts?: TransactionOptions): Promise<T> {
+    return this.timed('transaction', () => this.inner.transaction(fn, opts));
   }
 
   recentChanges(limit: number): Promise<ChangeRecord[]> {

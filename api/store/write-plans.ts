@@ -16,10 +16,15 @@ export const FOREGROUND_FINALIZER = 'foregroundDeletion';
 
 const STALE = 'the object has been modified; please apply your changes to the latest version and try again';
 
-/** One row change: put (insert/replace) or remove, with the watch event it emits. */
+/**
+ * One row change: create (insert a new row, failing with `alreadyExists` when the key is taken),
+ * put (insert/replace) or remove, with the watch event it emits.
+ */
 export interface PlannedWrite {
   key: ObjectKey;
-  op: 'put' | 'remove';
+  op: 'create' | 'put' | 'remove';
+  /** For op 'create': the error when an object with the key exists. */
+  alreadyExists?: () => ApiError;
   type: ChangeType;
   obj: KubeObject;
   prev?: { json: string; obj: KubeObject };
@@ -90,8 +95,12 @@ function dropUndefined(meta: Record<string, unknown>): void {
   for (const k of Object.keys(meta)) if (meta[k] === undefined) delete meta[k];
 }
 
-/** Plans a create: identity, generation 1, creation time, generated name. */
-export async function planCreate(r: BackendReader, info: ResourceInfo, input: KubeObject, now: Date): Promise<Plan> {
+/**
+ * Plans a create: identity, generation 1, creation time, generated name. With `readFirst` (a dry
+ * run, which writes nothing) an existing object is found by reading; otherwise the write itself
+ * finds it (op 'create'), which saves a round trip under the write lock.
+ */
+export async function planCreate(r: BackendReader, info: ResourceInfo, input: KubeObject, now: Date, readFirst: boolean): Promise<Plan> {
   const obj = cloneObject(input);
   obj.apiVersion ||= info.apiVersion;
   obj.kind ||= info.kind;
@@ -105,7 +114,8 @@ export async function planCreate(r: BackendReader, info: ResourceInfo, input: Ku
     meta.name = generatedName(meta.generateName);
   }
   const key = { plural: info.plural, namespace: meta.namespace ?? '', name: meta.name };
-  if (await r.getObject(key)) throw alreadyExistsFor(info, meta.name);
+  const name = meta.name;
+  if (readFirst && (await r.getObject(key))) throw alreadyExistsFor(info, name);
   // UUIDv7: time-ordered and monotonic within the process, so uids order objects created in the
   // same second (creationTimestamp has second precision) — run admission relies on it for FIFO.
   meta.uid = uuidv7();
@@ -114,7 +124,7 @@ export async function planCreate(r: BackendReader, info: ResourceInfo, input: Ku
   delete meta.resourceVersion;
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
-  return { writes: [{ key, op: 'put', type: 'ADDED', obj }], result: obj, removed: false };
+  return { writes: [{ key, op: 'create', type: 'ADDED', obj, alreadyExists: () => alreadyExistsFor(info, name) }], result: obj, removed: false };
 }
 
 
@@ -239,6 +249,17 @@ export async function applyPlan(tx: BackendTx, writes: PlannedWrite[]): Promise<
     w.obj.metadata.resourceVersion = String(rv);
     const json = JSON.stringify(w.obj);
     const before = w.prev ? ownerUids(w.prev.obj) : [];
+    if (w.op === 'create') {
+      const change = { ...w.key, resourceVersion: rv, type: w.type, json };
+      // The version stays allocated, but the caller's transaction fails with the error, so its
+      // savepoint is undone and the version handed to the next one (no gap).
+      if (!(await tx.createObject({ ...w.key, uid: w.obj.metadata.uid as string, resourceVersion: rv, json }, change))) {
+        throw w.alreadyExists?.() ?? new Error(`sidekicks store: ${w.key.plural} "${w.key.name}" exists`);
+      }
+      const after = ownerUids(w.obj);
+      if (after.length) await tx.setOwners(w.key, after);
+      continue;
+    }
     if (w.op === 'put') {
       await tx.putObject({ ...w.key, uid: w.obj.metadata.uid as string, resourceVersion: rv, json });
       const after = ownerUids(w.obj);

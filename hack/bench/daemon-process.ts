@@ -16,6 +16,8 @@ export interface DaemonProcess {
   /** PEM of the CA that signed the daemon's TCP certificate. */
   ca: string;
   caFile: string;
+  /** The daemon's Unix socket (plain HTTP; its owner's token is beside it). */
+  socket: string;
   pid: number;
   child: ChildProcess;
   stop(): Promise<void>;
@@ -30,7 +32,10 @@ export function cliEntry(): string {
 /** Spawns the daemon and resolves once daemon.json names its TCP address. */
 export async function startDaemonProcess(opts: { database?: string } = {}): Promise<DaemonProcess> {
   const home = mkdtempSync(join(tmpdir(), 'sidekick-bench-'));
-  const args = [cliEntry(), 'daemon', 'run', '--home', home, '--listen', '127.0.0.1:0'];
+  // SIDEKICK_BENCH_DAEMON_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the daemon
+  // (NODE_OPTIONS refuses --cpu-prof).
+  const nodeArgs = (process.env.SIDEKICK_BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = [...nodeArgs, cliEntry(), 'daemon', 'run', '--home', home, '--listen', '127.0.0.1:0'];
   if (opts.database) args.push('--database', opts.database);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -49,6 +54,7 @@ export async function startDaemonProcess(opts: { database?: string } = {}): Prom
           token,
           ca: readFileSync(info.ca, 'utf8'),
           caFile: info.ca,
+          socket: paths.socket,
           pid: child.pid!,
           child,
           stop: async () => {
