@@ -15,7 +15,9 @@
  *   (b) cross-replica watch latency: two servers (two processes, two ObjectStores, two API
  *       servers) on the same database; create on A, watch on B, against the same-replica latency.
  *   (c) listing 10,000 objects through the API vs the raw SELECT of the same rows.
- *   (d) leader handover time: see the marked section in main().
+ *   (d) leader handover: two `sidekick controlplane` replicas; the lease holder is stopped (SIGTERM)
+ *       or killed (SIGKILL) and the time until the other holds the lease is read from a lease watch
+ *       (controlplane-handover.ts), against the lease duration a crash must wait out.
  *
  * Usage: node dist/hack/bench/controlplane.js [--objects N] [--rounds N] [--samples N] [--creates-only]
  *   --objects: creates per round and side (default 2,000); --creates-only: (a) alone.
@@ -31,6 +33,7 @@ import m, { sql, type ConnectionPool } from '@databases/pg';
 import pg from 'pg';
 import { exchange, request, percentile, msSince, type BenchTarget } from './http.js';
 import { cpuSeconds, startDaemonProcess, type DaemonProcess } from './daemon-process.js';
+import { leaderHandover } from './controlplane-handover.js';
 
 const createConnectionPool = m.default;
 
@@ -326,14 +329,15 @@ async function bench(url: string, objects: number, samples: number, rounds: numb
     f[`(c) list ${list.items} objects through the API, median (ms)`] = list.api.toFixed(1);
     f['(c) raw SELECT of the same rows, median (ms)'] = `${list.raw.toFixed(1)}  (API is ${(list.api / list.raw).toFixed(1)}x)`;
 
-    // ---- (d) leader handover time: TO BE ADDED BY THE LEAD together with `sidekick controlplane`. ----
-    // Start two `sidekick controlplane` replicas on `url`, stop the one holding the Lease
-    // `sidekick-controlplane` (SIGTERM, then kill -9), and time until the other holds it.
-    // ---- end of (d) ----
   } finally {
     await b?.stop();
     await a.stop();
   }
+  const nats = process.env.SIDEKICK_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+  const handover = await leaderHandover(url, nats, 3, 2);
+  const secs = (xs: number[]): string => xs.map((x) => (x / 1000).toFixed(1)).join(' · ');
+  f['(d) leader handover, SIGTERM of the holder (s, each)'] = `${secs(handover.graceful)}  (released: the other replica takes it at its next try)`;
+  f['(d) leader handover, SIGKILL of the holder (s, each)'] = `${secs(handover.killed)}  (baseline: the lease duration, ${(handover.leaseDurationMs / 1000).toFixed(0)} s)`;
   return f;
 }
 
