@@ -105,6 +105,26 @@ function busySince(start: { busy: number; total: number }): number {
   return (now.busy - start.busy) / Math.max(1, now.total - start.total);
 }
 
+/**
+ * Runs operations 0..count-1 from CLIENTS concurrent clients, each taking the next index: the one
+ * timing loop of both sides of (a), so the API and the raw inserts are measured alike.
+ */
+async function fromClients(count: number, op: (i: number) => Promise<void>): Promise<{ perSecond: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      for (let i = next++; i < count; i = next++) {
+        const sent = process.hrtime.bigint();
+        await op(i);
+        latencies.push(msSince(sent));
+      }
+    }),
+  );
+  return { perSecond: count / (msSince(start) / 1000), latencies: latencies.sort((a, b) => a - b) };
+}
+
 /** `count` creates through the API from `clients` keep-alive clients: throughput and per-create latency. */
 async function apiCreates(d: DaemonProcess, count: number, prefix: string, transport: Transport = 'tls'): Promise<Round> {
   const target = targetOf(d);
@@ -113,47 +133,27 @@ async function apiCreates(d: DaemonProcess, count: number, prefix: string, trans
     transport === 'tls'
       ? request(agent as https.Agent, target, 'POST', EVENTS, event(name))
       : exchange(http.request, { agent, socketPath: d.socket, path: EVENTS, method: 'POST' }, event(name));
-  const latencies: number[] = [];
-  let next = 0;
   const cpuBefore = cpuSeconds(d.pid);
   const sides = sideCpu();
   const ticks = machineTicks();
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const sent = process.hrtime.bigint();
-        const res = await send(`${prefix}-${i}`);
-        latencies.push(msSince(sent));
-        if (res.status !== 201) throw new Error(`create ${prefix}-${i}: HTTP ${res.status} ${res.body}`);
-      }
-    }),
-  );
-  const perSecond = count / (msSince(start) / 1000);
+  const { perSecond, latencies } = await fromClients(count, async (i) => {
+    const res = await send(`${prefix}-${i}`);
+    if (res.status !== 201) throw new Error(`create ${prefix}-${i}: HTTP ${res.status} ${res.body}`);
+  });
   const cpuMsPerCreate = ((cpuSeconds(d.pid) - cpuBefore) * 1000) / count;
   const machineBusy = busySince(ticks);
   agent.destroy();
-  return { perSecond, latencies: latencies.sort((a, b) => a - b), cpuMsPerCreate, machineBusy, sides: cpuPerOp(sides, count) };
+  return { perSecond, latencies, cpuMsPerCreate, machineBusy, sides: cpuPerOp(sides, count) };
 }
 
 /** The baseline of (a): single-row autocommit inserts of the same objects from 16 connections of one pool. */
 async function rawInserts(pool: ConnectionPool, count: number, prefix: string): Promise<Round> {
-  const latencies: number[] = [];
-  let next = 0;
   const sides = sideCpu();
   const ticks = machineTicks();
-  const start = process.hrtime.bigint();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      for (let i = next++; i < count; i = next++) {
-        const sent = process.hrtime.bigint();
-        await pool.query(sql`INSERT INTO bench_raw (name, object) VALUES (${`${prefix}-${i}`}, ${JSON.stringify(event(`${prefix}-${i}`))}::jsonb)`);
-        latencies.push(msSince(sent));
-      }
-    }),
-  );
-  const perSecond = count / (msSince(start) / 1000);
-  return { perSecond, latencies: latencies.sort((a, b) => a - b), machineBusy: busySince(ticks), sides: cpuPerOp(sides, count) };
+  const { perSecond, latencies } = await fromClients(count, async (i) => {
+    await pool.query(sql`INSERT INTO bench_raw (name, object) VALUES (${`${prefix}-${i}`}, ${JSON.stringify(event(`${prefix}-${i}`))}::jsonb)`);
+  });
+  return { perSecond, latencies, machineBusy: busySince(ticks), sides: cpuPerOp(sides, count) };
 }
 
 /** A pool of 16 open connections and the baseline's table. */
