@@ -149,6 +149,8 @@ describeWithPostgres('readiness when the database goes away (Postgres)', (getUrl
   });
 
   it('times the Postgres store in the metrics (backend="postgres")', async () => {
+    // A list is a read of the store: the metrics must have timed it, labelled with the backend.
+    expect((await server.request('GET', '/apis/sidekicks.dev/v1alpha1/namespaces/default/sessions')).status).toBe(200);
     const m = parsePrometheus((await server.request('GET', '/metrics')).text);
     expect(m.value('sidekick_store_operation_duration_seconds_count', { operation: 'read', backend: 'postgres' })).toBeGreaterThan(0);
     expect(m.value('sidekick_store_operation_duration_seconds_count', { operation: 'read', backend: 'sqlite' })).toBeUndefined();
