@@ -2,21 +2,12 @@
  * The real kubectl reads the daemon's health and metrics endpoints over its TCP listener
  * (`kubectl get --raw`), as an operator checking a cluster would.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { parsePrometheus } from '../support/prometheus.js';
-import { kubectlEnv, kubectlOk, type KubectlEnv } from './kubectl.js';
+import { kubectlPerFile } from './kubectl.js';
 
-let env: KubectlEnv;
-
-beforeAll(async () => {
-  env = await kubectlEnv();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
-
-const ok = (args: string[], input?: string): Promise<string> => kubectlOk(env, args, input);
+const kubectl = kubectlPerFile();
+const ok = kubectl.ok;
 
 describe('kubectl get --raw', () => {
   it('/readyz?verbose lists the checks in kube-apiserver format', async () => {
@@ -36,11 +27,11 @@ describe('kubectl get --raw', () => {
   it('/metrics is open to any valid token, a Viewer’s too, and auth can-i says so', async () => {
     const token = await ok(['create', '--validate=false', '-o', 'jsonpath={.status.token}', '-f', '-'], JSON.stringify({ apiVersion: 'auth.sidekicks.dev/v1alpha1', kind: 'Token', metadata: { name: 'watcher' }, spec: { role: 'Viewer' } }));
     expect(parsePrometheus(await ok(['--token', token.trim(), 'get', '--raw', '/metrics'])).types.get('apiserver_request_total')).toBe('counter');
-    expect(await env.run(['--token', token.trim(), 'auth', 'can-i', 'get', '/metrics'])).toMatchObject({ code: 0, stdout: 'yes\n' });
+    expect(await kubectl.env.run(['--token', token.trim(), 'auth', 'can-i', 'get', '/metrics'])).toMatchObject({ code: 0, stdout: 'yes\n' });
   });
 
   it('/metrics with a token the server did not issue is refused', async () => {
-    const r = await env.run(['get', '--raw', '/metrics', '--token', 'not-a-token']);
+    const r = await kubectl.env.run(['get', '--raw', '/metrics', '--token', 'not-a-token']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('error: You must be logged in to the server (Unauthorized)');
     expect(r.stdout).toBe('');

@@ -5,6 +5,7 @@
  * The daemon's TCP listener is https with its self-signed loopback certificate (kubectl never
  * sends a token over plain http), trusted through the kubeconfig's certificate-authority.
  */
+import { afterAll, beforeAll } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -131,5 +132,29 @@ export async function kubectlEnv(): Promise<KubectlEnv> {
     close: async () => {
       await stop();
     },
+  };
+}
+
+/**
+ * A kubectl environment for the whole test file: started before its tests, closed after them.
+ * `ok` runs kubectl and returns its stdout, or throws with its stderr.
+ */
+export function kubectlPerFile(): { readonly env: KubectlEnv; ok(args: string[], input?: string): Promise<string> } {
+  let env: KubectlEnv | undefined;
+  beforeAll(async () => {
+    env = await kubectlEnv();
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  const current = (): KubectlEnv => {
+    if (!env) throw new Error('kubectl environment used before the file started');
+    return env;
+  };
+  return {
+    get env() {
+      return current();
+    },
+    ok: (args, input) => kubectlOk(current(), args, input),
   };
 }

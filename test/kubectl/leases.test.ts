@@ -3,24 +3,15 @@
  * sidekick CLI: served in Kubernetes' own group beside sidekicks.dev, so kubectl treats them as
  * the built-in kind it knows.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { runCli } from '../support/cli.js';
 import { parseTable } from '../support/cli-harness.js';
-import { kubectlEnv, kubectlOk, type KubectlEnv } from './kubectl.js';
+import { kubectlPerFile } from './kubectl.js';
 
-let env: KubectlEnv;
-
-beforeAll(async () => {
-  env = await kubectlEnv();
-});
-
-afterAll(async () => {
-  await env?.close();
-});
-
-const ok = (args: string[], input?: string): Promise<string> => kubectlOk(env, args, input);
+const kubectl = kubectlPerFile();
+const ok = kubectl.ok;
 
 const SPEC = {
   holderIdentity: 'replica-1',
@@ -61,7 +52,7 @@ describe('leases with kubectl', () => {
   it('applies a changed Lease (kubectl patches its built-in kinds strategically) and patches it', async () => {
     await ok(['apply', '-f', '-'], lease('change'));
     const moved = { ...SPEC, holderIdentity: 'replica-2', leaseTransitions: 4 };
-    const configured = await env.run(['apply', '-f', '-'], lease('change', moved));
+    const configured = await kubectl.env.run(['apply', '-f', '-'], lease('change', moved));
     expect(configured).toMatchObject({ code: 0, stdout: 'lease.coordination.k8s.io/change configured\n', stderr: '' });
     expect(JSON.parse(await ok(['get', 'lease', 'change', '-o', 'json'])).spec).toEqual(moved);
     expect((await ok(['patch', 'lease', 'change', '-p', '{"spec":{"holderIdentity":"replica-3"}}'])).trim()).toBe('lease.coordination.k8s.io/change patched');
@@ -75,14 +66,14 @@ describe('leases with kubectl', () => {
   });
 
   it('refuses an invalid Lease with the field named', async () => {
-    const bad = await env.run(['apply', '-f', '-'], lease('bad', { leaseDurationSeconds: 0 }));
+    const bad = await kubectl.env.run(['apply', '-f', '-'], lease('bad', { leaseDurationSeconds: 0 }));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('spec.leaseDurationSeconds');
   });
 
   it('sidekick applies a Lease and get leases shows the same table', async () => {
-    const home = join(env.dir, 'home');
-    const path = await env.file('cli-lease.yaml', lease('from-cli', { ...SPEC, holderIdentity: 'replica-9' }));
+    const home = join(kubectl.env.dir, 'home');
+    const path = await kubectl.env.file('cli-lease.yaml', lease('from-cli', { ...SPEC, holderIdentity: 'replica-9' }));
     const applied = await runCli(home, ['apply', '-f', path]);
     expect(applied).toMatchObject({ code: 0, stderr: '' });
     expect(applied.stdout).toContain('lease.coordination.k8s.io/from-cli created');
