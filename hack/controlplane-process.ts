@@ -6,15 +6,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { cliEntry } from './bench/daemon-process.js';
 
-/** The compiled CLI (`dist/cli/main.js`), from this file compiled (dist/hack) or as source under jest (hack). */
-export function cliEntry(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return basename(dirname(here)) === 'dist' ? join(here, '..', 'cli', 'main.js') : join(here, '..', 'dist', 'cli', 'main.js');
-}
+export { cliEntry };
 
 const run = promisify(execFile);
 

@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { basename, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sidekickHome } from '../../api/home.js';
 
@@ -23,10 +23,11 @@ export interface DaemonProcess {
   stop(): Promise<void>;
 }
 
-/** The compiled CLI entry point (`dist/cli/main.js`), found relative to this compiled file. */
+/** The compiled CLI (`dist/cli/main.js`), from this file compiled (dist/hack/bench) or as source under jest (hack/bench). */
 export function cliEntry(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, '..', '..', 'cli', 'main.js');
+  const repoOrDist = join(here, '..', '..');
+  return basename(repoOrDist) === 'dist' ? join(repoOrDist, 'cli', 'main.js') : join(repoOrDist, 'dist', 'cli', 'main.js');
 }
 
 /** Spawns the daemon and resolves once daemon.json names its TCP address. */
