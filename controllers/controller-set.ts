@@ -6,6 +6,8 @@
  */
 import type { Run } from '../resources/kinds/run.js';
 import type { Session } from '../resources/kinds/session.js';
+import type { Approval } from '../resources/kinds/approval.js';
+import { asDeleted } from './approval/approval-status.js';
 import type { Informer } from './runtime/informer.js';
 import type { Runnable } from './runtime/manager.js';
 import { Informers, onChange } from './runtime/builder.js';
@@ -76,6 +78,27 @@ export function buildClusterControllers(o: ClusterControllerOptions): { runnable
   // Registered first: registering makes the informers the controllers read, which then all start.
   const controllers = clusterControllers(c);
   return { runnables: [...c.informers.runnables(), ...controllers], synced: () => c.informers.synced() };
+}
+
+/**
+ * A runtime node's controllers (`sidekick serve`): what executes the runs bound to this machine —
+ * run, agent, repomount, intervention — over the node's local store, which the mirror fills from
+ * the control plane. The cluster controllers stay on the control plane: approvals are decided
+ * there and come down through the mirror, where the gate hears them and releases the tool call.
+ */
+export function buildNodeControllers(o: ControllerSetOptions): ControllerSet {
+  const c: ControllerContext = sharedContext(o);
+  const run = registerRunController(c);
+  const approvals = c.informers.of<Approval>('approvals');
+  onChange(approvals, (ch) => c.gate.observe(ch.type === 'delete' ? asDeleted(ch.obj) : ch.obj));
+  const controllers: Runnable[] = [run.controller, registerAgentController(c), registerRepoMountController(c), registerInterventionController(c, { fleet: run.fleet })];
+  return {
+    runnables: [...c.informers.runnables(), ...controllers],
+    fleet: run.fleet,
+    runs: c.informers.of<Run>('runs'),
+    stopDrivers: () => run.fleet.stopAll(),
+    synced: () => c.informers.synced(),
+  };
 }
 
 export function buildControllers(o: ControllerSetOptions): ControllerSet {
