@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { RememberRule } from './remember-admission.js';
+import { CROSS_NODE_DISPATCH } from '../../resources/cross-node.js';
 import { collection, startTestServer, type Reply, type RequestOptions, type TestServer } from '../../test/support/api-server.js';
 
 let server: TestServer;
@@ -134,5 +135,29 @@ describe('status is written through /status only', () => {
     const r = await as(OWNER, 'POST', collection('runs'), { body: run('bad-status', { status: { phase: 'NoSuchPhase' } }) });
     expect(r.status).toBe(201);
     expect(r.json.status).toBeUndefined();
+  });
+});
+
+describe('a cross-node dispatch is decided by an Owner of the session', () => {
+  const crossNode = (name: string): Record<string, unknown> => {
+    const a = approval(name, 'carols-run');
+    return { ...a, metadata: { name, annotations: { [CROSS_NODE_DISPATCH]: 'true' } } };
+  };
+
+  test('a Collaborator who may decide their own run\'s approvals may not decide a dangerous call on another person\'s node; nothing changes', async () => {
+    expect((await as(OWNER, 'POST', collection('approvals'), { body: crossNode('x-1') })).status).toBe(201);
+    const r = await as('carol', 'PATCH', path('approvals', 'x-1'), decide());
+    expect(r.status).toBe(403);
+    expect(r.json.message).toBe('approvals.sidekicks.dev "x-1" is forbidden: ToolExecution on another person\'s node (cross-node dispatch) is decided by an Owner of session "s1"; User "carol" is not one');
+    expect((await as(OWNER, 'GET', path('approvals', 'x-1'))).json.spec.decision).toBeUndefined();
+  });
+
+  test('a member with role Owner in the session may, and so may the Owner of everything', async () => {
+    const session = { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'Session', metadata: { name: 's1' }, spec: { members: [{ participant: 'carol', role: 'Owner' }, { participant: OWNER, role: 'Owner' }] } };
+    expect((await as(OWNER, 'POST', collection('sessions'), { body: session })).status).toBe(201);
+    expect((await as('carol', 'PATCH', path('approvals', 'x-1'), decide())).status).toBe(200);
+    expect((await as(OWNER, 'POST', collection('approvals'), { body: crossNode('x-2') })).status).toBe(201);
+    const byOwner = await as(OWNER, 'PATCH', path('approvals', 'x-2'), decide());
+    expect(byOwner.status).toBe(200);
   });
 });

@@ -39,11 +39,14 @@ export const RememberRule = {
 export interface RememberAuthority {
   /** Decides whether the identity `user` may `verb` the ApprovalPolicy `namespace/name`. */
   mayWrite(user: string, verb: typeof Verb.Create | typeof Verb.Update, plural: string, namespace: string, name: string): Promise<Decision>;
+  /** Whether `user` holds the Owner role everywhere (decides cross-node dispatches of any session). */
+  isOwner?(user: string): boolean;
 }
 
 /** The authority of the API server's request authorizer: the same Cedar policies decide. */
 export function requestAuthority(authz: RequestAuthorizer): RememberAuthority {
   return {
+    isOwner: (name) => authz.authorizer.ownerUnrestricted(authz.identity(name)),
     async mayWrite(name, verb, plural, namespace, objectName) {
       const user = authz.identity(name);
       if (authz.authorizer.ownerUnrestricted(user)) return { allowed: true, denied: false, policies: ['owner'] };

@@ -17,6 +17,7 @@ import { appliedCreateFields, applyConfiguration } from './apply.js';
 import { listKeysOf } from './list-keys.js';
 import { isApplyConflict, keepTimestampsOfNoOp, recordUpdate, type OwnershipContext } from './managed-fields.js';
 import { admitRemember, type RememberAuthority } from './remember-admission.js';
+import { admitCrossNodeDecision } from './cross-node-admission.js';
 import { admitIntervention, admitRunUpdate } from './run-control-admission.js';
 import { jsonPatch, mergePatch, PatchType } from './patch.js';
 import { strategicMergePatch } from './strategic-merge.js';
@@ -282,7 +283,10 @@ export class ApiService {
    * admitted (`old` undefined on create): what a decision remembers.
    */
   private async admitStored(def: KindDefinition, old: KubeObject | undefined, obj: KubeObject, req: WriteRequest): Promise<void> {
-    if (def.plural === 'approvals') await admitRemember(old, obj, { store: this.store, authority: this.authority, user: req.user });
+    if (def.plural === 'approvals') {
+      await admitRemember(old, obj, { store: this.store, authority: this.authority, user: req.user });
+      await admitCrossNodeDecision(old, obj, { store: this.store, authority: this.authority, user: req.user });
+    }
     // Steering an ended run (an Intervention, a pause or resume) is refused: nothing is stored.
     if (def.plural === 'interventions' && !old) await admitIntervention(this.store, obj);
     if (def.plural === 'runs' && old) admitRunUpdate(old, obj);

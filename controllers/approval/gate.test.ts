@@ -14,6 +14,8 @@ import { ApprovalGate } from './gate.js';
 import { classifyToolCall } from './classify.js';
 import { evaluatePolicies } from './policy.js';
 import { tempSqliteStore } from '../test-support.js';
+import { CROSS_NODE_DISPATCH } from '../../resources/cross-node.js';
+import { eventually } from '../../test/eventually.js';
 
 describe('ApprovalGate', () => {
   let dir: string;
@@ -73,6 +75,22 @@ describe('ApprovalGate', () => {
     expect(found.map((a) => a.spec.run)).toEqual([name]);
     // Valid metadata: a later approve, deny or cancel of this object is not refused for its labels.
     expect(validateMetadata(scheme.byPlural('approvals')!, found[0]!)).toEqual([]);
+  });
+
+  it('on a run dispatched to another person\'s node, a dangerous call asks even when a rule allows it, and the approval says so', async () => {
+    await store.create('approvalpolicies', { apiVersion: 'sidekicks.dev/v1alpha1', kind: 'ApprovalPolicy', metadata: { name: 'allow-tests', namespace: 'default' }, spec: { rules: [{ category: 'ToolExecution', match: { tool: 'RunCommand', command: 'npm test' }, action: 'Allow' }] } });
+    const call = { callId: 'c5', tool: 'RunCommand', input: { command: 'npm test' } };
+    // Own node: the rule allows it without asking (the rule's decision is recorded, settled).
+    expect(await gateOver(store).decide(run, call)).toMatchObject({ allow: true });
+    expect((await store.list<Approval>('approvals')).items.map((a) => a.status?.phase)).toEqual(['Approved']);
+    const remote = await store.create<Run>('runs', { ...run, metadata: { name: 'remote', namespace: 'default', annotations: { [CROSS_NODE_DISPATCH]: 'true' } } } as Run);
+    const gate = gateOver(store);
+    const deciding = gate.decide(remote, { ...call, callId: 'c6' });
+    const asked = await eventually(async () => (await store.list<Approval>('approvals', { namespace: 'default' })).items.find((a) => a.spec.run === 'remote'));
+    expect(asked.status?.phase).toBe('Pending');
+    expect(asked.metadata.annotations?.[CROSS_NODE_DISPATCH]).toBe('true');
+    gate.observe({ ...asked, spec: { ...asked.spec, decision: { verdict: 'Rejected', reason: 'not on my laptop' } }, status: { phase: 'Rejected' } });
+    expect((await deciding).allow).toBe(false);
   });
 
   it('lets reads through without an Approval', async () => {

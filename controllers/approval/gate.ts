@@ -9,6 +9,7 @@
  * Fail closed: when the Approval cannot be stored, or anything else goes wrong on the way, the
  * answer is a refusal; the tool never runs without a recorded decision.
  */
+import { CROSS_NODE_DANGEROUS, CROSS_NODE_DISPATCH, isCrossNodeDispatch } from '../../resources/cross-node.js';
 import type { Store } from '../../api/store/store.js';
 import { sessionKey, type Journal } from '../../api/journal/journal.js';
 import type { JournalEventInput } from '../../api/journal/event.js';
@@ -141,7 +142,8 @@ export class ApprovalGate {
     const policies = (await this.d.store.list<ApprovalPolicy>('approvalpolicies', { namespace: ns })).items;
     const ctx = { session: run.spec.session, run: run.metadata.name!, agent: run.spec.agent, workspace };
     const now = new Date(this.clock.now());
-    const verdicts = ordered(categories).map((category) => ({ category, ...this.d.evaluate(policies, ctx, category, request, now) }));
+    const crossNode = isCrossNodeDispatch(run);
+    const verdicts = ordered(categories).map((category) => crossNodeVerdict(crossNode, category, { category, ...this.d.evaluate(policies, ctx, category, request, now) }));
     const denied = verdicts.find((v) => v.action === 'Deny');
     if (denied) {
       await this.file(run, call, denied.category, request, { phase: 'Rejected', verdict: denied });
@@ -184,7 +186,7 @@ export class ApprovalGate {
         generateName: `${run.metadata.name}-`,
         namespace: ns,
         labels: nameLabels({ [NameLabel.Run]: run.metadata.name!, [NameLabel.Session]: run.spec.session }),
-        annotations: { 'sidekicks.dev/tool-call': call.callId },
+        annotations: { 'sidekicks.dev/tool-call': call.callId, ...(isCrossNodeDispatch(run) ? { [CROSS_NODE_DISPATCH]: 'true' } : {}) },
         ownerReferences: [{ apiVersion: run.apiVersion, kind: 'Run', name: run.metadata.name!, uid: run.metadata.uid!, controller: true, blockOwnerDeletion: true }],
       },
       spec: { session: run.spec.session, run: run.metadata.name!, category, request },
@@ -285,6 +287,15 @@ export class ApprovalGate {
 function firstLine(text: string): string {
   const line = text.split('\n')[0]!;
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+/**
+ * On a run dispatched to another person's node, a dangerous category asks whatever a rule says
+ * (a Deny still refuses): the session's owner signs off each such call (resources/cross-node.ts).
+ */
+function crossNodeVerdict<V extends { category: ApprovalCategory; action: string; reason: string; decidedBy?: string }>(crossNode: boolean, category: ApprovalCategory, v: V): V {
+  if (!crossNode || !CROSS_NODE_DANGEROUS.has(category) || v.action !== 'Allow') return v;
+  return { ...v, action: 'Ask', decidedBy: undefined, reason: `cross-node dispatch: a session Owner decides ${category}` };
 }
 
 function ordered(categories: ApprovalCategory[]): ApprovalCategory[] {
