@@ -101,6 +101,26 @@ function journalSuite(name: string, config: () => StoreConfig, tamper: (store: S
       expect(seen.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
     });
 
+    it('a follow with polling hears appends its process did not make (another replica\'s), in order, each once', async () => {
+      const s = sessionKey('default', 'elsewhere');
+      const follower = new Journal(store, { pollMs: 20 });
+      const elsewhere = new Journal(store);
+      await elsewhere.append(s, [{ type: 'a', actor }]);
+      const ac = new AbortController();
+      const seen: JournalEvent[] = [];
+      const following = (async () => {
+        for await (const e of follower.follow(s, { after: 0 }, ac.signal)) seen.push(e);
+      })();
+      await eventually(() => seen.length === 1);
+      await elsewhere.append(s, [{ type: 'b', actor }, { type: 'c', actor }]);
+      await follower.append(s, [{ type: 'd', actor }]);
+      await elsewhere.append(s, [{ type: 'e', actor }]);
+      await eventually(() => seen.length === 5);
+      ac.abort();
+      await following;
+      expect(seen.map((e) => e.type)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    });
+
     it('reads beside the write queue: a read answers while a write transaction is held open, and sees every acknowledged append', async () => {
       const s = sessionKey('default', 'beside');
       await journal.append(s, [{ type: 'a', actor }]);

@@ -77,7 +77,15 @@ export class Journal {
    */
   private readonly reads: <T>(fn: (r: ExtraReads) => Promise<T>) => Promise<T>;
 
-  constructor(private readonly store: Store) {
+  /**
+   * @param opts.pollMs how often a live `follow` also reads the database: on a control plane with
+   *   several replicas another replica (the leader's ingest of a node's events) appends, and this
+   *   process's listeners never hear it. Undefined: listeners alone (one process owns the store).
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly opts: { pollMs?: number } = {},
+  ) {
     if (!store.transaction) throw new Error('journal: the store does not offer transactions');
     this.reads = store.readTransaction ? (fn) => store.readTransaction!(fn) : (fn) => store.transaction!(fn);
   }
@@ -178,13 +186,32 @@ export class Journal {
           if ((!opts.run || e.run === opts.run) && matchesTypes(e, opts.types) && matchesRunUid(e, opts.runUid)) yield e;
         }
         if (signal.aborted) break;
-        await new Promise<void>((r) => (wake = r));
+        const polled = await this.nextWake((r) => (wake = r));
         wake = undefined;
+        if (!polled || signal.aborted) continue;
+        // Appended elsewhere (another replica): read what lies past the cursor.
+        for (;;) {
+          const page = await this.read(session, { ...opts, after: cursor, limit: 1000 });
+          for (const e of page.events) yield e;
+          cursor = Math.max(cursor, page.next);
+          if (!page.hasMore) break;
+        }
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.unsubscribe(session, listener);
     }
+  }
+
+  /** Waits for a listener's wake-up (false) or, with polling, the poll period (true). */
+  private nextWake(arm: (wake: () => void) => void): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const timer = this.opts.pollMs === undefined ? undefined : setTimeout(() => resolve(true), this.opts.pollMs);
+      arm(() => {
+        if (timer) clearTimeout(timer);
+        resolve(false);
+      });
+    });
   }
 
   /** Recomputes the hash chain of a session; reports the first sequence where it breaks. */

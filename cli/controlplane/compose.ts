@@ -114,7 +114,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   }
   const recorder = new EventRecorder({ store, component: 'sidekick-controlplane', log });
   const service = new ApiService({ store, scheme, recorder, authority: requestAuthority(new RequestAuthorizer({ authorizer, tokens, owner: CONTROLPLANE_OWNER, store })) });
-  const journal = new Journal(store);
+  // Another replica (the leader's ingest of nodes' events) appends too: live follows also poll.
+  const journal = new Journal(store, { pollMs: 500 });
   const api = new ApiServer({ service, scheme, journal, log, authorization: { authorizer, tokens, owner: CONTROLPLANE_OWNER }, health, metrics });
   const serving = new ServingApi(api);
   const elector = new LeaderElector({

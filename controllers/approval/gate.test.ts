@@ -86,10 +86,10 @@ describe('ApprovalGate', () => {
     const remote = await store.create<Run>('runs', { ...run, metadata: { name: 'remote', namespace: 'default', annotations: { [CROSS_NODE_DISPATCH]: 'true' } } } as Run);
     const gate = gateOver(store);
     const deciding = gate.decide(remote, { ...call, callId: 'c6' });
-    const asked = await eventually(async () => (await store.list<Approval>('approvals', { namespace: 'default' })).items.find((a) => a.spec.run === 'remote'));
+    const asked = (await eventually(async () => (await store.list<Approval>('approvals', { namespace: 'default' })).items.find((a) => a.spec.run === 'remote'))) as Approval;
     expect(asked.status?.phase).toBe('Pending');
     expect(asked.metadata.annotations?.[CROSS_NODE_DISPATCH]).toBe('true');
-    gate.observe({ ...asked, spec: { ...asked.spec, decision: { verdict: 'Rejected', reason: 'not on my laptop' } }, status: { phase: 'Rejected' } });
+    gate.observe({ ...asked, spec: { ...asked.spec, decision: { verdict: 'Rejected', reason: 'not on my laptop' } }, status: { phase: 'Rejected' } } as Approval);
     expect((await deciding).allow).toBe(false);
   });
 
