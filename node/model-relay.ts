@@ -10,7 +10,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HEADER_PROTOCOL, RUNTIME_API_PREFIX, RUNTIME_PROTOCOL } from '../api/runtime/protocol.js';
-import { pipeResponse, readRequestBody, sendError, forwardedRequestHeaders } from '../api/runtime/model-stream.js';
+import { describeFetchError, pipeResponse, readRequestBody, sendError, forwardedRequestHeaders } from '../api/runtime/model-stream.js';
 
 /** What the run side needs to point the OpenAI driver at the relay. */
 export interface ModelRelayEndpoint {
@@ -76,7 +76,7 @@ export async function startModelRelay(o: ModelRelayOptions): Promise<ModelRelay>
       });
     } catch (err) {
       if (abort.signal.aborted) return;
-      return sendError(res, 502, `model relay: could not reach the control plane at ${base}: ${describe(err)}`);
+      return sendError(res, 502, `model relay: could not reach the control plane at ${base}: ${describeFetchError(err)}`);
     }
     await pipeResponse(upstream, res, abort.signal);
   }
@@ -102,9 +102,4 @@ function bearerMatches(header: string | undefined, secret: string): boolean {
   const given = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
   const want = Buffer.from(secret);
   return given.length === want.length && timingSafeEqual(given, want);
-}
-
-function describe(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message;
 }

@@ -10,7 +10,7 @@ import type { Agent } from '../../resources/kinds/agent.js';
 import { isTerminalPhase, type Run } from '../../resources/kinds/run.js';
 import type { Store } from '../store/store.js';
 import type { AuthenticatedNode, RuntimeRoute } from './routes.js';
-import { forwardedRequestHeaders, pipeResponse, readRequestBody, sendError } from './model-stream.js';
+import { describeFetchError, forwardedRequestHeaders, pipeResponse, readRequestBody, sendError } from './model-stream.js';
 
 export interface ModelProxyOptions {
   /** The control plane's store (only read). */
@@ -145,8 +145,7 @@ async function forward(o: ModelProxyOptions, c: Call): Promise<void> {
     });
   } catch (err) {
     if (abort.signal.aborted) return;
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new Refusal(502, `model proxy: the control plane could not reach ${url}: ${cause}`);
+    throw new Refusal(502, `model proxy: the control plane could not reach ${url}: ${describeFetchError(err)}`);
   }
   o.log?.(`model proxy: node ${c.node.name} → agent ${c.agent.metadata.namespace}/${c.agent.metadata.name} ${c.req.method} ${c.call}: ${upstream.status}`);
   await pipeResponse(upstream, c.res, abort.signal);

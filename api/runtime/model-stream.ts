@@ -78,3 +78,9 @@ export async function pipeResponse(upstream: Response, res: ServerResponse, sign
     reader.releaseLock();
   }
 }
+
+/** Why a fetch failed, as the socket said it (undici hides it in `cause`: ECONNREFUSED, "bad port"). */
+export function describeFetchError(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (err as Error).message;
+}
