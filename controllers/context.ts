@@ -8,6 +8,7 @@ import type { Journal } from '../api/journal/journal.js';
 import type { EventRecorder } from '../api/events/recorder.js';
 import type { ArtifactContent, DriverLauncher, Workspaces } from '../node/ports.js';
 import type { DriverProbe } from './agent/probe.js';
+import type { ModelRelayEndpoint } from '../node/model-relay.js';
 import type { MountInspector } from './repomount/reconciler.js';
 import type { Clock } from './runtime/clock.js';
 import type { Informers } from './runtime/builder.js';
@@ -43,6 +44,11 @@ export interface ControllerSetOptions extends ClusterControllerOptions {
   launcher: DriverLauncher;
   inspector: MountInspector;
   probe: DriverProbe;
+  /**
+   * On a runtime node (`sidekick serve`): the loopback relay to the control plane's model proxy,
+   * used by agents whose endpoint credentials are kept on the control plane. Unset on the daemon.
+   */
+  modelRelay?: ModelRelayEndpoint;
 }
 
 /** What a cluster controller's registration is handed. */

@@ -37,6 +37,10 @@ const rules: Partial<Record<string, Rule>> = {
     const errors: FieldError[] = [];
     if (s.driver === 'Scripted' && !Array.isArray(s.script)) errors.push(required('spec.script', 'the Scripted driver plays spec.script'));
     if (isObj(s.endpoint)) errors.push(...secretSource('spec.endpoint.apiKeyFrom', s.endpoint.apiKeyFrom));
+    // A file path would let an agent's author have the control plane read any file it can and send it as a key.
+    if (isObj(s.endpoint) && s.endpoint.credentials === 'ControlPlane' && isObj(s.endpoint.apiKeyFrom) && present(s.endpoint.apiKeyFrom.file)) {
+      errors.push(forbidden('spec.endpoint.apiKeyFrom.file', 'a key kept on the control plane is read from an environment variable (env)'));
+    }
     if (Array.isArray(s.env)) {
       s.env.forEach((env, i) => {
         if (!isObj(env)) return;

@@ -115,6 +115,8 @@ describe('validateObject', () => {
     ['steer without text', Intervention, { run: 'r', type: 'Steer' }, 'spec.content', 'FieldValueRequired'],
     ['Scripted agent without a script', Agent, { driver: 'Scripted' }, 'spec.script', 'FieldValueRequired'],
     ['secret from both env and file', Agent, { driver: 'OpenAI', endpoint: { baseURL: 'http://127.0.0.1:11434/v1', apiKeyFrom: { env: 'K', file: '/k' } } }, 'spec.endpoint.apiKeyFrom.file', 'FieldValueForbidden'],
+    ['control-plane key from a file', Agent, { driver: 'OpenAI', endpoint: { baseURL: 'https://api.openai.com/v1', credentials: 'ControlPlane', apiKeyFrom: { file: '/k' } } }, 'spec.endpoint.apiKeyFrom.file', 'FieldValueForbidden'],
+    ['unknown credentials place', Agent, { driver: 'OpenAI', endpoint: { baseURL: 'https://api.openai.com/v1', credentials: 'Laptop' } }, 'spec.endpoint.credentials', 'FieldValueNotSupported'],
     ['Branch mode without a branch', RepoMount, { session: 's', path: '/r', mode: 'Branch' }, 'spec.branch', 'FieldValueRequired'],
     ['sink with both webhook and desktop', NotificationSink, { webhook: { url: 'https://h' }, desktop: {} }, 'spec.desktop', 'FieldValueForbidden'],
     ['sink with neither webhook nor desktop', NotificationSink, {}, 'spec.webhook', 'FieldValueRequired'],

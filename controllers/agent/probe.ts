@@ -7,6 +7,7 @@ import { access, constants } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Agent } from '../../resources/kinds/agent.js';
 import { agentConfigFor } from '../run/agent-config.js';
+import type { ModelRelayEndpoint } from '../../node/model-relay.js';
 
 export interface ProbeResult {
   ready: boolean;
@@ -39,9 +40,16 @@ function versionOf(binary: string, env: NodeJS.ProcessEnv): Promise<string | und
   });
 }
 
-/** Probes on the local machine with the daemon's environment. */
+/**
+ * Probes on the local machine with the daemon's environment. On a runtime node with a model relay,
+ * an endpoint whose key the control plane keeps is not probed from here (the node has no key, and
+ * the proxy serves only agents of runs bound to the node): its calls are checked by the proxy.
+ */
 export class LocalDriverProbe implements DriverProbe {
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly modelRelay?: ModelRelayEndpoint,
+  ) {}
 
   async probe(agent: Agent): Promise<ProbeResult> {
     switch (agent.spec.driver) {
@@ -64,6 +72,9 @@ export class LocalDriverProbe implements DriverProbe {
 
   private async probeEndpoint(agent: Agent): Promise<ProbeResult> {
     if (!agent.spec.endpoint) return { ready: false, reason: 'EndpointMissing', message: 'spec.endpoint.baseURL is required for the OpenAI driver' };
+    if (agent.spec.endpoint.credentials === 'ControlPlane' && this.modelRelay) {
+      return { ready: true, reason: 'ControlPlaneProxy', message: `model calls go through the control plane's proxy to ${agent.spec.endpoint.baseURL}` };
+    }
     let apiKey: string | undefined;
     try {
       apiKey = (await agentConfigFor(agent, this.env)).endpoint?.apiKey;

@@ -1,11 +1,14 @@
 /**
  * Builds the AgentConfig a driver receives from an Agent object, resolving secrets (API keys,
- * env valueFrom) on this machine at launch time: they are never stored in an object.
+ * env valueFrom) on this machine at launch time: they are never stored in an object. On a runtime
+ * node, an endpoint whose credentials are kept on the control plane is reached through the node's
+ * model relay instead, and no key is read here.
  */
 import { readFile } from 'node:fs/promises';
 import type { Agent } from '../../resources/kinds/agent.js';
 import { ToolName } from '../../resources/kinds/agent-script.js';
 import type { AgentConfig } from '../../node/drivers/contract.js';
+import type { ModelRelayEndpoint } from '../../node/model-relay.js';
 
 /** A secret reference that cannot be resolved: the run fails with a clear reason. */
 export class SecretError extends Error {
@@ -29,15 +32,21 @@ export async function resolveSource(src: { env?: string; file?: string }, env: N
   throw new SecretError(`${what}: neither env nor file is set`);
 }
 
-/** The driver-facing configuration of an agent, with secrets resolved from `env` / files. */
-export async function agentConfigFor(agent: Agent, env: NodeJS.ProcessEnv = process.env): Promise<AgentConfig> {
+/**
+ * The driver-facing configuration of an agent, with secrets resolved from `env` / files. With a
+ * `relay` (a runtime node), a ControlPlane-credentials endpoint becomes the relay's URL for the
+ * agent; without one (the daemon is its own control plane) its key is read here like any other.
+ */
+export async function agentConfigFor(agent: Agent, env: NodeJS.ProcessEnv = process.env, relay?: ModelRelayEndpoint): Promise<AgentConfig> {
   const spec = agent.spec;
   const extraEnv: Record<string, string> = {};
   for (const e of spec.env ?? []) {
     extraEnv[e.name] = e.valueFrom ? await resolveSource(e.valueFrom, env, `spec.env[${e.name}]`) : (e.value ?? '');
   }
   let endpoint: AgentConfig['endpoint'];
-  if (spec.endpoint) {
+  if (spec.endpoint?.credentials === 'ControlPlane' && relay) {
+    endpoint = { baseURL: relay.baseURLFor(agent.metadata.namespace!, agent.metadata.name!), apiKey: relay.apiKey };
+  } else if (spec.endpoint) {
     endpoint = { baseURL: spec.endpoint.baseURL };
     if (spec.endpoint.apiKeyFrom) endpoint.apiKey = await resolveSource(spec.endpoint.apiKeyFrom, env, 'spec.endpoint.apiKeyFrom');
   }

@@ -77,6 +77,7 @@ export function registerRunController(c: ControllerContext): RunController {
     recorder: c.recorder,
     clock: c.clock,
     env: c.env,
+    ...(c.modelRelay ? { modelRelay: c.modelRelay } : {}),
     log: c.log,
   });
 

@@ -30,6 +30,7 @@ import type { Workspaces, WorkspaceInfo } from '../../node/ports.js';
 import type { PrepareRequest } from '../../node/workspace/workspace.js';
 import { runBranch } from '../../node/workspace/layout.js';
 import type { DriverLauncher } from '../../node/ports.js';
+import type { ModelRelayEndpoint } from '../../node/model-relay.js';
 import { workspaceFromStatus } from './workspace-of.js';
 import { controllerActor, failRun, moveRun, nowTime, workspaceOf } from './run-status.js';
 import type { PermissionDecision, ToolCall } from '../../node/drivers/contract.js';
@@ -50,6 +51,8 @@ export interface RunReconcilerDeps {
   recorder?: EventRecorder;
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
+  /** On a runtime node: where agents whose key the control plane keeps send their model calls. */
+  modelRelay?: ModelRelayEndpoint;
   log?: (line: string) => void;
 }
 
@@ -134,7 +137,7 @@ export class RunReconciler implements Reconciler {
     }
     let config;
     try {
-      config = await agentConfigFor(agent, this.d.env);
+      config = await agentConfigFor(agent, this.d.env, this.d.modelRelay);
     } catch (err) {
       await this.fail(run, { category: 'Provider', reason: (err as { reason?: string }).reason ?? 'AgentConfigInvalid', message: (err as Error).message, event: 'FAIL' });
       return {};

@@ -8,6 +8,14 @@ import { Budget, Driver, DriverCapabilities, IsolationPolicyField, closedSet } f
 export const AgentPhase = { Ready: 'Ready', Unavailable: 'Unavailable' } as const;
 export type AgentPhase = (typeof AgentPhase)[keyof typeof AgentPhase];
 
+/**
+ * Where an OpenAI-compatible endpoint's API key is kept: on the machine that runs the agent
+ * (`Node`, the default: a laptop's Ollama, a key in the node's environment), or on the control
+ * plane (`ControlPlane`), whose model proxy makes the calls so the key never reaches a node.
+ */
+export const EndpointCredentials = { Node: 'Node', ControlPlane: 'ControlPlane' } as const;
+export type EndpointCredentials = (typeof EndpointCredentials)[keyof typeof EndpointCredentials];
+
 /** Where a secret value is read from on the machine that runs the agent; never stored in the object. */
 export const SecretSource = Type.Object(
   {
@@ -36,6 +44,12 @@ export const AgentSpec = Type.Object(
         {
           baseURL: Type.String({ minLength: 1, format: 'uri', description: 'Base URL of an OpenAI-compatible API (OpenAI, Ollama, vLLM, LM Studio, OpenRouter...), e.g. http://127.0.0.1:11434/v1.' }),
           apiKeyFrom: Type.Optional(SecretSource),
+          credentials: Type.Optional(
+            closedSet(
+              EndpointCredentials,
+              "Where the API key is kept. Node (default): apiKeyFrom is read on the machine that runs the agent, and the model is called from there. ControlPlane: apiKeyFrom.env names an environment variable of the control plane, whose model proxy calls the endpoint for the node (SSE streamed through), so the key never reaches a node; on a daemon, which is its own control plane, the key is read locally.",
+            ),
+          ),
         },
         { description: 'The API endpoint (OpenAI driver).', additionalProperties: false },
       ),
