@@ -66,3 +66,4 @@ export * from './kinds/participant.js';
 export * from './kinds/invite.js';
 export * from './kinds/event.js';
 export * from './kinds/lease.js';
+export * from './kinds/tool.js';

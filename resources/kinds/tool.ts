@@ -45,12 +45,12 @@ export const ToolStatus = Type.Object(
 export const Tool = defineKind({
   kind: 'Tool',
   plural: 'tools',
+  shortNames: ['tl'],
   categories: ['all', 'sidekicks'],
   description: 'A command defined once, offered to agents as a function tool and run on the machine that runs the agent, inside its sandbox.',
   spec: ToolSpec,
   status: ToolStatus,
   printerColumns: [
-    { name: 'Command', type: 'string', jsonPath: '.spec.command[0]' },
     { name: 'Timeout', type: 'integer', jsonPath: '.spec.timeoutSeconds' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     { name: 'Description', type: 'string', jsonPath: '.spec.description', priority: 1 },
