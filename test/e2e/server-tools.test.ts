@@ -48,8 +48,10 @@ interface ToolResultPayload {
   output: string;
 }
 
+/** The outcomes of the session's tool calls, in order. */
 async function toolResults(client: SocketApi, session: string): Promise<ToolResultPayload[]> {
-  return (await fetchTimeline(client, session)).filter((e) => e.type === 'tool.result').map((e) => e.payload as ToolResultPayload);
+  // A failed call is journalled as tool.error, a successful one as tool.result.
+  return (await fetchTimeline(client, session)).filter((e) => e.type === 'tool.result' || e.type === 'tool.error').map((e) => e.payload as ToolResultPayload);
 }
 
 describe('server-defined tools on a daemon without env passthrough', () => {
