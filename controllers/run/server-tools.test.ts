@@ -17,12 +17,14 @@ const tool = (name: string, spec: Partial<Tool['spec']> = {}): Tool => ({
   kind: 'Tool',
   metadata: { name, namespace: 'default' },
   spec: { description: `the ${name} tool`, inputSchema: { type: 'object' }, command: [name], timeoutSeconds: 120, ...spec },
+  status: {},
 });
 const agent = (serverTools: string[]): Agent => ({
   apiVersion,
   kind: 'Agent',
   metadata: { name: 'helper', namespace: 'default' },
   spec: { driver: 'Scripted', maxTurns: 50, script: [], serverTools },
+  status: {},
 });
 
 describe('serverToolsOf', () => {

@@ -8,7 +8,9 @@ import { workspaceBesideOutside } from './test-support.js';
 
 let root: string;
 let cleanup: () => void;
-beforeEach(() => ({ root, cleanup } = workspaceBesideOutside('sidekicks-server-tool-')));
+beforeEach(() => {
+  ({ root, cleanup } = workspaceBesideOutside('sidekicks-server-tool-'));
+});
 afterEach(() => cleanup());
 
 // Prints what the program received: stdin, SIDEKICK_TOOL_INPUT, a Tool variable, and its directory.
