@@ -19,6 +19,7 @@ import { RepoMount } from './kinds/repomount.js';
 import { Run } from './kinds/run.js';
 import { RuntimeNode } from './kinds/runtimenode.js';
 import { Session } from './kinds/session.js';
+import { Tool } from './kinds/tool.js';
 import { Workflow } from './kinds/workflow.js';
 import { WorkflowTemplate } from './kinds/workflowtemplate.js';
 
@@ -30,6 +31,7 @@ export const scheme = new Scheme().register(
   Run,
   Approval,
   ApprovalPolicy,
+  Tool,
   Intervention,
   Workflow,
   WorkflowTemplate,
@@ -64,3 +66,4 @@ export * from './kinds/participant.js';
 export * from './kinds/invite.js';
 export * from './kinds/event.js';
 export * from './kinds/lease.js';
+export * from './kinds/tool.js';

@@ -3,6 +3,7 @@
  * run after schema validation and report in the same FieldError shape.
  */
 import type { FieldError } from './field-error.js';
+import { agentToolErrors, toolErrors } from './tool-rules.js';
 
 type Obj = Record<string, unknown>;
 type Rule = (obj: Obj) => FieldError[];
@@ -48,6 +49,7 @@ const rules: Partial<Record<string, Rule>> = {
         errors.push(...secretSource(`spec.env[${i}].valueFrom`, env.valueFrom));
       });
     }
+    errors.push(...agentToolErrors(s));
     return errors;
   },
   Approval(obj) {
@@ -83,6 +85,7 @@ const rules: Partial<Record<string, Rule>> = {
     if (typeof s.path === 'string' && s.path !== '' && !s.path.startsWith('/')) errors.push(invalid('spec.path', s.path, 'must be an absolute path'));
     return errors;
   },
+  Tool: toolErrors,
   Workflow(obj) {
     const s = spec(obj);
     const errors: FieldError[] = [];

@@ -21,6 +21,7 @@ import type { ApprovalGate } from '../approval/gate.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { isTerminalPhase } from './phases.js';
 import { agentConfigFor } from './agent-config.js';
+import { serverToolsOf } from './server-tools.js';
 import { IsolationUnavailableError, requestedPolicy } from '../../node/sandbox/isolation.js';
 import { runBudget, runMaxTurns } from './budget.js';
 import type { CheckpointStore } from './checkpoints.js';
@@ -138,6 +139,8 @@ export class RunReconciler implements Reconciler {
     let config;
     try {
       config = await agentConfigFor(agent, this.d.env, this.d.modelRelay);
+      const serverTools = await serverToolsOf(this.d.store, agent);
+      if (serverTools.length > 0) config = { ...config, serverTools };
     } catch (err) {
       await this.fail(run, { category: 'Provider', reason: (err as { reason?: string }).reason ?? 'AgentConfigInvalid', message: (err as Error).message, event: 'FAIL' });
       return {};

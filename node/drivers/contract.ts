@@ -37,6 +37,26 @@ export interface AgentConfig {
   /** Extra environment for the agent process (already filtered). */
   env: Record<string, string>;
   script?: ScriptStep[];
+  /** Server-defined Tools offered besides `tools` (Agent spec.serverTools), resolved by the daemon. */
+  serverTools?: ServerTool[];
+}
+
+/** A server-defined Tool (resources/kinds/tool.ts) as a driver offers it and the host runs it. */
+export interface ServerTool {
+  /** The function name: the Tool's name. */
+  name: string;
+  description: string;
+  /** JSON Schema of the input object, given to the model and checked before a call is approved or run. */
+  inputSchema: Record<string, unknown>;
+  /** argv, run in the workspace without a shell. */
+  command: string[];
+  /** The Tool's environment, when the machine passes it through (else empty, see withheldEnv). */
+  env: Record<string, string>;
+  /** Names of the Tool's variables the launcher withheld (no `--allow-env-passthrough`). */
+  withheldEnv?: string[];
+  timeoutSeconds: number;
+  /** Relative to the workspace root. */
+  workingDir?: string;
 }
 
 /** One message of a persisted conversation (OpenAI chat shape, which every driver can map to). */

@@ -5,6 +5,7 @@
  */
 import type { Driver, DriverEvent, DriverStartContext, PermissionDecision, ToolBroker, ToolCall } from './contract.js';
 import type { LocalToolsOptions, ToolExecutor } from '../tools/local-tools.js';
+import { serverToolInputProblem } from '../tools/server-tool.js';
 import type { DaemonToHost, ExitMessage, HostExitStatus, HostToDaemon, StartMessage } from './protocol.js';
 import type { DriverRegistry } from './registry.js';
 
@@ -133,12 +134,18 @@ export class HostSession {
       env: message.agent.env,
       allowEnvPassthrough: message.allowEnvPassthrough,
       ...(message.sandbox ? { sandbox: message.sandbox } : {}),
+      ...(message.agent.serverTools?.length ? { serverTools: message.agent.serverTools } : {}),
     });
-    const enabled = new Set<string>(message.agent.tools);
+    const serverTools = new Map((message.agent.serverTools ?? []).map((t) => [t.name, t]));
+    const enabled = new Set<string>([...message.agent.tools, ...serverTools.keys()]);
     // Calls approved as NetworkAccess, by call id: the grant travels from the decision to the execution.
     const networkGranted = new Set<string>();
     return {
       permission: async (call) => {
+        // Input a server-defined Tool would refuse is refused before anyone is asked to approve it.
+        const server = serverTools.get(call.tool);
+        const problem = server && serverToolInputProblem(server, call.input);
+        if (problem) return { allow: false, reason: problem };
         const decision = await this.askPermission(call);
         if (decision.allow && decision.network) networkGranted.add(call.callId);
         return decision;

@@ -9,6 +9,7 @@ import { platformDefaultPolicy, type IsolationPolicy } from '../sandbox/isolatio
 import type { SandboxAvailability } from '../sandbox/probe.js';
 import { defaultHostCommand, DriverProcess } from './supervisor.js';
 import { AGENT_UMASK_ENV } from './protocol.js';
+import { withholdServerEnv } from '../tools/server-tool.js';
 import { defaultDriverRegistry, type DriverRegistry } from './registry.js';
 import type { DriverCapabilities, DriverKind } from './contract.js';
 import type { DriverHandle, DriverHooks, DriverLauncher, LaunchRequest } from '../ports.js';
@@ -70,7 +71,8 @@ export class ProcessDriverLauncher implements DriverLauncher {
     void (async () => {
       for await (const event of p.events) hooks.onEvent(event);
     })();
-    p.start({ ...start, allowEnvPassthrough, ...(sandbox?.nested ? { sandbox: sandbox.nested } : {}) });
+    const agent = start.agent.serverTools ? { ...start.agent, serverTools: withholdServerEnv(start.agent.serverTools, allowEnvPassthrough) } : start.agent;
+    p.start({ ...start, agent, allowEnvPassthrough, ...(sandbox?.nested ? { sandbox: sandbox.nested } : {}) });
     return {
       ...(sandbox ? { isolation: sandbox.isolation } : {}),
       capabilities: this.capabilitiesOf(req.agent.driver),

@@ -35,6 +35,17 @@ export const DriverCheckpointSchema = Type.Object({
   turns: Type.Integer({ minimum: 0 }),
 });
 
+export const ServerToolSchema = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  description: Type.String(),
+  inputSchema: Type.Record(Type.String(), Type.Unknown()),
+  command: Type.Array(Type.String(), { minItems: 1 }),
+  env: Type.Record(Type.String(), Type.String()),
+  withheldEnv: Type.Optional(Type.Array(Type.String())),
+  timeoutSeconds: Type.Number({ exclusiveMinimum: 0 }),
+  workingDir: Type.Optional(Type.String()),
+});
+
 export const AgentConfigSchema = Type.Object({
   name: Type.String(),
   driver: literals(Object.values(DriverKind)),
@@ -46,6 +57,7 @@ export const AgentConfigSchema = Type.Object({
   maxTurns: Type.Integer({ minimum: 1 }),
   env: Type.Record(Type.String(), Type.String()),
   script: Type.Optional(Type.Array(ScriptStep)),
+  serverTools: Type.Optional(Type.Array(ServerToolSchema)),
 });
 
 export const ToolCallSchema = Type.Object({

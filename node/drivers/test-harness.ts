@@ -50,7 +50,7 @@ export function harness(opts: {
   const events: DriverEvent[] = [];
   const permissions: ToolCall[] = [];
   const abort = new AbortController();
-  const tools = createLocalTools({ root: opts.workspace, readOnly: false });
+  const tools = createLocalTools({ root: opts.workspace, readOnly: false, ...(opts.agent.serverTools ? { serverTools: opts.agent.serverTools } : {}) });
   const ctx: DriverStartContext = {
     run: { namespace: 'default', name: 'run-1', uid: 'uid-1', session: 'session-1' },
     prompt: opts.prompt ?? 'Do the task.',

@@ -5,11 +5,12 @@
  * credentials is.
  */
 import { realpath } from 'node:fs/promises';
-import type { ToolCall, ToolResult } from '../drivers/contract.js';
+import type { ServerTool, ToolCall, ToolResult } from '../drivers/contract.js';
 import type { ToolName } from '../../resources/kinds/agent-script.js';
 import { sanitizeEnv } from '../sandbox/env.js';
 import { editTextFile, listDirectory, readTextFile, writeTextFile, type FileToolOutcome } from './file-tools.js';
 import { runCommand } from './run-command.js';
+import { runServerTool } from './server-tool.js';
 import { timerDelay } from '../../api/timers.js';
 import { resolveInWorkspace } from './workspace-path.js';
 
@@ -35,6 +36,8 @@ export interface LocalToolsOptions {
   sandbox?: { bwrap: string };
   /** The environment to sanitize (default `process.env`). */
   baseEnv?: Readonly<Record<string, string | undefined>>;
+  /** Server-defined Tools the agent was given (./server-tool.ts), run like RunCommand. */
+  serverTools?: readonly ServerTool[];
 }
 
 /** What the approval of one call granted beyond running it. */
@@ -103,11 +106,24 @@ export function createLocalTools(opts: LocalToolsOptions): ToolExecutor {
     },
   };
 
+  const serverTools = new Map((opts.serverTools ?? []).map((t) => [t.name, t]));
+  const runServer = async (tool: ServerTool, input: Record<string, unknown>, signal: AbortSignal, grant: ToolGrant): Promise<ToolResult> =>
+    runServerTool(tool, input, {
+      root: await root(),
+      env,
+      outputCapBytes,
+      killGraceMs: opts.killGraceMs ?? 2000,
+      ...(opts.sandbox ? { sandbox: { bwrap: opts.sandbox.bwrap, network: grant.network === true } } : {}),
+    }, signal);
+
   return {
     async execute(call, signal, grant = {}) {
       signal.throwIfAborted();
       const started = Date.now();
-      const handler = Object.hasOwn(handlers, call.tool) ? handlers[call.tool as ToolName] : undefined;
+      const server = serverTools.get(call.tool);
+      const handler = Object.hasOwn(handlers, call.tool)
+        ? handlers[call.tool as ToolName]
+        : server && ((input: Record<string, unknown>, s: AbortSignal, g: ToolGrant) => runServer(server, input, s, g));
       if (!handler) return { ok: false, output: `unknown tool: ${call.tool}`, durationMs: 0 };
       let outcome: FileToolOutcome | ToolResult;
       try {

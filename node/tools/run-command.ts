@@ -5,7 +5,7 @@
  * host dies, even by SIGKILL: a lifeline (../sandbox/group-lifeline.ts) takes the group with it.
  */
 import type { ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { constants as osConstants } from 'node:os';
 import type { ToolResult } from '../drivers/contract.js';
 import { HeadTailBuffer } from './output-cap.js';
@@ -28,13 +28,30 @@ export interface CommandOptions {
  * when `signal` aborts (after the process group has been stopped); every other failure is a result.
  */
 export function runCommand(command: string, opts: CommandOptions, signal: AbortSignal): Promise<ToolResult> {
+  return runProcess(['/bin/sh', '-c', command], opts, signal);
+}
+
+/**
+ * Runs `argv` (no shell) the way RunCommand runs its shell — process group, timeout, output cap,
+ * cancellation, nested sandbox — writing `stdin` to it when given (server-defined tools read their
+ * input there). Rejects only when `signal` aborts.
+ */
+export function runProcess(argv: readonly string[], opts: CommandOptions & { stdin?: string }, signal: AbortSignal): Promise<ToolResult> {
   signal.throwIfAborted();
   const started = Date.now();
   const output = new HeadTailBuffer(opts.outputCapBytes);
   return new Promise((resolve, reject) => {
-    const shell = ['/bin/sh', '-c', command];
-    const [file, ...args] = opts.sandbox ? nestedCommandArgv(opts.sandbox.bwrap, opts.sandbox.network, opts.cwd, shell) : shell;
-    const { child, lifeline } = spawnTied<ChildProcessByStdio<null, Readable, Readable>>(file!, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [file, ...args] = opts.sandbox ? nestedCommandArgv(opts.sandbox.bwrap, opts.sandbox.network, opts.cwd, argv) : argv;
+    const { child, lifeline } = spawnTied<ChildProcessByStdio<Writable | null, Readable, Readable>>(file!, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: [opts.stdin !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    });
+    if (child.stdin) {
+      // A program that exits without reading its input closes the pipe: EPIPE is not a failure of the call.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.stdin);
+    }
     let timedOut = false;
     let killTimer: NodeJS.Timeout | undefined;
     const signalGroup = (sig: NodeJS.Signals): void => {
@@ -64,7 +81,7 @@ export function runCommand(command: string, opts: CommandOptions, signal: AbortS
     });
     child.on('error', (err) => {
       cleanup();
-      resolve({ ok: false, output: `cannot start /bin/sh: ${err.message}`, durationMs: Date.now() - started });
+      resolve({ ok: false, output: `cannot start ${argv[0]}: ${err.message}`, durationMs: Date.now() - started });
     });
     child.on('close', (code, sig) => {
       cleanup();

@@ -19,16 +19,15 @@ export const ScriptStep = Type.Object(
   {
     say: Type.Optional(Type.String({ description: 'An assistant message.' })),
     think: Type.Optional(Type.String({ description: 'Assistant reasoning (journalled as assistant.thinking).' })),
+    // A string, not the closed set: a step may call a server-defined Tool the agent lists in
+    // spec.serverTools; the Agent's validation rules (resources/tool-rules.ts) still refuse a typo.
     tool: Type.Optional(
-      Type.Union(
-        toolNames.map((t) => Type.Literal(t)),
-        { description: `A tool call. One of: ${toolNames.join(', ')}.` },
-      ),
+      Type.String({ minLength: 1, description: `A tool call: one of ${toolNames.join(', ')}, or a Tool the agent lists in spec.serverTools.` }),
     ),
     input: Type.Optional(
       Type.Record(Type.String(), Type.Unknown(), {
         description:
-          'Tool input: RunCommand {command, timeoutSeconds?}; ReadFile {path}; WriteFile {path, content}; ListFiles {path?, recursive?}; EditFile {path, oldText, newText, replaceAll?}.',
+          'Tool input: RunCommand {command, timeoutSeconds?}; ReadFile {path}; WriteFile {path, content}; ListFiles {path?, recursive?}; EditFile {path, oldText, newText, replaceAll?}; a server-defined Tool: an object its inputSchema accepts.',
       }),
     ),
     ask: Type.Optional(Type.String({ description: 'A question to the user; the run waits for input.' })),

@@ -62,6 +62,13 @@ export const AgentSpec = Type.Object(
         'x-kubernetes-list-type': 'set',
       }),
     ),
+    serverTools: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, description: 'The name of a Tool in the namespace.' }), {
+        description: 'Server-defined Tools (kind Tool, same namespace) offered to the agent besides its local tools; a run fails with reason ToolNotFound when one is missing.',
+        uniqueItems: true,
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
     maxTurns: Type.Integer({ minimum: 1, default: 50, description: 'Model turns a run may take before it fails with BudgetExhausted.' }),
     budget: Type.Optional(Budget),
     env: Type.Optional(

@@ -12,7 +12,7 @@ import { ProviderCallError, streamChatCompletion, type ChatEndpoint } from './cl
 import { chatMessages } from './messages.js';
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from './retry.js';
 import { RawTap, ThinkingTap } from './taps.js';
-import { functionTools, type FunctionTool } from './tools.js';
+import { functionTools, serverFunctionTools, type FunctionTool } from './tools.js';
 import type { AssembledToolCall, AssembledTurn } from './turn.js';
 import { rejectToolCall, runToolCall } from '../tool-call.js';
 
@@ -57,7 +57,7 @@ export class OpenAIDriver extends OwnLoopDriver {
       return;
     }
     const state = initialState(ctx);
-    const tools = functionTools(ctx.agent.tools);
+    const tools = [...functionTools(ctx.agent.tools), ...serverFunctionTools(ctx.agent.serverTools ?? [])];
     const checkpoint = () => ctx.emit({ type: 'checkpoint', checkpoint: { transcript: [...state.transcript], turns: state.turns } });
     // Resuming in the middle of a turn: its remaining tool calls come before the next request.
     await this.runPendingCalls(ctx, state, signal, checkpoint);
@@ -164,7 +164,7 @@ export class OpenAIDriver extends OwnLoopDriver {
   }
 
   private async runCall(ctx: DriverStartContext, call: AssembledToolCall, signal: AbortSignal): Promise<string> {
-    const enabled: readonly string[] = ctx.agent.tools;
+    const enabled: readonly string[] = [...ctx.agent.tools, ...(ctx.agent.serverTools ?? []).map((t) => t.name)];
     if (!enabled.includes(call.name)) {
       return rejectToolCall(ctx, { callId: call.id, tool: call.name, input: {} }, `error: unknown tool ${JSON.stringify(call.name)}; available: ${enabled.join(', ') || 'none'}`).output;
     }

@@ -4,6 +4,7 @@
  */
 import { Type, type TObject } from '@sinclair/typebox';
 import type { ToolName } from '../../../resources/kinds/agent-script.js';
+import type { ServerTool } from '../contract.js';
 
 const toolInputs: Record<ToolName, { description: string; parameters: TObject }> = {
   RunCommand: {
@@ -71,4 +72,9 @@ export function functionTools(tools: readonly ToolName[]): FunctionTool[] {
       parameters: JSON.parse(JSON.stringify(toolInputs[name].parameters)) as Record<string, unknown>,
     },
   }));
+}
+
+/** Server-defined Tools as function tools: their inputSchema is the parameters the model fills in. */
+export function serverFunctionTools(tools: readonly ServerTool[]): FunctionTool[] {
+  return tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.inputSchema } }));
 }
