@@ -19,8 +19,8 @@ import type { ControllerMetrics } from '../api/metrics.js';
 
 /**
  * What the cluster controllers (session, approval, channel, workflow, notification, scheduler, node
- * lifecycle) are given: no
- * driver, no mount inspector, no probe — the control plane never executes agent code.
+ * lifecycle) are given: no driver, no mount inspector, no probe — the control plane never executes
+ * agent code.
  */
 export interface ClusterControllerOptions {
   store: Store;
