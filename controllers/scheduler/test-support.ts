@@ -31,6 +31,13 @@ export async function eventsAbout(raw: ObjectStore, recorder: EventRecorder, nam
   return items.filter((e) => e.involvedObject.name === name).map((e) => [e.reason ?? '', e.message ?? '']);
 }
 
+/** How many times an Event of this reason was recorded about an object (repeats aggregate into one Event's count). */
+export async function eventCount(raw: ObjectStore, recorder: EventRecorder, name: string, reason: string): Promise<number> {
+  await recorder.flush();
+  const { items } = await raw.list<Event>('events', {});
+  return items.filter((e) => e.involvedObject.name === name && e.reason === reason).reduce((n, e) => n + (e.count ?? 1), 0);
+}
+
 export interface NodeArrangement {
   owner?: string;
   maxRuns?: number;
