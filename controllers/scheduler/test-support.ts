@@ -119,6 +119,6 @@ export async function arrangeRun(raw: ObjectStore, name: string, o: { creator?: 
       ...(o.repoMount ? { repoMount: o.repoMount } : {}),
       ...(o.nodeName ? { nodeName: o.nodeName } : {}),
     },
-  } as Run);
+  } as unknown as Run);
   return o.status ? raw.updateStatus<Run>('runs', { ...run, status: o.status }) : run;
 }
