@@ -20,12 +20,43 @@ export interface LeaseReading {
   deadline?: number;
 }
 
-/** Reads a node's Lease: Ready while `renewTime + graceMs` is still ahead of `now`. */
-export function readLease(lease: Lease | undefined, now: number, graceMs: number): LeaseReading {
-  const renewed = Date.parse(lease?.spec?.renewTime ?? lease?.spec?.acquireTime ?? '');
-  if (Number.isNaN(renewed)) return { ready: false };
-  const deadline = renewed + graceMs;
+/**
+ * Reads a node's Lease: Ready while `renewedAt + graceMs` is still ahead of `now`. `renewedAt` is
+ * when this controller saw the Lease's latest renewal, by its own clock (LeaseObserver).
+ */
+export function readLease(renewedAt: number | undefined, now: number, graceMs: number): LeaseReading {
+  if (renewedAt === undefined) return { ready: false };
+  const deadline = renewedAt + graceMs;
   return { ready: now < deadline, deadline };
+}
+
+/**
+ * When each node's Lease was last seen renewed, by the observer's clock — never the renewTime the
+ * node wrote, so a laptop's skewed clock cannot make it Ready or NotReady (kube-controller-manager's
+ * node lifecycle controller does the same with its probeTimestamp; decision 0026 for leader Leases).
+ * After a restart every Lease counts as renewed when first seen: a node gets one grace more, never
+ * one less.
+ */
+export class LeaseObserver {
+  private readonly seen = new Map<string, { renewTime: string; at: number }>();
+
+  /** Notes the Lease as it is now; resolves when its latest renewal was seen, or undefined without one. */
+  renewedAt(node: string, lease: Lease | undefined, now: number): number | undefined {
+    const renewTime = lease?.spec?.renewTime ?? lease?.spec?.acquireTime;
+    if (!renewTime) {
+      this.seen.delete(node);
+      return undefined;
+    }
+    const last = this.seen.get(node);
+    if (last?.renewTime === renewTime) return last.at;
+    this.seen.set(node, { renewTime, at: now });
+    return now;
+  }
+
+  /** Forgets a node (deleted). */
+  forget(node: string): void {
+    this.seen.delete(node);
+  }
 }
 
 /** True when the node's credential was revoked (Helper A's registry sets the phase). */

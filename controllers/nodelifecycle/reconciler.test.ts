@@ -49,15 +49,15 @@ describe('NodeLifecycleReconciler', () => {
     expect(findCondition((await t.node()).status?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'NoLease' });
 
     await renewLease(t.raw, 'laptop', t.clock);
-    t.clock.advance(10_000);
-    expect(await t.pass()).toEqual({ requeueAfterMs: GRACE - 10_000 });
+    expect(await t.pass()).toEqual({ requeueAfterMs: GRACE });
     const ready = await t.node();
     expect(ready.status).toMatchObject({ state: 'Ready', phase: 'Online', drivers: 'Scripted', version: '0.9.0', runs: 2, nodeInfo: { operatingSystem: 'linux', isolation: 'bubblewrap' } });
     expect(findCondition(ready.status?.conditions, 'Ready')).toMatchObject({ status: 'True', reason: 'LeaseRenewed' });
     expect(await eventsAbout(t.raw, t.recorder, 'laptop')).toEqual([['NodeReady', 'Node laptop status is now: NodeReady']]);
 
-    // A pass that finds nothing new writes nothing.
-    await t.pass();
+    // A pass that finds nothing new writes nothing, and counts from when the renewal was seen.
+    t.clock.advance(10_000);
+    expect(await t.pass()).toEqual({ requeueAfterMs: GRACE - 10_000 });
     expect((await t.node()).metadata.resourceVersion).toBe(ready.metadata.resourceVersion);
 
     // Cordoned: still Ready, no longer schedulable.
@@ -112,6 +112,7 @@ describe('NodeLifecycleReconciler', () => {
     await arrangeNode(t.raw, 'laptop');
     await renewLease(t.raw, 'laptop', t.clock);
     await arrangeRun(t.raw, 'working', { nodeName: 'laptop', status: { phase: 'Paused' } });
+    await t.pass();
     t.clock.advance(GRACE + 60_000);
     await t.pass();
     expect((await t.node()).status?.state).toBe('NotReady');
@@ -128,6 +129,28 @@ describe('NodeLifecycleReconciler', () => {
     await t.raw.delete('runtimenodes', '', 'laptop');
     await t.pass();
     expect((await t.run('working')).status).toMatchObject({ phase: 'Failed', reason: 'NodeLost', message: 'runtimenode laptop was deleted: the run was lost with its node' });
+  });
+
+  it("reads renewals by its own clock, not the node's: a skewed laptop clock neither keeps a node Ready nor drops it", async () => {
+    const t = await setup();
+    await arrangeNode(t.raw, 'laptop');
+    const lease = await renewLease(t.raw, 'laptop', t.clock);
+    const writeRenewTime = (renewTime: string) => t.raw.update('leases', { ...lease, metadata: { ...lease.metadata, resourceVersion: undefined }, spec: { ...lease.spec, renewTime } });
+    // The node's clock is an hour behind: each renewal still counts when it is seen.
+    await writeRenewTime('2026-01-01T11:00:00.000000Z');
+    expect(await t.pass()).toEqual({ requeueAfterMs: GRACE });
+    t.clock.advance(GRACE - 1);
+    await writeRenewTime('2026-01-01T11:00:39.999000Z');
+    await t.pass();
+    t.clock.advance(GRACE - 1);
+    await t.pass();
+    expect((await t.node()).status?.state).toBe('Ready');
+    // An hour ahead, and then silent: NotReady one grace after the last renewal seen.
+    await writeRenewTime('2026-01-01T14:00:00.000000Z');
+    await t.pass();
+    t.clock.advance(GRACE);
+    await t.pass();
+    expect((await t.node()).status?.state).toBe('NotReady');
   });
 
   it('reports a revoked node Revoked and not Ready, whatever its Lease says', async () => {

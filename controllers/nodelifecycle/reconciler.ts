@@ -1,7 +1,8 @@
 /**
  * The node-lifecycle reconciler (the control plane's, like kube-controller-manager's node
- * lifecycle controller): a RuntimeNode is Ready while its Lease in `sidekick-node-lease` was
- * renewed within the monitor grace, by this controller's clock; it looks again at the deadline.
+ * lifecycle controller): a RuntimeNode is Ready while its Lease in `sidekick-node-lease` was seen
+ * renewed within the monitor grace, by this controller's clock (readiness.ts: LeaseObserver); it
+ * looks again at the deadline.
  * Status (state, phase, the Ready condition, the drivers summary) is rebuilt every pass and written
  * read-modify-write, so the registration's and the heartbeat's fields are never clobbered. While a
  * node is not Ready, the runs bound to it are handled by BoundRuns (re-queued or, much later, lost).
@@ -16,7 +17,7 @@ import type { ObjectKey, Reconciler, Result } from '../runtime/controller.js';
 import { systemClock, type Clock } from '../runtime/clock.js';
 import { StatusWriter, type StatusTarget } from '../runtime/status-writer.js';
 import { BoundRuns } from './bound-runs.js';
-import { isRevoked, NODE_READY, nodePhase, nodeState, offeredDrivers, readLease, type LeaseReading } from './readiness.js';
+import { isRevoked, LeaseObserver, NODE_READY, nodePhase, nodeState, offeredDrivers, readLease, type LeaseReading } from './readiness.js';
 import type { Lister } from '../scheduler/lister.js';
 import type { RunWriter } from '../run/run-writer.js';
 
@@ -45,6 +46,7 @@ export class NodeLifecycleReconciler implements Reconciler {
   private readonly clock: Clock;
   private readonly monitorGraceMs: number;
   private readonly bound: BoundRuns;
+  private readonly leases = new LeaseObserver();
 
   constructor(private readonly d: NodeLifecycleDeps) {
     this.clock = d.clock ?? systemClock;
@@ -55,9 +57,12 @@ export class NodeLifecycleReconciler implements Reconciler {
   async reconcile(key: ObjectKey): Promise<Result> {
     const now = this.clock.now();
     const node = await this.d.store.find<RuntimeNode>('runtimenodes', '', key.name);
-    if (!node) return this.bound.converge(key.name, { deletedAt: now }, now);
+    if (!node) {
+      this.leases.forget(key.name);
+      return this.bound.converge(key.name, { deletedAt: now }, now);
+    }
     const lease = await this.d.store.find<Lease>('leases', NODE_LEASE_NAMESPACE, key.name);
-    const reading = readLease(lease, now, this.monitorGraceMs);
+    const reading = readLease(this.leases.renewedAt(key.name, lease, now), now, this.monitorGraceMs);
     const written = await this.reportStatus(node, reading, now);
     if (reading.ready && !isRevoked(node)) return reading.deadline !== undefined ? { requeueAfterMs: reading.deadline - now } : {};
     return this.bound.converge(key.name, { notReadySince: notReadySince(written ?? node, reading) }, now);
