@@ -19,8 +19,9 @@ import type { StatusWriter } from './runtime/status-writer.js';
 import type { ControllerMetrics } from '../api/metrics.js';
 
 /**
- * What the cluster controllers (session, approval, channel, workflow, notification) are given: no
- * driver, no mount inspector, no probe — the control plane never executes agent code.
+ * What the cluster controllers (session, approval, channel, workflow, notification, scheduler, node
+ * lifecycle) are given: no driver, no mount inspector, no probe — the control plane never executes
+ * agent code.
  */
 export interface ClusterControllerOptions {
   store: Store;
@@ -36,6 +37,10 @@ export interface ClusterControllerOptions {
   log?: (line: string) => void;
   /** Receives reconcile and work-queue measurements (the API server's /metrics). */
   metrics?: ControllerMetrics;
+  /** How long after its last Lease renewal a runtime node is still Ready (default 40 s; `--node-monitor-grace`). */
+  nodeMonitorGraceMs?: number;
+  /** How long a runtime node may stay not Ready before its started runs fail with reason NodeLost (default 5 min; `--node-lost-grace`). */
+  nodeLostGraceMs?: number;
 }
 
 /** What buildControllers (controller-set.ts) is given: the cluster's options and the node runtime's ports. */

@@ -28,6 +28,8 @@ import { registerInterventionController } from './intervention/controller.js';
 import { registerChannelController } from './channel/controller.js';
 import { registerWorkflowController } from './workflow/controller.js';
 import { registerNotificationController } from './notification/controller.js';
+import { registerScheduler } from './scheduler/controller.js';
+import { registerNodeLifecycleController } from './nodelifecycle/controller.js';
 
 export type { ClusterControllerOptions, ControllerSetOptions } from './context.js';
 
@@ -65,6 +67,8 @@ function clusterControllers(c: ClusterContext): Runnable[] {
     registerChannelController(c),
     registerWorkflowController(c),
     registerNotificationController(c),
+    registerScheduler(c),
+    registerNodeLifecycleController(c),
   ];
 }
 

@@ -153,7 +153,7 @@ describe('scheme', () => {
   it.each([
     ['ses', 'Session'], ['ag', 'Agent'], ['rm', 'RepoMount'], ['run', 'Run'], ['apr', 'Approval'], ['ap', 'ApprovalPolicy'],
     ['iv', 'Intervention'], ['wf', 'Workflow'], ['wft', 'WorkflowTemplate'], ['ch', 'Channel'], ['art', 'Artifact'], ['nsink', 'NotificationSink'],
-    ['node', 'RuntimeNode'], ['pt', 'Participant'], ['inv', 'Invite'], ['ev', 'Event'],
+    ['node', 'RuntimeNode'], ['nodes', 'RuntimeNode'], ['no', 'RuntimeNode'], ['pt', 'Participant'], ['inv', 'Invite'], ['ev', 'Event'],
   ])('resolves the short name %s to %s', (short, kind) => {
     expect(scheme.resolve(short)?.kind).toBe(kind);
   });

@@ -134,7 +134,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     .add(serving)
     .useLeaderElection(elector)
     .addElected(() => {
-      const set = buildClusterControllers({ store: new AdmittedStore(store, scheme), journal, recorder: controllerRecorder, workspaces, metrics, log });
+      const set = buildClusterControllers({ store: new AdmittedStore(store, scheme), journal, recorder: controllerRecorder, workspaces, metrics, log, nodeMonitorGraceMs: opts.nodeMonitorGraceMs, nodeLostGraceMs: opts.nodeLostGraceMs });
       term = set;
       return [leadershipGauge(metrics), ...set.runnables];
     });

@@ -31,6 +31,10 @@ export interface ControlPlaneOptions {
   historyRetentionMs?: number;
   /** Leader lease duration (default 15 s). */
   leaseDurationMs?: number;
+  /** How long after its last Lease renewal a runtime node is still Ready (default 40 s). */
+  nodeMonitorGraceMs?: number;
+  /** How long a runtime node may be not Ready before its started runs fail with reason NodeLost (default 5 min). */
+  nodeLostGraceMs?: number;
   /** Connect to a non-local Postgres without verified TLS (logged loudly). */
   allowInsecureDatabase?: boolean;
   /** Scratch space (workflow command steps' worktrees); default a directory under the OS temp dir. */

@@ -2,13 +2,39 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Conditions } from '../meta.js';
 import { defineKind, type ObjectOf } from '../scheme.js';
-import { IsolationPolicyField, WorkspaceMode, closedSet } from './common.js';
+import { IsolationPolicyField, StringMap, WorkspaceMode, closedSet } from './common.js';
 
 export const RepoMountPhase = { Attached: 'Attached', Detached: 'Detached' } as const;
 export type RepoMountPhase = (typeof RepoMountPhase)[keyof typeof RepoMountPhase];
 
 export const WorktreeCleanup = { OnRunComplete: 'OnRunComplete', OnDelete: 'OnDelete', Manual: 'Manual' } as const;
 export type WorktreeCleanup = (typeof WorktreeCleanup)[keyof typeof WorktreeCleanup];
+
+/** The operators of a node selector's matchExpressions (Kubernetes' LabelSelectorOperator). */
+export const SelectorOperator = { In: 'In', NotIn: 'NotIn', Exists: 'Exists', DoesNotExist: 'DoesNotExist' } as const;
+export type SelectorOperator = (typeof SelectorOperator)[keyof typeof SelectorOperator];
+
+/** A Kubernetes label selector (metav1.LabelSelector) over RuntimeNode labels. */
+export const NodeSelector = Type.Object(
+  {
+    matchLabels: Type.Optional(StringMap('Labels a node must carry with exactly these values.')),
+    matchExpressions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            key: Type.String({ minLength: 1, description: 'The label key.' }),
+            operator: closedSet(SelectorOperator, 'In, NotIn, Exists or DoesNotExist.'),
+            values: Type.Optional(Type.Array(Type.String(), { description: 'Values for In and NotIn; empty for Exists and DoesNotExist.' })),
+          },
+          { description: 'A requirement on one label.', additionalProperties: false },
+        ),
+        { description: 'Requirements on node labels; all must hold.' },
+      ),
+    ),
+  },
+  { description: 'Which RuntimeNodes hold the repository, by their labels (all requirements must hold; an empty selector matches every node).', additionalProperties: false },
+);
+export type NodeSelector = Static<typeof NodeSelector>;
 
 export const RepoMountSpec = Type.Object(
   {
@@ -21,6 +47,8 @@ export const RepoMountSpec = Type.Object(
     copyFiles: Type.Optional(Type.Array(Type.String(), { description: 'Globs of untracked files (such as .env) copied into each worktree.' })),
     cleanup: closedSet(WorktreeCleanup, 'When run worktrees are retired (branches are kept).', { default: WorktreeCleanup.OnDelete }),
     isolation: Type.Optional(IsolationPolicyField),
+    nodeName: Type.Optional(Type.String({ minLength: 1, description: 'The RuntimeNode that holds the repository at `path`; on a control plane runs using the mount are scheduled only there. Unset on a daemon.' })),
+    nodeSelector: Type.Optional(NodeSelector),
   },
   { description: 'What the user wants from the mount.', additionalProperties: false },
 );
@@ -54,6 +82,7 @@ export const RepoMount = defineKind({
     { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', priority: 1 },
     { name: 'Worktrees', type: 'integer', jsonPath: '.status.worktrees', priority: 1 },
     { name: 'Head', type: 'string', jsonPath: '.status.headCommit', priority: 1 },
   ],

@@ -32,7 +32,7 @@ describe('kubectl conformance', () => {
     const out = await ok(['api-resources', '--api-group=sidekicks.dev']);
     expect(out).toMatch(/^runs\s+run\s+sidekicks\.dev\/v1alpha1\s+true\s+Run$/m);
     expect(out).toMatch(/^repomounts\s+rm\s+sidekicks\.dev\/v1alpha1\s+true\s+RepoMount$/m);
-    expect(out).toMatch(/^runtimenodes\s+node\s+sidekicks\.dev\/v1alpha1\s+false\s+RuntimeNode$/m);
+    expect(out).toMatch(/^runtimenodes\s+node,nodes,no\s+sidekicks\.dev\/v1alpha1\s+false\s+RuntimeNode$/m);
   });
 
   it('explain shows field descriptions from the OpenAPI schema', async () => {

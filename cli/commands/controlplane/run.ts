@@ -16,7 +16,13 @@ export class ControlPlaneRunCommand extends SidekickCommand {
 
       Every flag can also be given as its environment variable (a flag beats its variable): SIDEKICK_DATABASE_URL,
       SIDEKICK_NATS_URL, SIDEKICK_LISTEN, SIDEKICK_TLS_CERT, SIDEKICK_TLS_KEY, SIDEKICK_REPLICA_ID,
-      SIDEKICK_SIGNING_KEY_FILE, SIDEKICK_HISTORY_SIZE, SIDEKICK_HISTORY_RETENTION, SIDEKICK_LEASE_DURATION.
+      SIDEKICK_SIGNING_KEY_FILE, SIDEKICK_HISTORY_SIZE, SIDEKICK_HISTORY_RETENTION, SIDEKICK_LEASE_DURATION,
+      SIDEKICK_NODE_MONITOR_GRACE, SIDEKICK_NODE_LOST_GRACE.
+
+      Runtime nodes (\`sidekick serve\`) renew a Lease in \`sidekick-node-lease\`; a node that has not renewed it for
+      \`--node-monitor-grace\` goes NotReady and its runs that had not started are scheduled elsewhere. Its started runs
+      stay bound (they resume when it returns) until it has been NotReady for \`--node-lost-grace\`; then they fail with
+      reason NodeLost.
 
       A listener off loopback needs \`--tls-cert\` and \`--tls-key\`; a Postgres server off this machine needs
       \`sslmode=verify-full\` in its URL. Probes: /livez and /readyz (anonymous); metrics: /metrics (a token).
@@ -41,6 +47,8 @@ export class ControlPlaneRunCommand extends SidekickCommand {
   historySize = Option.String('--history-size', { description: 'Changes kept for watch replay (default 4096; $SIDEKICK_HISTORY_SIZE)' });
   historyRetention = Option.String('--history-retention', { description: 'Also drop changes older than this from the history, e.g. 10m (default: by count only; $SIDEKICK_HISTORY_RETENTION)' });
   leaseDuration = Option.String('--lease-duration', { description: 'How long a silent leader keeps the lease (default 15s; $SIDEKICK_LEASE_DURATION)' });
+  nodeMonitorGrace = Option.String('--node-monitor-grace', { description: 'How long a runtime node that stopped renewing its Lease stays Ready (default 40s; $SIDEKICK_NODE_MONITOR_GRACE)' });
+  nodeLostGrace = Option.String('--node-lost-grace', { description: 'How long a runtime node may stay NotReady before its started runs fail with reason NodeLost (default 5m; $SIDEKICK_NODE_LOST_GRACE)' });
   allowInsecureDatabase = Option.Boolean('--allow-insecure-database', false, { description: 'Connect to a Postgres server off this machine without verified TLS' });
 
   async execute(): Promise<number> {
@@ -72,6 +80,15 @@ export class ControlPlaneRunCommand extends SidekickCommand {
       // A Lease counts whole seconds (spec.leaseDurationSeconds).
       if (leaseDurationMs === undefined || leaseDurationMs < 1000 || leaseDurationMs % 1000 !== 0) throw new UsageError(`--lease-duration: expected whole seconds, at least 1s, such as 15s, got ${JSON.stringify(leaseText)}`);
     }
+    const grace = (flag: string, text: string | undefined): number | undefined => {
+      if (text === undefined) return undefined;
+      const ms = parseHumanDuration(text);
+      if (ms === undefined || ms < 1000) throw new UsageError(`${flag}: expected a duration of at least 1s such as 40s or 5m, got ${JSON.stringify(text)}`);
+      return ms;
+    };
+    // An empty variable is an unset one.
+    const nodeMonitorGraceMs = grace('--node-monitor-grace', this.nodeMonitorGrace ?? (env.SIDEKICK_NODE_MONITOR_GRACE || undefined));
+    const nodeLostGraceMs = grace('--node-lost-grace', this.nodeLostGrace ?? (env.SIDEKICK_NODE_LOST_GRACE || undefined));
     const log = (line: string): void => void this.context.stderr.write(`${new Date().toISOString()} ${line}\n`);
     const options = {
       database,
@@ -84,6 +101,8 @@ export class ControlPlaneRunCommand extends SidekickCommand {
       historySize,
       historyRetentionMs,
       leaseDurationMs,
+      nodeMonitorGraceMs,
+      nodeLostGraceMs,
       allowInsecureDatabase: this.allowInsecureDatabase,
       log,
     };
