@@ -7,9 +7,10 @@
 import { isReason } from '../../api/errors.js';
 import type { Store } from '../../api/store/store.js';
 import type { Run } from '../../resources/kinds/run.js';
+import { CROSS_NODE_DISPATCH } from '../../resources/cross-node.js';
 
 /** Set on a run the scheduler bound to a node whose owner is not the run's creator (a session grant let it). */
-export const CROSS_NODE_DISPATCH = 'sidekicks.dev/cross-node-dispatch';
+export { CROSS_NODE_DISPATCH };
 
 const CONFLICT_RETRIES = 8;
 
