@@ -1,0 +1,147 @@
+/**
+ * The control plane's ingest of runtime nodes' status and journal: one durable pull consumer of
+ * the runtime stream, explicit acks, messages handled one at a time in stream order. Each message
+ * is checked before anything is applied — signed by the key the control plane holds for the node
+ * it names (unknown, revoked or a bad signature: terminated, never redelivered), the body naming
+ * the same node — and then applied exactly once (./ingest-apply.ts). Only the leader runs it.
+ */
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JsonWebKey } from 'node:crypto';
+import { ApiError } from '../errors.js';
+import type { Journal } from '../journal/journal.js';
+import type { Store } from '../store/store.js';
+import { IngestApplier, type IngestOutcome } from './ingest-apply.js';
+import { verifyNodeSignature } from './node-key.js';
+import { HEADER_NODE, HEADER_PROTOCOL, HEADER_SIGNATURE, RUNTIME_PROTOCOL, type RuntimeMessage } from './protocol.js';
+import { ensureRuntimeConsumer, ensureRuntimeStream, RUNTIME_STREAM_NAMES, type RuntimeStreamNames } from './stream.js';
+import { sleep } from './wakeup.js';
+
+export { INGEST_MIGRATIONS, mergeRunStatus, type IngestOutcome } from './ingest-apply.js';
+
+export interface RuntimeIngestOptions {
+  /**
+   * The control plane's store. Pass the AdmittedStore: what a node sends is validated and
+   * defaulted like a controller's write (a node is trusted to report, not to store malformed objects).
+   */
+  store: Store;
+  journal: Journal;
+  nats: NatsConnection;
+  /** The node's public key, or undefined when the node is unknown or revoked (NodeRegistry.publicKeyOf). */
+  keyOf: (node: string) => Promise<JsonWebKey | undefined>;
+  log: (line: string) => void;
+  names?: RuntimeStreamNames;
+  /** How long an unacknowledged message waits before JetStream redelivers it (default 30 s). */
+  ackWaitMs?: number;
+  /** How long a message that came before its predecessor waits to be redelivered (default 1 s). */
+  gapDelayMs?: number;
+  /** Deliveries after which a journal gap is accepted (the missing event aged out of the stream; default 60). */
+  gapGiveUpDeliveries?: number;
+  /** Called with each message's outcome (metrics, tests). */
+  onOutcome?: (outcome: IngestOutcome | 'rejected', subject: string) => void;
+}
+
+/** Consumes the runtime stream into the control plane's store and journal. A Runnable. */
+export class RuntimeIngest {
+  readonly name = 'runtime-ingest';
+  private readonly names: RuntimeStreamNames;
+  private readonly apply: IngestApplier;
+
+  constructor(private readonly opts: RuntimeIngestOptions) {
+    this.names = opts.names ?? RUNTIME_STREAM_NAMES;
+    this.apply = new IngestApplier(opts.store, opts.journal, opts.log);
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    let delay = 200;
+    while (!signal.aborted) {
+      try {
+        await this.consume(signal);
+        delay = 200;
+      } catch (err) {
+        if (signal.aborted) break;
+        this.opts.log(`runtime ingest: ${(err as Error).message}; retrying`);
+        await sleep(delay, signal);
+        delay = Math.min(delay * 2, 10_000);
+      }
+    }
+  }
+
+  private async consume(signal: AbortSignal): Promise<void> {
+    const jsm = await jetstreamManager(this.opts.nats);
+    await ensureRuntimeStream(jsm, { names: this.names });
+    await ensureRuntimeConsumer(jsm, this.names, this.opts.ackWaitMs);
+    const consumer = await jetstream(this.opts.nats).consumers.get(this.names.stream, this.names.consumer);
+    const messages = await consumer.consume({ max_messages: 256 });
+    const stop = (): void => void messages.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      for await (const m of messages) {
+        if (signal.aborted) break;
+        await this.handle(m);
+      }
+    } finally {
+      signal.removeEventListener('abort', stop);
+      await messages.close().catch(() => undefined);
+    }
+  }
+
+  /** Checks, applies and acknowledges one message; a failure to apply leaves it for redelivery. */
+  private async handle(m: JsMsg): Promise<void> {
+    const checked = await this.check(m);
+    if (typeof checked === 'string') {
+      this.opts.log(`runtime ingest: refused ${m.subject} (stream sequence ${m.seq}): ${checked}`);
+      this.opts.onOutcome?.('rejected', m.subject);
+      m.term(checked);
+      return;
+    }
+    let outcome: IngestOutcome;
+    try {
+      outcome =
+        checked.body.kind === 'journal'
+          ? await this.apply.journalEvent(checked.node, checked.body, m.info.deliveryCount >= (this.opts.gapGiveUpDeliveries ?? 60))
+          : await this.apply.objectChange(checked.node, checked.body);
+    } catch (err) {
+      if (err instanceof ApiError && err.code >= 400 && err.code < 500) {
+        // The object itself is wrong (invalid, forbidden): redelivering changes nothing.
+        this.opts.log(`runtime ingest: refused ${m.subject} from ${checked.node}: ${err.message}`);
+        this.opts.onOutcome?.('refused', m.subject);
+        m.ack();
+        return;
+      }
+      this.opts.log(`runtime ingest: applying ${m.subject} failed, redelivering: ${(err as Error).message}`);
+      m.nak(this.opts.gapDelayMs ?? 1000);
+      return;
+    }
+    this.opts.onOutcome?.(outcome, m.subject);
+    if (outcome === 'gap') {
+      m.nak(this.opts.gapDelayMs ?? 1000);
+      return;
+    }
+    if (outcome === 'refused') this.opts.log(`runtime ingest: ignored a ${checked.body.kind} message from ${checked.node}: not its run, or no such object`);
+    m.ack();
+  }
+
+  /** The node and body of a well-formed, correctly signed message, or why it is refused. */
+  private async check(m: JsMsg): Promise<{ node: string; body: RuntimeMessage } | string> {
+    const node = m.headers?.get(HEADER_NODE);
+    const signature = m.headers?.get(HEADER_SIGNATURE);
+    if (!node || !signature) return `missing ${HEADER_NODE} or ${HEADER_SIGNATURE} header`;
+    const protocol = Number(m.headers?.get(HEADER_PROTOCOL) || NaN);
+    if (!(protocol >= RUNTIME_PROTOCOL.oldest && protocol <= RUNTIME_PROTOCOL.current)) {
+      return `node ${node} speaks protocol ${m.headers?.get(HEADER_PROTOCOL) || '(none)'}, this control plane ${RUNTIME_PROTOCOL.oldest}..${RUNTIME_PROTOCOL.current}`;
+    }
+    const key = await this.opts.keyOf(node);
+    if (!key) return `node ${node} is unknown or revoked`;
+    if (!verifyNodeSignature(key, m.data, signature)) return `the signature is not node ${node}'s`;
+    let body: RuntimeMessage;
+    try {
+      body = JSON.parse(new TextDecoder().decode(m.data)) as RuntimeMessage;
+    } catch {
+      return 'the body is not JSON';
+    }
+    if (body.node !== node) return `the body names node ${String(body.node)}, the header ${node}`;
+    if (body.kind !== 'journal' && body.kind !== 'object') return `unknown message kind ${String((body as { kind?: unknown }).kind)}`;
+    return { node, body };
+  }
+}
