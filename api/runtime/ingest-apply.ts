@@ -12,7 +12,7 @@ import type { JournalEventInput } from '../journal/event.js';
 import type { Journal } from '../journal/journal.js';
 import type { MigrationSet } from '../store/backend.js';
 import { forDialect as sql } from '../store/placeholders.js';
-import type { ExtraReads, ExtraWrites, Store } from '../store/store.js';
+import type { ExtraWrites, Store } from '../store/store.js';
 import type { JournalMessage, ObjectMessage } from './protocol.js';
 
 export const INGEST_MIGRATIONS: MigrationSet = {
@@ -57,23 +57,53 @@ export class IngestApplier {
     private readonly log: (line: string) => void,
   ) {}
 
-  /** Appends a node's journal event to the control plane's chain of that session, once, in the node's order. */
-  async journalEvent(node: string, m: JournalMessage, acceptGap = false): Promise<IngestOutcome> {
-    const e = m.event;
-    if (e.session !== m.session || !Number.isInteger(e.sequence) || e.sequence < 1) return 'refused';
-    const allowed = await this.runOfNode(node, m.session.split('/')[0], e.run, e.runUid);
+  /**
+   * Appends a node's journal events of one session (consecutive messages, in stream order) to the
+   * control plane's chain of that session, in one transaction: each once, in the node's order. An
+   * event after a missing one is a `gap` (it waits for redelivery), and so is everything after it;
+   * `acceptGap` takes the first message even so (its predecessor aged out of the stream).
+   */
+  async journalEvents(node: string, session: string, messages: JournalMessage[], acceptGap = false): Promise<IngestOutcome[]> {
+    const namespace = session.split('/')[0];
+    const owned = new Map<string, Promise<boolean>>();
+    const allowed = await Promise.all(
+      messages.map((m) => {
+        const key = `${m.event.run ?? ''}/${m.event.runUid ?? ''}`;
+        if (!owned.has(key)) owned.set(key, this.runOfNode(node, namespace, m.event.run, m.event.runUid));
+        return owned.get(key)!;
+      }),
+    );
     return this.store.transaction!(async (tx) => {
-      const rows = await tx.execute(sql(tx, 'SELECT sequence FROM sk_ingest_journal WHERE node = ? AND session = ?'), [node, m.session]);
-      const last = Number(rows[0]?.sequence ?? 0);
-      if (e.sequence <= last) return 'duplicate';
-      if (e.sequence > last + 1 && !acceptGap) return 'gap';
-      if (allowed) await this.journal.append(m.session, [importedInput(e)], tx);
-      await tx.execute(
-        sql(tx, `INSERT INTO sk_ingest_journal (node, session, sequence) VALUES (?, ?, ?)
-                 ON CONFLICT (node, session) DO UPDATE SET sequence = excluded.sequence`),
-        [node, m.session, e.sequence],
-      );
-      return allowed ? 'applied' : 'refused';
+      const rows = await tx.execute(sql(tx, 'SELECT sequence FROM sk_ingest_journal WHERE node = ? AND session = ?'), [node, session]);
+      const first = Number(rows[0]?.sequence ?? 0);
+      let last = first;
+      const outcomes: IngestOutcome[] = [];
+      const inputs: JournalEventInput[] = [];
+      // Once one waits, the rest of the session waits too: the order is the node's.
+      let waiting = false;
+      for (const [i, m] of messages.entries()) {
+        const e = m.event;
+        if (e.session !== session || !Number.isInteger(e.sequence) || e.sequence < 1) outcomes.push('refused');
+        else if (e.sequence <= last) outcomes.push('duplicate');
+        else if (waiting || (e.sequence > last + 1 && !(acceptGap && i === 0))) {
+          waiting = true;
+          outcomes.push('gap');
+        } else {
+          if (e.sequence > last + 1) this.log(`runtime ingest: node ${node} session ${session}: events ${last + 1}..${e.sequence - 1} never arrived (aged out of the stream?); going on without them`);
+          last = e.sequence;
+          if (allowed[i]) inputs.push(importedInput(e));
+          outcomes.push(allowed[i] ? 'applied' : 'refused');
+        }
+      }
+      if (inputs.length) await this.journal.append(session, inputs, tx);
+      if (last !== first) {
+        await tx.execute(
+          sql(tx, `INSERT INTO sk_ingest_journal (node, session, sequence) VALUES (?, ?, ?)
+                   ON CONFLICT (node, session) DO UPDATE SET sequence = excluded.sequence`),
+          [node, session, last],
+        );
+      }
+      return outcomes;
     });
   }
 
@@ -83,7 +113,6 @@ export class IngestApplier {
     const namespace = obj.metadata?.namespace ?? '';
     const name = obj.metadata?.name ?? '';
     if (m.type === 'DELETED' || !name || !Number.isInteger(m.localResourceVersion)) return 'refused';
-    if ((await this.appliedVersion(node, m.plural, namespace, name)) >= m.localResourceVersion) return 'duplicate';
     const record = this.recorder(node, m.plural, namespace, name, m.localResourceVersion);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -150,13 +179,6 @@ export class IngestApplier {
     if (!run) return false;
     const cp = await this.store.find<RunLike>('runs', namespace, run);
     return !!cp && cp.spec?.nodeName === node && (!uid || cp.metadata.uid === uid);
-  }
-
-  private async appliedVersion(node: string, plural: string, namespace: string, name: string): Promise<number> {
-    const query = (r: ExtraReads): Promise<Record<string, unknown>[]> =>
-      r.execute(sql(r, 'SELECT resource_version FROM sk_ingest_objects WHERE node = ? AND plural = ? AND namespace = ? AND name = ?'), [node, plural, namespace, name]);
-    const rows = this.store.readTransaction ? await this.store.readTransaction(query) : await this.store.transaction!(query);
-    return Number(rows[0]?.resource_version ?? 0);
   }
 
   /** Records the applied version in the write's transaction; a newer one already there rolls the write back. */

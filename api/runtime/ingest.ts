@@ -13,7 +13,7 @@ import type { Journal } from '../journal/journal.js';
 import type { Store } from '../store/store.js';
 import { IngestApplier, type IngestOutcome } from './ingest-apply.js';
 import { verifyNodeSignature } from './node-key.js';
-import { HEADER_NODE, HEADER_PROTOCOL, HEADER_SIGNATURE, RUNTIME_PROTOCOL, type RuntimeMessage } from './protocol.js';
+import { HEADER_NODE, HEADER_PROTOCOL, HEADER_SIGNATURE, RUNTIME_PROTOCOL, type JournalMessage, type ObjectMessage, type RuntimeMessage } from './protocol.js';
 import { ensureRuntimeConsumer, ensureRuntimeStream, RUNTIME_STREAM_NAMES, type RuntimeStreamNames } from './stream.js';
 import { sleep } from './wakeup.js';
 
@@ -72,58 +72,107 @@ export class RuntimeIngest {
     await ensureRuntimeStream(jsm, { names: this.names });
     await ensureRuntimeConsumer(jsm, this.names, this.opts.ackWaitMs);
     const consumer = await jetstream(this.opts.nats).consumers.get(this.names.stream, this.names.consumer);
-    const messages = await consumer.consume({ max_messages: 256 });
+    const messages = await consumer.consume({ max_messages: 512 });
     const stop = (): void => void messages.stop();
     signal.addEventListener('abort', stop, { once: true });
+    // What arrived while the last batch was applied is the next batch: one message when idle (no
+    // waiting for company), hundreds in one transaction when catching up after an outage.
+    const queue: JsMsg[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    const pump = (async () => {
+      try {
+        for await (const m of messages) {
+          queue.push(m);
+          wake?.();
+        }
+      } finally {
+        ended = true;
+        wake?.();
+      }
+    })();
     try {
-      for await (const m of messages) {
-        if (signal.aborted) break;
-        await this.handle(m);
+      while (!signal.aborted) {
+        if (queue.length === 0) {
+          if (ended) break;
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          continue;
+        }
+        await this.handleBatch(queue.splice(0, 512));
       }
     } finally {
       signal.removeEventListener('abort', stop);
       await messages.close().catch(() => undefined);
+      await pump.catch(() => undefined);
     }
   }
 
-  /** Checks, applies and acknowledges one message; a failure to apply leaves it for redelivery. */
-  private async handle(m: JsMsg): Promise<void> {
-    const checked = await this.check(m);
-    if (typeof checked === 'string') {
+  /** Checks a batch, then applies it in stream order: consecutive journal events of a session in one transaction. */
+  private async handleBatch(batch: JsMsg[]): Promise<void> {
+    const keys = new Map<string, Promise<JsonWebKey | undefined>>();
+    const keyOf = (node: string): Promise<JsonWebKey | undefined> => {
+      if (!keys.has(node)) keys.set(node, this.opts.keyOf(node));
+      return keys.get(node)!;
+    };
+    const good: Checked[] = [];
+    for (const m of batch) {
+      const checked = await this.check(m, keyOf);
+      if (typeof checked !== 'string') {
+        good.push(checked);
+        continue;
+      }
       this.opts.log(`runtime ingest: refused ${m.subject} (stream sequence ${m.seq}): ${checked}`);
       this.opts.onOutcome?.('rejected', m.subject);
       m.term(checked);
-      return;
     }
-    let outcome: IngestOutcome;
+    // A change superseded by a newer one of the same object in this batch is done already.
+    const newest = new Map<string, number>();
+    for (const c of good) if (c.body.kind === 'object') newest.set(objectKey(c), Math.max(newest.get(objectKey(c)) ?? 0, c.body.localResourceVersion));
+    for (let i = 0; i < good.length; ) {
+      const c = good[i];
+      if (c.body.kind === 'object') {
+        const outcome = c.body.localResourceVersion < (newest.get(objectKey(c)) ?? 0) ? 'duplicate' : undefined;
+        await this.settle([c], () => (outcome ? Promise.resolve([outcome]) : this.apply.objectChange(c.node, c.body as ObjectMessage).then((o) => [o])));
+        i++;
+        continue;
+      }
+      const session = c.body.session;
+      let j = i + 1;
+      while (j < good.length && good[j].node === c.node && good[j].body.kind === 'journal' && (good[j].body as JournalMessage).session === session) j++;
+      const group = good.slice(i, j);
+      const acceptGap = c.m.info.deliveryCount >= (this.opts.gapGiveUpDeliveries ?? 60);
+      await this.settle(group, () => this.apply.journalEvents(c.node, session, group.map((g) => g.body as JournalMessage), acceptGap));
+      i = j;
+    }
+  }
+
+  /** Applies, then acks (or naks for redelivery) each message of `group` by its outcome. */
+  private async settle(group: Checked[], apply: () => Promise<IngestOutcome[]>): Promise<void> {
+    let outcomes: IngestOutcome[];
     try {
-      outcome =
-        checked.body.kind === 'journal'
-          ? await this.apply.journalEvent(checked.node, checked.body, m.info.deliveryCount >= (this.opts.gapGiveUpDeliveries ?? 60))
-          : await this.apply.objectChange(checked.node, checked.body);
+      outcomes = await apply();
     } catch (err) {
       if (err instanceof ApiError && err.code >= 400 && err.code < 500) {
         // The object itself is wrong (invalid, forbidden): redelivering changes nothing.
-        this.opts.log(`runtime ingest: refused ${m.subject} from ${checked.node}: ${err.message}`);
-        this.opts.onOutcome?.('refused', m.subject);
-        m.ack();
+        this.opts.log(`runtime ingest: refused ${group[0].m.subject} from ${group[0].node}: ${err.message}`);
+        for (const g of group) (this.opts.onOutcome?.('refused', g.m.subject), g.m.ack());
         return;
       }
-      this.opts.log(`runtime ingest: applying ${m.subject} failed, redelivering: ${(err as Error).message}`);
-      m.nak(this.opts.gapDelayMs ?? 1000);
+      this.opts.log(`runtime ingest: applying ${group[0].m.subject} failed, redelivering: ${(err as Error).message}`);
+      for (const g of group) g.m.nak(this.opts.gapDelayMs ?? 1000);
       return;
     }
-    this.opts.onOutcome?.(outcome, m.subject);
-    if (outcome === 'gap') {
-      m.nak(this.opts.gapDelayMs ?? 1000);
-      return;
+    for (const [k, g] of group.entries()) {
+      const outcome = outcomes[k];
+      this.opts.onOutcome?.(outcome, g.m.subject);
+      if (outcome === 'gap') g.m.nak(this.opts.gapDelayMs ?? 1000);
+      else g.m.ack();
     }
-    if (outcome === 'refused') this.opts.log(`runtime ingest: ignored a ${checked.body.kind} message from ${checked.node}: not its run, or no such object`);
-    m.ack();
   }
 
   /** The node and body of a well-formed, correctly signed message, or why it is refused. */
-  private async check(m: JsMsg): Promise<{ node: string; body: RuntimeMessage } | string> {
+  private async check(m: JsMsg, keyOf: (node: string) => Promise<JsonWebKey | undefined>): Promise<Checked | string> {
     const node = m.headers?.get(HEADER_NODE);
     const signature = m.headers?.get(HEADER_SIGNATURE);
     if (!node || !signature) return `missing ${HEADER_NODE} or ${HEADER_SIGNATURE} header`;
@@ -131,7 +180,7 @@ export class RuntimeIngest {
     if (!(protocol >= RUNTIME_PROTOCOL.oldest && protocol <= RUNTIME_PROTOCOL.current)) {
       return `node ${node} speaks protocol ${m.headers?.get(HEADER_PROTOCOL) || '(none)'}, this control plane ${RUNTIME_PROTOCOL.oldest}..${RUNTIME_PROTOCOL.current}`;
     }
-    const key = await this.opts.keyOf(node);
+    const key = await keyOf(node);
     if (!key) return `node ${node} is unknown or revoked`;
     if (!verifyNodeSignature(key, m.data, signature)) return `the signature is not node ${node}'s`;
     let body: RuntimeMessage;
@@ -142,6 +191,18 @@ export class RuntimeIngest {
     }
     if (body.node !== node) return `the body names node ${String(body.node)}, the header ${node}`;
     if (body.kind !== 'journal' && body.kind !== 'object') return `unknown message kind ${String((body as { kind?: unknown }).kind)}`;
-    return { node, body };
+    return { m, node, body };
   }
+}
+
+/** A message that passed the checks. */
+interface Checked {
+  m: JsMsg;
+  node: string;
+  body: RuntimeMessage;
+}
+
+function objectKey(c: Checked): string {
+  const b = c.body as ObjectMessage;
+  return `${c.node}/${b.plural}/${b.object.metadata?.namespace ?? ''}/${b.object.metadata?.name ?? ''}`;
 }
