@@ -1,6 +1,10 @@
 import { afterEach, expect, it } from '@jest/globals';
 import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startOwnNatsServer } from '../../hack/nats-server.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { describeWithNats, describeWithPostgres } from '../../test/services.js';
 import { eventually } from '../../test/eventually.js';
@@ -198,13 +202,54 @@ describeWithPostgres('runtime status and journal over JetStream (Postgres)', (pg
       ns = freshNamespace();
       const { node, cp } = await pair(pgUrl(), natsUrl(), { historyLimit: 8 });
       const run = await bindRun(cp.store, node.store, runFor(ns, 'r1', 's1', node.name));
+      // Made before the history the node keeps: only a relist (current state) can send it.
+      await node.store.create('approvals', {
+        apiVersion: 'sidekicks.dev/v1alpha1',
+        kind: 'Approval',
+        metadata: { namespace: ns, name: 'early' },
+        spec: { session: 's1', run: 'r1', category: 'ToolExecution' },
+      } as unknown as KubeObject);
       for (let i = 0; i < 150; i++) await setPhase(node.store, run, i % 2 ? 'Running' : 'Starting');
       await setPhase(node.store, run, 'Completed');
       start(node.publisher);
       start(cp.ingest);
       await eventually(async () => ((await cp.store.get<RunStatusOf>('runs', ns, 'r1')).status?.phase === 'Completed') || undefined, { timeoutMs: 20_000 });
+      await eventually(() => cp.store.find('approvals', ns, 'early'));
       await eventually(async () => (await node.publisher.backlog()) === 0 || undefined);
     });
+  });
+});
+
+describeWithPostgres('runtime sync across a NATS restart', (pgUrl) => {
+  it('keeps the node working while its NATS is down and catches up in order, once, when it is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sk-own-nats-'));
+    const nats = await startOwnNatsServer(dir);
+    running.push({ stop: async () => (await nats.stop(), rmSync(dir, { recursive: true, force: true })) });
+    const ns = freshNamespace();
+    const { node, cp } = await pair(pgUrl(), nats.url);
+    const session = `${ns}/s1`;
+    const run = await bindRun(cp.store, node.store, runFor(ns, 'r1', 's1', node.name));
+    start(node.publisher);
+    start(cp.ingest);
+    const sent = await appendEvents(node, session, run, 20);
+    await setPhase(node.store, run, 'Running');
+    await eventually(async () => (await cpEvents(cp, session)).length === 20 || undefined, { timeoutMs: 20_000 });
+
+    await nats.stop();
+    sent.push(...(await appendEvents(node, session, run, 30, 20)));
+    await setPhase(node.store, run, 'Completed');
+    expect(await node.publisher.backlog()).toBeGreaterThan(0);
+    expect((await cp.store.get<RunStatusOf>('runs', ns, 'r1')).status?.phase).toBe('Running');
+
+    await nats.restart();
+    const got = await eventually(async () => {
+      const events = await cpEvents(cp, session);
+      return events.length === 50 ? events : undefined;
+    }, { timeoutMs: 30_000 });
+    expect(got!.map((e) => e.id)).toEqual(sent.map((e) => e.id));
+    await eventually(async () => ((await cp.store.get<RunStatusOf>('runs', ns, 'r1')).status?.phase === 'Completed') || undefined, { timeoutMs: 20_000 });
+    await eventually(async () => (await node.publisher.backlog()) === 0 || undefined, { timeoutMs: 20_000 });
+    expect(await cp.journal.verify(session)).toEqual({ ok: true, checked: 50 });
   });
 });
 
