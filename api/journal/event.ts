@@ -41,8 +41,16 @@ export interface JournalEvent {
   hash: string;
 }
 
-/** What a caller supplies to append; the journal assigns id, sequence, time and hashes. */
+/**
+ * What a caller supplies to append; the journal assigns sequence and hashes, and id and time unless
+ * given. Only an import gives them: the control plane keeps a runtime node's event id and time (the
+ * same event on both sides) and chains it into its own log with its own sequence and hashes.
+ */
 export interface JournalEventInput {
+  /** An imported event's id (default: a new UUIDv7). */
+  id?: string;
+  /** An imported event's time (default: now). */
+  time?: string;
   type: string;
   actor: Actor;
   run?: string;

@@ -71,6 +71,7 @@ export function sessionKey(namespace: string, name: string): string {
 /** The journal over a Store that offers transactions (ObjectStore always does). */
 export class Journal {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly appendListeners = new Set<(session: string) => void>();
   /**
    * Where reads go: the store's read snapshots, beside its write queue, so a read never waits for
    * queued appends (yet sees every acknowledged one); a store without them reads in a transaction.
@@ -109,10 +110,10 @@ export class Journal {
     for (const input of inputs) {
       sequence += 1;
       const base: Omit<JournalEvent, 'hash'> = {
-        id: uuidv7(),
+        id: input.id ?? uuidv7(),
         session,
         sequence,
-        time: new Date().toISOString(),
+        time: input.time ?? new Date().toISOString(),
         type: input.type,
         actor: input.actor,
         ...(input.run ? { run: input.run } : {}),
@@ -248,6 +249,15 @@ export class Journal {
     }
   }
 
+  /**
+   * Calls `listener` after every committed append, of any session (the runtime publisher wakes on
+   * it instead of polling). Returns the function that stops it.
+   */
+  onAppend(listener: (session: string) => void): () => void {
+    this.appendListeners.add(listener);
+    return () => void this.appendListeners.delete(listener);
+  }
+
   private subscribe(session: string, l: Listener): void {
     let set = this.listeners.get(session);
     if (!set) this.listeners.set(session, (set = new Set()));
@@ -262,6 +272,7 @@ export class Journal {
 
   private publish(session: string, events: JournalEvent[]): void {
     for (const l of this.listeners.get(session) ?? []) l(events);
+    for (const l of this.appendListeners) l(session);
   }
 }
 

@@ -1,0 +1,60 @@
+/**
+ * A nats-server of one's own (JetStream on, its store in a given directory) that a test or bench
+ * may stop and start again on the same port with the same store — an outage nobody else sees,
+ * never the shared server's.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
+
+export interface OwnNatsServer {
+  url: string;
+  /** Stops the server (SIGTERM) and waits for it to exit. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and store. */
+  restart(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function accepting(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: '127.0.0.1', port }, () => (sock.end(), resolve(true)));
+    sock.once('error', () => resolve(false));
+  });
+}
+
+/** Starts `nats-server -js` (from PATH) on a free loopback port with its store under `storeDir`. */
+export async function startOwnNatsServer(storeDir: string, binary = 'nats-server'): Promise<OwnNatsServer> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const launch = async (): Promise<void> => {
+    const c = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], { stdio: 'ignore' });
+    child = c;
+    const deadline = Date.now() + 30_000;
+    while (!(await accepting(port))) {
+      if (c.exitCode !== null) throw new Error(`nats-server exited with ${c.exitCode}`);
+      if (Date.now() > deadline) throw new Error(`nats-server did not listen on ${port} within 30 s`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  const stop = async (): Promise<void> => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => resolve());
+      c.kill('SIGTERM');
+    });
+  };
+  await launch();
+  return { url: `nats://127.0.0.1:${port}`, stop, restart: launch };
+}
