@@ -19,7 +19,6 @@ import { TokenStore } from '../../api/auth/token-store.js';
 import { EventRecorder } from '../../api/events/recorder.js';
 import { Journal } from '../../api/journal/journal.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
-import { SignedTokenAuthenticator } from '../../api/server/signed-token-auth.js';
 import { RequestAuthorizer } from '../../api/server/authorization.js';
 import { HealthChecks } from '../../api/server/health.js';
 import { ApiServer } from '../../api/server/http.js';
@@ -35,6 +34,10 @@ import { buildClusterControllers } from '../../controllers/controller-set.js';
 import { LeaderElector, timingsFor } from '../../controllers/runtime/leader-election.js';
 import { Manager, type Runnable } from '../../controllers/runtime/manager.js';
 import { WorkspaceManager } from '../../node/workspace/workspace-manager.js';
+import { NodeAuthenticator } from '../../api/runtime/node-auth.js';
+import { NodeRegistry } from '../../api/runtime/node-registry.js';
+import { RuntimeApi } from '../../api/runtime/runtime-api.js';
+import { CLI_VERSION } from '../version.js';
 import { featureMigrations } from './migrations.js';
 import { checkControlPlaneOptions, CONTROLPLANE_LEASE, redactUrl, type ControlPlaneOptions } from './options.js';
 
@@ -51,6 +54,8 @@ export interface ControlPlaneHandle {
   store: Store;
   journal: Journal;
   nats: NatsConnection;
+  /** Registered runtime nodes: their public keys (the ingest verifies signatures with them), owners, revocations. */
+  nodes: NodeRegistry;
   /** Whether this replica holds the lease (runs the cluster controllers). */
   isLeader(): boolean;
   /** Marks the replica unready, hands the lease over, stops controllers and listeners, closes the store and NATS. */
@@ -115,7 +120,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const recorder = new EventRecorder({ store, component: 'sidekick-controlplane', log });
   const service = new ApiService({ store, scheme, recorder, authority: requestAuthority(new RequestAuthorizer({ authorizer, tokens, owner: CONTROLPLANE_OWNER, store })) });
   const journal = new Journal(store);
-  const api = new ApiServer({ service, scheme, journal, log, authorization: { authorizer, tokens, owner: CONTROLPLANE_OWNER }, health, metrics });
+  const signed = new SignedTokens(key);
+  // Node access tokens are signed tokens too; this adds the per-request revocation check for nodes.
+  const tokenAuth = new NodeAuthenticator(signed, new NodeRegistry(store));
+  const runtime = new RuntimeApi({ store, objects: new AdmittedStore(store, scheme), key, tokens: signed, auth: tokenAuth, serverVersion: CLI_VERSION, nats: natsServers, log });
+  const api = new ApiServer({ service, scheme, journal, log, authorization: { authorizer, tokens, owner: CONTROLPLANE_OWNER }, health, metrics, prefixHandlers: [runtime] });
   const serving = new ServingApi(api);
   const elector = new LeaderElector({
     store,
@@ -162,10 +171,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   try {
     const tls = listen.given ? { cert: listen.given.cert, key: listen.given.key } : undefined;
-    const tokenAuth = new SignedTokenAuthenticator(new SignedTokens(key));
     const listener = await serving.listenTcp({ address: listen.address, ...(tls ? { tls } : {}) }, tokenAuth);
     manager.start();
-    return { replicaId: opts.replicaId, url: listener.url, store, journal, nats, isLeader: () => elector.isLeader(), stop };
+    return { replicaId: opts.replicaId, url: listener.url, store, journal, nats, nodes: runtime.registry, isLeader: () => elector.isLeader(), stop };
   } catch (err) {
     await stop();
     throw err;
