@@ -147,7 +147,9 @@ async function writeNode(d: RegisterDeps, req: RegistrationRequest, owner: strin
       const annotations = { ...existing.metadata.annotations, [CREATED_BY]: nodePrincipal(req.name), [REGISTERED_AT]: now.toISOString() };
       await d.objects.update<RuntimeNode>(
         'runtimenodes',
-        { ...existing, metadata: { ...existing.metadata, annotations }, spec: { ...existing.spec, maxRuns: req.maxRuns, labels: req.labels, drivers: drivers as RuntimeNode['spec']['drivers'] } },
+        // Status is the status subresource's (kept as stored): not sent, so fields other writers
+        // added to it are never judged by this write's validation.
+        { ...existing, metadata: { ...existing.metadata, annotations }, spec: { ...existing.spec, maxRuns: req.maxRuns, labels: req.labels, drivers: drivers as RuntimeNode['spec']['drivers'] }, status: {} },
         { extraWrites: extra },
       );
       return;
