@@ -17,6 +17,7 @@ import { Role } from '../auth/roles.js';
 import { startControlPlane, type ControlPlaneHandle } from '../../cli/controlplane/compose.js';
 import { writeSigningKey } from '../../hack/controlplane-process.js';
 import { describeWithNats, describeWithPostgres, freePort } from '../../test/services.js';
+import { runCli } from '../../test/support/cli.js';
 import { keyFingerprint } from './identity.js';
 import { connectNode, type ConnectNodeOptions } from './node-connection.js';
 import { HEADER_PROTOCOL, RUNTIME_API_PREFIX, type RuntimeInfo } from './protocol.js';
@@ -192,6 +193,29 @@ describeWithPostgres('runtime node identity', (getPgUrl) => {
       const again = await connectNode(opts('laptop-e', { token: await registrationToken('laptop-e') }));
       expect(again.publicKey).not.toEqual(conn.publicKey);
       expect(await cp.nodes.publicKeyOf('laptop-e')).toEqual(again.publicKey);
+    });
+
+    it('does it all from the CLI: token create --node, token list --nodes, token revoke --node', async () => {
+      const home = mkdtempSync(join(dir, 'cli-'));
+      const sk = (argv: string[]) => runCli(home, argv, { env: { SIDEKICK_SERVER: cp.url, SIDEKICK_TOKEN: owner } });
+      const created = await sk(['token', 'create', '--node', 'laptop-f', '--ttl', '30m']);
+      expect(created).toMatchObject({ code: 0, stderr: '' });
+      const token = created.stdout.trim();
+      expect(token).toMatch(/^SKN1[0-9a-f]{64}::[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
+      const pending = await sk(['token', 'list', '--nodes']);
+      expect(pending.stdout).toMatch(/^NODE\s+OWNER\s+STATUS\s+AGE$/m);
+      expect(pending.stdout).toMatch(/^laptop-f\s+admin\s+Pending \(token [0-9a-f]{16}, expires in (29|30)m/m);
+      await connectNode(opts('laptop-f', { token }));
+      const listed = await sk(['token', 'list', '--nodes']);
+      expect(listed.stdout).toMatch(/^laptop-f\s+admin\s+Registered\s/m);
+      expect(listed.stdout).not.toMatch(/^laptop-f\s+admin\s+Pending/m);
+      expect(await sk(['token', 'revoke', '--node', 'laptop-f'])).toMatchObject({ code: 0, stdout: 'runtimenode "laptop-f" revoked\n' });
+      expect((await sk(['token', 'list', '--nodes'])).stdout).toMatch(/^laptop-f\s+admin\s+Revoked\s/m);
+      await expect(connectNode(opts('laptop-f'))).rejects.toThrow(/node "laptop-f" was revoked/);
+      const again = await sk(['token', 'revoke', '--node', 'laptop-f']);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('node "laptop-f" has no credential to revoke');
+      expect(await sk(['token', 'create', '--node', 'Bad_Name'])).toMatchObject({ code: 1, stderr: 'error: --node: "Bad_Name" is not a node name (lower-case letters, digits, - and .)\n' });
     });
   });
 });

@@ -42,7 +42,10 @@ export class TokenCreateCommand extends ApiCommand {
     if (this.node !== undefined) return this.nodeToken(this.node);
     if (this.ttl !== undefined) throw new UsageError('--ttl goes with --node');
     const asked = this.role;
-    if (this.as === undefined || asked === undefined) throw new UsageError('--as NAME and --role ROLE are required (or --node NAME for a runtime node)');
+    if (this.as === undefined || asked === undefined) {
+      const missing = [this.as === undefined ? '"as"' : '', asked === undefined ? '"role"' : ''].filter(Boolean);
+      throw new UsageError(`required flag(s) ${missing.join(', ')} not set`);
+    }
     const role = ROLES.find((r) => r.toLowerCase() === asked.toLowerCase());
     if (!role) throw new UsageError(`--role must be one of ${ROLES.join(', ')}; got "${this.role}"`);
     const { TOKENS } = await import('../../auth/refs.js');

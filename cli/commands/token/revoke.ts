@@ -31,7 +31,7 @@ export class TokenRevokeCommand extends ApiCommand {
       this.out(`runtimenode "${this.node}" revoked`);
       return 0;
     }
-    if (this.name === undefined) throw new UsageError('NAME is required (or --node NAME)');
+    if (this.name === undefined) throw new UsageError('token revoke needs NAME: sidekick token revoke NAME [options]');
     const { TOKENS } = await import('../../auth/refs.js');
     await this.client().delete(TOKENS, undefined, this.name);
     this.out(`token.auth.sidekicks.dev "${this.name}" revoked`);
