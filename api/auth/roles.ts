@@ -17,14 +17,15 @@ export const Role = {
 } as const;
 export type Role = (typeof Role)[keyof typeof Role];
 
-const ROLES = Object.values(Role) as string[];
+/** The roles a person's token can carry: Node is only ever issued by the node token exchange. */
+const ROLES = (Object.values(Role) as string[]).filter((r) => r !== Role.Node);
 
-/** The role named `value` (case-insensitive), or undefined. */
+/** The person's role named `value` (case-insensitive), or undefined (also for Node). */
 export function parseRole(value: string): Role | undefined {
   return ROLES.find((r) => r.toLowerCase() === value.toLowerCase()) as Role | undefined;
 }
 
-/** Every role, for messages and help. */
+/** Every role a person can hold, for messages and help. */
 export function roleNames(): string {
   return ROLES.join(', ');
 }
