@@ -54,6 +54,7 @@ export const commandLoaders: Record<Verb, Loader> = {
     const revoke = await import('./commands/token/revoke.js');
     return [create.TokenCreateCommand, list.TokenListCommand, revoke.TokenRevokeCommand];
   },
+  serve: async () => [(await import('./commands/serve.js')).ServeCommand],
   version: async () => [(await import('./commands/version.js')).VersionCommand],
   completion: async () => [(await import('./commands/completion.js')).CompletionCommand],
   config: async () => [

@@ -41,6 +41,7 @@ export const verbs = [
   'config',
   'daemon',
   'controlplane',
+  'serve',
   'options',
 ] as const;
 

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import type { Principal } from '../server/auth.js';
-import { invalidIdentityName, Role } from './roles.js';
+import { invalidPrincipalName, Role } from './roles.js';
 import type { SigningKey } from './signing-key.js';
 
 /** The `iss` of every token, and the only one accepted. */
@@ -85,9 +85,9 @@ export class SignedTokens {
 
   /** Signs a token for the identity `name` with `role`. */
   async issue(name: string, role: Role, opts: IssueOptions = {}): Promise<string> {
-    const why = invalidIdentityName(name);
-    if (why) throw new TokenIssueError(`invalid identity name "${name}": ${why}`);
     if (!ROLES.has(role)) throw new TokenIssueError(`unknown role "${role}"`);
+    const why = invalidPrincipalName(name, role);
+    if (why) throw new TokenIssueError(`invalid identity name "${name}": ${why}`);
     const ttlMs = opts.ttlMs ?? DEFAULT_TOKEN_TTL_MS;
     if (!Number.isFinite(ttlMs) || ttlMs < 1000 || ttlMs > MAX_TOKEN_TTL_MS) {
       throw new TokenIssueError(`ttl must be between 1s and ${MAX_TOKEN_TTL_MS / HOUR_MS}h`);
@@ -142,9 +142,9 @@ export class SignedTokens {
     }
     if (opts.audience === undefined && payload.aud !== undefined) return reject(Rejection.InvalidClaims, `aud ${JSON.stringify(payload.aud)}: this verifier accepts no audience`);
     const name = payload.sub ?? '';
-    if (invalidIdentityName(name)) return reject(Rejection.InvalidClaims, `sub ${JSON.stringify(name)} is not an identity name`);
     const role = payload[ROLE_CLAIM];
     if (typeof role !== 'string' || !ROLES.has(role)) return reject(Rejection.InvalidClaims, `${ROLE_CLAIM} ${JSON.stringify(role)} is not a role`);
+    if (invalidPrincipalName(name, role as Role)) return reject(Rejection.InvalidClaims, `sub ${JSON.stringify(name)} is not an identity name for role ${role}`);
     return { ok: true, principal: { name, method: 'token', role: role as Role }, claims: payload };
   }
 }

@@ -51,6 +51,17 @@ export interface ApiServerOptions {
   health?: HealthChecks;
   /** The registry /metrics serves (default: a new one for this server). */
   metrics?: ServerMetrics;
+  /**
+   * APIs outside the Kubernetes routes that authenticate on their own (the node API under
+   * /api/runtime/v1: parts of it are anonymous), consulted before authentication.
+   */
+  prefixHandlers?: PrefixHandler[];
+}
+
+/** A handler for every path it matches, answering (and authenticating) requests by itself. */
+export interface PrefixHandler {
+  matches(pathname: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 /** The API server's request handling, shared by every listener. */
@@ -71,6 +82,7 @@ export class ApiServer {
   private readonly rulesReviews: RulesReviews;
   private readonly maxBodyBytes: number;
   private readonly log: (line: string) => void;
+  private readonly prefixHandlers: PrefixHandler[];
   private stopping = false;
 
   constructor(opts: ApiServerOptions) {
@@ -80,6 +92,7 @@ export class ApiServer {
     this.health = opts.health ?? new HealthChecks({ log: this.log });
     this.metrics = opts.metrics ?? new ServerMetrics();
     this.maxBodyBytes = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+    this.prefixHandlers = opts.prefixHandlers ?? [];
     const { authorizer, tokens, owner } = opts.authorization;
     this.authz = new RequestAuthorizer({ authorizer, tokens, owner, store: opts.service.store });
     this.tokens = new TokensApi({ tokens, owner });
@@ -107,6 +120,11 @@ export class ApiServer {
       if (health) {
         req.resume();
         this.health.serve(req, res, health, url.searchParams).catch((err: unknown) => this.fail(res, err));
+        return;
+      }
+      const prefixed = this.prefixHandlers.find((h) => h.matches(url.pathname));
+      if (prefixed) {
+        prefixed.handle(req, res).catch((err: unknown) => this.fail(res, err));
         return;
       }
       let principal: ReturnType<Authenticator['authenticate']>;

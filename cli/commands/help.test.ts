@@ -85,7 +85,7 @@ describe('groups', () => {
 describe('unknown verbs', () => {
   test('a typo gets kubectl\'s "Did you mean this?"', async () => {
     expect(await sk(['gte', 'runs'])).toEqual({ code: 1, stdout: '', stderr: 'error: unknown command "gte" for "sidekick"\n\nDid you mean this?\n\tget\n' });
-    expect((await sk(['stere', 'run/x'])).stderr).toBe('error: unknown command "stere" for "sidekick"\n\nDid you mean this?\n\tsteer\n');
+    expect((await sk(['stere', 'run/x'])).stderr).toBe('error: unknown command "stere" for "sidekick"\n\nDid you mean this?\n\tsteer\n\tserve\n');
     expect((await sk(['deskribe'])).stderr).toContain('Did you mean this?\n\tdescribe\n');
     // After global flags too: their values are not taken for the verb.
     expect((await sk(['-n', 'team', 'gte'])).stderr).toBe('error: unknown command "gte" for "sidekick"\n\nDid you mean this?\n\tget\n');

@@ -19,7 +19,6 @@ import { TokenStore } from '../../api/auth/token-store.js';
 import { EventRecorder } from '../../api/events/recorder.js';
 import { Journal } from '../../api/journal/journal.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
-import { SignedTokenAuthenticator } from '../../api/server/signed-token-auth.js';
 import { RequestAuthorizer } from '../../api/server/authorization.js';
 import { HealthChecks } from '../../api/server/health.js';
 import { ApiServer } from '../../api/server/http.js';
@@ -35,7 +34,14 @@ import { buildClusterControllers } from '../../controllers/controller-set.js';
 import { LeaderElector, timingsFor } from '../../controllers/runtime/leader-election.js';
 import { Manager, type Runnable } from '../../controllers/runtime/manager.js';
 import { WorkspaceManager } from '../../node/workspace/workspace-manager.js';
+import { NodeAuthenticator } from '../../api/runtime/node-auth.js';
+import { NodeRegistry } from '../../api/runtime/node-registry.js';
+import { RuntimeApi } from '../../api/runtime/runtime-api.js';
+import { CLI_VERSION } from '../version.js';
 import { featureMigrations } from './migrations.js';
+import { RuntimeIngest } from '../../api/runtime/ingest.js';
+import { ensureRuntimeStream } from '../../api/runtime/stream.js';
+import { modelProxyRoutes } from '../../api/runtime/model-proxy.js';
 import { checkControlPlaneOptions, CONTROLPLANE_LEASE, redactUrl, type ControlPlaneOptions } from './options.js';
 
 export { checkControlPlaneOptions, type ControlPlaneOptions } from './options.js';
@@ -51,6 +57,8 @@ export interface ControlPlaneHandle {
   store: Store;
   journal: Journal;
   nats: NatsConnection;
+  /** Registered runtime nodes: their public keys (the ingest verifies signatures with them), owners, revocations. */
+  nodes: NodeRegistry;
   /** Whether this replica holds the lease (runs the cluster controllers). */
   isLeader(): boolean;
   /** Marks the replica unready, hands the lease over, stops controllers and listeners, closes the store and NATS. */
@@ -61,7 +69,10 @@ export interface ControlPlaneHandle {
 async function connectNats(servers: string[], replicaId: string, log: (line: string) => void): Promise<NatsConnection> {
   const nc = await connect({ servers, name: `sidekick-controlplane/${replicaId}`, maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
-    await (await jetstreamManager(nc)).getAccountInfo();
+    const jsm = await jetstreamManager(nc);
+    await jsm.getAccountInfo();
+    // Nodes publish before any replica leads (and the leader's ingest consumes): the stream is there from the start.
+    await ensureRuntimeStream(jsm);
   } catch (err) {
     await nc.close();
     throw new Error(`--nats: JetStream is not enabled on ${servers.join(',')} (start nats-server with -js): ${(err as Error).message}`);
@@ -116,7 +127,22 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const service = new ApiService({ store, scheme, recorder, authority: requestAuthority(new RequestAuthorizer({ authorizer, tokens, owner: CONTROLPLANE_OWNER, store })) });
   // Another replica (the leader's ingest of nodes' events) appends too: live follows also poll.
   const journal = new Journal(store, { pollMs: 500 });
-  const api = new ApiServer({ service, scheme, journal, log, authorization: { authorizer, tokens, owner: CONTROLPLANE_OWNER }, health, metrics });
+  const signed = new SignedTokens(key);
+  const nodes = new NodeRegistry(store);
+  // Node access tokens are signed tokens too; this adds the per-request revocation check for nodes.
+  const tokenAuth = new NodeAuthenticator(signed, nodes);
+  const runtime = new RuntimeApi({
+    store,
+    objects: new AdmittedStore(store, scheme),
+    key,
+    tokens: signed,
+    auth: tokenAuth,
+    serverVersion: CLI_VERSION,
+    nats: natsServers,
+    routes: modelProxyRoutes({ store, log }),
+    log,
+  });
+  const api = new ApiServer({ service, scheme, journal, log, authorization: { authorizer, tokens, owner: CONTROLPLANE_OWNER }, health, metrics, prefixHandlers: [runtime] });
   const serving = new ServingApi(api);
   const elector = new LeaderElector({
     store,
@@ -136,7 +162,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     .addElected(() => {
       const set = buildClusterControllers({ store: new AdmittedStore(store, scheme), journal, recorder: controllerRecorder, workspaces, metrics, log, nodeMonitorGraceMs: opts.nodeMonitorGraceMs, nodeLostGraceMs: opts.nodeLostGraceMs });
       term = set;
-      return [leadershipGauge(metrics), ...set.runnables];
+      // The nodes' status and journal, applied by one consumer (the stream's order is the nodes' order).
+      const ingest = new RuntimeIngest({ store: new AdmittedStore(store, scheme), journal, nats, keyOf: (node) => nodes.publicKeyOf(node), log });
+      return [leadershipGauge(metrics), ...set.runnables, ingest];
     });
 
   // Ready: migrated (before listening), the store answers, NATS is connected, and a leader's
@@ -163,10 +191,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   try {
     const tls = listen.given ? { cert: listen.given.cert, key: listen.given.key } : undefined;
-    const tokenAuth = new SignedTokenAuthenticator(new SignedTokens(key));
     const listener = await serving.listenTcp({ address: listen.address, ...(tls ? { tls } : {}) }, tokenAuth);
     manager.start();
-    return { replicaId: opts.replicaId, url: listener.url, store, journal, nats, isLeader: () => elector.isLeader(), stop };
+    return { replicaId: opts.replicaId, url: listener.url, store, journal, nats, nodes, isLeader: () => elector.isLeader(), stop };
   } catch (err) {
     await stop();
     throw err;
