@@ -66,7 +66,13 @@ export class Mirror {
         relisted: (keys: string[]) => {
           for (const k of keys) this.enqueue(rule.plural, k);
           this.scanLocal.add(rule.plural);
-          if (rule.plural === 'runs') for (const dep of this.dependentRules()) this.scanLocal.add(dep.plural);
+          // A new list of runs may bind or unbind any approval or intervention: look at them all.
+          if (rule.plural === 'runs') {
+            for (const dep of this.dependentRules()) {
+              this.scanLocal.add(dep.plural);
+              for (const k of this.reflectors.get(dep.plural)?.cache.keys() ?? []) this.enqueue(dep.plural, k);
+            }
+          }
           this.poke();
         },
       };
