@@ -154,10 +154,24 @@ export function localChange(rule: KindRule, upstream: KubeObject, local: KubeObj
   }
   for (const k of Object.keys(next.metadata) as (keyof KubeObject['metadata'])[]) if (next.metadata[k] === undefined) delete next.metadata[k];
   const change: LocalChange = {};
-  if (canonicalJson({ ...next, status: undefined }) !== canonicalJson({ ...local, status: undefined })) change.object = next;
+  if (differs(next, local, mark?.generation === upstream.metadata.generation)) change.object = next;
   const status = statusChange(rule, upstream, local, ahead);
   if (status) change.status = status;
   return change;
+}
+
+/**
+ * True when `next` must be written over `local`. A new upstream resourceVersion alone (the ingest
+ * applied the node's own status upstream) is no reason: writing just the mark would make the
+ * node publish its run again for every status it sent.
+ */
+function differs(next: KubeObject, local: KubeObject, sameGeneration: boolean): boolean {
+  const comparable = (o: KubeObject) => {
+    const a = { ...o.metadata.annotations };
+    if (sameGeneration) delete a[MIRRORED_ANNOTATION];
+    return canonicalJson({ ...o, status: undefined, metadata: { ...o.metadata, annotations: a } });
+  };
+  return comparable(next) !== comparable(local);
 }
 
 function statusChange(rule: KindRule, upstream: KubeObject, local: KubeObject, ahead: boolean): { value: unknown } | undefined {

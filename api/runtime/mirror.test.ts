@@ -175,15 +175,19 @@ describe('Mirror', () => {
     // An Interrupt applied on the node pauses the run in its local spec.
     const copy = (await localGet('runs', 'mine'))!;
     await local.update('runs', { ...copy, metadata: { ...copy.metadata, annotations: { ...copy.metadata.annotations, 'sidekicks.dev/interrupted-by': 'int-1' } }, spec: { ...copy.spec, suspend: true } });
-    // A status-only change upstream (the ingest applying the node's status) leaves it alone.
+    // A status change upstream (the ingest applying the node's status), then a label: neither touches the spec.
     const up = (await upstream.get<Obj>('runs', 'default', 'mine'))!;
     const statusOnly = await upstream.updateStatus<Obj>('runs', { ...up, status: { phase: 'Running' } });
-    await eventually(async () => (await localGet('runs', 'mine'))?.metadata.annotations?.[MIRRORED_ANNOTATION]?.endsWith(`/${statusOnly.metadata.resourceVersion}`));
-    const kept = (await localGet('runs', 'mine'))!;
+    const labeled = await upstream.update<Obj>('runs', { ...statusOnly, metadata: { ...statusOnly.metadata, labels: { seen: 'yes' } } });
+    const kept = await until(async () => {
+      const r = await localGet('runs', 'mine');
+      return r?.metadata.annotations?.[MIRRORED_ANNOTATION]?.endsWith(`/${labeled.metadata.resourceVersion}`) ? r : undefined;
+    });
+    expect(kept.metadata.labels).toEqual({ seen: 'yes' });
     expect(kept.spec.suspend).toBe(true);
     expect(kept.metadata.annotations?.['sidekicks.dev/interrupted-by']).toBe('int-1');
     // A spec change upstream is newer intent: it comes down.
-    await upstream.update('runs', { ...statusOnly, spec: { ...statusOnly.spec, priority: 5 } });
+    await upstream.update('runs', { ...labeled, spec: { ...labeled.spec, priority: 5 } });
     const after = await until(async () => {
       const r = await localGet('runs', 'mine');
       return r?.spec.priority === 5 ? r : undefined;
