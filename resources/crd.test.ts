@@ -66,8 +66,12 @@ describe('crdFor', () => {
     for (const { jsonPath } of declared) expect([jsonPath, schemaAt(version.schema.openAPIV3Schema, jsonPath)?.type]).toEqual([jsonPath, 'string']);
   });
 
-  it('lets runs be selected by session and phase', () => {
-    expect((crdFor(scheme.resolve('runs')!) as Crd).spec.versions[0]!.selectableFields).toEqual([{ jsonPath: '.spec.session' }, { jsonPath: '.status.phase' }]);
+  it('lets runs be selected by session, phase and node (a runtime node watches its own runs)', () => {
+    expect((crdFor(scheme.resolve('runs')!) as Crd).spec.versions[0]!.selectableFields).toEqual([
+      { jsonPath: '.spec.session' },
+      { jsonPath: '.status.phase' },
+      { jsonPath: '.spec.nodeName' },
+    ]);
   });
 
   it.each(kinds)('%s has printer columns: Age as a date, no Name, every path declared by the schema', (_kind, def) => {

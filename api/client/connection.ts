@@ -21,6 +21,16 @@ export interface Connection {
   baseUrl?: string;
   /** Bearer token sent on every request. */
   token?: string;
+  /**
+   * Asked for the bearer token before each request, instead of `token`: for short-lived tokens
+   * the caller refreshes (a runtime node's access tokens). Its failure fails the request.
+   */
+  tokenProvider?: () => Promise<string>;
+  /**
+   * Sends the token over plain http to a non-loopback host anyway (`sidekick serve
+   * --allow-insecure`, which says so loudly itself). Never set from a kubeconfig or a variable.
+   */
+  allowInsecureHttp?: boolean;
   /** Skip TLS verification (self-signed loopback certificates). */
   insecureSkipTlsVerify?: boolean;
   /** PEM certificate authority used to verify https servers. */
@@ -172,7 +182,7 @@ export { isLoopbackHost, KubeconfigError };
  * Loopback http stays allowed (a local daemon, a tunnel's local end).
  */
 export function refuseTokenInTheClear(conn: Connection): void {
-  if (!conn.token || !conn.baseUrl) return;
+  if ((!conn.token && !conn.tokenProvider) || !conn.baseUrl || conn.allowInsecureHttp) return;
   let url: URL;
   try {
     url = new URL(conn.baseUrl);

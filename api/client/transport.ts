@@ -81,11 +81,15 @@ export class Transport {
     return { status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') };
   }
 
-  /** Sends a request and resolves with the response as soon as its headers arrive (for watches). */
-  open(req: HttpRequest): Promise<http.IncomingMessage> {
+  /**
+   * Sends a request and resolves with the response as soon as its headers arrive (for watches).
+   * The token comes from `tokenProvider` when there is one, asked anew for every request.
+   */
+  async open(req: HttpRequest): Promise<http.IncomingMessage> {
     const path = req.path + queryString(req.query);
     const headers: Record<string, string> = { ...req.headers };
-    if (this.connection.token) headers.authorization = `Bearer ${this.connection.token}`;
+    const token = this.connection.tokenProvider ? await this.connection.tokenProvider() : this.connection.token;
+    if (token) headers.authorization = `Bearer ${token}`;
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const options: http.RequestOptions = { method: req.method, path, headers, agent: this.agent, signal: req.signal };
     if (this.url) {

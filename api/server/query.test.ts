@@ -125,7 +125,7 @@ describe('over HTTP', () => {
 
   it('refuses a field selector on a field the kind does not declare, for lists, watches and collection deletes', async () => {
     const message =
-      'field label not supported: "spec.sesion" is not a known field selector for runs; supported: metadata.name, metadata.namespace, spec.session, status.phase';
+      'field label not supported: "spec.sesion" is not a known field selector for runs; supported: metadata.name, metadata.namespace, spec.session, status.phase, spec.nodeName';
     for (const [method, path] of [
       ['GET', `${RUNS}?fieldSelector=${encodeURIComponent('spec.sesion!=x')}`],
       ['GET', `${RUNS}?watch=1&fieldSelector=${encodeURIComponent('spec.sesion!=x')}`],

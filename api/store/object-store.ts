@@ -116,7 +116,7 @@ export class ObjectStore implements Store {
     const info = this.info(plural);
     for (let attempt = 1; ; attempt++) {
       try {
-        const p = await this.mutate(!!opts.dryRun, (r) => planCreate(r, info, obj, this.now(), !!opts.dryRun), opts.extraWrites);
+        const p = await this.mutate(!!opts.dryRun, (r) => planCreate(r, info, obj, this.now(), !!opts.dryRun, !!opts.keepIdentity), opts.extraWrites);
         return p.result as T;
       } catch (err) {
         const retry = !obj.metadata?.name && obj.metadata?.generateName && attempt < GENERATE_NAME_TRIES;
@@ -150,7 +150,7 @@ export class ObjectStore implements Store {
 
   async update<T extends KubeObject>(plural: string, obj: T, opts: WriteOptions = {}): Promise<T> {
     const info = this.info(plural);
-    const p = await this.mutate(!!opts.dryRun, (r) => planUpdate(r, info, obj), opts.extraWrites);
+    const p = await this.mutate(!!opts.dryRun, (r) => planUpdate(r, info, obj, !!opts.keepIdentity), opts.extraWrites);
     return p.result as T;
   }
 

@@ -148,6 +148,22 @@ function storeContract(newLocation: () => Promise<Location>): void {
       expect(b.metadata.name).not.toBe(a.metadata.name);
       expect((await store.get('runs', 'default', a.metadata.name as string)).metadata.uid).toBe(a.metadata.uid);
     });
+
+    it('keeps a given uid, creation time and generation only with keepIdentity (a mirror of another store)', async () => {
+      const { store } = await fresh();
+      const identity = { uid: '0190f5a4-1111-7000-8000-000000000001', creationTimestamp: '2024-01-02T03:04:05Z', generation: 7 };
+      const plain = await store.create('runs', run('plain', identity));
+      expect(plain.metadata.uid).not.toBe(identity.uid);
+      expect(plain.metadata).toMatchObject({ generation: 1 });
+      const copy = await store.create('runs', run('copy', identity), { keepIdentity: true });
+      expect(copy.metadata).toMatchObject(identity);
+      expect(await store.get('runs', 'default', 'copy')).toEqual(copy);
+      // An update keeps a given generation with keepIdentity, and counts it without.
+      const kept = await store.update('runs', { ...copy, metadata: { ...copy.metadata, generation: 9 }, spec: { prompt: 'two' } }, { keepIdentity: true });
+      expect(kept.metadata).toMatchObject({ uid: identity.uid, generation: 9 });
+      const counted = await store.update('runs', { ...kept, metadata: { ...kept.metadata, generation: 42 }, spec: { prompt: 'three' } });
+      expect(counted.metadata.generation).toBe(10);
+    });
   });
 
   describe('update', () => {

@@ -82,6 +82,14 @@ export interface WriteOptions {
    * journal). Throwing rolls the whole write back.
    */
   extraWrites?: (tx: ExtraWrites, written: KubeObject) => Promise<void>;
+  /**
+   * Keeps the identity the caller gives instead of assigning one: on create, `metadata.uid`,
+   * `creationTimestamp` and `generation` (each when given); on update, `generation` (when given).
+   * For copies of another store's objects (a runtime node's mirror of the control plane), whose
+   * owner references and observedGeneration must mean the same on both sides. Internal callers
+   * only: the HTTP API never sets it, so a client can never choose a uid.
+   */
+  keepIdentity?: boolean;
 }
 
 /** A database dialect; extra SQL written by other features picks its text by this. */

@@ -100,7 +100,7 @@ function dropUndefined(meta: Record<string, unknown>): void {
  * run, which writes nothing) an existing object is found by reading; otherwise the write itself
  * finds it (op 'create'), which saves a round trip under the write lock.
  */
-export async function planCreate(r: BackendReader, info: ResourceInfo, input: KubeObject, now: Date, readFirst: boolean): Promise<Plan> {
+export async function planCreate(r: BackendReader, info: ResourceInfo, input: KubeObject, now: Date, readFirst: boolean, keepIdentity = false): Promise<Plan> {
   const obj = cloneObject(input);
   obj.apiVersion ||= info.apiVersion;
   obj.kind ||= info.kind;
@@ -118,9 +118,10 @@ export async function planCreate(r: BackendReader, info: ResourceInfo, input: Ku
   if (readFirst && (await r.getObject(key))) throw alreadyExistsFor(info, name);
   // UUIDv7: time-ordered and monotonic within the process, so uids order objects created in the
   // same second (creationTimestamp has second precision) — run admission relies on it for FIFO.
-  meta.uid = uuidv7();
-  meta.generation = 1;
-  meta.creationTimestamp = metaTime(now);
+  const given = keepIdentity ? { uid: meta.uid, generation: meta.generation, creationTimestamp: meta.creationTimestamp } : {};
+  meta.uid = given.uid || uuidv7();
+  meta.generation = given.generation ?? 1;
+  meta.creationTimestamp = given.creationTimestamp || metaTime(now);
   delete meta.resourceVersion;
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
@@ -128,8 +129,11 @@ export async function planCreate(r: BackendReader, info: ResourceInfo, input: Ku
 }
 
 
-/** Plans an update of everything but status (with a status subresource) and system metadata. */
-export async function planUpdate(r: BackendReader, info: ResourceInfo, input: KubeObject): Promise<Plan> {
+/**
+ * Plans an update of everything but status (with a status subresource) and system metadata; with
+ * `keepIdentity` a given generation is kept instead of counted.
+ */
+export async function planUpdate(r: BackendReader, info: ResourceInfo, input: KubeObject, keepIdentity = false): Promise<Plan> {
   const name = input.metadata?.name ?? '';
   const key = { plural: info.plural, namespace: namespaceFor(info, input.metadata?.namespace), name };
   const { stored, obj: cur } = await load(r, info, key);
@@ -168,7 +172,8 @@ export async function planUpdate(r: BackendReader, info: ResourceInfo, input: Ku
       ]);
     }
   }
-  if (desiredState(next) !== desiredState(cur)) next.metadata.generation = (m.generation ?? 1) + 1;
+  if (keepIdentity && input.metadata?.generation !== undefined) next.metadata.generation = input.metadata.generation;
+  else if (desiredState(next) !== desiredState(cur)) next.metadata.generation = (m.generation ?? 1) + 1;
   const prev = { json: stored.json, obj: cur };
   if (m.deletionTimestamp && finalizers.length === 0) {
     return { writes: [{ key, op: 'remove', type: 'DELETED', obj: next, prev }], result: next, removed: true };

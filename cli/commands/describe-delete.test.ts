@@ -128,7 +128,7 @@ describe('delete', () => {
       code: 1,
       stdout: '',
       stderr:
-        'Error from server (BadRequest): field label not supported: "spec.sesion" is not a known field selector for runs; supported: metadata.name, metadata.namespace, spec.session, status.phase\n',
+        'Error from server (BadRequest): field label not supported: "spec.sesion" is not a known field selector for runs; supported: metadata.name, metadata.namespace, spec.session, status.phase, spec.nodeName\n',
     });
     expect(await gone('fs-1')).toBe(false);
     expect(await h.sk(['delete', 'runs', '--field-selector', 'metadata.name=fs-1'])).toMatchObject({ code: 0, stdout: 'run.sidekicks.dev "fs-1" deleted\n' });

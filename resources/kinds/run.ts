@@ -135,7 +135,7 @@ export const Run = defineKind({
   spec: RunSpec,
   status: RunStatus,
   immutableFields: ['spec.session', 'spec.agent', 'spec.repoMount', 'spec.prompt', 'spec.mode', 'spec.baseRef', 'spec.parent'],
-  selectableFields: ['spec.session', 'status.phase'],
+  selectableFields: ['spec.session', 'status.phase', 'spec.nodeName'],
   printerColumns: [
     { name: 'Session', type: 'string', jsonPath: '.spec.session' },
     { name: 'Agent', type: 'string', jsonPath: '.spec.agent' },

@@ -61,7 +61,7 @@ describe('kubectl and field selectors', () => {
       const r = await env.run([verb, 'runs', '--field-selector', 'spec.sesion!=x']);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(
-        'field label not supported: "spec.sesion" is not a known field selector for runs; supported: metadata.name, metadata.namespace, spec.session, status.phase',
+        'field label not supported: "spec.sesion" is not a known field selector for runs; supported: metadata.name, metadata.namespace, spec.session, status.phase, spec.nodeName',
       );
     }
     expect((await env.run(['get', 'runs', '--field-selector', 'spec.session=s', '-o', 'name'])).stdout).toBe('run.sidekicks.dev/kept\n');
