@@ -104,8 +104,8 @@ export class ApiServer {
       maxBodyBytes: this.maxBodyBytes,
       bookmarkIntervalMs: opts.bookmarkIntervalMs,
     });
-    if (opts.journal && opts.artifacts) {
-      this.sessionSubresources = new SessionSubresources({ service: opts.service, journal: opts.journal, artifacts: opts.artifacts, watches: this.watches });
+    if (opts.journal) {
+      this.sessionSubresources = new SessionSubresources({ service: opts.service, journal: opts.journal, ...(opts.artifacts ? { artifacts: opts.artifacts } : {}), watches: this.watches });
     }
     if (opts.journal) this.channelMessages = new ChannelMessages({ store: opts.service.store, journal: opts.journal, watches: this.watches });
   }

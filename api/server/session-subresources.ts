@@ -34,7 +34,7 @@ function json(res: ServerResponse, body: unknown): void {
 }
 
 export class SessionSubresources {
-  constructor(private readonly d: { service: ApiService; journal: Journal; artifacts: ArtifactBodies; watches: WatchRegistry }) {}
+  constructor(private readonly d: { service: ApiService; journal: Journal; artifacts?: ArtifactBodies; watches: WatchRegistry }) {}
 
   async handle(route: ResourceRoute, req: IncomingMessage, res: ServerResponse, q: RequestQuery): Promise<void> {
     if (req.method !== 'GET') throw new ApiError(StatusReason.MethodNotAllowed, `the server does not allow this method on the requested resource (${req.method ?? ''})`);
@@ -58,6 +58,8 @@ export class SessionSubresources {
   private async content(obj: { status?: { digest?: string } }, name: string, res: ServerResponse): Promise<void> {
     const digest = obj.status?.digest?.replace(/^sha256:/, '');
     if (!digest) throw new ApiError(StatusReason.NotFound, `artifact "${name}" has no published content yet`);
+    // The control plane keeps no artifact bytes: they stay on the node that produced them.
+    if (!this.d.artifacts) throw new ApiError(StatusReason.NotFound, `artifact "${name}": content sha256:${digest} stays on the machine that produced it (this server keeps no artifact content)`);
     const body = await this.d.artifacts.get(digest);
     if (!body) throw new ApiError(StatusReason.NotFound, `artifact "${name}": content sha256:${digest} is missing from the artifact store`);
     if (createHash('sha256').update(body).digest('hex') !== digest) throw new ApiError(StatusReason.InternalError, `artifact "${name}": stored content does not match its digest`);

@@ -68,7 +68,7 @@ export async function startNode(opts: ServeOptions): Promise<NodeHandle> {
     credentialsFile: opts.credentialsFile,
     ...(opts.caFile ? { caFile: opts.caFile } : {}),
     registration: registrationOf(opts, { capabilities: capabilities.drivers, nodeInfo: capabilities.nodeInfo }),
-    log: (line) => opts.log.warning(line),
+    log: (line) => (line.startsWith('WARNING') ? opts.log.warning(line) : opts.log.info(line)),
   });
   const dirs = await nodeDirectories(opts.stateDir, opts.workspace);
   const ca = opts.caFile ? await readFile(opts.caFile, 'utf8') : undefined;
