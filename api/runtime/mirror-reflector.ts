@@ -38,6 +38,7 @@ class Expired extends Error {}
 /** Resolves after `ms`, or early when `signal` aborts. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
     const t = setTimeout(done, ms);
     function done(): void {
       clearTimeout(t);
@@ -124,6 +125,8 @@ export class Reflector {
 
   /** Watches from `rv` until the stream ends; returns the last version seen. */
   private async watch(rv: string, outer: AbortSignal, onOpen: () => void): Promise<string> {
+    // The list before this may have outlived the signal: an aborted signal fires no more events.
+    if (outer.aborted) return rv;
     const ac = new AbortController();
     const stop = () => ac.abort();
     outer.addEventListener('abort', stop, { once: true });

@@ -239,6 +239,23 @@ describe('Mirror', () => {
     await eventually(async () => (await localGet('runs', 'mine')) === undefined && (await localGet('approvals', 'ask-mine')) === undefined && (await localGet('interventions', 'steer-mine')) === undefined);
   });
 
+  it('replaces a copy whose object was recreated upstream under the same name (new uid) while the node was away', async () => {
+    await world();
+    startMirror();
+    await eventually(() => mirror.synced());
+    stopMirror.abort();
+    await mirrorDone;
+    await upstream.delete('agents', 'default', 'a1');
+    const again = await upstream.create<Obj>('agents', obj('Agent', 'a1', { driver: 'OpenAI' }));
+    mirror = new Mirror({ client, store: local, nodeName: NODE, log: (l) => logs.push(l), timing: { backoffMs: 20, maxBackoffMs: 100 }, retryMs: 50 });
+    startMirror();
+    const copy = await until(async () => {
+      const a = await localGet('agents', 'a1');
+      return a?.metadata.uid === again.metadata.uid ? a : undefined;
+    });
+    expect(copy.spec).toEqual({ driver: 'OpenAI' });
+  });
+
   it('keeps the last state while the control plane is away and catches up when it returns (re-watch, then re-list after 410)', async () => {
     await world();
     startMirror();

@@ -202,7 +202,9 @@ export class Mirror {
           await this.o.store.create(rule.plural, localCopy(rule, upstream), { keepIdentity: true });
           return;
         }
-        if (local.metadata.uid !== upstream.metadata.uid) {
+        // An approval is raised on the node and copied up by the ingest: should that copy carry
+        // another uid, it is still the node's own approval (the run waits on it), never replaced.
+        if (local.metadata.uid !== upstream.metadata.uid && rule.plural !== 'approvals') {
           // Recreated upstream under the same name: the old copy goes first (its finalizers run), then the new one comes.
           if (!(await this.removeLocal(rule, local, true))) {
             this.later(rule.plural, key);
