@@ -167,10 +167,15 @@ export class IngestApplier {
     return 'applied';
   }
 
-  /** Creates a node-made object under its own name, ownerReferences kept (run uids match on both sides). */
+  /**
+   * Creates a node-made object under its own name and uid (keepIdentity), ownerReferences kept: the
+   * node's mirror then recognises the control plane's copy as the object it raised — with another
+   * uid it would take it for a different object, replace its own, and a waiting tool call would
+   * read that as its approval gone.
+   */
   private async create(plural: string, obj: RunLike, record: (tx: ExtraWrites) => Promise<void>): Promise<IngestOutcome> {
-    const { uid: _u, resourceVersion: _r, creationTimestamp: _c, generation: _g, managedFields: _mf, finalizers: _f, deletionTimestamp: _d, ...metadata } = obj.metadata as KubeObject['metadata'] & Record<string, unknown>;
-    await this.store.create(plural, { ...obj, metadata } as KubeObject, { extraWrites: record });
+    const { resourceVersion: _r, managedFields: _mf, finalizers: _f, deletionTimestamp: _d, ...metadata } = obj.metadata as KubeObject['metadata'] & Record<string, unknown>;
+    await this.store.create(plural, { ...obj, metadata } as KubeObject, { extraWrites: record, keepIdentity: true });
     return 'applied';
   }
 
