@@ -7,26 +7,18 @@
 import { arch, release, type } from 'node:os';
 import type { Agent } from '../../resources/kinds/agent.js';
 import { Driver } from '../../resources/kinds/common.js';
-import type { RuntimeNodeStatus } from '../../resources/kinds/runtimenode.js';
-
-type NodeDriverStatus = NonNullable<RuntimeNodeStatus['capabilities']>[number];
+import type { NodeInfo, RuntimeNodeStatus } from '../../resources/kinds/runtimenode.js';
 import { LocalDriverProbe } from '../../controllers/agent/probe.js';
 import { ProcessDriverLauncher } from '../../node/drivers/launcher.js';
 import { probeSandbox } from '../../node/sandbox/probe.js';
 import { CLI_VERSION } from '../version.js';
 
-export interface NodeInfo {
-  operatingSystem: string;
-  architecture: string;
-  kernelVersion: string;
-  /** `bubblewrap`, or `none (<why>)` when runs here cannot be sandboxed. */
-  isolation: string;
-  sidekickVersion: string;
-}
+type NodeDriverStatus = NonNullable<RuntimeNodeStatus['capabilities']>[number];
+
 
 export interface NodeCapabilities {
   drivers: NodeDriverStatus[];
-  nodeInfo: NodeInfo;
+  nodeInfo: Required<NodeInfo>;
 }
 
 /** Probes the drivers and the sandbox (a few hundred milliseconds: binaries answer `--version`). */

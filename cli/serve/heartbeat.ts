@@ -11,6 +11,7 @@ import { NODE_LEASE_NAMESPACE } from '../../api/runtime/protocol.js';
 import type { Lease } from '../../resources/kinds/lease.js';
 import { microTime } from '../../controllers/runtime/leader-election.js';
 import type { Runnable } from '../../controllers/runtime/manager.js';
+import { sleep } from '../../api/runtime/wakeup.js';
 
 export const LEASE_REF: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true };
 export const RUNTIME_NODE_REF: ResourceRef = { group: 'sidekicks.dev', version: 'v1alpha1', plural: 'runtimenodes', kind: 'RuntimeNode', namespaced: false };
@@ -58,7 +59,7 @@ export class NodeHeartbeat implements Runnable {
         if (!this.failing) this.o.log(`heartbeat: cannot renew the lease (${(err as Error).message}); the node goes on and tries every ${interval / 1000} s`);
         this.failing = true;
       }
-      await waitFor(interval, signal);
+      await sleep(interval, signal);
     }
   }
 
@@ -89,17 +90,4 @@ export class NodeHeartbeat implements Runnable {
     this.reportedRuns = runs;
     this.reportedAt = Date.now();
   }
-}
-
-function waitFor(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal.aborted) return done();
-    const t = setTimeout(finish, ms);
-    function finish(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', finish);
-      done();
-    }
-    signal.addEventListener('abort', finish, { once: true });
-  });
 }
