@@ -71,7 +71,7 @@ export class ServeCommand extends SidekickCommand {
       return 2;
     }
     const { startNode } = await import('../serve/compose.js');
-    let node: { stop(): Promise<void> };
+    let node: { stop(): Promise<void>; fatal: Promise<string> };
     try {
       node = await startNode(opts);
     } catch (err) {
@@ -79,13 +79,15 @@ export class ServeCommand extends SidekickCommand {
       return 1;
     }
     opts.log.info(`node ${opts.name} serving for ${opts.url} (pid ${process.pid})`);
-    await new Promise<void>((done) => {
-      if (this.context.signal.aborted) return done();
-      this.context.signal.addEventListener('abort', () => done(), { once: true });
+    const stopped = new Promise<undefined>((done) => {
+      if (this.context.signal.aborted) return done(undefined);
+      this.context.signal.addEventListener('abort', () => done(undefined), { once: true });
     });
+    const fatal = await Promise.race([stopped, node.fatal]);
+    if (fatal) opts.log.error(fatal);
     opts.log.info(`node ${opts.name} stopping`);
     await node.stop();
     opts.log.info(`node ${opts.name} stopped`);
-    return 0;
+    return fatal ? 1 : 0;
   }
 }

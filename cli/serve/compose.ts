@@ -43,6 +43,8 @@ export interface NodeHandle {
   store: Store;
   journal: Journal;
   stop(): Promise<void>;
+  /** Resolves with the reason when the node cannot go on (it was revoked); `sidekick serve` then exits non-zero. */
+  fatal: Promise<string>;
 }
 
 /** Where the node keeps its own state: `<home>/<name>/` (0700). */
@@ -102,7 +104,9 @@ export async function startNode(opts: ServeOptions): Promise<NodeHandle> {
   };
   const mirror = new Mirror({ client, store, nodeName: opts.name, log });
   const publisher = new RuntimePublisher({ store, journal, connect: connectNats, nodeName: opts.name, sign: (bytes) => conn.sign(bytes), log });
-  const heartbeat = new NodeHeartbeat({ client, nodeName: opts.name, runs: () => controllers.runs.list((r) => !isTerminalPhase(r.status?.phase)).length, log });
+  let fail: (reason: string) => void = () => undefined;
+  const fatal = new Promise<string>((resolve) => (fail = resolve));
+  const heartbeat = new NodeHeartbeat({ client, nodeName: opts.name, runs: () => controllers.runs.list((r) => !isTerminalPhase(r.status?.phase)).length, log, onRevoked: (message) => fail(message) });
   const manager = new Manager(log).add(mirror, heartbeat, publisher, ...controllers.runnables);
 
   let stopped: Promise<void> | undefined;
@@ -118,5 +122,5 @@ export async function startNode(opts: ServeOptions): Promise<NodeHandle> {
     })());
   manager.start();
   log(`node ${opts.name} attached to ${conn.url} as ${conn.owner}'s (protocol v${conn.info.protocol.current}); NATS ${natsServers.join(',')}`);
-  return { name: opts.name, store, journal, stop };
+  return { name: opts.name, store, journal, stop, fatal };
 }

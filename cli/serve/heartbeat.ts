@@ -26,6 +26,15 @@ export interface HeartbeatOptions {
   /** Runs executing on the node now. */
   runs: () => number;
   log: (line: string) => void;
+  /** Called once when the control plane says this node was revoked: nothing it sends counts any more. */
+  onRevoked?: (message: string) => void;
+}
+
+/** The control plane's refusal of a revoked node (a 401 from the API or the token exchange), if `err` is one. */
+export function revocationOf(err: unknown): string | undefined {
+  const e = err as { code?: number; status?: number; message?: string };
+  const status = e.code ?? e.status;
+  return status === 401 && /was revoked/.test(e.message ?? '') ? e.message : undefined;
 }
 
 const STATUS_EVERY_MS = 60_000;
@@ -54,6 +63,11 @@ export class NodeHeartbeat implements Runnable {
         if (this.failing) this.o.log(`heartbeat: the control plane answers again`);
         this.failing = false;
       } catch (err) {
+        const revoked = revocationOf(err);
+        if (revoked) {
+          this.o.onRevoked?.(revoked);
+          return;
+        }
         // Next time the lease is read afresh: another writer (or a restored database) may have changed it.
         this.lease = undefined;
         if (!this.failing) this.o.log(`heartbeat: cannot renew the lease (${(err as Error).message}); the node goes on and tries every ${interval / 1000} s`);

@@ -360,8 +360,12 @@ spec: { session: team, path: ${repo1}, mode: Worktree, nodeSelector: { matchLabe
   }, 150_000);
 
   it('a revoked node is refused at its next call', async () => {
+    const running = await startNode('n2', { viaProxies: true });
     const revoked = await onCp(['token', 'revoke', '--node', 'n2']);
     expect(revoked.code).toBe(0);
+    // The running node hears it at its next heartbeat and stops, saying why.
+    expect(await running.exited()).toBe(1);
+    expect(running.log()).toMatch(/ERROR node "n2" was revoked/);
     const n2 = await startNode('n2', { viaProxies: true, args: [] }).catch((err: Error) => err);
     expect(n2).toBeInstanceOf(Error);
     expect((n2 as Error).message).toMatch(/revoked/);
