@@ -101,24 +101,32 @@ function journalSuite(name: string, config: () => StoreConfig, tamper: (store: S
       expect(seen.map((e) => e.sequence)).toEqual([1, 2, 3, 4, 5]);
     });
 
-    it('a follow with polling hears appends its process did not make (another replica\'s), in order, each once', async () => {
+    it('a follow hears appends its process did not make (another replica\'s): by polling, and at once when a gap shows', async () => {
       const s = sessionKey('default', 'elsewhere');
-      const follower = new Journal(store, { pollMs: 20 });
       const elsewhere = new Journal(store);
       await elsewhere.append(s, [{ type: 'a', actor }]);
-      const ac = new AbortController();
-      const seen: JournalEvent[] = [];
-      const following = (async () => {
-        for await (const e of follower.follow(s, { after: 0 }, ac.signal)) seen.push(e);
-      })();
-      await eventually(() => seen.length === 1);
+      const follow = (j: Journal): { seen: JournalEvent[]; stop(): Promise<void> } => {
+        const ac = new AbortController();
+        const seen: JournalEvent[] = [];
+        const running = (async () => {
+          for await (const e of j.follow(s, { after: 0 }, ac.signal)) seen.push(e);
+        })();
+        return { seen, stop: async () => (ac.abort(), await running) };
+      };
+      // No poll within the test: only the gap before an event this process appended reveals b and c.
+      const gapOnly = new Journal(store, { pollMs: 3_600_000 });
+      const byGap = follow(gapOnly);
+      const polling = follow(new Journal(store, { pollMs: 20 }));
+      await eventually(() => byGap.seen.length === 1 && polling.seen.length === 1);
       await elsewhere.append(s, [{ type: 'b', actor }, { type: 'c', actor }]);
-      await follower.append(s, [{ type: 'd', actor }]);
+      await gapOnly.append(s, [{ type: 'd', actor }]);
+      await eventually(() => byGap.seen.length === 4);
+      expect(byGap.seen.map((e) => e.type)).toEqual(['a', 'b', 'c', 'd']);
+      // Only elsewhere appends now: the poll finds it.
       await elsewhere.append(s, [{ type: 'e', actor }]);
-      await eventually(() => seen.length === 5);
-      ac.abort();
-      await following;
-      expect(seen.map((e) => e.type)).toEqual(['a', 'b', 'c', 'd', 'e']);
+      await eventually(() => polling.seen.length === 5);
+      await Promise.all([byGap.stop(), polling.stop()]);
+      expect(polling.seen.map((e) => e.type)).toEqual(['a', 'b', 'c', 'd', 'e']);
     });
 
     it('reads beside the write queue: a read answers while a write transaction is held open, and sees every acknowledged append', async () => {

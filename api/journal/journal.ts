@@ -179,24 +179,34 @@ export class Journal {
         cursor = page.next;
         if (!page.hasMore) break;
       }
+      const matches = (e: JournalEvent): boolean => (!opts.run || e.run === opts.run) && matchesTypes(e, opts.types) && matchesRunUid(e, opts.runUid);
+      // What was committed past the cursor, from the database: every run's events (unfiltered
+      // reads), so the cursor then covers all of them and a filter can never stall it.
+      const journal = this;
+      async function* catchUp(): AsyncGenerator<JournalEvent> {
+        for (;;) {
+          const page = await journal.read(session, { after: cursor, limit: 1000 });
+          for (const e of page.events) if (e.sequence > cursor && matches(e)) yield e;
+          cursor = Math.max(cursor, page.next);
+          if (!page.hasMore) return;
+        }
+      }
       while (!signal.aborted) {
         while (buffer.length) {
           const e = buffer.shift()!;
           if (e.sequence <= cursor) continue;
+          // A gap before it: another process (replica) appended in between, which no listener here heard.
+          if (e.sequence > cursor + 1) {
+            yield* catchUp();
+            continue;
+          }
           cursor = e.sequence;
-          if ((!opts.run || e.run === opts.run) && matchesTypes(e, opts.types) && matchesRunUid(e, opts.runUid)) yield e;
+          if (matches(e)) yield e;
         }
         if (signal.aborted) break;
         const polled = await this.nextWake((r) => (wake = r));
         wake = undefined;
-        if (!polled || signal.aborted) continue;
-        // Appended elsewhere (another replica): read what lies past the cursor.
-        for (;;) {
-          const page = await this.read(session, { ...opts, after: cursor, limit: 1000 });
-          for (const e of page.events) yield e;
-          cursor = Math.max(cursor, page.next);
-          if (!page.hasMore) break;
-        }
+        if (polled && !signal.aborted) yield* catchUp();
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
