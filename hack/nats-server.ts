@@ -8,6 +8,7 @@ import { createConnection, createServer } from 'node:net';
 
 export interface OwnNatsServer {
   url: string;
+  port: number;
   /** Stops the server (SIGTERM) and waits for it to exit. */
   stop(): Promise<void>;
   /** Starts it again on the same port and store. */
@@ -27,7 +28,9 @@ async function freePort(): Promise<number> {
 
 function accepting(port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const sock = createConnection({ host: '127.0.0.1', port }, () => (sock.end(), resolve(true)));
+    // destroy, not end: a socket ended but never read keeps waiting for the server's FIN, and a
+    // test process with one of those left never exits.
+    const sock = createConnection({ host: '127.0.0.1', port }, () => (sock.destroy(), resolve(true)));
     sock.once('error', () => resolve(false));
   });
 }
@@ -56,5 +59,5 @@ export async function startOwnNatsServer(storeDir: string, binary = 'nats-server
     });
   };
   await launch();
-  return { url: `nats://127.0.0.1:${port}`, stop, restart: launch };
+  return { url: `nats://127.0.0.1:${port}`, port, stop, restart: launch };
 }

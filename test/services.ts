@@ -120,7 +120,8 @@ async function startNats(binary: string): Promise<Running> {
     () =>
       new Promise<boolean>((resolve, reject) => {
         if (child.exitCode !== null) return reject(new Error(`nats-server exited with ${child.exitCode}`));
-        const sock = createConnection({ host: '127.0.0.1', port }, () => (sock.end(), resolve(true)));
+        // destroy, not end: an ended socket nobody reads waits for the server's FIN and keeps jest alive.
+        const sock = createConnection({ host: '127.0.0.1', port }, () => (sock.destroy(), resolve(true)));
         sock.once('error', reject);
       }),
     { timeoutMs: START_TIMEOUT_MS, intervalMs: 50 },

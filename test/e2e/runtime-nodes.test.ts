@@ -21,7 +21,7 @@ import { startNodeProcess, type NodeProcess } from '../../hack/node-process.js';
 import type { KubeObject } from '../../resources/meta.js';
 import { eventually } from '../eventually.js';
 import { describeWithPostgres, freePort, pgAdmin } from '../services.js';
-import { startOwnNats, type OwnNats } from '../support/own-nats.js';
+import { startOwnNatsServer, type OwnNatsServer } from '../../hack/nats-server.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const run = promisify(execFile);
@@ -71,7 +71,7 @@ describeWithPostgres('runtime nodes: a control plane and two nodes on one machin
   let key = '';
   let token = '';
   let port = 0;
-  let nats: OwnNats;
+  let nats: OwnNatsServer;
   let cp: ControlPlaneProcess;
   let api: ApiClient;
   let n2Http: TcpProxy;
@@ -124,7 +124,7 @@ describeWithPostgres('runtime nodes: a control plane and two nodes on one machin
     key = writeSigningKey(dir);
     token = await controlPlaneToken(key, 'alice', 'Owner');
     port = await freePort();
-    nats = await startOwnNats();
+    nats = await startOwnNatsServer(mkdtempSync(join(dir, 'nats-')));
     await startCp();
     api = new ApiClient({ baseUrl: url(), token });
     n2Http = await startTcpProxy(port);
@@ -215,7 +215,7 @@ spec: { session: team, path: ${repo1}, mode: Worktree, nodeSelector: { matchLabe
     await cp?.kill();
     await n2Http?.close();
     await n2Nats?.close();
-    await nats?.dispose();
+    await nats?.stop();
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
@@ -298,7 +298,7 @@ spec: { session: team, path: ${repo1}, mode: Worktree, nodeSelector: { matchLabe
     try {
       await approveWhileNatsIsDown();
     } finally {
-      await nats.start();
+      await nats.restart();
     }
     await eventually(async () => (await phaseOf('asked')) === 'Completed' || undefined, { timeoutMs: 60_000 });
     const onNode = nodeJournal('n1', 'asked');

@@ -42,7 +42,7 @@ function documented(role: string, plural: string, verb: string, own: boolean): b
     case 'Node':
       // Its Lease (namespace sidekick-node-lease) and its RuntimeNode's status are outside this
       // matrix (namespace default, no subresource): api/runtime/runtime-api.test.ts covers them.
-      return read && [...RUNTIME_READS, 'approvals'].includes(plural);
+      return read && [...RUNTIME_READS, 'approvals', 'tools'].includes(plural);
     default:
       return false;
   }
