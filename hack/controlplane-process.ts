@@ -38,6 +38,8 @@ export interface ControlPlaneProcessOptions {
   listen?: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Flags for node itself (a CPU profile: `--cpu-prof --cpu-prof-dir=DIR`). */
+  nodeArgs?: string[];
 }
 
 /** Writes a fresh Ed25519 signing key (PKCS#8 PEM, 0600) to `dir/signing.key` and returns its path. */
@@ -60,7 +62,7 @@ function exited(child: ChildProcess): Promise<void> {
 
 /** Spawns a replica and resolves once it logs the URL it serves. */
 export async function startControlPlaneProcess(o: ControlPlaneProcessOptions): Promise<ControlPlaneProcess> {
-  const args = [cliEntry(), 'controlplane', '--database', o.database, '--nats', o.nats, '--replica-id', o.replicaId, '--signing-key', o.signingKey, '--listen', o.listen ?? '127.0.0.1:0', ...(o.args ?? [])];
+  const args = [...(o.nodeArgs ?? []), cliEntry(), 'controlplane', '--database', o.database, '--nats', o.nats, '--replica-id', o.replicaId, '--signing-key', o.signingKey, '--listen', o.listen ?? '127.0.0.1:0', ...(o.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...o.env } });
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {

@@ -6,6 +6,7 @@
  * reaches the control plane before the journal events committed with (or before) it. With NATS
  * away the node works on; the publisher retries with backoff and catches up in order.
  */
+import { createHash } from 'node:crypto';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/transport-node';
 import { canonicalJson } from '../../resources/canonical-json.js';
@@ -13,8 +14,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import type { Journal } from '../journal/journal.js';
 import type { Store } from '../store/store.js';
 import {
-  advanceJournalCursor,
-  advanceObjectCursor,
+  advanceCursors,
   journalBacklog,
   objectBacklog,
   PUBLISHED_PLURALS,
@@ -54,6 +54,14 @@ interface Outgoing {
 }
 
 /** Sends a node's status and journal to the control plane over JetStream. A Runnable. */
+/** Journal events one pass publishes at most (a long backlog goes in several passes, each committing its cursors). */
+const MAX_JOURNAL_PER_PASS = 4096;
+
+/** A short digest of an object's content (part of its message id). */
+function contentDigest(object: unknown): string {
+  return createHash('sha256').update(JSON.stringify(object)).digest('base64url').slice(0, 16);
+}
+
 export class RuntimePublisher {
   readonly name = 'runtime-publisher';
   private readonly names: RuntimeStreamNames;
@@ -101,35 +109,51 @@ export class RuntimePublisher {
     }
   }
 
-  /** One pass: fix the version, send the journal, then the object changes up to it. */
+  /**
+   * One pass: fix the version, then send the journal past the cursors and the object changes up to
+   * that version in one ordered burst (one wait for the acks, one cursor commit). When the journal
+   * has more than a pass takes, the objects wait for the next pass: a status never goes before the
+   * events committed before it.
+   */
   private async pass(signal: AbortSignal): Promise<void> {
     for (;;) {
       const objects = await readObjectChanges(this.opts.store);
-      await this.publishJournal(signal);
-      const out = objects.changes.map((c) => this.objectMessage(c, objects.relisted)).filter((m): m is Outgoing => m !== undefined);
+      const journal = await this.journalMessages(signal);
+      const objectsNow = !journal.more;
+      const out = [...journal.out, ...(objectsNow ? objects.changes.map((c) => this.objectMessage(c, objects.relisted)).filter((m): m is Outgoing => m !== undefined) : [])];
       if (out.length) await this.publishAll(out);
-      await advanceObjectCursor(this.opts.store, objects.upTo);
+      await advanceCursors(this.opts.store, journal.cursors, objectsNow ? objects.upTo : undefined);
       // A page of a long history: go on at once; otherwise wait for the next ring.
-      if (signal.aborted || !objects.more) return;
+      if (signal.aborted || (!objects.more && !journal.more)) return;
     }
   }
 
-  private async publishJournal(signal: AbortSignal): Promise<void> {
+  /** The journal events past the cursors (at most MAX_JOURNAL_PER_PASS), and where the cursors go once they are acknowledged. */
+  private async journalMessages(signal: AbortSignal): Promise<{ out: Outgoing[]; cursors: { session: string; sequence: number }[]; more: boolean }> {
+    const out: Outgoing[] = [];
+    const cursors: { session: string; sequence: number }[] = [];
+    let more = false;
     for (const s of await journalBacklog(this.opts.store)) {
       let cursor = s.cursor;
       while (cursor < s.head && !signal.aborted) {
-        const page = await this.opts.journal.read(s.session, { after: cursor, limit: this.opts.window ?? 256 });
+        if (out.length >= MAX_JOURNAL_PER_PASS) {
+          more = true;
+          break;
+        }
+        const page = await this.opts.journal.read(s.session, { after: cursor, limit: Math.min(this.opts.window ?? 256, MAX_JOURNAL_PER_PASS - out.length) });
         if (page.events.length === 0) break;
-        await this.publishAll(
-          page.events.map((event) => {
-            const body: JournalMessage = { kind: 'journal', node: this.opts.nodeName, session: s.session, event };
-            return { subject: subjectFor(this.names, this.opts.nodeName, 'journal'), msgId: `${this.opts.nodeName}:j:${s.session}:${event.sequence}`, body };
-          }),
-        );
+        for (const event of page.events) {
+          const body: JournalMessage = { kind: 'journal', node: this.opts.nodeName, session: s.session, event };
+          // The event's id (a UUIDv7) is unique for ever: a node whose store was started afresh, or
+          // another node of the same name, never has a new event taken for a duplicate.
+          out.push({ subject: subjectFor(this.names, this.opts.nodeName, 'journal'), msgId: `${this.opts.nodeName}:j:${event.id}`, body });
+        }
         cursor = page.next;
-        await advanceJournalCursor(this.opts.store, s.session, cursor);
       }
+      if (cursor > s.cursor) cursors.push({ session: s.session, sequence: cursor });
+      if (more) break;
     }
+    return { out, cursors, more };
   }
 
   /** The message for one change, or undefined when the control plane has nothing to learn from it. */
@@ -146,7 +170,9 @@ export class RuntimePublisher {
     const body: ObjectMessage = { kind: 'object', node: this.opts.nodeName, plural, type: change.type, localResourceVersion: change.resourceVersion, object };
     return {
       subject: subjectFor(this.names, this.opts.nodeName, 'object'),
-      msgId: `${this.opts.nodeName}:o:${change.resourceVersion}:${plural}/${meta.namespace ?? ''}/${meta.name}`,
+      // uid, local version and content: a store started afresh reuses versions, and only an
+      // identical message may be dropped as a duplicate.
+      msgId: `${this.opts.nodeName}:o:${meta.uid ?? ''}:${change.resourceVersion}:${contentDigest(object)}`,
       body,
     };
   }

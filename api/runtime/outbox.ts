@@ -117,20 +117,21 @@ export async function journalBacklog(store: Store): Promise<{ session: string; c
     .filter((s) => s.head > s.cursor);
 }
 
-/** Moves a session's journal cursor forward (never back). */
-export async function advanceJournalCursor(store: Store, session: string, sequence: number): Promise<void> {
+/**
+ * Moves the journal cursors and the object cursor forward (never back) in one transaction: one
+ * commit per publishing pass.
+ */
+export async function advanceCursors(store: Store, journal: readonly { session: string; sequence: number }[], resourceVersion: number | undefined): Promise<void> {
+  if (journal.length === 0 && resourceVersion === undefined) return;
   await store.transaction!(async (tx) => {
-    await tx.execute(
-      sql(tx, `INSERT INTO sk_outbox_journal (session, sequence) VALUES (?, ?)
-               ON CONFLICT (session) DO UPDATE SET sequence = excluded.sequence WHERE sk_outbox_journal.sequence < excluded.sequence`),
-      [session, sequence],
-    );
-  });
-}
-
-/** Moves the object cursor forward (never back). */
-export async function advanceObjectCursor(store: Store, resourceVersion: number): Promise<void> {
-  await store.transaction!(async (tx) => {
+    for (const c of journal) {
+      await tx.execute(
+        sql(tx, `INSERT INTO sk_outbox_journal (session, sequence) VALUES (?, ?)
+                 ON CONFLICT (session) DO UPDATE SET sequence = excluded.sequence WHERE sk_outbox_journal.sequence < excluded.sequence`),
+        [c.session, c.sequence],
+      );
+    }
+    if (resourceVersion === undefined) return;
     await tx.execute(
       sql(tx, `INSERT INTO sk_outbox_objects (id, resource_version) VALUES (1, ?)
                ON CONFLICT (id) DO UPDATE SET resource_version = excluded.resource_version WHERE sk_outbox_objects.resource_version < excluded.resource_version`),

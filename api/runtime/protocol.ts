@@ -20,7 +20,11 @@ export const RUNTIME_API_PREFIX = `/api/runtime/${RUNTIME_API_VERSION}`;
  */
 export const RUNTIME_PROTOCOL = { current: 1, oldest: 1 } as const;
 
-/** The JetStream stream that carries every node's status and journal to the control plane. */
+/**
+ * The JetStream stream that carries every node's status and journal to the control plane: these
+ * are the default names; a control plane and its nodes use the ones of its identity
+ * (`runtimeStreamNamesFor` in stream.ts), so control planes sharing a NATS server stay apart.
+ */
 export const RUNTIME_STREAM = 'SIDEKICK_RUNTIME_V1';
 /** Subjects of the stream: `sidekick.runtime.v1.<node>.<journal|object>`. */
 export const RUNTIME_SUBJECTS = 'sidekick.runtime.v1.>';

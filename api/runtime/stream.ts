@@ -22,6 +22,18 @@ export const RUNTIME_STREAM_NAMES: RuntimeStreamNames = {
   consumer: RUNTIME_CONSUMER,
 };
 
+/**
+ * The names of one control plane's stream, told apart by its identity (the fingerprint of its
+ * signing key, which its nodes pin): control planes that share a NATS server never read each
+ * other's nodes' messages, and a rebuilt control plane (a new identity) starts a stream of its own.
+ */
+export function runtimeStreamNamesFor(fingerprint: string): RuntimeStreamNames {
+  const id = fingerprint.slice(0, 16);
+  // Another first token than the default names' (`sidekick.runtime.v1.>`): JetStream refuses a
+  // stream whose subjects overlap an existing stream's, such as one an earlier version made.
+  return { stream: `${RUNTIME_STREAM}_${id}`, subjectPrefix: `sidekick-runtime.v1.${id}`, consumer: RUNTIME_CONSUMER };
+}
+
 /** Tunables of the stream. */
 export interface RuntimeStreamOptions {
   names?: RuntimeStreamNames;

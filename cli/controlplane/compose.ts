@@ -40,7 +40,8 @@ import { RuntimeApi } from '../../api/runtime/runtime-api.js';
 import { CLI_VERSION } from '../version.js';
 import { featureMigrations } from './migrations.js';
 import { RuntimeIngest } from '../../api/runtime/ingest.js';
-import { ensureRuntimeStream } from '../../api/runtime/stream.js';
+import { ensureRuntimeStream, runtimeStreamNamesFor, type RuntimeStreamNames } from '../../api/runtime/stream.js';
+import { keyFingerprint } from '../../api/runtime/identity.js';
 import { modelProxyRoutes } from '../../api/runtime/model-proxy.js';
 import { checkControlPlaneOptions, CONTROLPLANE_LEASE, redactUrl, type ControlPlaneOptions } from './options.js';
 
@@ -66,16 +67,20 @@ export interface ControlPlaneHandle {
 }
 
 /** Connects to NATS and checks JetStream is enabled there (the nodes' status stream needs it). */
-async function connectNats(servers: string[], replicaId: string, log: (line: string) => void): Promise<NatsConnection> {
+async function connectNats(servers: string[], replicaId: string, names: RuntimeStreamNames, log: (line: string) => void): Promise<NatsConnection> {
   const nc = await connect({ servers, name: `sidekick-controlplane/${replicaId}`, maxReconnectAttempts: -1, reconnectTimeWait: 1000 });
   try {
     const jsm = await jetstreamManager(nc);
-    await jsm.getAccountInfo();
+    await jsm.getAccountInfo().catch((err: Error) => {
+      throw new Error(`--nats: JetStream is not enabled on ${servers.join(',')} (start nats-server with -js): ${err.message}`);
+    });
     // Nodes publish before any replica leads (and the leader's ingest consumes): the stream is there from the start.
-    await ensureRuntimeStream(jsm);
+    await ensureRuntimeStream(jsm, { names }).catch((err: Error) => {
+      throw new Error(`--nats: cannot create the nodes' stream ${names.stream} on ${servers.join(',')}: ${err.message}`);
+    });
   } catch (err) {
     await nc.close();
-    throw new Error(`--nats: JetStream is not enabled on ${servers.join(',')} (start nats-server with -js): ${(err as Error).message}`);
+    throw err;
   }
   void (async () => {
     for await (const s of nc.status()) if (s.type === 'disconnect' || s.type === 'reconnect') log(`nats: ${s.type}`);
@@ -107,7 +112,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   // endpoints answer from it), so nothing a replica keeps on its own disk decides anything.
   const tokens = await TokenStore.open(join(stateDir, 'tokens.json'));
 
-  const nats = await connectNats(natsServers, opts.replicaId, log);
+  // This control plane's own stream, named by its identity (what its nodes pin).
+  const streamNames = runtimeStreamNamesFor(keyFingerprint(key.publicKey));
+  const nats = await connectNats(natsServers, opts.replicaId, streamNames, log);
   const metrics = new ServerMetrics();
   const health = new HealthChecks({ log });
   let store: Store;
@@ -163,7 +170,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       const set = buildClusterControllers({ store: new AdmittedStore(store, scheme), journal, recorder: controllerRecorder, workspaces, metrics, log, nodeMonitorGraceMs: opts.nodeMonitorGraceMs, nodeLostGraceMs: opts.nodeLostGraceMs });
       term = set;
       // The nodes' status and journal, applied by one consumer (the stream's order is the nodes' order).
-      const ingest = new RuntimeIngest({ store: new AdmittedStore(store, scheme), journal, nats, keyOf: (node) => nodes.publicKeyOf(node), log });
+      const ingest = new RuntimeIngest({ store: new AdmittedStore(store, scheme), journal, nats, keyOf: (node) => nodes.publicKeyOf(node), names: streamNames, log });
       return [leadershipGauge(metrics), ...set.runnables, ingest];
     });
 

@@ -17,6 +17,7 @@ import { Mirror } from '../../api/runtime/mirror.js';
 import { connectNode } from '../../api/runtime/node-connection.js';
 import { OUTBOX_MIGRATIONS } from '../../api/runtime/outbox.js';
 import { RuntimePublisher } from '../../api/runtime/outbox-publisher.js';
+import { runtimeStreamNamesFor } from '../../api/runtime/stream.js';
 import { AdmittedStore } from '../../api/server/admitted-store.js';
 import { openStore } from '../../api/store/open-store.js';
 import { schemeResolver } from '../../api/store/scheme-resolver.js';
@@ -103,7 +104,9 @@ export async function startNode(opts: ServeOptions): Promise<NodeHandle> {
     return nats;
   };
   const mirror = new Mirror({ client, store, nodeName: opts.name, log });
-  const publisher = new RuntimePublisher({ store, journal, connect: connectNats, nodeName: opts.name, sign: (bytes) => conn.sign(bytes), log });
+  // The stream of the control plane this node pinned (named by its identity).
+  const names = runtimeStreamNamesFor(conn.info.identity.fingerprint);
+  const publisher = new RuntimePublisher({ store, journal, connect: connectNats, nodeName: opts.name, sign: (bytes) => conn.sign(bytes), names, log });
   let fail: (reason: string) => void = () => undefined;
   const fatal = new Promise<string>((resolve) => (fail = resolve));
   const heartbeat = new NodeHeartbeat({ client, nodeName: opts.name, runs: () => controllers.runs.list((r) => !isTerminalPhase(r.status?.phase)).length, log, onRevoked: (message) => fail(message) });

@@ -7,7 +7,7 @@
  * Usage: node dist/hack/bench/nodes.js [--nodes 10] [--runs 20]
  *   env SIDEKICK_TEST_PG_URL (default postgres://sidekick:sidekick@127.0.0.1:5432/sidekick): a
  *   database is created beside it and dropped at the end; env SIDEKICK_TEST_NATS_URL (default
- *   nats://127.0.0.1:4222).
+ *   nats://127.0.0.1:4222); env SIDEKICK_BENCH_CP_NODE_ARGS: node flags for the control plane (a CPU profile).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sk-bench-nodes-'));
   const nodes: NodeProcess[] = [];
   const key = writeSigningKey(dir);
-  const cp = await startControlPlaneProcess({ database: u.toString(), nats: natsUrl, replicaId: 'bench', signingKey: key });
+  // SIDEKICK_BENCH_CP_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): node flags for the control plane.
+  const nodeArgs = process.env.SIDEKICK_BENCH_CP_NODE_ARGS?.split(' ').filter(Boolean);
+  const cp = await startControlPlaneProcess({ database: u.toString(), nats: natsUrl, replicaId: 'bench', signingKey: key, ...(nodeArgs ? { nodeArgs } : {}) });
   const token = await controlPlaneToken(key, 'bench', 'Owner');
   const api = new ApiClient({ baseUrl: cp.url, token });
   const cli = async (...args: string[]): Promise<string> => (await run(process.execPath, [cliEntry(), ...args, '--server', cp.url, '--token', token])).stdout;
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
         const reg = (await cli('token', 'create', '--node', name)).trim();
         const home = join(dir, `home-${i}`);
         mkdirSync(home);
-        nodes.push(await startNodeProcess({ url: cp.url, token: reg, name, home, args: ['--max-runs', String(perNode)], env: { LOG_LEVEL: 'WARNING' } }));
+        nodes.push(await startNodeProcess({ url: cp.url, token: reg, name, home, args: ['--max-runs', String(perNode)], env: { LOG_LEVEL: 'INFO' } }));
       }),
     );
     console.log(`${nodeCount} nodes attached in ${((Date.now() - started) / 1000).toFixed(1)} s`);
