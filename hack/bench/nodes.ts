@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   } finally {
     api.close();
     await Promise.all(nodes.map((n) => n.kill()));
-    await cp.kill();
+    await cp.stop();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
