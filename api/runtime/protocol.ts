@@ -36,10 +36,6 @@ export function subjectToken(nodeName: string): string {
   return nodeName.replace(/\./g, '_');
 }
 
-export function runtimeSubject(nodeName: string, kind: RuntimeMessage['kind']): string {
-  return `sidekick.runtime.v1.${subjectToken(nodeName)}.${kind}`;
-}
-
 /** Where nodes renew their Leases (like kube-node-lease): one Lease per node, named as the node. */
 export const NODE_LEASE_NAMESPACE = 'sidekick-node-lease';
 
