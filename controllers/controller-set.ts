@@ -6,8 +6,6 @@
  */
 import type { Run } from '../resources/kinds/run.js';
 import type { Session } from '../resources/kinds/session.js';
-import type { Approval } from '../resources/kinds/approval.js';
-import { asDeleted } from './approval/approval-status.js';
 import type { Informer } from './runtime/informer.js';
 import type { Runnable } from './runtime/manager.js';
 import { Informers, onChange } from './runtime/builder.js';
@@ -23,7 +21,7 @@ import { registerRunController } from './run/controller.js';
 import { registerSessionController } from './session/controller.js';
 import { registerAgentController } from './agent/controller.js';
 import { registerRepoMountController } from './repomount/controller.js';
-import { registerApprovalController } from './approval/controller.js';
+import { gateHearsApprovals, registerApprovalController } from './approval/controller.js';
 import { registerInterventionController } from './intervention/controller.js';
 import { registerChannelController } from './channel/controller.js';
 import { registerWorkflowController } from './workflow/controller.js';
@@ -92,30 +90,19 @@ export function buildClusterControllers(o: ClusterControllerOptions): { runnable
  */
 export function buildNodeControllers(o: ControllerSetOptions): ControllerSet {
   const c: ControllerContext = sharedContext(o);
-  const run = registerRunController(c);
-  const approvals = c.informers.of<Approval>('approvals');
-  onChange(approvals, (ch) => c.gate.observe(ch.type === 'delete' ? asDeleted(ch.obj) : ch.obj));
-  const controllers: Runnable[] = [run.controller, registerAgentController(c), registerRepoMountController(c), registerInterventionController(c, { fleet: run.fleet })];
-  return {
-    runnables: [...c.informers.runnables(), ...controllers],
-    fleet: run.fleet,
-    runs: c.informers.of<Run>('runs'),
-    stopDrivers: () => run.fleet.stopAll(),
-    synced: () => c.informers.synced(),
-  };
+  gateHearsApprovals(c);
+  return executingControllers(c, []);
 }
 
 export function buildControllers(o: ControllerSetOptions): ControllerSet {
   const c: ControllerContext = sharedContext(o);
-  const run = registerRunController(c);
-  const controllers: Runnable[] = [
-    run.controller,
-    registerAgentController(c),
-    registerRepoMountController(c),
-    registerInterventionController(c, { fleet: run.fleet }),
-    ...clusterControllers(c),
-  ];
+  return executingControllers(c, clusterControllers(c));
+}
 
+/** The controllers of a machine that executes runs, plus `others` (the daemon's cluster controllers). */
+function executingControllers(c: ControllerContext, others: Runnable[]): ControllerSet {
+  const run = registerRunController(c);
+  const controllers: Runnable[] = [run.controller, registerAgentController(c), registerRepoMountController(c), registerInterventionController(c, { fleet: run.fleet }), ...others];
   return {
     runnables: [...c.informers.runnables(), ...controllers],
     fleet: run.fleet,

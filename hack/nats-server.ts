@@ -4,7 +4,8 @@
  * never the shared server's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
+import { freePort } from './free-port.js';
 
 export interface OwnNatsServer {
   url: string;
@@ -13,17 +14,6 @@ export interface OwnNatsServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and store. */
   restart(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 function accepting(port: number): Promise<boolean> {

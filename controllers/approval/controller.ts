@@ -8,16 +8,25 @@ import type { Run } from '../../resources/kinds/run.js';
 import type { ClusterContext } from '../context.js';
 import type { Controller } from '../runtime/controller.js';
 import { controllerFor, onChange } from '../runtime/builder.js';
-import { objectKey } from '../runtime/informer.js';
+import { objectKey, type Informer } from '../runtime/informer.js';
 import { phaseOrDeletionChanged } from '../run/controller.js';
 import { asDeleted } from './approval-status.js';
 import { ApprovalReconciler } from './reconciler.js';
 import { rememberedRule } from './policy.js';
 
-export function registerApprovalController(c: ClusterContext): Controller {
+/**
+ * The gate hears every change of an approval (a decision releases the tool call waiting on it; an
+ * undecided one deleted, with its run or by hand, refuses it). A runtime node has only this part:
+ * approvals are decided on the control plane and reach it through the mirror.
+ */
+export function gateHearsApprovals(c: ClusterContext): Informer<Approval> {
   const approvals = c.informers.of<Approval>('approvals');
-  // Deleted undecided (with its run, or by hand): whoever waits on it is refused.
   onChange(approvals, (ch) => c.gate.observe(ch.type === 'delete' ? asDeleted(ch.obj) : ch.obj));
+  return approvals;
+}
+
+export function registerApprovalController(c: ClusterContext): Controller {
+  const approvals = gateHearsApprovals(c);
   return controllerFor<Approval>('Approval', 'approvals', c.informers, c.log)
     .when((ch) => ch.type !== 'delete')
     .watches<Run>('runs', (ch) =>
